@@ -1,0 +1,69 @@
+"""Admin for pipelines and engagements; saves go through `pipelines.services`."""
+
+from django import forms
+from django.contrib import admin
+
+from pipelines import services
+from pipelines.models import Engagement, Pipeline
+from teams.services import require_same_org
+
+
+class PipelineAdminForm(forms.ModelForm):
+    class Meta:
+        model = Pipeline
+        fields = ["organisation", "name", "pm_owner", "lifecycle", "tier", "metric",
+                  "required_stages"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("organisation") is not None:
+            require_same_org(data["organisation"].pk, "pm_owner", data.get("pm_owner"))
+        if "required_stages" in data:
+            data["required_stages"] = services.clean_stages(data["required_stages"] or [])
+        return data
+
+
+@admin.register(Pipeline)
+class PipelineAdmin(admin.ModelAdmin):
+    form = PipelineAdminForm
+    list_display = ["name", "organisation", "pm_owner", "lifecycle", "tier"]
+    list_filter = ["lifecycle", "tier", "organisation"]
+    search_fields = ["name"]
+    raw_id_fields = ["pm_owner"]
+    list_select_related = ["organisation", "pm_owner"]
+
+    def save_model(self, request, obj, form, change):
+        data = dict(form.cleaned_data)
+        if change:
+            data.pop("organisation")
+            services.pipeline_update(pipeline=obj, **data)
+        else:
+            obj.pk = services.pipeline_create(**data).pk
+
+
+class EngagementAdminForm(forms.ModelForm):
+    class Meta:
+        model = Engagement
+        fields = ["pipeline", "team", "role"]
+
+    def clean(self):
+        data = super().clean()
+        pipeline, team = data.get("pipeline"), data.get("team")
+        if pipeline is not None and team is not None:
+            require_same_org(pipeline.organisation_id, "team", team)
+        return data
+
+
+@admin.register(Engagement)
+class EngagementAdmin(admin.ModelAdmin):
+    form = EngagementAdminForm
+    list_display = ["pipeline", "team", "role"]
+    list_filter = ["role"]
+    raw_id_fields = ["pipeline", "team"]
+    list_select_related = ["pipeline", "team"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        obj.pk = services.engagement_set(
+            pipeline=data["pipeline"], team=data["team"], role=data["role"]
+        ).pk

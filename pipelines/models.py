@@ -1,0 +1,107 @@
+"""Pipelines (the rows of the matrix) and engagements (its cells)."""
+
+from django.db import models
+from django.db.models import Q
+
+from teams.models import Organisation, Person, Team, TeamKind
+
+
+class Stage(models.TextChoices):
+    DATA = "data", "Data"
+    TOOLING = "tooling", "Tooling"
+    INFRASTRUCTURE = "infrastructure", "Infrastructure"
+    MODELING = "modeling", "Modeling"
+    DEPLOYMENT = "deployment", "Deployment"
+
+
+# Each specialised team kind covers the stage of the same name; data_ops covers data.
+STAGE_KIND = {
+    Stage.DATA: TeamKind.DATA_OPS,
+    Stage.TOOLING: TeamKind.TOOLING,
+    Stage.INFRASTRUCTURE: TeamKind.INFRASTRUCTURE,
+    Stage.MODELING: TeamKind.MODELING,
+    Stage.DEPLOYMENT: TeamKind.DEPLOYMENT,
+}
+KIND_STAGE = {kind: stage for stage, kind in STAGE_KIND.items()}
+
+DEFAULT_REQUIRED_STAGES = [Stage.DATA, Stage.INFRASTRUCTURE, Stage.MODELING, Stage.DEPLOYMENT]
+
+
+def default_required_stages() -> list[str]:
+    return [str(stage) for stage in DEFAULT_REQUIRED_STAGES]
+
+
+class Lifecycle(models.TextChoices):
+    INCUBATING = "incubating", "Incubating"
+    PRODUCTION = "production", "Production"
+    SUNSET = "sunset", "Sunset"
+
+
+class Tier(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    NORMAL = "normal", "Normal"
+
+
+class EngagementRole(models.TextChoices):
+    OWNER = "owner", "Owner"
+    CONTRIBUTOR = "contributor", "Contributor"
+    SERVICE = "service", "Service"
+
+
+class Pipeline(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="pipelines"
+    )
+    name = models.CharField(max_length=200)
+    pm_owner = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_pipelines",
+        verbose_name="PM owner",
+    )
+    lifecycle = models.CharField(
+        max_length=12, choices=Lifecycle.choices, default=Lifecycle.INCUBATING
+    )
+    tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.NORMAL)
+    metric = models.CharField("model metric", max_length=200, blank=True)
+    # A list of stage names; JSON keeps it portable between SQLite and PostgreSQL.
+    required_stages = models.JSONField(default=default_required_stages)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="pipeline_name_unique_in_org"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Engagement(models.Model):
+    """A cell of the matrix: how a team takes part in a pipeline."""
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="engagements")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="engagements")
+    role = models.CharField(max_length=12, choices=EngagementRole.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pipeline_id", "team_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pipeline", "team"], name="engagement_one_per_pair"),
+            models.CheckConstraint(
+                condition=Q(role__in=[choice.value for choice in EngagementRole]),
+                name="engagement_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} {self.role} of {self.pipeline_id}"

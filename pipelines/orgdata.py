@@ -1,0 +1,183 @@
+"""The whole of one design as plain lists, and the derived facts every analysis shares.
+
+`OrgData` is what the loader hands in (one list per table). `OrgIndex` derives, once per
+call, the maps the findings engine, the structure classifier and the matrix page need:
+who is active, who reports to whom, who is in the ML org and how deep. Nothing here
+queries the database: tests build unsaved model instances with explicit ids.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from pipelines.models import Engagement, Pipeline
+from teams.models import SPECIALISED_KINDS, Membership, Organisation, Person, Team
+from teams.reporting import chain_of, children_of, roots_by_size, steps_below
+
+
+@dataclass
+class OrgData:
+    organisation: Organisation
+    people: Sequence[Person]
+    teams: Sequence[Team]
+    memberships: Sequence[Membership]
+    pipelines: Sequence[Pipeline]
+    engagements: Sequence[Engagement]
+
+
+class OrgIndex:
+    """Lookups over an `OrgData`, each computed on first use and kept (memoised)."""
+
+    def __init__(self, data: OrgData):
+        self.data = data
+        self.organisation = data.organisation
+
+    # People and reporting lines ------------------------------------------------------------
+
+    @cached_property
+    def people_by_id(self) -> dict[int, Person]:
+        return {person.id: person for person in self.data.people}
+
+    @cached_property
+    def active_ids(self) -> set[int]:
+        return {person.id for person in self.data.people if person.active}
+
+    @cached_property
+    def manager_of(self) -> dict[int, int | None]:
+        return {person.id: person.manager_id for person in self.data.people}
+
+    @cached_property
+    def children(self) -> dict[int, list[int]]:
+        return children_of(self.manager_of)
+
+    @cached_property
+    def active_report_count(self) -> dict[int, int]:
+        counts: dict[int, int] = defaultdict(int)
+        for person in self.data.people:
+            if person.active and person.manager_id is not None:
+                counts[person.manager_id] += 1
+        return counts
+
+    @cached_property
+    def ml_head(self) -> Person | None:
+        """The active ML head, or None when the organisation has none."""
+        head = self.people_by_id.get(self.organisation.ml_head_id)
+        return head if head is not None and head.active else None
+
+    @cached_property
+    def ml_steps(self) -> dict[int, int]:
+        """Everyone in the ML org, with their steps below the ML head (the head is 0).
+
+        Chains follow solid lines only and pass through people who have left.
+        """
+        if self.ml_head is None:
+            return {}
+        return steps_below(self.children, self.ml_head.id)
+
+    def in_ml_org(self, person_id: int | None) -> bool | None:
+        """True or False for a person; None when there is no active ML head to tell."""
+        if self.ml_head is None or person_id is None:
+            return None
+        return person_id in self.ml_steps
+
+    @cached_property
+    def top_of_organisation(self) -> int | None:
+        """The root of the ML head's chain; without an ML head, the root of the largest tree."""
+        if self.ml_head is not None:
+            return chain_of(self.manager_of, self.ml_head.id)[-1]
+        roots = roots_by_size(self.manager_of)
+        return roots[0][0] if roots else None
+
+    def outside_org_head(self, person_id: int) -> int:
+        """The highest person on `person_id`'s chain who is not on the ML head's chain.
+
+        That is the head of the organisation a team sits in instead of the ML org.
+        """
+        head_chain = (
+            set(chain_of(self.manager_of, self.ml_head.id)) if self.ml_head else set()
+        )
+        highest = person_id
+        for member in chain_of(self.manager_of, person_id):
+            if member in head_chain:
+                break
+            highest = member
+        return highest
+
+    # Teams and memberships -----------------------------------------------------------------
+
+    @cached_property
+    def teams_by_id(self) -> dict[int, Team]:
+        return {team.id: team for team in self.data.teams}
+
+    @cached_property
+    def memberships_by_person(self) -> dict[int, list[Membership]]:
+        result: dict[int, list[Membership]] = defaultdict(list)
+        for membership in self.data.memberships:
+            result[membership.person_id].append(membership)
+        return result
+
+    @cached_property
+    def active_members_by_team(self) -> dict[int, list[int]]:
+        result: dict[int, list[int]] = defaultdict(list)
+        for membership in self.data.memberships:
+            if membership.person_id in self.active_ids:
+                result[membership.team_id].append(membership.person_id)
+        return result
+
+    def team_in_ml_org(self, team: Team) -> bool | None:
+        """A team is in the ML org when its active lead is; None without an active lead."""
+        if team.lead_id is None or team.lead_id not in self.active_ids:
+            return None
+        return self.in_ml_org(team.lead_id)
+
+    @cached_property
+    def led_team_ids_by_person(self) -> dict[int, list[int]]:
+        result: dict[int, list[int]] = defaultdict(list)
+        for team in self.data.teams:
+            if team.lead_id is not None:
+                result[team.lead_id].append(team.id)
+        return result
+
+    def main_team(self, person_id: int) -> Team | None:
+        """The team with the largest allocation; ties: a specialised team, then the lower id."""
+        best = None
+        best_key = None
+        for membership in self.memberships_by_person.get(person_id, ()):
+            team = self.teams_by_id.get(membership.team_id)
+            if team is None:
+                continue
+            key = (-membership.allocation, team.kind not in SPECIALISED_KINDS, team.id)
+            if best_key is None or key < best_key:
+                best, best_key = team, key
+        return best
+
+    # Pipelines and engagements -------------------------------------------------------------
+
+    @cached_property
+    def pipelines_by_id(self) -> dict[int, Pipeline]:
+        return {pipeline.id: pipeline for pipeline in self.data.pipelines}
+
+    @cached_property
+    def engagements_by_pipeline(self) -> dict[int, list[Engagement]]:
+        result: dict[int, list[Engagement]] = defaultdict(list)
+        for engagement in self.data.engagements:
+            result[engagement.pipeline_id].append(engagement)
+        return result
+
+    @cached_property
+    def engagements_by_team(self) -> dict[int, list[Engagement]]:
+        result: dict[int, list[Engagement]] = defaultdict(list)
+        for engagement in self.data.engagements:
+            result[engagement.team_id].append(engagement)
+        return result
+
+    @cached_property
+    def pm_owner_ids(self) -> set[int]:
+        return {p.pm_owner_id for p in self.data.pipelines if p.pm_owner_id is not None}
+
+    def person_name(self, person_id: int | None) -> str:
+        person = self.people_by_id.get(person_id)
+        return person.name if person is not None else "someone unknown"

@@ -1,0 +1,99 @@
+"""Every write to pipelines and engagements (the rows and cells of the matrix)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from pipelines.models import Engagement, EngagementRole, Pipeline, Stage, default_required_stages
+from teams.models import Organisation, Person, Team
+from teams.services import UNSET, require_same_org, validate_instance
+
+
+def clean_stages(stages: Iterable[str]) -> list[str]:
+    stages = list(stages)
+    unknown = [stage for stage in stages if stage not in Stage.values]
+    if unknown:
+        raise ValidationError(
+            {
+                "required_stages": (
+                    f"Unknown stage {', '.join(map(repr, unknown))}; stages are "
+                    f"{', '.join(Stage.values)}."
+                )
+            }
+        )
+    # Keep the pipeline order and drop repeats.
+    return [stage for stage in Stage.values if stage in stages]
+
+
+@transaction.atomic
+def pipeline_create(
+    *,
+    organisation: Organisation,
+    name: str,
+    pm_owner: Person | None = None,
+    lifecycle: str = "incubating",
+    tier: str = "normal",
+    metric: str = "",
+    required_stages: Iterable[str] | None = None,
+) -> Pipeline:
+    require_same_org(organisation.id, "pm_owner", pm_owner)
+    pipeline = Pipeline(
+        organisation=organisation,
+        name=name,
+        pm_owner=pm_owner,
+        lifecycle=lifecycle,
+        tier=tier,
+        metric=metric,
+        required_stages=(
+            default_required_stages() if required_stages is None else clean_stages(required_stages)
+        ),
+    )
+    validate_instance(pipeline)
+    pipeline.save()
+    return pipeline
+
+
+@transaction.atomic
+def pipeline_update(
+    *,
+    pipeline: Pipeline,
+    name: str = UNSET,
+    pm_owner: Person | None = UNSET,
+    lifecycle: str = UNSET,
+    tier: str = UNSET,
+    metric: str = UNSET,
+    required_stages: Iterable[str] = UNSET,
+) -> Pipeline:
+    if pm_owner is not UNSET:
+        require_same_org(pipeline.organisation_id, "pm_owner", pm_owner)
+        pipeline.pm_owner = pm_owner
+    if required_stages is not UNSET:
+        pipeline.required_stages = clean_stages(required_stages)
+    for field, value in (("name", name), ("lifecycle", lifecycle), ("tier", tier),
+                         ("metric", metric)):
+        if value is not UNSET:
+            setattr(pipeline, field, value)
+    validate_instance(pipeline)
+    pipeline.save()
+    return pipeline
+
+
+@transaction.atomic
+def engagement_set(*, pipeline: Pipeline, team: Team, role: str | None) -> Engagement | None:
+    """Set the cell of (pipeline, team) to a role; None or "" clears it."""
+    if pipeline.organisation_id != team.organisation_id:
+        raise ValidationError({"team": f"{team} belongs to another organisation."})
+    if not role:
+        Engagement.objects.filter(pipeline=pipeline, team=team).delete()
+        return None
+    if role not in EngagementRole.values:
+        raise ValidationError(
+            {"role": f"Unknown role {role!r}; roles are {', '.join(EngagementRole.values)}."}
+        )
+    engagement, _ = Engagement.objects.update_or_create(
+        pipeline=pipeline, team=team, defaults={"role": role}
+    )
+    return engagement

@@ -1,0 +1,156 @@
+"""The structure classifier of DESIGN.md section 3: centralized, embedded, hybrid or matrix.
+
+Pure: it reads an `OrgIndex` and returns the label with its evidence, the trade-offs of that
+model (seed 000) and a fit hint from the pipelines' lifecycles.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pipelines.models import Lifecycle
+from pipelines.orgdata import OrgData, OrgIndex
+from teams.models import SPECIALISED_KINDS, Role, TeamKind
+
+NONE = "none"
+EMBEDDED = "embedded"
+MATRIX = "matrix"
+CENTRALIZED = "centralized"
+HYBRID = "hybrid"
+
+THRESHOLD = 0.8
+
+TRADE_OFFS: dict[str, list[str]] = {
+    CENTRALIZED: [
+        "Depth of expertise: scientists surrounded by scientists, a lab environment.",
+        "Works well to run and maintain core ML products in production.",
+        "Good for retention and high standards, with a dedicated science manager.",
+        "Speed of innovation suffers: the team must influence other teams to test new ideas.",
+        "Limited exposure to business problems: depth comes at the cost of breadth.",
+    ],
+    EMBEDDED: [
+        "Breadth of expertise: scientists in cross-disciplinary, feature-owning squads.",
+        "Works well to incubate ML projects and test ML products in production quickly.",
+        "Quick growth in seniority through exposure to business discussions.",
+        "Low-hanging fruit is often preferred to long-term, high-impact wins.",
+        "Limited synergies, and not all squads are ML-savvy, which hurts retention.",
+        "Squad leads should not manage scientists: a central science manager should.",
+    ],
+    HYBRID: [
+        "A central core team plus embedded scientists: depth and breadth.",
+        "It has high costs: not every organisation can afford it.",
+        "Risk: everybody wants to be in the central team; consider rotations.",
+    ],
+    MATRIX: [
+        "Specialised teams (columns) deepen the systems they own; PMs own pipelines (rows).",
+        "Works when ML PMs integrate across teams and pull resources to improve each model.",
+        "All critical dependencies must sit under the same management, with KPIs tied to "
+        "model outcomes rather than component output.",
+        "Depth of a centralized model, so production pipelines are well served; incubation "
+        "is slower.",
+    ],
+    NONE: [
+        "No scientists or ML engineers with a team yet: start embedded if you want to "
+        "explore several ML applications, central if you know what to build.",
+    ],
+}
+
+
+@dataclass
+class Structure:
+    label: str
+    people: int = 0
+    central: int = 0
+    embedded: int = 0
+    central_share: float = 0.0
+    embedded_share: float = 0.0
+    specialised_kinds_engaged: list[str] = field(default_factory=list)
+    pipelines_with_pm_and_two_teams: int = 0
+    lifecycles: dict[str, int] = field(default_factory=dict)
+    fit_hint: str = ""
+
+    @property
+    def trade_offs(self) -> list[str]:
+        return TRADE_OFFS[self.label]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def classify_structure(data: OrgData, index: OrgIndex | None = None) -> Structure:
+    index = index or OrgIndex(data)
+    central = embedded = counted = 0
+    for person in data.people:
+        if not person.active or person.role not in (Role.SCIENTIST, Role.ML_ENGINEER):
+            continue
+        team = index.main_team(person.id)
+        if team is None:
+            continue
+        counted += 1
+        if team.kind in SPECIALISED_KINDS:
+            central += 1
+        elif team.kind == TeamKind.PRODUCT_SQUAD:
+            embedded += 1
+
+    engaged_kinds = sorted(
+        {
+            index.teams_by_id[e.team_id].kind
+            for e in data.engagements
+            if e.team_id in index.teams_by_id
+            and index.teams_by_id[e.team_id].kind in SPECIALISED_KINDS
+        }
+    )
+    integrated = 0
+    for pipeline in data.pipelines:
+        teams = {e.team_id for e in index.engagements_by_pipeline.get(pipeline.id, ())}
+        if pipeline.pm_owner_id in index.active_ids and len(teams) >= 2:
+            integrated += 1
+
+    central_share = central / counted if counted else 0.0
+    embedded_share = embedded / counted if counted else 0.0
+    if counted == 0:
+        label = NONE
+    elif embedded_share >= THRESHOLD:
+        label = EMBEDDED
+    elif central_share >= THRESHOLD and len(engaged_kinds) >= 3 and integrated >= 2:
+        label = MATRIX
+    elif central_share >= THRESHOLD:
+        label = CENTRALIZED
+    else:
+        label = HYBRID
+
+    lifecycles = Counter(str(p.lifecycle) for p in data.pipelines)
+    return Structure(
+        label=label,
+        people=counted,
+        central=central,
+        embedded=embedded,
+        central_share=round(central_share, 3),
+        embedded_share=round(embedded_share, 3),
+        specialised_kinds_engaged=[str(kind) for kind in engaged_kinds],
+        pipelines_with_pm_and_two_teams=integrated,
+        lifecycles={str(value): lifecycles.get(str(value), 0) for value in Lifecycle},
+        fit_hint=fit_hint(label, lifecycles),
+    )
+
+
+def fit_hint(label: str, lifecycles: Counter) -> str:
+    """Seed 000: central works for products in production, embedded for incubating projects."""
+    total = sum(lifecycles.values())
+    if total == 0:
+        return ""
+    production = lifecycles.get(Lifecycle.PRODUCTION, 0)
+    incubating = lifecycles.get(Lifecycle.INCUBATING, 0)
+    if label == EMBEDDED and production * 2 > total:
+        return (
+            f"{production} of {total} pipelines are in production: successful ML projects can "
+            "spin off into a dedicated central team."
+        )
+    if label in (CENTRALIZED, MATRIX) and incubating * 2 > total:
+        return (
+            f"{incubating} of {total} pipelines are incubating: embedding scientists in "
+            "product squads explores ML applications faster."
+        )
+    return "The structure fits the lifecycle of the pipelines."

@@ -1,0 +1,169 @@
+"""Admin for organisations, people and teams. Saves go through `teams.services`, and the
+forms run the services' checks first, so the admin cannot write what the app would refuse."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from teams import services
+from teams.models import Membership, Organisation, OrganisationAccess, Person, Team
+
+
+class OrganisationAdminForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["slug", "name", "ml_head", "span_max", "layers_max"]
+
+    def clean_ml_head(self):
+        head = self.cleaned_data.get("ml_head")
+        if self.instance.pk:
+            services.require_same_org(self.instance.pk, "ml_head", head)
+        elif head is not None:
+            raise ValidationError("Create the organisation first, then pick its ML head.")
+        return head
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    form = OrganisationAdminForm
+    list_display = ["name", "slug", "ml_head", "span_max", "layers_max"]
+    search_fields = ["name", "slug"]
+    raw_id_fields = ["ml_head"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            services.organisation_update(
+                organisation=obj,
+                name=data["name"],
+                ml_head=data["ml_head"],
+                span_max=data["span_max"],
+                layers_max=data["layers_max"],
+            )
+        else:
+            created = services.organisation_create(slug=data["slug"], name=data["name"])
+            obj.pk = created.pk
+
+
+@admin.register(OrganisationAccess)
+class OrganisationAccessAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "user", "role"]
+    list_filter = ["role", "organisation"]
+    raw_id_fields = ["user"]
+
+
+class PersonAdminForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = [
+            "organisation", "external_id", "name", "email", "title", "role", "manager",
+            "dotted_line_managers", "active",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        organisation = data.get("organisation")
+        if organisation is None:
+            return data
+        self.instance.organisation = organisation
+        manager = data.get("manager")
+        services.require_same_org(organisation.pk, "manager", manager)
+        for dotted in data.get("dotted_line_managers") or ():
+            services.require_same_org(organisation.pk, "dotted_line_managers", dotted)
+        services.person_check_manager(self.instance, manager)
+        return data
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    form = PersonAdminForm
+    list_display = ["name", "organisation", "external_id", "email", "role", "manager", "active"]
+    list_filter = ["active", "role", "organisation"]
+    search_fields = ["name", "email", "external_id"]
+    raw_id_fields = ["manager", "dotted_line_managers"]
+    list_select_related = ["organisation", "manager"]
+    actions = ["deactivate"]
+
+    def has_delete_permission(self, request, obj=None):
+        # People who leave are deactivated, never deleted (see services.person_delete).
+        return False
+
+    @admin.action(description="Deactivate the selected people")
+    def deactivate(self, request, queryset):
+        for person in queryset:
+            services.person_deactivate(person=person)
+
+    def save_model(self, request, obj, form, change):
+        data = {key: form.cleaned_data[key] for key in form.Meta.fields if key in form.cleaned_data}
+        data.pop("dotted_line_managers", None)
+        if change:
+            data.pop("organisation")
+            services.person_update(person=obj, **data)
+        else:
+            created = services.person_create(**data)
+            obj.pk = created.pk
+
+    def save_related(self, request, form, formsets, change):
+        services.person_update(
+            person=form.instance,
+            dotted_line_managers=form.cleaned_data.get("dotted_line_managers") or [],
+        )
+
+
+class TeamAdminForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["organisation", "name", "kind", "lead", "kpi", "kpi_type"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("organisation") is not None:
+            services.require_same_org(data["organisation"].pk, "lead", data.get("lead"))
+        if data.get("name"):
+            services.check_team_name(data["name"])
+        return data
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    form = TeamAdminForm
+    list_display = ["name", "organisation", "kind", "lead", "kpi_type"]
+    list_filter = ["kind", "organisation"]
+    search_fields = ["name"]
+    raw_id_fields = ["lead"]
+    list_select_related = ["organisation", "lead"]
+
+    def save_model(self, request, obj, form, change):
+        data = dict(form.cleaned_data)
+        if change:
+            data.pop("organisation")
+            services.team_update(team=obj, **data)
+        else:
+            obj.pk = services.team_create(**data).pk
+
+
+class MembershipAdminForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["person", "team", "allocation"]
+
+    def clean(self):
+        data = super().clean()
+        person, team = data.get("person"), data.get("team")
+        if person is not None and team is not None:
+            services.require_same_org(person.organisation_id, "team", team)
+        return data
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    form = MembershipAdminForm
+    list_display = ["person", "team", "allocation"]
+    raw_id_fields = ["person", "team"]
+    list_select_related = ["person", "team"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        obj.pk = services.membership_set(
+            person=data["person"], team=data["team"], allocation=data["allocation"]
+        ).pk

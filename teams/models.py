@@ -1,0 +1,227 @@
+"""Organisations, people, teams and memberships: the columns and the reporting lines.
+
+Models hold plain fields and database constraints only. Every write goes through
+`teams.services`; the analysis of a design lives in `pipelines.findings` and
+`pipelines.structure`.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+
+class Role(models.TextChoices):
+    SCIENTIST = "scientist", "Scientist"
+    ML_ENGINEER = "ml_engineer", "ML engineer"
+    DATA_ENGINEER = "data_engineer", "Data engineer"
+    SOFTWARE_ENGINEER = "software_engineer", "Software engineer"
+    OPS_MANAGER = "ops_manager", "Operations manager"
+    PRODUCT_MANAGER = "product_manager", "Product manager"
+    TECH_LEAD = "tech_lead", "Tech lead"
+    ENGINEERING_MANAGER = "engineering_manager", "Engineering manager"
+    SCIENCE_MANAGER = "science_manager", "Science manager"
+    EXECUTIVE = "executive", "Executive"
+    OTHER = "other", "Other"
+
+
+class TeamKind(models.TextChoices):
+    DATA_OPS = "data_ops", "Data operations"
+    TOOLING = "tooling", "Tooling"
+    INFRASTRUCTURE = "infrastructure", "Infrastructure"
+    MODELING = "modeling", "Modeling"
+    DEPLOYMENT = "deployment", "Deployment"
+    PRODUCT_SQUAD = "product_squad", "Product squad"
+    OTHER = "other", "Other"
+
+
+# The five kinds that form the columns of an ML matrix, in pipeline order.
+SPECIALISED_KINDS = (
+    TeamKind.DATA_OPS,
+    TeamKind.TOOLING,
+    TeamKind.INFRASTRUCTURE,
+    TeamKind.MODELING,
+    TeamKind.DEPLOYMENT,
+)
+
+
+class KpiType(models.TextChoices):
+    MODEL_OUTCOME = "model_outcome", "Model outcome"
+    OUTPUT_VOLUME = "output_volume", "Output volume"
+    OTHER = "other", "Other"
+
+
+# Column names of matrix.csv that a team name would collide with.
+RESERVED_TEAM_NAMES = ("pipeline", "pm_owner", "lifecycle")
+
+
+class Organisation(models.Model):
+    """One organisation design: a tenant. Everything else belongs to exactly one."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+    ml_head = models.ForeignKey(
+        "teams.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The person who leads the ML organisation (e.g. VP of ML).",
+    )
+    span_max = models.PositiveSmallIntegerField(
+        default=10, help_text="More active direct reports than this is a wide span."
+    )
+    layers_max = models.PositiveSmallIntegerField(
+        default=6, help_text="More steps than this from the ML head is too deep."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(span_max__gte=1), name="org_span_max_positive"),
+            models.CheckConstraint(condition=Q(layers_max__gte=1), name="org_layers_max_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccessRole(models.TextChoices):
+    VIEWER = "viewer", "Viewer"
+    EDITOR = "editor", "Editor"
+    ADMIN = "admin", "Admin"
+
+
+class OrganisationAccess(models.Model):
+    """A login's role in one organisation: viewer reads, editor edits, admin also manages."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="access")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="org_access"
+    )
+    role = models.CharField(max_length=10, choices=AccessRole.choices, default=AccessRole.VIEWER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="access_one_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} is {self.role} of {self.organisation}"
+
+
+class Person(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="people")
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="The HR system's id; unique in the organisation."
+    )
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=30, choices=Role.choices, default=Role.OTHER)
+    manager = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="direct_reports",
+        help_text="Solid-line manager.",
+    )
+    dotted_line_managers = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="dotted_line_reports"
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "people"
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "external_id"],
+                condition=~Q(external_id=""),
+                name="person_external_id_unique_in_org",
+            ),
+            models.UniqueConstraint(
+                "organisation",
+                Lower("email"),
+                condition=~Q(email=""),
+                name="person_email_unique_in_org",
+            ),
+            models.CheckConstraint(
+                condition=~Q(manager=models.F("id")), name="person_not_own_manager"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "name"]),
+            models.Index(fields=["organisation", "active"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=TeamKind.choices, default=TeamKind.OTHER)
+    lead = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_teams",
+        help_text="The person accountable for the team.",
+    )
+    kpi = models.CharField("KPI", max_length=200, blank=True)
+    kpi_type = models.CharField(
+        "KPI type", max_length=20, choices=KpiType.choices, blank=True, default=""
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="team_name_unique_in_org"
+            ),
+            models.CheckConstraint(
+                condition=~Q(name__contains=":") & ~Q(name__contains=";"),
+                name="team_name_no_separators",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A person in a team, with the share of their time (FTE percent) it takes."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    allocation = models.PositiveSmallIntegerField(
+        default=100,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Percent of one FTE, 1 to 100.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["team_id", "person_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "team"], name="membership_one_per_pair"),
+            models.CheckConstraint(
+                condition=Q(allocation__gte=1) & Q(allocation__lte=100),
+                name="membership_allocation_1_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} in {self.team_id} ({self.allocation}%)"

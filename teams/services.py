@@ -1,0 +1,286 @@
+"""Every write to organisations, people, teams and memberships goes through these functions.
+
+Browser views, the API, SCIM, CSV import, the admin and the management commands call them,
+so a rule (no manager cycle, same-organisation references, allocation bounds, no deletion of
+people) is enforced in one place. Each refuses with a `ValidationError` keyed by field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from teams.models import (
+    RESERVED_TEAM_NAMES,
+    AccessRole,
+    Membership,
+    Organisation,
+    OrganisationAccess,
+    Person,
+    Team,
+)
+from teams.reporting import cycle_if_manager_set
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+# Marks an argument the caller did not pass, so None can mean "clear this field".
+UNSET: Any = _Unset()
+
+
+def validate_instance(instance, exclude: Iterable[str] = ()) -> None:
+    """Field validation (choices, lengths, formats) and the database's unique constraints."""
+    instance.full_clean(exclude=list(exclude), validate_constraints=True)
+
+
+def require_same_org(organisation_id: int, field: str, obj) -> None:
+    if obj is not None and obj.organisation_id != organisation_id:
+        raise ValidationError({field: f"{obj} belongs to another organisation."})
+
+
+# Organisations -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_create(*, slug: str, name: str) -> Organisation:
+    organisation = Organisation(slug=slug, name=name)
+    validate_instance(organisation)
+    organisation.save()
+    return organisation
+
+
+@transaction.atomic
+def organisation_update(
+    *,
+    organisation: Organisation,
+    name: str = UNSET,
+    ml_head: Person | None = UNSET,
+    span_max: int = UNSET,
+    layers_max: int = UNSET,
+) -> Organisation:
+    if ml_head is not UNSET:
+        require_same_org(organisation.id, "ml_head", ml_head)
+        organisation.ml_head = ml_head
+    for field, value in (("name", name), ("span_max", span_max), ("layers_max", layers_max)):
+        if value is not UNSET:
+            setattr(organisation, field, value)
+    validate_instance(organisation)
+    organisation.save()
+    return organisation
+
+
+@transaction.atomic
+def access_grant(*, organisation: Organisation, user, role: str) -> OrganisationAccess:
+    if role not in AccessRole.values:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    access, _ = OrganisationAccess.objects.update_or_create(
+        organisation=organisation, user=user, defaults={"role": role}
+    )
+    return access
+
+
+# People --------------------------------------------------------------------------------------
+
+
+def person_check_manager(person: Person, manager: Person | None) -> None:
+    """Refuse a manager from elsewhere, or one that would close a reporting loop."""
+    if manager is None:
+        return
+    require_same_org(person.organisation_id, "manager", manager)
+    if person.pk is None:
+        return  # a new person has no reports yet, so no loop can pass through them
+    with transaction.atomic():
+        # Lock the organisation row so two concurrent manager changes cannot each pass this
+        # check and together close a loop; the lock lasts until the caller's write commits.
+        Organisation.objects.select_for_update().filter(pk=person.organisation_id).first()
+        manager_of = dict(
+            Person.objects.filter(organisation_id=person.organisation_id).values_list(
+                "id", "manager_id"
+            )
+        )
+    loop = cycle_if_manager_set(manager_of, person.pk, manager.pk)
+    if loop:
+        names = dict(Person.objects.filter(pk__in=set(loop)).values_list("id", "name"))
+        chain = " → ".join(names.get(pid, "?") for pid in loop)
+        raise ValidationError(
+            {
+                "manager": (
+                    f"{manager.name} cannot manage {person.name}: the reporting line would "
+                    f"go round in a loop ({chain})."
+                )
+            }
+        )
+
+
+def _set_dotted_line(person: Person, managers: Iterable[Person]) -> None:
+    managers = list(managers)
+    for manager in managers:
+        require_same_org(person.organisation_id, "dotted_line_managers", manager)
+        if manager.pk == person.pk:
+            raise ValidationError(
+                {"dotted_line_managers": f"{person.name} cannot be their own manager."}
+            )
+    person.dotted_line_managers.set(managers)
+
+
+@transaction.atomic
+def person_create(
+    *,
+    organisation: Organisation,
+    name: str,
+    external_id: str = "",
+    email: str = "",
+    title: str = "",
+    role: str = "other",
+    manager: Person | None = None,
+    dotted_line_managers: Iterable[Person] = (),
+    active: bool = True,
+) -> Person:
+    person = Person(
+        organisation=organisation,
+        name=name,
+        external_id=external_id,
+        email=email,
+        title=title,
+        role=role,
+        manager=manager,
+        active=active,
+    )
+    person_check_manager(person, manager)
+    validate_instance(person)
+    person.save()
+    if dotted_line_managers:
+        _set_dotted_line(person, dotted_line_managers)
+    return person
+
+
+@transaction.atomic
+def person_update(
+    *,
+    person: Person,
+    name: str = UNSET,
+    external_id: str = UNSET,
+    email: str = UNSET,
+    title: str = UNSET,
+    role: str = UNSET,
+    manager: Person | None = UNSET,
+    dotted_line_managers: Iterable[Person] = UNSET,
+    active: bool = UNSET,
+) -> Person:
+    if manager is not UNSET:
+        person_check_manager(person, manager)
+        person.manager = manager
+    fields = {
+        "name": name,
+        "external_id": external_id,
+        "email": email,
+        "title": title,
+        "role": role,
+        "active": active,
+    }
+    for field, value in fields.items():
+        if value is not UNSET:
+            setattr(person, field, value)
+    validate_instance(person)
+    person.save()
+    if dotted_line_managers is not UNSET:
+        _set_dotted_line(person, dotted_line_managers)
+    return person
+
+
+@transaction.atomic
+def person_deactivate(*, person: Person) -> Person:
+    """People who leave stay in the design as inactive: their history and chains remain."""
+    if person.active:
+        person.active = False
+        person.save(update_fields=["active", "updated_at"])
+    return person
+
+
+def person_delete(*, person: Person) -> None:
+    raise ValidationError(
+        f"{person.name} cannot be deleted: people who leave are deactivated instead, so "
+        "their reporting lines and history stay in the design."
+    )
+
+
+# Teams and memberships -----------------------------------------------------------------------
+
+
+def check_team_name(name: str) -> None:
+    if name.strip().lower() in RESERVED_TEAM_NAMES:
+        raise ValidationError(
+            {"name": f"A team cannot be named {name!r}: it is a column of matrix.csv."}
+        )
+    if ":" in name or ";" in name:
+        raise ValidationError({"name": "A team name cannot contain ':' or ';'."})
+
+
+@transaction.atomic
+def team_create(
+    *,
+    organisation: Organisation,
+    name: str,
+    kind: str = "other",
+    lead: Person | None = None,
+    kpi: str = "",
+    kpi_type: str = "",
+) -> Team:
+    check_team_name(name)
+    require_same_org(organisation.id, "lead", lead)
+    team = Team(
+        organisation=organisation, name=name, kind=kind, lead=lead, kpi=kpi, kpi_type=kpi_type
+    )
+    validate_instance(team)
+    team.save()
+    return team
+
+
+@transaction.atomic
+def team_update(
+    *,
+    team: Team,
+    name: str = UNSET,
+    kind: str = UNSET,
+    lead: Person | None = UNSET,
+    kpi: str = UNSET,
+    kpi_type: str = UNSET,
+) -> Team:
+    if name is not UNSET:
+        check_team_name(name)
+        team.name = name
+    if lead is not UNSET:
+        require_same_org(team.organisation_id, "lead", lead)
+        team.lead = lead
+    for field, value in (("kind", kind), ("kpi", kpi), ("kpi_type", kpi_type)):
+        if value is not UNSET:
+            setattr(team, field, value)
+    validate_instance(team)
+    team.save()
+    return team
+
+
+@transaction.atomic
+def membership_set(*, person: Person, team: Team, allocation: int) -> Membership:
+    """Put a person in a team with an allocation, or change the allocation."""
+    if person.organisation_id != team.organisation_id:
+        raise ValidationError({"team": f"{team} belongs to another organisation."})
+    if not isinstance(allocation, int) or not 1 <= allocation <= 100:
+        raise ValidationError(
+            {"allocation": f"Allocation must be a whole percent from 1 to 100, not {allocation}."}
+        )
+    membership, _ = Membership.objects.update_or_create(
+        person=person, team=team, defaults={"allocation": allocation}
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, person: Person, team: Team) -> None:
+    Membership.objects.filter(person=person, team=team).delete()
