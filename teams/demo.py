@@ -1,0 +1,159 @@
+"""The demo organisation: a realistic ML group with the problems the seed documents describe.
+
+- the ML infrastructure team reports into the company Infrastructure org (seed 002: "put ML
+  Infrastructure teams into a broader Infrastructure org"), and a modeling group sits under a
+  separate Research org: both are critical dependencies outside the ML org;
+- the labeling team is measured on labels produced, not on model outcome;
+- a pipeline has no PM, another leaves its deployment stage unowned;
+- an ML engineer is split across two teams for 120%;
+- scientists are embedded in product squads, one of them managed by the squad lead and alone
+  in the squad (seed 000: "Squad-lead does not manage scientists", "not all squads are ML
+  savvy").
+
+Everything is written through the services, like any other door into the design.
+"""
+
+from django.db import transaction
+
+from pipelines import services as pipeline_services
+from teams import services
+from teams.models import Organisation
+
+# key, name, title, role, manager key
+PEOPLE = [
+    ("ceo", "Helena Brandt", "Chief Executive Officer", "executive", None),
+    ("cto", "Marcus Lee", "Chief Technology Officer", "executive", "ceo"),
+    ("vp-infra", "Priya Shah", "VP Infrastructure", "executive", "cto"),
+    ("vp-research", "Tomás Ortega", "VP Research", "executive", "cto"),
+    ("vp-ml", "Amara Okafor", "VP Machine Learning", "executive", "cto"),
+    ("vp-product", "Olivia Chen", "VP Product", "executive", "ceo"),
+    # Company Infrastructure org, outside ML: the ML platform team sits here.
+    ("infra-lead", "Dana Kim", "Engineering Manager, ML Platform", "engineering_manager",
+     "vp-infra"),
+    ("infra-1", "Felix Braun", "Data Engineer", "data_engineer", "infra-lead"),
+    ("infra-2", "Sofia Rossi", "Data Engineer", "data_engineer", "infra-lead"),
+    ("infra-3", "Kwame Mensah", "Software Engineer", "software_engineer", "infra-lead"),
+    # Research org, outside ML: an applied modeling group.
+    ("research-lead", "Yuki Tanaka", "Research Manager", "science_manager", "vp-research"),
+    ("research-1", "Arjun Mehta", "Research Scientist", "scientist", "research-lead"),
+    ("research-2", "Chloé Martin", "Research Scientist", "scientist", "research-lead"),
+    # The ML org.
+    ("pm-1", "Jonas Weber", "ML Product Manager", "product_manager", "vp-ml"),
+    ("pm-2", "Grace Park", "ML Product Manager", "product_manager", "vp-ml"),
+    ("science-mgr", "Ines Duarte", "Science Manager", "science_manager", "vp-ml"),
+    ("sci-1", "Lucas Almeida", "Applied Scientist", "scientist", "science-mgr"),
+    ("sci-2", "Hana Sato", "Applied Scientist", "scientist", "science-mgr"),
+    ("sci-3", "Omar Farouk", "Applied Scientist", "scientist", "science-mgr"),
+    ("mle-1", "Mia Novak", "ML Engineer", "ml_engineer", "science-mgr"),
+    ("dataops-lead", "Lena Fischer", "Data Operations Manager", "ops_manager", "vp-ml"),
+    ("dataops-1", "Carlos Ruiz", "Labeling QA Lead", "ops_manager", "dataops-lead"),
+    ("dataops-2", "Aisha Bello", "Labeling Operations Analyst", "ops_manager", "dataops-lead"),
+    ("tooling-lead", "Sam Rivera", "Engineering Manager, ML Tooling", "engineering_manager",
+     "vp-ml"),
+    ("tooling-1", "Nina Petrova", "Full-stack Engineer", "software_engineer", "tooling-lead"),
+    ("tooling-2", "Tom Becker", "Full-stack Engineer", "software_engineer", "tooling-lead"),
+    ("deploy-lead", "Noor Haddad", "Engineering Manager, Deployment", "engineering_manager",
+     "vp-ml"),
+    ("deploy-1", "Erik Lund", "ML Engineer", "ml_engineer", "deploy-lead"),
+    ("deploy-2", "Zara Ahmed", "Performance Engineer", "software_engineer", "deploy-lead"),
+    ("tech-lead", "Pablo Jiménez", "Principal Engineer", "tech_lead", "vp-ml"),
+    # Product org: squads with embedded scientists.
+    ("squad-lead-1", "Ben Carter", "Squad Lead, Discovery", "engineering_manager",
+     "vp-product"),
+    ("squad-1-eng", "Laura Schmidt", "Software Engineer", "software_engineer", "squad-lead-1"),
+    ("squad-lead-2", "Maya Singh", "Squad Lead, Checkout", "engineering_manager", "vp-product"),
+    ("squad-2-eng", "David Cohen", "Software Engineer", "software_engineer", "squad-lead-2"),
+    ("squad-2-sci", "Ravi Patel", "Data Scientist", "scientist", "squad-lead-2"),
+    ("squad-pm", "Emma Wilson", "Product Manager, Checkout", "product_manager", "vp-product"),
+]
+
+# name, kind, lead key, KPI, KPI type, [(member key, allocation)]
+TEAMS = [
+    ("Labeling Ops", "data_ops", "dataops-lead", "Labels produced per week", "output_volume",
+     [("dataops-1", 100), ("dataops-2", 100)]),
+    ("ML Tooling", "tooling", "tooling-lead", "Time from data to trained model", "model_outcome",
+     [("tooling-1", 100), ("tooling-2", 100)]),
+    ("ML Platform", "infrastructure", "infra-lead", "Platform uptime", "other",
+     [("infra-1", 100), ("infra-2", 100), ("infra-3", 100)]),
+    ("Ranking Models", "modeling", "science-mgr", "Feed engagement lift", "model_outcome",
+     [("sci-1", 100), ("mle-1", 80)]),
+    ("Applied Research", "modeling", "research-lead", "Papers accepted", "other",
+     [("research-1", 100), ("research-2", 100)]),
+    ("Model Deployment", "deployment", "deploy-lead", "p99 inference latency", "model_outcome",
+     [("deploy-1", 100), ("deploy-2", 100), ("mle-1", 40)]),
+    ("Discovery Squad", "product_squad", "squad-lead-1", "Weekly active listeners", "other",
+     [("squad-1-eng", 100), ("sci-2", 100), ("sci-3", 100)]),
+    ("Checkout Squad", "product_squad", "squad-lead-2", "Checkout conversion", "other",
+     [("squad-2-eng", 100), ("squad-2-sci", 100)]),
+]
+
+# name, PM key, lifecycle, tier, metric, {team name: role}
+PIPELINES = [
+    ("Home feed ranking", "pm-1", "production", "critical", "NDCG@10", {
+        "Labeling Ops": "owner", "ML Tooling": "contributor", "ML Platform": "owner",
+        "Ranking Models": "owner", "Model Deployment": "owner",
+    }),
+    ("Search relevance", "pm-2", "production", "high", "Mean reciprocal rank", {
+        "Labeling Ops": "owner", "ML Platform": "owner", "Applied Research": "owner",
+        "Model Deployment": "contributor",
+    }),
+    ("Ad click prediction", "pm-2", "production", "critical", "Log loss", {
+        "Labeling Ops": "owner", "ML Platform": "owner", "Ranking Models": "owner",
+        "Model Deployment": "owner", "ML Tooling": "service",
+    }),
+    ("Podcast recommendations", None, "incubating", "normal", "Listen-through rate", {
+        "Discovery Squad": "owner", "ML Platform": "service",
+    }),
+    ("Fraud scoring", "squad-pm", "incubating", "high", "Precision at 1% FPR", {
+        "Checkout Squad": "owner", "Ranking Models": "contributor",
+    }),
+]
+
+DEMO_SLUG = "demo"
+DEMO_NAME = "Northwind Media (demo)"
+
+
+@transaction.atomic
+def build_demo(*, slug: str = DEMO_SLUG, name: str = DEMO_NAME) -> Organisation:
+    """Create the demo organisation. The caller makes sure the slug is free."""
+    organisation = services.organisation_create(slug=slug, name=name)
+    people = {}
+    for key, person_name, title, role, manager_key in PEOPLE:
+        people[key] = services.person_create(
+            organisation=organisation,
+            name=person_name,
+            external_id=f"NW-{len(people) + 1:04d}",
+            email=f"{key}@northwind.example",
+            title=title,
+            role=role,
+            manager=people[manager_key] if manager_key else None,
+        )
+    services.person_update(person=people["tech-lead"], dotted_line_managers=[people["cto"]])
+    services.organisation_update(organisation=organisation, ml_head=people["vp-ml"])
+
+    teams = {}
+    for team_name, kind, lead_key, kpi, kpi_type, members in TEAMS:
+        team = services.team_create(
+            organisation=organisation,
+            name=team_name,
+            kind=kind,
+            lead=people[lead_key],
+            kpi=kpi,
+            kpi_type=kpi_type,
+        )
+        teams[team_name] = team
+        for member_key, allocation in members:
+            services.membership_set(person=people[member_key], team=team, allocation=allocation)
+
+    for pipeline_name, pm_key, lifecycle, tier, metric, cells in PIPELINES:
+        pipeline = pipeline_services.pipeline_create(
+            organisation=organisation,
+            name=pipeline_name,
+            pm_owner=people[pm_key] if pm_key else None,
+            lifecycle=lifecycle,
+            tier=tier,
+            metric=metric,
+        )
+        for team_name, role in cells.items():
+            pipeline_services.engagement_set(pipeline=pipeline, team=teams[team_name], role=role)
+    return organisation

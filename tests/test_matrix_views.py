@@ -1,0 +1,180 @@
+"""The first pages: the read-only matrix and the findings list, behind a login."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from pipelines.models import Engagement, Pipeline
+from teams.models import Organisation, Person, Team
+from tests.factories import (
+    AccessFactory,
+    EngagementFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    PersonFactory,
+    PipelineFactory,
+    TeamFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    call_command("seed_demo", verbosity=0)
+    return Organisation.objects.get(slug="demo")
+
+
+@pytest.fixture
+def viewer(demo):
+    user = UserFactory()
+    AccessFactory(organisation=demo, user=user, role="viewer")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_pages_need_a_login(client, demo):
+    for url in ("/", "/orgs/demo/", "/orgs/demo/findings/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_login_page_renders(client):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    assert b'name="username"' in response.content
+
+
+def test_healthz_answers_without_a_login(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+
+
+def test_an_organisation_without_access_is_not_found(logged_in_client, demo):
+    assert logged_in_client.get("/orgs/demo/").status_code == 404
+    assert logged_in_client.get("/orgs/demo/findings/").status_code == 404
+    assert logged_in_client.get("/orgs/no-such-org/").status_code == 404
+
+
+def test_the_home_page_lists_only_the_organisations_of_the_user(viewer, demo):
+    OrganisationFactory(name="Someone Else's Org")
+    content = viewer.get("/").content.decode()
+    assert demo.name in content
+    assert "Someone Else" not in content
+
+
+def test_the_matrix_shows_pipelines_teams_and_roles(viewer, demo):
+    response = viewer.get("/orgs/demo/")
+    assert response.status_code == 200
+    content = response.content.decode()
+    for pipeline in Pipeline.objects.filter(organisation=demo):
+        assert f'data-pipeline="{pipeline.id}"' in content
+    engagement = Engagement.objects.select_related("pipeline", "team").filter(
+        pipeline__name="Home feed ranking", team__name="Labeling Ops"
+    ).get()
+    cell = re.search(
+        rf'<td data-pipeline="{engagement.pipeline_id}" data-team="{engagement.team_id}"'
+        r'[^>]*>([^<]*)</td>',
+        content,
+    )
+    assert cell and cell.group(1) == "owner"
+    assert "Jonas Weber" in content  # the PM of the row
+
+
+def test_the_matrix_marks_teams_outside_the_ml_org(viewer, demo):
+    content = viewer.get("/orgs/demo/").content.decode()
+    platform = Team.objects.get(organisation=demo, name="ML Platform")
+    tooling = Team.objects.get(organisation=demo, name="ML Tooling")
+    header = re.search(rf'<th scope="col" data-team="{platform.id}" class="([^"]*)"', content)
+    assert header and "outside" in header.group(1).split()
+    header = re.search(rf'<th scope="col" data-team="{tooling.id}" class="([^"]*)"', content)
+    assert header and "outside" not in header.group(1).split()
+
+
+def test_the_matrix_groups_teams_by_kind_in_pipeline_order(viewer, demo):
+    content = viewer.get("/orgs/demo/").content.decode()
+    positions = [content.index(label) for label in
+                 ("Data operations", "Tooling", "Infrastructure", "Modeling", "Deployment",
+                  "Product squad")]
+    assert positions == sorted(positions)
+
+
+def test_the_findings_page_lists_the_demo_problems_grouped_by_severity(viewer, demo):
+    content = viewer.get("/orgs/demo/findings/").content.decode()
+    for code in (
+        "dependency.outside_ml_org",
+        "pipeline.no_pm",
+        "pipeline.stage_unowned",
+        "team.kpi_output_volume",
+        "person.over_allocated",
+    ):
+        assert f'data-finding="{code}"' in content
+    errors = content.index('<section class="severity-group error">')
+    warnings = content.index('<section class="severity-group warning">')
+    assert errors < warnings
+    assert content.index('data-finding="pipeline.no_pm"') < warnings
+    assert content.index('data-finding="person.over_allocated"') > warnings
+
+
+def test_the_findings_page_filters_by_code(viewer, demo):
+    content = viewer.get("/orgs/demo/findings/?code=pipeline.no_pm").content.decode()
+    assert 'data-finding="pipeline.no_pm"' in content
+    assert 'data-finding="dependency.outside_ml_org"' not in content
+
+
+def test_the_findings_page_explains_each_code(viewer, demo):
+    content = viewer.get("/orgs/demo/findings/").content.decode()
+    assert "all of its critical dependencies under the same management" in content
+
+
+def test_names_are_escaped(viewer, demo):
+    Person.objects.filter(organisation=demo, name="Jonas Weber").update(
+        name="<script>alert(1)</script>"
+    )
+    content = viewer.get("/orgs/demo/").content.decode()
+    assert "<script>alert(1)</script>" not in content
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+
+
+def build_org(organisation, size: int) -> None:
+    """An organisation whose every table grows with `size`."""
+    head = PersonFactory(organisation=organisation, role="executive")
+    organisation.ml_head = head
+    organisation.save()
+    teams = [
+        TeamFactory(organisation=organisation, kind=kind, lead=PersonFactory(
+            organisation=organisation, manager=head))
+        for kind in ["data_ops", "infrastructure", "modeling", "deployment", "product_squad"]
+        * size
+    ]
+    for team in teams:
+        MembershipFactory(person=PersonFactory(organisation=organisation, manager=team.lead_id
+                                               and team.lead), team=team, allocation=70)
+    for n in range(size * 3):
+        pipeline = PipelineFactory(organisation=organisation, pm_owner=head if n % 2 else None)
+        for team in teams[n % len(teams): n % len(teams) + 3]:
+            EngagementFactory(pipeline=pipeline, team=team, role="owner")
+
+
+@pytest.mark.parametrize("url", ["/orgs/{slug}/", "/orgs/{slug}/findings/"])
+def test_page_queries_do_not_grow_with_the_organisation(django_assert_num_queries, url):
+    counts = []
+    for size in (1, 6):
+        organisation = OrganisationFactory()
+        build_org(organisation, size)
+        user = UserFactory()
+        AccessFactory(organisation=organisation, user=user)
+        client = Client()
+        client.force_login(user)
+        # session, user, organisation with the user's role, then one query per table:
+        # people, teams, memberships, pipelines, engagements.
+        with django_assert_num_queries(8):
+            response = client.get(url.format(slug=organisation.slug))
+        assert response.status_code == 200
+        counts.append(Person.objects.filter(organisation=organisation).count())
+    assert counts[1] > counts[0] * 4

@@ -1,0 +1,190 @@
+"""The write rules, through the service functions every door calls."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from pipelines import services as pipeline_services
+from pipelines.models import Engagement
+from teams import services
+from teams.models import Membership, Person
+from tests.factories import (
+    OrganisationFactory,
+    PersonFactory,
+    PipelineFactory,
+    TeamFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def org():
+    return OrganisationFactory()
+
+
+def test_it_refuses_a_manager_change_that_closes_a_cycle_and_names_the_chain(org):
+    ada = services.person_create(organisation=org, name="Ada")
+    bob = services.person_create(organisation=org, name="Bob", manager=ada)
+    cy = services.person_create(organisation=org, name="Cy", manager=bob)
+
+    with pytest.raises(ValidationError) as caught:
+        services.person_update(person=ada, manager=cy)
+
+    message = caught.value.message_dict["manager"][0]
+    assert "Ada → Cy → Bob → Ada" in message
+    ada.refresh_from_db()
+    assert ada.manager_id is None
+
+
+def test_it_refuses_a_person_as_their_own_manager(org):
+    ada = services.person_create(organisation=org, name="Ada")
+    with pytest.raises(ValidationError) as caught:
+        services.person_update(person=ada, manager=ada)
+    assert "manager" in caught.value.message_dict
+
+
+def test_it_accepts_a_manager_change_that_closes_no_cycle(org):
+    ada = services.person_create(organisation=org, name="Ada")
+    bob = services.person_create(organisation=org, name="Bob", manager=ada)
+    cy = services.person_create(organisation=org, name="Cy", manager=ada)
+
+    services.person_update(person=cy, manager=bob)
+
+    cy.refresh_from_db()
+    assert cy.manager_id == bob.id
+
+
+def test_it_refuses_a_manager_from_another_organisation(org):
+    stranger = PersonFactory()
+    with pytest.raises(ValidationError) as caught:
+        services.person_create(organisation=org, name="Ada", manager=stranger)
+    assert "another organisation" in caught.value.message_dict["manager"][0]
+    assert not Person.objects.filter(organisation=org).exists()
+
+
+def test_it_refuses_dotted_line_managers_from_another_organisation(org):
+    ada = services.person_create(organisation=org, name="Ada")
+    with pytest.raises(ValidationError):
+        services.person_update(person=ada, dotted_line_managers=[PersonFactory()])
+    assert ada.dotted_line_managers.count() == 0
+
+
+def test_it_keeps_external_ids_unique_within_an_organisation_only(org):
+    services.person_create(organisation=org, name="Ada", external_id="E1")
+    with pytest.raises(ValidationError):
+        services.person_create(organisation=org, name="Bob", external_id="E1")
+    other = services.person_create(organisation=OrganisationFactory(), name="Bob", external_id="E1")
+    assert other.pk
+
+
+def test_it_keeps_emails_unique_case_insensitively(org):
+    services.person_create(organisation=org, name="Ada", email="ada@example.com")
+    with pytest.raises(ValidationError):
+        services.person_create(organisation=org, name="Ada 2", email="ADA@example.com")
+
+
+def test_it_refuses_an_unknown_role(org):
+    with pytest.raises(ValidationError) as caught:
+        services.person_create(organisation=org, name="Ada", role="wizard")
+    assert "role" in caught.value.message_dict
+
+
+def test_it_refuses_to_delete_a_person_and_deactivates_instead(org):
+    ada = services.person_create(organisation=org, name="Ada")
+    with pytest.raises(ValidationError, match="deactivated"):
+        services.person_delete(person=ada)
+    assert Person.objects.filter(pk=ada.pk, active=True).exists()
+
+    services.person_deactivate(person=ada)
+    ada.refresh_from_db()
+    assert ada.active is False
+
+
+@pytest.mark.parametrize("allocation", [0, 101, 150, -5])
+def test_it_refuses_an_allocation_out_of_range(org, allocation):
+    person = PersonFactory(organisation=org)
+    team = TeamFactory(organisation=org)
+    with pytest.raises(ValidationError) as caught:
+        services.membership_set(person=person, team=team, allocation=allocation)
+    assert "allocation" in caught.value.message_dict
+    assert not Membership.objects.exists()
+
+
+def test_it_sets_and_updates_a_membership(org):
+    person = PersonFactory(organisation=org)
+    team = TeamFactory(organisation=org)
+    services.membership_set(person=person, team=team, allocation=60)
+    services.membership_set(person=person, team=team, allocation=40)
+    assert list(Membership.objects.values_list("allocation", flat=True)) == [40]
+
+
+def test_it_refuses_a_membership_across_organisations(org):
+    with pytest.raises(ValidationError):
+        services.membership_set(person=PersonFactory(organisation=org), team=TeamFactory(),
+                                allocation=50)
+
+
+def test_the_database_refuses_an_allocation_out_of_range_too(org):
+    person = PersonFactory(organisation=org)
+    team = TeamFactory(organisation=org)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Membership.objects.create(person=person, team=team, allocation=150)
+
+
+@pytest.mark.parametrize("name", ["pipeline", "PM_owner", "Data:Ops", "A;B"])
+def test_it_refuses_team_names_that_break_the_csv_formats(org, name):
+    with pytest.raises(ValidationError) as caught:
+        services.team_create(organisation=org, name=name, kind="modeling")
+    assert "name" in caught.value.message_dict
+
+
+def test_it_refuses_a_team_lead_from_another_organisation(org):
+    with pytest.raises(ValidationError):
+        services.team_create(organisation=org, name="Models", lead=PersonFactory())
+
+
+def test_it_refuses_an_ml_head_from_another_organisation(org):
+    with pytest.raises(ValidationError):
+        services.organisation_update(organisation=org, ml_head=PersonFactory())
+
+
+def test_a_new_pipeline_requires_the_default_stages(org):
+    pipeline = pipeline_services.pipeline_create(organisation=org, name="Feed")
+    assert pipeline.required_stages == ["data", "infrastructure", "modeling", "deployment"]
+
+
+def test_it_refuses_an_unknown_stage(org):
+    with pytest.raises(ValidationError) as caught:
+        pipeline_services.pipeline_create(organisation=org, name="Feed",
+                                          required_stages=["data", "magic"])
+    assert "required_stages" in caught.value.message_dict
+
+
+def test_it_sets_changes_and_clears_an_engagement(org):
+    pipeline = PipelineFactory(organisation=org)
+    team = TeamFactory(organisation=org)
+    pipeline_services.engagement_set(pipeline=pipeline, team=team, role="owner")
+    pipeline_services.engagement_set(pipeline=pipeline, team=team, role="service")
+    assert list(Engagement.objects.values_list("role", flat=True)) == ["service"]
+    pipeline_services.engagement_set(pipeline=pipeline, team=team, role=None)
+    assert not Engagement.objects.exists()
+
+
+def test_it_refuses_an_unknown_engagement_role_or_a_team_from_elsewhere(org):
+    pipeline = PipelineFactory(organisation=org)
+    with pytest.raises(ValidationError):
+        pipeline_services.engagement_set(
+            pipeline=pipeline, team=TeamFactory(organisation=org), role="boss"
+        )
+    with pytest.raises(ValidationError):
+        pipeline_services.engagement_set(pipeline=pipeline, team=TeamFactory(), role="owner")
+    assert not Engagement.objects.exists()
+
+
+def test_the_database_allows_one_engagement_per_pair(org):
+    pipeline = PipelineFactory(organisation=org)
+    team = TeamFactory(organisation=org)
+    Engagement.objects.create(pipeline=pipeline, team=team, role="owner")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Engagement.objects.create(pipeline=pipeline, team=team, role="service")
