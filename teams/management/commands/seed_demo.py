@@ -62,6 +62,6 @@ class Command(BaseCommand):
             self.stdout.write(f"Login '{DEMO_USERNAME}' already exists.")
         services.access_grant(organisation=organisation, user=user, role=AccessRole.EDITOR)
         self.stdout.write(
-            f"Log in at http://127.0.0.1:8000/accounts/login/ as '{DEMO_USERNAME}' "
-            f"(password '{DEMO_PASSWORD}' if this command created it), then open /orgs/{DEMO_SLUG}/."
+            f"Log in at http://127.0.0.1:8000/accounts/login/ as '{DEMO_USERNAME}' (password "
+            f"'{DEMO_PASSWORD}' if this command created it), then open /orgs/{DEMO_SLUG}/."
         )
