@@ -217,8 +217,8 @@ def team_rules(index: OrgIndex) -> Iterator[Finding]:
             yield Finding(
                 "team.idle",
                 subject,
-                f"{team.name} is a {TeamKind(team.kind).label.lower()} team engaged in no "
-                "pipeline.",
+                f"{team.name}, a specialised {TeamKind(team.kind).label.lower()} team, is "
+                "engaged in no pipeline.",
             )
         if engaged and team.kpi_type == KpiType.OUTPUT_VOLUME:
             kpi = f" ({team.kpi})" if team.kpi else ""
@@ -248,13 +248,16 @@ def dependency_rules(index: OrgIndex) -> Iterator[Finding]:
         if org_head == team.lead_id:
             where = f"{lead_name}, who reports outside the ML org"
         else:
-            where = f"{lead_name}, who reports into {index.person_name(org_head)}'s organisation"
+            where = (
+                f"{lead_name}, who reports into {index.person_name(org_head)}'s organisation "
+                "instead of the ML org"
+            )
         count = len(pipelines)
+        depend = "pipeline depends" if count == 1 else "pipelines depend"
         yield Finding(
             "dependency.outside_ml_org",
             team_ref(team),
-            f"{count} pipeline{'s' if count != 1 else ''} depend on {team.name}, led by "
-            f"{where} instead of the ML org.",
+            f"{count} {depend} on {team.name}, led by {where}.",
             tuple(pipeline_ref(pipeline) for pipeline in pipelines),
         )
 
@@ -301,15 +304,19 @@ def person_rules(index: OrgIndex) -> Iterator[Finding]:
             yield Finding(
                 "scientist.no_science_manager",
                 subject,
-                f"Scientist {person.name} is managed by {manager.name}, a "
-                f"{Role(manager.role).label.lower()}, not by a science manager.",
+                f"Scientist {person.name} is managed by {manager.name} "
+                f"({Role(manager.role).label.lower()}), not by a science manager.",
                 (person_ref(manager),),
             )
 
+        if (
+            person.manager_id is None
+            and person.id != top
+            and (in_scope(person.id) or index.works_in_ml_org(person.id))
+        ):
+            yield Finding("person.no_manager", subject, f"{person.name} has no manager.")
         if not in_scope(person.id):
             continue
-        if person.manager_id is None and person.id != top:
-            yield Finding("person.no_manager", subject, f"{person.name} has no manager.")
         reports = index.active_report_count.get(person.id, 0)
         if reports > index.organisation.span_max:
             yield Finding(

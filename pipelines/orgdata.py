@@ -141,6 +141,21 @@ class OrgIndex:
                 result[team.lead_id].append(team.id)
         return result
 
+    @cached_property
+    def ml_team_member_ids(self) -> set[int]:
+        return {
+            person_id
+            for team in self.data.teams
+            if self.team_in_ml_org(team)
+            for person_id in self.active_members_by_team.get(team.id, ())
+        }
+
+    def works_in_ml_org(self, person_id: int) -> bool:
+        """Someone who takes part in the ML org's work: a member of one of its teams or a
+        pipeline's PM. Used for people without a manager, who by definition have no chain
+        up to the ML head and so would otherwise never be looked at."""
+        return person_id in self.ml_team_member_ids or person_id in self.pm_owner_ids
+
     def main_team(self, person_id: int) -> Team | None:
         """The team with the largest allocation; ties: a specialised team, then the lower id."""
         best = None
