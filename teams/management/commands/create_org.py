@@ -19,6 +19,8 @@ class Command(BaseCommand):
         try:
             organisation = services.organisation_create(slug=slug, name=name)
         except ValidationError as error:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in
-                                         error.message_dict.items())) from error
+            problems = [
+                f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items()
+            ]
+            raise CommandError("; ".join(problems)) from error
         self.stdout.write(self.style.SUCCESS(f"Created organisation '{organisation.slug}'."))
