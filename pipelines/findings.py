@@ -14,7 +14,7 @@ from typing import Any
 
 from pipelines.catalogue import CATALOGUE, SEVERITY_ORDER, CatalogueEntry
 from pipelines.models import STAGE_KIND, EngagementRole, Lifecycle, Pipeline
-from pipelines.orgdata import OrgData, OrgIndex
+from pipelines.orgdata import OrgData, OrgIndex, PersonRow
 from teams.models import SPECIALISED_KINDS, KpiType, Person, Role, Team, TeamKind
 
 
@@ -66,7 +66,7 @@ class Finding:
         return result
 
 
-def person_ref(person: Person) -> Ref:
+def person_ref(person: Person | PersonRow) -> Ref:
     return Ref("person", person.id, person.name)
 
 

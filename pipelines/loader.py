@@ -1,30 +1,30 @@
 """The one loader: fetches each table of an organisation once and hands the lists in.
 
 Five queries whatever the organisation's size (the organisation itself is already loaded).
+People, memberships and engagements come as light rows (see `PersonRow`); teams and
+pipelines, a few hundred at most, as model instances for the pages to show.
 """
 
 from pipelines.models import Engagement, Pipeline
-from pipelines.orgdata import OrgData
+from pipelines.orgdata import EngagementRow, MembershipRow, OrgData, PersonRow
 from teams.models import Membership, Organisation, Person, Team
-
-# Only what the analyses read: a whole-company sync brings tens of thousands of people.
-PERSON_FIELDS = ("id", "organisation_id", "external_id", "name", "role", "manager_id", "active")
 
 
 def load_org_data(organisation: Organisation) -> OrgData:
+    people = Person.objects.filter(organisation=organisation).values_list(
+        "id", "name", "role", "manager_id", "active", "external_id"
+    )
+    memberships = Membership.objects.filter(team__organisation=organisation).values_list(
+        "id", "person_id", "team_id", "allocation"
+    )
+    engagements = Engagement.objects.filter(pipeline__organisation=organisation).values_list(
+        "id", "pipeline_id", "team_id", "role"
+    )
     return OrgData(
         organisation=organisation,
-        people=list(Person.objects.filter(organisation=organisation).only(*PERSON_FIELDS)),
+        people=[PersonRow(*row) for row in people],
         teams=list(Team.objects.filter(organisation=organisation)),
-        memberships=list(
-            Membership.objects.filter(team__organisation=organisation).only(
-                "id", "person_id", "team_id", "allocation"
-            )
-        ),
+        memberships=[MembershipRow(*row) for row in memberships],
         pipelines=list(Pipeline.objects.filter(organisation=organisation)),
-        engagements=list(
-            Engagement.objects.filter(pipeline__organisation=organisation).only(
-                "id", "pipeline_id", "team_id", "role"
-            )
-        ),
+        engagements=[EngagementRow(*row) for row in engagements],
     )

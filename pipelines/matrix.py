@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+
 from pipelines.findings import Finding
 from pipelines.models import KIND_STAGE, Pipeline
 from pipelines.orgdata import OrgIndex
@@ -41,6 +44,19 @@ class Row:
     pm_name: str
     cells: list[Cell]
     findings: list[Finding] = field(default_factory=list)
+
+    def cells_html(self) -> SafeString:
+        """The row's cells, escaped. Built here rather than in a template loop because an L
+        organisation has 400 columns: 20,000 cells a page, which the template engine renders
+        ten times slower."""
+        return format_html_join(
+            "",
+            '<td data-pipeline="{}" data-team="{}" class="cell {}">{}</td>',
+            (
+                (self.pipeline.id, cell.team_id, cell.role or "empty", cell.role)
+                for cell in self.cells
+            ),
+        )
 
     @property
     def has_errors(self) -> bool:

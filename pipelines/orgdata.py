@@ -18,14 +18,44 @@ from teams.models import SPECIALISED_KINDS, Membership, Organisation, Person, Te
 from teams.reporting import chain_of, children_of, roots_by_size, steps_below
 
 
+@dataclass(slots=True)
+class PersonRow:
+    """The fields of a person the analyses read. The loader builds these instead of model
+    instances because a whole-company sync brings tens of thousands of people, and building
+    a model instance costs ten times more; tests may hand in unsaved `Person`s instead."""
+
+    id: int
+    name: str
+    role: str
+    manager_id: int | None
+    active: bool
+    external_id: str = ""
+
+
+@dataclass(slots=True)
+class MembershipRow:
+    id: int
+    person_id: int
+    team_id: int
+    allocation: int
+
+
+@dataclass(slots=True)
+class EngagementRow:
+    id: int
+    pipeline_id: int
+    team_id: int
+    role: str
+
+
 @dataclass
 class OrgData:
     organisation: Organisation
-    people: Sequence[Person]
+    people: Sequence[Person | PersonRow]
     teams: Sequence[Team]
-    memberships: Sequence[Membership]
+    memberships: Sequence[Membership | MembershipRow]
     pipelines: Sequence[Pipeline]
-    engagements: Sequence[Engagement]
+    engagements: Sequence[Engagement | EngagementRow]
 
 
 class OrgIndex:
