@@ -9,7 +9,7 @@ from django.db import transaction
 
 from pipelines.models import Engagement, EngagementRole, Pipeline, Stage, default_required_stages
 from teams.models import Organisation, Person, Team
-from teams.services import UNSET, require_same_org, validate_instance
+from teams.services import UNSET, lock_unchanged, require_same_org, validate_instance
 
 
 def clean_stages(stages: Iterable[str]) -> list[str]:
@@ -66,7 +66,9 @@ def pipeline_update(
     tier: str = UNSET,
     metric: str = UNSET,
     required_stages: Iterable[str] = UNSET,
+    expected_version: str | None = None,
 ) -> Pipeline:
+    lock_unchanged(pipeline, expected_version)
     if pm_owner is not UNSET:
         require_same_org(pipeline.organisation_id, "pm_owner", pm_owner)
         pipeline.pm_owner = pm_owner

@@ -34,6 +34,35 @@ class _Unset:
 UNSET: Any = _Unset()
 
 
+class ConflictError(ValidationError):
+    """The object was changed by someone else since the editor read it.
+
+    Carries the current row so the caller can show its values instead of overwriting them.
+    """
+
+    def __init__(self, current):
+        self.current = current
+        super().__init__(
+            f"{current} was changed by someone else while you were editing. Your changes were "
+            "not saved; the current values are shown."
+        )
+
+
+def version_of(instance) -> str:
+    """The token an editor sends back to say which state of the object it edited."""
+    return instance.updated_at.isoformat() if instance.updated_at else ""
+
+
+def lock_unchanged(instance, expected_version: str | None) -> None:
+    """Lock the row until the caller's transaction ends, and refuse if it has changed since
+    `expected_version` was read, so the check and the write cannot race. None skips it."""
+    if expected_version is None or instance.pk is None:
+        return
+    current = type(instance).objects.select_for_update().get(pk=instance.pk)
+    if version_of(current) != expected_version:
+        raise ConflictError(current)
+
+
 def validate_instance(instance, exclude: Iterable[str] = ()) -> None:
     """Field validation (choices, lengths, formats) and the database's unique constraints."""
     instance.full_clean(exclude=list(exclude), validate_constraints=True)
@@ -63,7 +92,9 @@ def organisation_update(
     ml_head: Person | None = UNSET,
     span_max: int = UNSET,
     layers_max: int = UNSET,
+    expected_version: str | None = None,
 ) -> Organisation:
+    lock_unchanged(organisation, expected_version)
     if ml_head is not UNSET:
         require_same_org(organisation.id, "ml_head", ml_head)
         organisation.ml_head = ml_head
@@ -172,7 +203,9 @@ def person_update(
     manager: Person | None = UNSET,
     dotted_line_managers: Iterable[Person] = UNSET,
     active: bool = UNSET,
+    expected_version: str | None = None,
 ) -> Person:
+    lock_unchanged(person, expected_version)
     if manager is not UNSET:
         person_check_manager(person, manager)
         person.manager = manager
@@ -251,7 +284,9 @@ def team_update(
     lead: Person | None = UNSET,
     kpi: str = UNSET,
     kpi_type: str = UNSET,
+    expected_version: str | None = None,
 ) -> Team:
+    lock_unchanged(team, expected_version)
     if name is not UNSET:
         check_team_name(name)
         team.name = name

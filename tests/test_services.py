@@ -188,3 +188,36 @@ def test_the_database_allows_one_engagement_per_pair(org):
     Engagement.objects.create(pipeline=pipeline, team=team, role="owner")
     with pytest.raises(IntegrityError), transaction.atomic():
         Engagement.objects.create(pipeline=pipeline, team=team, role="service")
+
+
+def test_a_stale_edit_is_refused_with_the_current_values(org):
+    ada = services.person_create(organisation=org, name="Ada", title="Engineer")
+    seen_by_first_editor = services.version_of(ada)
+    services.person_update(
+        person=Person.objects.get(pk=ada.pk), title="Staff engineer",
+        expected_version=seen_by_first_editor,
+    )
+
+    with pytest.raises(services.ConflictError) as caught:
+        services.person_update(
+            person=Person.objects.get(pk=ada.pk), title="Manager",
+            expected_version=seen_by_first_editor,
+        )
+
+    assert caught.value.current.title == "Staff engineer"
+    assert Person.objects.get(pk=ada.pk).title == "Staff engineer"
+
+
+def test_an_edit_of_the_current_version_is_saved(org):
+    team = services.team_create(organisation=org, name="Models", kind="modeling")
+    services.team_update(team=team, kpi="NDCG", expected_version=services.version_of(team))
+    team.refresh_from_db()
+    assert team.kpi == "NDCG"
+
+
+def test_a_stale_pipeline_edit_is_refused(org):
+    pipeline = pipeline_services.pipeline_create(organisation=org, name="Feed")
+    stale = services.version_of(pipeline)
+    pipeline_services.pipeline_update(pipeline=pipeline, tier="critical")
+    with pytest.raises(services.ConflictError):
+        pipeline_services.pipeline_update(pipeline=pipeline, tier="high", expected_version=stale)

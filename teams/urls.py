@@ -1,0 +1,3 @@
+"""People and teams pages of one organisation, under /orgs/<slug>/."""
+
+urlpatterns: list = []
