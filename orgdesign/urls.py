@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from orgdesign.views import healthz
 from pipelines.structure_views import structure
+from teams import org_views
 from teams import views as team_views
 from teams.chart_views import org_chart
 
@@ -11,6 +12,10 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("orgs/new/", org_views.org_create, name="org_create"),
+    path("orgs/<slug:slug>/settings/", org_views.org_settings, name="org_settings"),
+    path("orgs/<slug:slug>/members/", org_views.members, name="members"),
+    path("orgs/<slug:slug>/members/<int:user_id>/", org_views.member_change, name="member_change"),
     path("orgs/<slug:slug>/chart/", org_chart, name="chart"),
     path("orgs/<slug:slug>/structure/", structure, name="structure"),
     path("orgs/<slug:slug>/", include("pipelines.urls")),

@@ -2,9 +2,12 @@
 
 from django.urls import path
 
-from pipelines import views
+from pipelines import pipeline_views, views
 
 urlpatterns = [
     path("", views.matrix, name="matrix"),
+    path("cells/<int:pipeline_id>/<int:team_id>/", views.matrix_cell, name="matrix_cell"),
     path("findings/", views.findings, name="findings"),
+    path("pipelines/", pipeline_views.pipelines, name="pipelines"),
+    path("pipelines/<int:pk>/", pipeline_views.pipeline_detail, name="pipeline_detail"),
 ]

@@ -1,18 +1,29 @@
-"""The matrix and findings pages of one organisation."""
+"""The matrix editor and the findings page of one organisation."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
+from pipelines import services
 from pipelines.catalogue import CATALOGUE, SEVERITY_ORDER
 from pipelines.findings import compute_findings, count_by_severity
 from pipelines.loader import load_org_data
-from pipelines.matrix import build_columns, build_rows, sorted_pipelines
+from pipelines.matrix import (
+    MatrixFilters,
+    build_columns,
+    build_rows,
+    filter_pipelines,
+    pm_choices,
+    rows_per_page,
+)
+from pipelines.models import Engagement, Lifecycle, Pipeline, Tier
 from pipelines.orgdata import OrgIndex
 from pipelines.structure import classify_structure
-from teams.access import get_org_for_user
+from teams.access import ROLE_RANK, get_org_for_user
+from teams.models import AccessRole, Team, TeamKind
 
 FINDINGS_PAGE_SIZE = 200
 
@@ -24,27 +35,83 @@ def _analyse(organisation):
     return index, compute_findings(data, index)
 
 
+def can_edit(organisation) -> bool:
+    return ROLE_RANK[organisation.user_role] >= ROLE_RANK[AccessRole.EDITOR]
+
+
 @require_GET
 @login_required
 def matrix(request, slug):
     organisation = get_org_for_user(request, slug)
     index, findings = _analyse(organisation)
-    groups = build_columns(index, findings)
-    page = Paginator(sorted_pipelines(index), settings.MATRIX_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    rows = build_rows(index, list(page.object_list), groups, findings)
+    filters = MatrixFilters.from_query(request.GET)
+    groups = build_columns(index, findings, kind=filters.kind)
+    column_count = sum(len(group.columns) for group in groups)
+    pipelines = filter_pipelines(index, findings, filters)
+    page = Paginator(pipelines, rows_per_page(column_count)).get_page(request.GET.get("page"))
+    context = {
+        "organisation": organisation,
+        "editable": can_edit(organisation),
+        "groups": groups,
+        "rows": build_rows(index, list(page.object_list), groups, findings),
+        "page": page,
+        "counts": count_by_severity(findings),
+        "structure": classify_structure(index.data, index),
+        "column_count": column_count,
+        "filters": filters,
+        "pm_choices": pm_choices(index),
+        "lifecycles": Lifecycle.choices,
+        "tiers": Tier.choices,
+        "kinds": TeamKind.choices,
+        "pipeline_total": len(index.data.pipelines),
+        "filtered_total": len(pipelines),
+    }
+    template = "pipelines/matrix.html#matrix-table" if request.htmx else "pipelines/matrix.html"
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+def matrix_cell(request, slug, pipeline_id, team_id):
+    """Set or clear one cell, then answer with the row, the team's column header and the
+    findings counters, recomputed from the server (htmx swaps the last two out of band)."""
+    organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
+    pipeline = get_object_or_404(Pipeline, pk=pipeline_id, organisation=organisation)
+    team = get_object_or_404(Team, pk=team_id, organisation=organisation)
+    role = request.POST.get("role", "")
+    expected = request.POST.get("expected")
+    message = ""
+    current = (
+        Engagement.objects.filter(pipeline=pipeline, team=team).values_list("role", flat=True)
+    ).first() or ""
+    if expected is not None and expected != current:
+        # Someone changed this cell since the page was drawn: show theirs, change nothing.
+        message = (
+            f"{team.name} in {pipeline.name} was changed by someone else to "
+            f"{current or 'nothing'}; your change was not saved."
+        )
+    else:
+        try:
+            services.engagement_set(pipeline=pipeline, team=team, role=role or None)
+        except ValidationError as error:
+            message = " ".join(error.messages)
+
+    index, findings = _analyse(organisation)
+    filters = MatrixFilters.from_query(request.POST)
+    groups = build_columns(index, findings, kind=filters.kind)
+    pipeline = index.pipelines_by_id[pipeline.id]
+    row = build_rows(index, [pipeline], groups, findings)[0]
+    column = next(c for g in build_columns(index, findings, team_ids={team.id}) for c in g.columns)
     return render(
         request,
-        "pipelines/matrix.html",
+        "pipelines/matrix_cell_response.html",
         {
             "organisation": organisation,
-            "groups": groups,
-            "rows": rows,
-            "page": page,
+            "editable": True,
+            "row": row,
+            "column": column,
             "counts": count_by_severity(findings),
-            "structure": classify_structure(index.data, index),
-            "column_count": sum(len(group.columns) for group in groups),
+            "message": message,
         },
     )
 
@@ -85,5 +152,18 @@ def findings(request, slug):
             ],
             "severity": severity,
             "code": code,
+            "subject_urls": subject_url_prefixes(organisation),
         },
     )
+
+
+def subject_url_prefixes(organisation) -> dict[str, str]:
+    """Where each kind of subject is fixed, as URL prefixes (ids appended in the template):
+    reversing one URL per finding would cost more than the page at L size."""
+    slug = organisation.slug
+    return {
+        "pipeline": reverse("pipeline_detail", args=[slug, 0]).removesuffix("0/"),
+        "team": reverse("team_detail", args=[slug, 0]).removesuffix("0/"),
+        "person": reverse("person_detail", args=[slug, 0]).removesuffix("0/"),
+        "organisation": reverse("org_settings", args=[slug]),
+    }

@@ -145,12 +145,18 @@ class Person(models.Model):
                 fields=["organisation", "external_id"],
                 condition=~Q(external_id=""),
                 name="person_external_id_unique_in_org",
+                violation_error_code="external_id_taken",
+                violation_error_message=(
+                    "Someone in this organisation already has this external id."
+                ),
             ),
             models.UniqueConstraint(
                 "organisation",
                 Lower("email"),
                 condition=~Q(email=""),
                 name="person_email_unique_in_org",
+                violation_error_code="email_taken",
+                violation_error_message="Someone in this organisation already has this email.",
             ),
             models.CheckConstraint(
                 condition=~Q(manager=models.F("id")), name="person_not_own_manager"

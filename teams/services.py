@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
 from teams.models import (
@@ -63,9 +63,36 @@ def lock_unchanged(instance, expected_version: str | None) -> None:
         raise ConflictError(current)
 
 
+# Constraint violations that belong next to one field rather than above the form.
+_CODE_FIELDS = {"external_id_taken": "external_id", "email_taken": "email"}
+
+
 def validate_instance(instance, exclude: Iterable[str] = ()) -> None:
-    """Field validation (choices, lengths, formats) and the database's unique constraints."""
-    instance.full_clean(exclude=list(exclude), validate_constraints=True)
+    """Field validation (choices, lengths, formats) and the database's unique constraints,
+    with "already exists in this organisation" errors keyed by the field that collides."""
+    try:
+        instance.full_clean(exclude=list(exclude), validate_constraints=True)
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        errors = {}
+        for field, field_errors in error.error_dict.items():
+            for field_error in field_errors:
+                errors.setdefault(_field_of(field, field_error), []).append(field_error)
+        raise ValidationError(errors) from error
+
+
+def _field_of(field: str, error: ValidationError) -> str:
+    if field != NON_FIELD_ERRORS:
+        return field
+    if error.code in _CODE_FIELDS:
+        return _CODE_FIELDS[error.code]
+    if error.code == "unique_together":
+        # (organisation, name): the collision is on the name.
+        others = [name for name in error.params["unique_check"] if name != "organisation"]
+        if len(others) == 1:
+            return others[0]
+    return field
 
 
 def require_same_org(organisation_id: int, field: str, obj) -> None:
@@ -77,10 +104,13 @@ def require_same_org(organisation_id: int, field: str, obj) -> None:
 
 
 @transaction.atomic
-def organisation_create(*, slug: str, name: str) -> Organisation:
+def organisation_create(*, slug: str, name: str, creator=None) -> Organisation:
+    """A new, empty organisation; its creator, when given, becomes its admin."""
     organisation = Organisation(slug=slug, name=name)
     validate_instance(organisation)
     organisation.save()
+    if creator is not None:
+        access_grant(organisation=organisation, user=creator, role=AccessRole.ADMIN)
     return organisation
 
 
@@ -106,14 +136,39 @@ def organisation_update(
     return organisation
 
 
+def _refuse_losing_last_admin(organisation: Organisation, user) -> None:
+    others = (
+        OrganisationAccess.objects.select_for_update()
+        .filter(organisation=organisation, role=AccessRole.ADMIN)
+        .exclude(user=user)
+    )
+    is_admin = OrganisationAccess.objects.filter(
+        organisation=organisation, user=user, role=AccessRole.ADMIN
+    ).exists()
+    if is_admin and not others.exists():
+        raise ValidationError(
+            {"role": f"{user} is the last admin of {organisation.name}; make someone else "
+                     "admin first."}
+        )
+
+
 @transaction.atomic
 def access_grant(*, organisation: Organisation, user, role: str) -> OrganisationAccess:
+    """Give a login a role in the organisation, or change it; never leaves it without admin."""
     if role not in AccessRole.values:
         raise ValidationError({"role": f"Unknown role {role!r}."})
+    if role != AccessRole.ADMIN:
+        _refuse_losing_last_admin(organisation, user)
     access, _ = OrganisationAccess.objects.update_or_create(
         organisation=organisation, user=user, defaults={"role": role}
     )
     return access
+
+
+@transaction.atomic
+def access_revoke(*, organisation: Organisation, user) -> None:
+    _refuse_losing_last_admin(organisation, user)
+    OrganisationAccess.objects.filter(organisation=organisation, user=user).delete()
 
 
 # People --------------------------------------------------------------------------------------

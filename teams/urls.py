@@ -1,3 +1,35 @@
 """People and teams pages of one organisation, under /orgs/<slug>/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from teams import people_views, team_views
+
+urlpatterns = [
+    path("people/", people_views.people, name="people"),
+    path("people/new/", people_views.person_create, name="person_create"),
+    path("people/search/", people_views.person_search, name="person_search"),
+    path("people/picker/", people_views.person_pick, name="person_pick"),
+    path("people/<int:pk>/", people_views.person_detail, name="person_detail"),
+    path("people/<int:pk>/edit/", people_views.person_update, name="person_update"),
+    path("people/<int:pk>/deactivate/", people_views.person_deactivate, name="person_deactivate"),
+    path(
+        "people/<int:pk>/memberships/",
+        people_views.person_membership_set,
+        name="person_membership_set",
+    ),
+    path(
+        "people/<int:pk>/memberships/<int:team_pk>/remove/",
+        people_views.person_membership_remove,
+        name="person_membership_remove",
+    ),
+    path("teams/", team_views.teams, name="teams"),
+    path("teams/new/", team_views.team_create, name="team_create"),
+    path("teams/<int:pk>/", team_views.team_detail, name="team_detail"),
+    path("teams/<int:pk>/edit/", team_views.team_update, name="team_update"),
+    path("teams/<int:pk>/members/", team_views.team_member_set, name="team_member_set"),
+    path(
+        "teams/<int:pk>/members/<int:person_pk>/remove/",
+        team_views.team_member_remove,
+        name="team_member_remove",
+    ),
+]

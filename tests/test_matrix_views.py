@@ -82,9 +82,9 @@ def test_the_matrix_marks_teams_outside_the_ml_org(viewer, demo):
     content = viewer.get("/orgs/demo/").content.decode()
     platform = Team.objects.get(organisation=demo, name="ML Platform")
     tooling = Team.objects.get(organisation=demo, name="ML Tooling")
-    header = re.search(rf'<th scope="col" data-team="{platform.id}" class="([^"]*)"', content)
+    header = re.search(rf'<th scope="col" id="team-{platform.id}"[^>]* class="([^"]*)"', content)
     assert header and "outside" in header.group(1).split()
-    header = re.search(rf'<th scope="col" data-team="{tooling.id}" class="([^"]*)"', content)
+    header = re.search(rf'<th scope="col" id="team-{tooling.id}"[^>]* class="([^"]*)"', content)
     assert header and "outside" not in header.group(1).split()
 
 

@@ -1,0 +1,28 @@
+"""Forms that parse the pipeline pages' input; the services decide what is valid."""
+
+from django import forms
+
+from pipelines.models import Lifecycle, Stage, Tier, default_required_stages
+from teams.models import Person
+
+
+class PipelineForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    pm_owner = forms.ModelChoiceField(
+        queryset=Person.objects.none(), required=False, label="PM owner", empty_label="— none —"
+    )
+    lifecycle = forms.ChoiceField(choices=Lifecycle.choices, initial=Lifecycle.INCUBATING)
+    tier = forms.ChoiceField(choices=Tier.choices, initial=Tier.NORMAL)
+    metric = forms.CharField(max_length=200, required=False, label="Model metric")
+    required_stages = forms.MultipleChoiceField(
+        choices=Stage.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        initial=default_required_stages,
+    )
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any person of the organisation: a non-PM owner is a finding, not an input error.
+        self.fields["pm_owner"].queryset = Person.objects.filter(organisation=organisation)

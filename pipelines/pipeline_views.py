@@ -1,0 +1,145 @@
+"""The pipelines (rows of the matrix): list, create, edit."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from orgdesign.forms import add_service_errors
+from pipelines import services
+from pipelines.findings import compute_findings
+from pipelines.forms import PipelineForm
+from pipelines.loader import load_org_data
+from pipelines.models import Engagement, Pipeline
+from pipelines.orgdata import OrgIndex
+from pipelines.views import can_edit
+from teams.access import get_org_for_user
+from teams.models import AccessRole
+from teams.people_views import pickers_for
+from teams.services import ConflictError, version_of
+
+PAGE_SIZE = 50
+
+
+def _form_fields(form) -> dict:
+    data = dict(form.cleaned_data)
+    data.pop("version", None)
+    return data
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def pipelines(request, slug):
+    """GET: the list; POST: create a pipeline (editors)."""
+    min_role = AccessRole.EDITOR if request.method == "POST" else AccessRole.VIEWER
+    organisation = get_org_for_user(request, slug, min_role=min_role)
+    form = PipelineForm(request.POST or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pipeline = services.pipeline_create(organisation=organisation, **_form_fields(form))
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect("pipeline_detail", slug, pipeline.pk)
+    query = request.GET.get("q", "").strip()
+    queryset = Pipeline.objects.filter(organisation=organisation).select_related("pm_owner")
+    if query:
+        queryset = queryset.filter(name__icontains=query)
+    page = Paginator(queryset.order_by("name", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    status = 400 if request.method == "POST" else 200
+    template = "pipelines/pipelines.html"
+    if request.htmx and request.method == "GET":
+        template += "#pipeline-list"
+    return render(
+        request,
+        template,
+        {
+            "organisation": organisation,
+            "editable": can_edit(organisation),
+            "form": form,
+            "pm_picker": pickers_for(form, "pm_owner")["pm_owner"],
+            "page": page,
+            "query": query,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def pipeline_detail(request, slug, pk):
+    """GET: the pipeline with its cells and findings; POST: save an edit (editors)."""
+    min_role = AccessRole.EDITOR if request.method == "POST" else AccessRole.VIEWER
+    organisation = get_org_for_user(request, slug, min_role=min_role)
+    pipeline = get_object_or_404(Pipeline, pk=pk, organisation=organisation)
+    conflict = ""
+    saved = False
+    status = 200
+    if request.method == "POST":
+        form = PipelineForm(request.POST, organisation=organisation)
+        if form.is_valid():
+            try:
+                services.pipeline_update(
+                    pipeline=pipeline,
+                    expected_version=form.cleaned_data["version"] or None,
+                    **_form_fields(form),
+                )
+            except ConflictError as error:
+                conflict, status = error.message, 409
+                pipeline = error.current
+                form = _edit_form(organisation, pipeline)
+            except ValidationError as error:
+                add_service_errors(form, error)
+                status = 400
+            else:
+                if not request.htmx:
+                    return redirect("pipeline_detail", slug, pipeline.pk)
+                saved = True
+                form = _edit_form(organisation, pipeline)
+        else:
+            status = 400
+    else:
+        form = _edit_form(organisation, pipeline)
+
+    data = load_org_data(organisation)
+    index = OrgIndex(data)
+    findings = [
+        finding
+        for finding in compute_findings(data, index)
+        if finding.subject.type == "pipeline" and finding.subject.id == pipeline.pk
+    ]
+    engagements = (
+        Engagement.objects.filter(pipeline=pipeline).select_related("team").order_by("team__name")
+    )
+    return render(
+        request,
+        "pipelines/pipeline_detail.html",
+        {
+            "organisation": organisation,
+            "editable": can_edit(organisation),
+            "pipeline": pipeline,
+            "form": form,
+            "pm_picker": pickers_for(form, "pm_owner")["pm_owner"],
+            "conflict": conflict,
+            "saved": saved,
+            "findings": findings,
+            "engagements": engagements,
+        },
+        status=status,
+    )
+
+
+def _edit_form(organisation, pipeline) -> PipelineForm:
+    return PipelineForm(
+        organisation=organisation,
+        initial={
+            "name": pipeline.name,
+            "pm_owner": pipeline.pm_owner,
+            "lifecycle": pipeline.lifecycle,
+            "tier": pipeline.tier,
+            "metric": pipeline.metric,
+            "required_stages": pipeline.required_stages,
+            "version": version_of(pipeline),
+        },
+    )

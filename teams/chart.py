@@ -1,0 +1,252 @@
+"""The org chart: which part of the solid-line tree a page shows, as plain nodes.
+
+Pure functions over an `OrgIndex` (no queries): the view loads the design once and hands the
+index in. A whole company synced from HR has 50,000 people, so a page never shows them all.
+It opens the way from the top of the organisation down to the ML head, then the ML org level
+by level while the page stays under `NODE_BUDGET` people; everyone deeper is a collapsed node
+with the count of people under them, whose reports the page loads on demand. A manager shows
+at most `CHILDREN_LIMIT` reports at a time, followed by a "more" link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from pipelines.findings import Finding, dependency_rules
+from pipelines.orgdata import OrgIndex
+from teams.models import SPECIALISED_KINDS, Role, Team
+from teams.reporting import chain_of
+
+# People a page shows at most before it stops opening levels (a level opens whole or not at
+# all). About 0.5 KiB of HTML each.
+NODE_BUDGET = 400
+# Reports shown under one manager at a time; the rest come in chunks of the same size.
+CHILDREN_LIMIT = 100
+# Levels opened below the ML head (or the root of a sub-chart), the head's own included.
+OPEN_LEVELS = 3
+
+
+@dataclass
+class ChartNode:
+    """One person in the chart, with their reports when the node is open."""
+
+    person_id: int
+    name: str
+    role: str
+    active: bool
+    in_ml_org: bool | None
+    is_ml_head: bool
+    main_team: Team | None
+    main_team_in_ml_org: bool | None
+    main_team_specialised: bool
+    # dependency.outside_ml_org findings of the teams this person leads.
+    dependencies: list[Finding]
+    report_count: int
+    people_under: int
+    title: str = ""
+    expanded: bool = False
+    children: list[ChartNode] = field(default_factory=list)
+    # Where the next chunk of reports starts, and how many are left, when not all are shown.
+    next_offset: int = 0
+    remaining: int = 0
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label if self.role in Role.values else self.role
+
+    def walk(self) -> Iterator[ChartNode]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass
+class Ancestor:
+    person_id: int
+    name: str
+
+
+class OrgChart:
+    """Builds the nodes of one page over an `OrgIndex`; each method is one way in."""
+
+    def __init__(
+        self,
+        index: OrgIndex,
+        *,
+        node_budget: int = NODE_BUDGET,
+        children_limit: int = CHILDREN_LIMIT,
+        open_levels: int = OPEN_LEVELS,
+    ):
+        self.index = index
+        self.node_budget = node_budget
+        self.children_limit = children_limit
+        self.open_levels = open_levels
+
+    # Derived once per request --------------------------------------------------------------
+
+    @cached_property
+    def people_under(self) -> dict[int, int]:
+        """How many people report, directly or not, to each person (inactive ones included:
+        chains pass through people who have left)."""
+        manager_of = self.index.manager_of
+        preorder: list[int] = []
+        seen: set[int] = set()
+        stack = [
+            person_id
+            for person_id, manager_id in manager_of.items()
+            if manager_id is None or manager_id not in manager_of
+        ]
+        while stack:
+            person_id = stack.pop()
+            if person_id in seen:
+                continue
+            seen.add(person_id)
+            preorder.append(person_id)
+            stack.extend(self.index.children.get(person_id, ()))
+        under = dict.fromkeys(preorder, 0)
+        # Reversed preorder meets everyone after all the people below them.
+        for person_id in reversed(preorder):
+            manager_id = manager_of[person_id]
+            if manager_id in under:
+                under[manager_id] += under[person_id] + 1
+        return under
+
+    @cached_property
+    def ml_head_chain(self) -> set[int]:
+        head = self.index.ml_head
+        return set(chain_of(self.index.manager_of, head.id)) if head is not None else set()
+
+    @cached_property
+    def dependencies_by_lead(self) -> dict[int, list[Finding]]:
+        result: dict[int, list[Finding]] = {}
+        for finding in dependency_rules(self.index):
+            team = self.index.teams_by_id[finding.subject.id]
+            result.setdefault(team.lead_id, []).append(finding)
+        return result
+
+    def reports_of(self, person_id: int) -> list[int]:
+        """Direct reports in the order the chart shows them: the way to the ML head first,
+        then by name. The order is the same on every request, so chunks do not overlap."""
+        people = self.index.people_by_id
+        return sorted(
+            self.index.children.get(person_id, ()),
+            key=lambda pid: (pid not in self.ml_head_chain, people[pid].name.casefold(), pid),
+        )
+
+    # Nodes ---------------------------------------------------------------------------------
+
+    def node(self, person_id: int) -> ChartNode:
+        index = self.index
+        person = index.people_by_id[person_id]
+        team = index.main_team(person_id)
+        return ChartNode(
+            person_id=person_id,
+            name=person.name,
+            role=person.role,
+            active=person.active,
+            in_ml_org=index.in_ml_org(person_id),
+            is_ml_head=index.ml_head is not None and index.ml_head.id == person_id,
+            main_team=team,
+            main_team_in_ml_org=index.team_in_ml_org(team) if team is not None else None,
+            main_team_specialised=team is not None and team.kind in SPECIALISED_KINDS,
+            dependencies=self.dependencies_by_lead.get(person_id, []),
+            report_count=len(index.children.get(person_id, ())),
+            people_under=self.people_under.get(person_id, 0),
+        )
+
+    def open(self, node: ChartNode, offset: int = 0) -> ChartNode:
+        """Show one chunk of the node's reports, collapsed, from `offset`."""
+        reports = self.reports_of(node.person_id)
+        chunk = reports[offset : offset + self.children_limit]
+        node.expanded = True
+        node.children = [self.node(person_id) for person_id in chunk]
+        node.next_offset = offset + len(chunk)
+        node.remaining = max(len(reports) - node.next_offset, 0)
+        return node
+
+    def open_levels_below(self, start: ChartNode, shown: int) -> int:
+        """Open `start`, then the levels below it while the page stays under the budget.
+
+        Returns how many nodes the page shows then."""
+        level = [start]
+        depth = 0
+        while level and depth < self.open_levels:
+            managers = [node for node in level if node.report_count]
+            cost = sum(min(node.report_count, self.children_limit) for node in managers)
+            if depth > 0 and shown + cost > self.node_budget:
+                break
+            for node in managers:
+                self.open(node)
+            shown += cost
+            level = [child for node in managers for child in node.children]
+            depth += 1
+        return shown
+
+    # Pages ---------------------------------------------------------------------------------
+
+    def main_tree(self) -> ChartNode | None:
+        """The tree of the top of the organisation: open down to the ML head, then the ML
+        org's first levels (without an ML head, the top's first levels). None when empty."""
+        top = self.index.top_of_organisation
+        if top is None:
+            return None
+        root = self.node(top)
+        shown = 1
+        head = self.index.ml_head
+        start = root
+        if head is not None:
+            # reports_of puts the way to the head first, so it is always in the first chunk.
+            while start.person_id != head.id:
+                self.open(start)
+                shown += len(start.children)
+                start = start.children[0]
+        self.open_levels_below(start, shown)
+        return root
+
+    def subtree(self, person_id: int, offset: int = 0) -> ChartNode:
+        """The chart under one person (a page of its own), their reports from `offset`."""
+        root = self.node(person_id)
+        if offset:
+            self.open(root, offset)
+            return root
+        self.open_levels_below(root, 1)
+        return root
+
+    def reports_chunk(self, person_id: int, offset: int = 0) -> ChartNode:
+        """One person with a chunk of their reports, collapsed: the on-demand fragment."""
+        return self.open(self.node(person_id), offset)
+
+    def ancestors(self, person_id: int) -> list[Ancestor]:
+        """The people above `person_id`, from the top of their tree down."""
+        people = self.index.people_by_id
+        chain = chain_of(self.index.manager_of, person_id)[1:]
+        return [Ancestor(pid, people[pid].name) for pid in reversed(chain) if pid in people]
+
+    def other_roots(self) -> list[int]:
+        """People without a manager other than the top of the organisation, the largest
+        trees first."""
+        top = self.index.top_of_organisation
+        people = self.index.people_by_id
+        roots = [
+            person.id
+            for person in self.index.data.people
+            if person.id != top
+            and (person.manager_id is None or person.manager_id not in people)
+        ]
+        roots.sort(
+            key=lambda pid: (-self.people_under.get(pid, 0), people[pid].name.casefold(), pid)
+        )
+        return roots
+
+
+def person_ids(nodes: Iterable[ChartNode]) -> set[int]:
+    """Everyone a page shows, to fetch their titles in one query."""
+    return {node.person_id for top in nodes for node in top.walk()}
+
+
+def set_titles(nodes: Iterable[ChartNode], titles: dict[int, str]) -> None:
+    for top in nodes:
+        for node in top.walk():
+            node.title = titles.get(node.person_id, "")

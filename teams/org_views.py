@@ -1,0 +1,187 @@
+"""Organisation-level pages: create one, its settings, and who has which role in it."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from orgdesign.forms import add_service_errors
+from teams import services
+from teams.access import ROLE_RANK, get_org_for_user
+from teams.models import AccessRole, OrganisationAccess, Person
+from teams.people_views import pickers_for
+
+
+class OrganisationCreateForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    slug = forms.SlugField(
+        max_length=80, help_text="Letters, digits and hyphens; it appears in the address."
+    )
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(max_length=150, label="Username")
+    role = forms.ChoiceField(choices=AccessRole.choices, initial=AccessRole.VIEWER)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def org_create(request):
+    form = OrganisationCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.organisation_create(
+                slug=form.cleaned_data["slug"], name=form.cleaned_data["name"],
+                creator=request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect("matrix", organisation.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "teams/org_create.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def members(request, slug):
+    """Admins see who has which role, and add people by username."""
+    organisation = get_org_for_user(request, slug, min_role=AccessRole.ADMIN)
+    form = MemberForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            user = get_user_model().objects.filter(
+                username=form.cleaned_data["username"]
+            ).first()
+            if user is None:
+                form.add_error("username", "No login has this username.")
+            else:
+                try:
+                    services.access_grant(
+                        organisation=organisation, user=user, role=form.cleaned_data["role"]
+                    )
+                except ValidationError as error:
+                    add_service_errors(form, error)
+                else:
+                    return redirect("members", slug)
+    accesses = (
+        OrganisationAccess.objects.filter(organisation=organisation)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    return render(
+        request,
+        "teams/members.html",
+        {"organisation": organisation, "form": form, "accesses": accesses,
+         "roles": AccessRole.choices, "error": request.GET.get("error", "")},
+        status=status,
+    )
+
+
+@require_POST
+@login_required
+def member_change(request, slug, user_id):
+    """Change a member's role, or remove them (role "none")."""
+    organisation = get_org_for_user(request, slug, min_role=AccessRole.ADMIN)
+    access = OrganisationAccess.objects.filter(
+        organisation=organisation, user_id=user_id
+    ).select_related("user").first()
+    if access is None:
+        raise Http404("This login has no role here.")
+    role = request.POST.get("role", "")
+    try:
+        if role == "none":
+            services.access_revoke(organisation=organisation, user=access.user)
+        else:
+            services.access_grant(organisation=organisation, user=access.user, role=role)
+    except ValidationError as error:
+        accesses = (
+            OrganisationAccess.objects.filter(organisation=organisation)
+            .select_related("user")
+            .order_by("user__username")
+        )
+        return render(
+            request,
+            "teams/members.html",
+            {"organisation": organisation, "form": MemberForm(), "accesses": accesses,
+             "roles": AccessRole.choices, "error": " ".join(error.messages)},
+            status=400,
+        )
+    return redirect("members", slug)
+
+
+class OrganisationSettingsForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    ml_head = forms.ModelChoiceField(queryset=Person.objects.none(), required=False,
+                                     label="ML head")
+    span_max = forms.IntegerField(min_value=1, max_value=1000, label="Widest span of control",
+                                  help_text="More active direct reports than this is flagged.")
+    layers_max = forms.IntegerField(min_value=1, max_value=50, label="Deepest reporting line",
+                                    help_text="More steps below the ML head than this is "
+                                              "flagged.")
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ml_head"].queryset = Person.objects.filter(organisation=organisation)
+
+
+def _settings_form(organisation) -> OrganisationSettingsForm:
+    return OrganisationSettingsForm(
+        organisation=organisation,
+        initial={
+            "name": organisation.name,
+            "ml_head": organisation.ml_head,
+            "span_max": organisation.span_max,
+            "layers_max": organisation.layers_max,
+            "version": services.version_of(organisation),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def org_settings(request, slug):
+    """The organisation's name, ML head and thresholds: editors change them."""
+    min_role = AccessRole.EDITOR if request.method == "POST" else AccessRole.VIEWER
+    organisation = get_org_for_user(request, slug, min_role=min_role)
+    status, conflict, saved = 200, "", False
+    if request.method == "POST":
+        form = OrganisationSettingsForm(request.POST, organisation=organisation)
+        status = 400
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            version = data.pop("version") or None
+            try:
+                services.organisation_update(
+                    organisation=organisation, expected_version=version, **data
+                )
+            except services.ConflictError as error:
+                conflict, status = error.message, 409
+                organisation = get_org_for_user(request, slug)
+                form = _settings_form(organisation)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                saved, status = True, 200
+                form = _settings_form(organisation)
+    else:
+        form = _settings_form(organisation)
+    return render(
+        request,
+        "teams/org_settings.html",
+        {
+            "organisation": organisation,
+            "editable": ROLE_RANK[organisation.user_role] >= ROLE_RANK[AccessRole.EDITOR],
+            "form": form,
+            "pickers": pickers_for(form, "ml_head"),
+            "conflict": conflict,
+            "saved": saved,
+        },
+        status=status,
+    )

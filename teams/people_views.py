@@ -1,0 +1,449 @@
+"""The people pages of one organisation: the list, a person's page, and the person picker.
+
+Reads answer every role; writes need the editor role, checked here in each view (a viewer's
+page hides the buttons, but a fragment rendered alone skips the template's checks). Every
+write goes through `teams.services`, whose refusals are shown next to the field they name.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from orgdesign.forms import add_service_errors
+from pipelines.orgdata import OrgData, OrgIndex
+from teams import services
+from teams.access import ROLE_RANK, get_org_for_user
+from teams.forms import MembershipForm, PersonEditForm, PersonFilterForm, PersonForm
+from teams.models import AccessRole, Membership, Organisation, Person, Team
+
+PAGE_SIZE = 50
+# Matches the picker shows: enough to find someone by a few letters of their name.
+SEARCH_LIMIT = 20
+
+# The fields a person picker can fill: its label, and whether it holds several people.
+PICKERS = {
+    "manager": ("Manager", False),
+    "dotted_line_managers": ("Dotted-line managers", True),
+    "lead": ("Lead", False),
+    "person": ("Person", False),
+    "ml_head": ("ML head", False),
+    "pm_owner": ("PM owner", False),
+}
+
+
+def can_edit(organisation: Organisation) -> bool:
+    return ROLE_RANK[organisation.user_role] >= ROLE_RANK[AccessRole.EDITOR]
+
+
+def wants_fragment(request) -> bool:
+    """An htmx request swaps one fragment; restoring history after a reload needs the page."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+# The person picker ------------------------------------------------------------------------
+
+
+@dataclass
+class Picker:
+    """What a picker shows: the people chosen so far (their ids are its hidden inputs)."""
+
+    field: str
+    label: str
+    multiple: bool
+    chosen: list[Person]
+    errors: list[str] = field(default_factory=list)
+    focus: bool = False
+
+
+def pickers_for(form, *names: str) -> dict[str, Picker]:
+    """The pickers of `form`'s person fields, showing what it was given or started from.
+
+    A refused form shows the people it was sent, even the one a service refused (its error
+    is removed from `cleaned_data`), so saving again never clears the field by surprise.
+    """
+    pickers = {}
+    for name in names:
+        label, multiple = PICKERS[name]
+        if not form.is_bound:
+            value = form.initial.get(name)
+        elif name in getattr(form, "cleaned_data", {}):
+            value = form.cleaned_data[name]
+        else:
+            try:
+                value = form.fields[name].clean(form[name].data)
+            except ValidationError:
+                value = None  # an id of no one in this organisation: nothing to show
+        chosen = list(value or ()) if multiple else [value] if value else []
+        pickers[name] = Picker(name, label, multiple, chosen, list(form.errors.get(name, ())))
+    return pickers
+
+
+@require_GET
+@login_required
+def person_search(request, slug):
+    """At most SEARCH_LIMIT people of this organisation whose name contains `q`."""
+    organisation = get_org_for_user(request, slug)
+    query = request.GET.get("q", "").strip()
+    results = []
+    if query:
+        results = list(
+            Person.objects.filter(organisation=organisation, name__icontains=query).order_by(
+                "-active", "name", "id"
+            )[:SEARCH_LIMIT]
+        )
+    return render(
+        request,
+        "teams/picker.html#picker-results",
+        {"organisation": organisation, "query": query, "results": results},
+    )
+
+
+@require_GET
+@login_required
+def person_pick(request, slug):
+    """The picker `field` again, with `pick` added to (or `remove` taken from) its people.
+
+    The picker's hidden inputs are sent along, so the server, not a script, keeps the list.
+    """
+    organisation = get_org_for_user(request, slug)
+    name = request.GET.get("field", "")
+    if name not in PICKERS:
+        raise BadRequest("Unknown picker.")
+    label, multiple = PICKERS[name]
+    ids = request.GET.getlist(name) if multiple else []
+    if pick := request.GET.get("pick"):
+        ids = [*ids, pick] if multiple else [pick]
+    removed = request.GET.get("remove")
+    # Only ids a database can hold; anything else cannot be anyone.
+    wanted = [int(i) for i in dict.fromkeys(ids) if i.isdecimal() and len(i) < 19 and i != removed]
+    found = Person.objects.filter(organisation=organisation).in_bulk(wanted) if wanted else {}
+    chosen = [found[pk] for pk in wanted if pk in found]
+    return render(
+        request,
+        "teams/picker.html#picker",
+        {
+            "organisation": organisation,
+            "picker": Picker(name, label, multiple, chosen, focus=True),
+        },
+    )
+
+
+# The list ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PersonListRow:
+    person: Person
+    memberships: list[Membership]  # the main team first
+
+
+def _people_list_context(request, organisation: Organisation) -> dict:
+    """One page of people, filtered: a count, the page, and its memberships (3 queries)."""
+    filters = PersonFilterForm(request.GET, auto_id="filter-%s")
+    filters.is_valid()  # a bad filter value is left out of cleaned_data, so it is ignored
+    wanted = filters.cleaned_data
+    people = Person.objects.filter(organisation=organisation)
+    if query := wanted.get("q"):
+        people = people.filter(
+            Q(name__icontains=query) | Q(email__icontains=query) | Q(external_id__icontains=query)
+        )
+    if status := wanted.get("status"):
+        people = people.filter(active=status == "active")
+    if role := wanted.get("role"):
+        people = people.filter(role=role)
+    people = (
+        people.select_related("manager")
+        .prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.select_related("team"))
+        )
+        .order_by("name", "id")
+    )
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    persons = list(page.object_list)
+    memberships = [membership for person in persons for membership in person.memberships.all()]
+    # The main team is the domain's rule (OrgIndex.main_team), applied to this page only.
+    index = OrgIndex(
+        OrgData(
+            organisation=organisation,
+            people=persons,
+            teams=[membership.team for membership in memberships],
+            memberships=memberships,
+            pipelines=[],
+            engagements=[],
+        )
+    )
+    rows = []
+    for person in persons:
+        main = index.main_team(person.id)
+        ordered = sorted(
+            person.memberships.all(),
+            key=lambda m, main=main: (m.team != main, -m.allocation, m.team.name),
+        )
+        rows.append(PersonListRow(person, ordered))
+    return {
+        "filters": filters,
+        "filtered": any(wanted.get(key) for key in ("q", "status", "role")),
+        "page": page,
+        "rows": rows,
+    }
+
+
+def _create_context(organisation: Organisation, form: PersonForm, created=None) -> dict:
+    return {
+        "organisation": organisation,
+        "can_edit": can_edit(organisation),
+        "form": form,
+        "pickers": pickers_for(form, "manager"),
+        "created": created,
+    }
+
+
+def _new_person_form(organisation: Organisation, data=None) -> PersonForm:
+    return PersonForm(data, organisation=organisation, auto_id="new-%s")
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def people(request, slug):
+    organisation = get_org_for_user(request, slug)
+    context = {
+        "organisation": organisation,
+        "can_edit": can_edit(organisation),
+        **_people_list_context(request, organisation),
+    }
+    if wants_fragment(request):
+        return render(request, "teams/people.html#people-list", context)
+    context.update(_create_context(organisation, _new_person_form(organisation)))
+    return render(request, "teams/people.html", context)
+
+
+@require_POST
+@login_required
+def person_create(request, slug):
+    organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
+    form = _new_person_form(organisation, request.POST)
+    created = None
+    if form.is_valid():
+        try:
+            created = services.person_create(organisation=organisation, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+    if created is not None and not request.htmx:
+        return redirect("person_detail", slug=organisation.slug, pk=created.pk)
+    if created is not None:
+        form = _new_person_form(organisation)
+    context = _create_context(organisation, form, created)
+    status = 400 if form.errors else 200
+    if request.htmx:
+        return render(request, "teams/people.html#person-create", context, status=status)
+    context.update(_people_list_context(request, organisation))
+    return render(request, "teams/people.html", context, status=status)
+
+
+# One person -------------------------------------------------------------------------------
+
+
+def _get_person(organisation: Organisation, pk: int) -> Person:
+    """A person of this organisation; another organisation's id answers 404."""
+    return get_object_or_404(
+        Person.objects.select_related("manager"), organisation=organisation, pk=pk
+    )
+
+
+def _person_initial(person: Person) -> dict:
+    return {
+        "name": person.name,
+        "external_id": person.external_id,
+        "email": person.email,
+        "title": person.title,
+        "role": person.role,
+        "manager": person.manager,
+        "dotted_line_managers": list(person.dotted_line_managers.order_by("name", "id")),
+        "active": person.active,
+        "version": services.version_of(person),
+    }
+
+
+def _edit_form(organisation: Organisation, person: Person) -> PersonEditForm:
+    return PersonEditForm(initial=_person_initial(person), organisation=organisation)
+
+
+def _person_form_context(
+    organisation: Organisation,
+    person: Person,
+    form: PersonEditForm,
+    notice: str = "",
+    conflict: str = "",
+) -> dict:
+    return {
+        "organisation": organisation,
+        "can_edit": can_edit(organisation),
+        "person": person,
+        "form": form,
+        "pickers": pickers_for(form, "manager", "dotted_line_managers"),
+        "notice": notice,
+        "conflict": conflict,
+    }
+
+
+@dataclass
+class MembershipRow:
+    membership: Membership
+    allocation: object  # what the allocation input shows: stored, or as the editor typed it
+    errors: list[str]
+
+
+def membership_rows(memberships: list[Membership], form, key: str) -> tuple[list, object]:
+    """The rows of a membership list, and the form for adding one.
+
+    A refused change of an existing row (`key` names the row's other side: "team" on a
+    person's page, "person" on a team's) shows its errors in that row, beside its allocation;
+    any other refused form is the add form, with its errors beside its fields.
+    """
+    failed = form if form is not None and form.errors else None
+    failed_id = failed.data.get(key) if failed is not None else None
+    rows = []
+    for membership in memberships:
+        if failed is not None and str(getattr(membership, f"{key}_id")) == failed_id:
+            errors = [message for messages in failed.errors.values() for message in messages]
+            rows.append(MembershipRow(membership, failed["allocation"].value(), errors))
+            failed = None
+        else:
+            rows.append(MembershipRow(membership, membership.allocation, []))
+    return rows, failed
+
+
+def _memberships_context(organisation: Organisation, person: Person, form=None) -> dict:
+    memberships = list(
+        person.memberships.select_related("team").order_by("-allocation", "team__name")
+    )
+    rows, add_form = membership_rows(memberships, form, "team")
+    if add_form is None:
+        add_form = MembershipForm(organisation=organisation, auto_id="add-%s")
+    return {
+        "organisation": organisation,
+        "can_edit": can_edit(organisation),
+        "person": person,
+        "membership_rows": rows,
+        "total_allocation": sum(membership.allocation for membership in memberships),
+        "add_form": add_form,
+    }
+
+
+@require_GET
+@login_required
+def person_detail(request, slug, pk):
+    organisation = get_org_for_user(request, slug)
+    person = _get_person(organisation, pk)
+    context = {
+        **_person_form_context(organisation, person, _edit_form(organisation, person)),
+        **_memberships_context(organisation, person),
+    }
+    return render(request, "teams/person_detail.html", context)
+
+
+def _person_form_response(request, organisation, person, form, *, notice="", conflict=""):
+    """The person's form again: 400 when refused, 409 after a conflicting edit."""
+    context = _person_form_context(organisation, person, form, notice, conflict)
+    status = 409 if conflict else 400 if form.errors else 200
+    if request.htmx:
+        return render(request, "teams/person_detail.html#person-form", context, status=status)
+    context.update(_memberships_context(organisation, person))
+    return render(request, "teams/person_detail.html", context, status=status)
+
+
+@require_POST
+@login_required
+def person_update(request, slug, pk):
+    organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
+    person = _get_person(organisation, pk)
+    form = PersonEditForm(request.POST, organisation=organisation)
+    if not form.is_valid():
+        return _person_form_response(request, organisation, person, form)
+    changes = dict(form.cleaned_data)
+    version = changes.pop("version")
+    try:
+        person = services.person_update(person=person, expected_version=version, **changes)
+    except services.ConflictError as error:
+        # Someone saved first: show their values, never overwrite them with ours.
+        current = error.current
+        return _person_form_response(
+            request,
+            organisation,
+            current,
+            _edit_form(organisation, current),
+            conflict=error.message,
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        # The refused values stay in the form; the heading shows what is stored.
+        return _person_form_response(request, organisation, _get_person(organisation, pk), form)
+    if not request.htmx:
+        return redirect("person_detail", slug=organisation.slug, pk=person.pk)
+    return _person_form_response(
+        request, organisation, person, _edit_form(organisation, person), notice="Saved."
+    )
+
+
+@require_POST
+@login_required
+def person_deactivate(request, slug, pk):
+    """People who leave are deactivated, never deleted: their lines and history stay."""
+    organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
+    person = _get_person(organisation, pk)
+    services.person_deactivate(person=person)
+    if not request.htmx:
+        return redirect("person_detail", slug=organisation.slug, pk=person.pk)
+    return _person_form_response(
+        request,
+        organisation,
+        person,
+        _edit_form(organisation, person),
+        notice=f"{person.name} is deactivated.",
+    )
+
+
+def _memberships_response(request, organisation, person, form=None):
+    """The person's teams again (400 with the form when refused), or back to their page."""
+    refused = form is not None and bool(form.errors)
+    if not request.htmx and not refused:
+        return redirect("person_detail", slug=organisation.slug, pk=person.pk)
+    context = _memberships_context(organisation, person, form)
+    status = 400 if refused else 200
+    if request.htmx:
+        return render(
+            request, "teams/person_detail.html#person-memberships", context, status=status
+        )
+    context.update(_person_form_context(organisation, person, _edit_form(organisation, person)))
+    return render(request, "teams/person_detail.html", context, status=status)
+
+
+@require_POST
+@login_required
+def person_membership_set(request, slug, pk):
+    organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
+    person = _get_person(organisation, pk)
+    form = MembershipForm(request.POST, organisation=organisation, auto_id="add-%s")
+    if form.is_valid():
+        try:
+            services.membership_set(person=person, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+    return _memberships_response(request, organisation, person, form)
+
+
+@require_POST
+@login_required
+def person_membership_remove(request, slug, pk, team_pk):
+    organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
+    person = _get_person(organisation, pk)
+    team = get_object_or_404(Team, organisation=organisation, pk=team_pk)
+    services.membership_remove(person=person, team=team)
+    return _memberships_response(request, organisation, person)

@@ -1,0 +1,115 @@
+"""Real-browser tests: Playwright driving Debian's Chromium against the live server.
+
+Skipped, with the reason, on a machine without /usr/bin/chromium (`.ci/run` installs it).
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from pipelines import services as pipeline_services
+from pipelines.models import Engagement, Pipeline
+from teams import services
+from teams.models import Organisation, Team
+from tests.factories import UserFactory
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not shutil.which(CHROMIUM),
+        reason=f"no Chromium at {CHROMIUM}: apt-get install -y chromium (.ci/run does)",
+    ),
+]
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; the test's own database
+    # calls around it are synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu",
+                  "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo(transactional_db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    return Organisation.objects.get(slug="demo")
+
+
+@pytest.fixture
+def page(browser, live_server, demo):
+    """A page logged in as an editor of the demo, through the login form."""
+    user = UserFactory(username="ada")
+    services.access_grant(organisation=demo, user=user, role="editor")
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill("secret")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    yield page
+    context.close()
+
+
+def serious_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document)")
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} "
+        f"at {[node['target'] for node in violation['nodes']][:3]}"
+        for violation in result["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+def test_log_in_set_a_cell_to_owner_and_see_the_unowned_stage_go(page, demo):
+    search = Pipeline.objects.get(organisation=demo, name="Search relevance")
+    deployment = Team.objects.get(organisation=demo, name="Model Deployment")
+    pipeline_services.engagement_set(pipeline=search, team=deployment, role=None)
+
+    page.goto("/orgs/demo/")
+    row = page.locator(f"#row-{search.pk}")
+    sync_api.expect(row.locator('[data-finding="pipeline.stage_unowned"]')).to_have_count(1)
+    page.evaluate("window.notReloaded = true")
+
+    row.locator(f'td[data-team="{deployment.pk}"] button').click()
+
+    sync_api.expect(row.locator(f'td[data-team="{deployment.pk}"]')).to_have_text("owner")
+    sync_api.expect(row.locator('[data-finding="pipeline.stage_unowned"]')).to_have_count(0)
+    assert page.evaluate("window.notReloaded") is True
+    assert Engagement.objects.get(pipeline=search, team=deployment).role == "owner"
+
+
+def test_a_cell_is_changed_from_the_keyboard(page, demo):
+    feed = Pipeline.objects.get(organisation=demo, name="Podcast recommendations")
+    tooling = Team.objects.get(organisation=demo, name="ML Tooling")
+    page.goto("/orgs/demo/")
+    button = page.locator(f'#row-{feed.pk} td[data-team="{tooling.pk}"] button')
+    button.focus()
+    page.keyboard.press("Enter")
+    sync_api.expect(page.locator(f'#row-{feed.pk} td[data-team="{tooling.pk}"]')).to_have_text(
+        "owner"
+    )
+
+
+@pytest.mark.parametrize("path", ["/orgs/demo/", "/orgs/demo/findings/"])
+def test_no_serious_accessibility_violation(page, path):
+    page.goto(path)
+    assert serious_violations(page) == []

@@ -1,0 +1,199 @@
+"""The structure page at /orgs/<slug>/structure/: label, evidence, meanings, trade-offs, fit."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from pipelines.generator import generate_org
+from pipelines.structure import TRADE_OFFS
+from tests.factories import (
+    AccessFactory,
+    EngagementFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    PersonFactory,
+    PipelineFactory,
+    TeamFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(organisation) -> Client:
+    user = UserFactory()
+    AccessFactory(organisation=organisation, user=user, role="viewer")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def staff(team, count, role="scientist"):
+    for _ in range(count):
+        MembershipFactory(person=PersonFactory(organisation=team.organisation, role=role),
+                          team=team)
+
+
+def split(org, central, embedded):
+    """`central` scientists in a modeling team and `embedded` in a product squad."""
+    modeling = TeamFactory(organisation=org, name="Ranking Models", kind="modeling")
+    squad = TeamFactory(organisation=org, name="Checkout squad", kind="product_squad")
+    staff(modeling, central)
+    staff(squad, embedded)
+    return modeling, squad
+
+
+def pipelines(org, count, lifecycle, teams=(), pm=None):
+    for _ in range(count):
+        pipeline = PipelineFactory(organisation=org, lifecycle=lifecycle, pm_owner=pm)
+        for team in teams:
+            EngagementFactory(pipeline=pipeline, team=team)
+
+
+def page(org) -> str:
+    response = client_for(org).get(f"/orgs/{org.slug}/structure/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def label_on(content: str) -> str:
+    match = re.search(r'data-structure="([^"]*)"', content)
+    assert match
+    return match.group(1)
+
+
+def evidence(content: str, name: str) -> str:
+    match = re.search(rf'<dd data-evidence="{name}">(.*?)</dd>', content, re.S)
+    assert match
+    return match.group(1)
+
+
+def current_rule(content: str) -> list[str]:
+    return re.findall(r'<li class="current" aria-current="true" data-label="(\w+)">', content)
+
+
+def test_a_centralized_organisation_is_labelled_with_its_evidence():
+    org = OrganisationFactory()
+    modeling, _ = split(org, central=9, embedded=1)
+    pipelines(org, 3, "incubating", teams=[modeling])
+
+    content = page(org)
+
+    assert label_on(content) == "centralized"
+    assert evidence(content, "people") == "10"
+    assert evidence(content, "central").startswith("9 (90%)")
+    assert evidence(content, "embedded").startswith("1 (10%)")
+    assert evidence(content, "kinds") == "1: Modeling"
+    assert evidence(content, "integrated").startswith("0 pipelines")
+    assert evidence(content, "lifecycles").startswith("3 incubating, 0 production, 0 sunset")
+    # Mostly incubating pipelines under a centralized structure: embed.
+    assert "3 of 3 pipelines are incubating" in content
+    assert current_rule(content) == ["centralized"]
+    for trade_off in TRADE_OFFS["centralized"]:
+        assert trade_off.replace("'", "&#x27;") in content
+
+
+def test_an_embedded_organisation_is_labelled_and_hinted_to_spin_off_a_central_team():
+    org = OrganisationFactory()
+    split(org, central=1, embedded=4)
+    pipelines(org, 2, "production")
+    pipelines(org, 1, "incubating")
+
+    content = page(org)
+
+    assert label_on(content) == "embedded"
+    assert evidence(content, "embedded").startswith("4 (80%)")
+    assert "2 of 3 pipelines are in production" in content
+    assert "spin off into a dedicated central team" in content
+    assert current_rule(content) == ["embedded"]
+    assert TRADE_OFFS["embedded"][0] in content
+
+
+def test_a_hybrid_organisation_is_labelled_with_its_shares():
+    org = OrganisationFactory()
+    split(org, central=3, embedded=2)
+
+    content = page(org)
+
+    assert label_on(content) == "hybrid"
+    assert evidence(content, "central").startswith("3 (60%)")
+    assert evidence(content, "embedded").startswith("2 (40%)")
+    assert current_rule(content) == ["hybrid"]
+    assert "consider rotations" in content
+    assert "No pipelines yet" in content
+
+
+def test_a_matrix_organisation_is_labelled_with_its_pipelines_across_teams():
+    org = OrganisationFactory()
+    modeling, _ = split(org, central=5, embedded=0)
+    data_ops = TeamFactory(organisation=org, name="Labeling Ops", kind="data_ops")
+    deployment = TeamFactory(organisation=org, name="Model Serving", kind="deployment")
+    pm = PersonFactory(organisation=org, role="product_manager")
+    pipelines(org, 2, "production", teams=[data_ops, modeling, deployment], pm=pm)
+
+    content = page(org)
+
+    assert label_on(content) == "matrix"
+    assert evidence(content, "kinds") == "3: Data operations, Modeling, Deployment"
+    assert evidence(content, "integrated").startswith("2 pipelines with an active PM owner")
+    assert "The structure fits the lifecycle of the pipelines." in content
+    assert current_rule(content) == ["matrix"]
+
+
+def test_a_matrix_needs_an_active_pm_so_a_departed_one_leaves_it_centralized():
+    org = OrganisationFactory()
+    modeling, _ = split(org, central=5, embedded=0)
+    data_ops = TeamFactory(organisation=org, name="Labeling Ops", kind="data_ops")
+    deployment = TeamFactory(organisation=org, name="Model Serving", kind="deployment")
+    pm = PersonFactory(organisation=org, role="product_manager", active=False)
+    pipelines(org, 2, "production", teams=[data_ops, modeling, deployment], pm=pm)
+
+    content = page(org)
+
+    assert label_on(content) == "centralized"
+    assert evidence(content, "integrated").startswith("0 pipelines")
+
+
+def test_every_label_is_explained_with_the_current_one_highlighted():
+    org = OrganisationFactory()
+
+    content = page(org)
+
+    assert label_on(content) == "none"
+    for label in ("none", "embedded", "matrix", "centralized", "hybrid"):
+        assert f'data-label="{label}"' in content
+    assert current_rule(content) == ["none"]
+    assert "At least 80%" in content
+
+
+def test_the_structure_page_needs_a_login_and_access(client, logged_in_client):
+    org = OrganisationFactory(slug="acme")
+
+    response = client.get("/orgs/acme/structure/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert logged_in_client.get("/orgs/acme/structure/").status_code == 404
+    assert client_for(org).post("/orgs/acme/structure/").status_code == 405
+
+
+def test_the_organisation_name_is_escaped():
+    org = OrganisationFactory(name="<script>alert(1)</script>")
+
+    content = page(org)
+
+    assert "<script>alert(1)</script>" not in content
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+
+
+def test_structure_queries_do_not_grow_with_the_organisation(django_assert_num_queries):
+    for people, teams, pipeline_count in ((400, 20, 20), (2000, 80, 120)):
+        organisation = OrganisationFactory()
+        generate_org(organisation, people=people, teams=teams, pipelines=pipeline_count, seed=7)
+        client = client_for(organisation)
+        # session, user, organisation with the user's role; then one query per table:
+        # people, teams, memberships, pipelines, engagements.
+        with django_assert_num_queries(8):
+            response = client.get(f"/orgs/{organisation.slug}/structure/")
+        assert response.status_code == 200
+        assert evidence(response.content.decode(), "people") != "0"
