@@ -109,7 +109,47 @@ def test_a_cell_is_changed_from_the_keyboard(page, demo):
     )
 
 
-@pytest.mark.parametrize("path", ["/orgs/demo/", "/orgs/demo/findings/"])
+def test_a_manager_change_that_closes_a_cycle_is_refused_with_the_chain(page, demo):
+    amara = demo.people.get(name="Amara Okafor")  # the ML head; Jonas Weber reports to her
+    page.goto(f"/orgs/demo/people/{amara.pk}/")
+    page.evaluate("window.notReloaded = true")
+
+    page.get_by_label("Manager", exact=True).fill("Jonas")
+    page.locator("#picker-manager-results button", has_text="Jonas Weber").click()
+    sync_api.expect(page.locator("#picker-manager .picker-chosen")).to_contain_text("Jonas Weber")
+    page.get_by_role("button", name="Save", exact=True).first.click()
+
+    error = page.locator("#picker-manager .field-error")
+    sync_api.expect(error).to_contain_text("Amara Okafor → Jonas Weber → Amara Okafor")
+    assert page.evaluate("window.notReloaded") is True
+    amara.refresh_from_db()
+    assert amara.manager.name == "Marcus Lee"
+
+
+def test_the_export_link_downloads_the_matrix(page):
+    page.goto("/orgs/demo/?lifecycle=production")
+    with page.expect_download() as download_info:
+        page.locator('a[data-export="matrix"]').click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("demo-matrix-")
+    body = Path(download.path()).read_text(encoding="utf-8")
+    assert body.startswith("pipeline,pm_owner,lifecycle,")
+    assert "Home feed ranking" in body
+    assert "Podcast recommendations" not in body  # filtered like the page
+
+
+@pytest.mark.parametrize(
+    "path", ["/orgs/demo/", "/orgs/demo/findings/", "/orgs/demo/people/", "/orgs/demo/teams/",
+             "/orgs/demo/chart/", "/orgs/demo/structure/", "/orgs/demo/pipelines/"]
+)
 def test_no_serious_accessibility_violation(page, path):
     page.goto(path)
     assert serious_violations(page) == []
+
+
+def test_the_accessibility_check_does_catch_violations(page):
+    # So a clean result above means something: an unlabelled input is a critical violation.
+    page.goto("/orgs/demo/")
+    page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', "
+                  "'<input type=\"text\" id=\"unlabelled\">')")
+    assert any(v.startswith("label ") for v in serious_violations(page))

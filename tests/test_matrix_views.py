@@ -151,3 +151,19 @@ def test_page_queries_do_not_grow_with_the_organisation(django_assert_num_querie
         assert b"data-finding=" in response.content
         sizes.append(Person.objects.filter(organisation=organisation).count())
     assert sizes[1] >= sizes[0] * 5
+
+
+def test_each_finding_links_to_the_object_to_fix(viewer, demo):
+    content = viewer.get("/orgs/demo/findings/").content.decode()
+    podcast = Pipeline.objects.get(organisation=demo, name="Podcast recommendations")
+    platform = Team.objects.get(organisation=demo, name="ML Platform")
+    mia = Person.objects.get(organisation=demo, name="Mia Novak")
+    for code, url in (
+        ("pipeline.no_pm", f"/orgs/demo/pipelines/{podcast.pk}/"),
+        ("dependency.outside_ml_org", f"/orgs/demo/teams/{platform.pk}/"),
+        ("person.over_allocated", f"/orgs/demo/people/{mia.pk}/"),
+    ):
+        items = re.findall(rf'<li class="finding [a-z]+" data-finding="{re.escape(code)}">.*?</li>',
+                           content, re.S)
+        assert any(f'href="{url}"' in item for item in items)
+        assert viewer.get(url).status_code == 200
