@@ -11,8 +11,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from orgdesign.forms import add_service_errors
 from teams import services
 from teams.access import ROLE_RANK, get_org_for_user
-from teams.models import AccessRole, OrganisationAccess, Person
+from teams.models import AccessRole, ApiToken, OrganisationAccess, Person, TokenScope
 from teams.people_views import pickers_for
+from teams.tokens import token_create, token_revoke
 
 
 class OrganisationCreateForm(forms.Form):
@@ -185,3 +186,50 @@ def org_settings(request, slug):
         },
         status=status,
     )
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="Who or what uses it, e.g. “Workday sync”.")
+    scope = forms.ChoiceField(choices=TokenScope.choices, initial=TokenScope.READ)
+
+
+def _tokens_page(request, organisation, *, form, new_key="", status=200):
+    tokens = ApiToken.objects.filter(organisation=organisation).select_related("created_by")
+    return render(
+        request,
+        "teams/tokens.html",
+        {"organisation": organisation, "form": form, "tokens": tokens, "new_key": new_key},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def api_tokens(request, slug):
+    """Admins create tokens (the key is shown once, on this answer only) and revoke them."""
+    organisation = get_org_for_user(request, slug, min_role=AccessRole.ADMIN)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                _, key = token_create(
+                    organisation=organisation, name=form.cleaned_data["name"],
+                    scope=form.cleaned_data["scope"], created_by=request.user,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return _tokens_page(request, organisation, form=TokenForm(), new_key=key)
+        return _tokens_page(request, organisation, form=form, status=400)
+    return _tokens_page(request, organisation, form=form)
+
+
+@require_POST
+@login_required
+def api_token_revoke(request, slug, pk):
+    organisation = get_org_for_user(request, slug, min_role=AccessRole.ADMIN)
+    token = ApiToken.objects.filter(organisation=organisation, pk=pk).first()
+    if token is None:
+        raise Http404("No such token.")
+    token_revoke(token=token)
+    return redirect("api_tokens", slug)
