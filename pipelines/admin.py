@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from pipelines import services
 from pipelines.models import Engagement, Pipeline
+from teams.actor import admin_actor
 from teams.services import require_same_org
 
 
@@ -36,9 +37,9 @@ class PipelineAdmin(admin.ModelAdmin):
         data = dict(form.cleaned_data)
         if change:
             data.pop("organisation")
-            services.pipeline_update(pipeline=obj, **data)
+            services.pipeline_update(actor=admin_actor(request), pipeline=obj, **data)
         else:
-            obj.pk = services.pipeline_create(**data).pk
+            obj.pk = services.pipeline_create(actor=admin_actor(request), **data).pk
 
 
 class EngagementAdminForm(forms.ModelForm):
@@ -65,5 +66,6 @@ class EngagementAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         obj.pk = services.engagement_set(
+                actor=admin_actor(request),
             pipeline=data["pipeline"], team=data["team"], role=data["role"]
         ).pk

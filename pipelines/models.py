@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
-from teams.models import Organisation, Person, Team, TeamKind
+from teams.models import Attributed, Organisation, Person, Team, TeamKind
 
 
 class Stage(models.TextChoices):
@@ -49,7 +49,7 @@ class EngagementRole(models.TextChoices):
     SERVICE = "service", "Service"
 
 
-class Pipeline(models.Model):
+class Pipeline(Attributed):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="pipelines"
     )
@@ -84,7 +84,7 @@ class Pipeline(models.Model):
         return self.name
 
 
-class Engagement(models.Model):
+class Engagement(Attributed):
     """A cell of the matrix: how a team takes part in a pipeline."""
 
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="engagements")

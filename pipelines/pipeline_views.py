@@ -15,6 +15,7 @@ from pipelines.models import Engagement, Pipeline
 from pipelines.orgdata import OrgIndex
 from pipelines.views import can_edit
 from teams.access import get_org_for_user
+from teams.actor import browser_actor
 from teams.models import AccessRole
 from teams.people_views import pickers_for
 from teams.services import ConflictError, version_of
@@ -37,7 +38,9 @@ def pipelines(request, slug):
     form = PipelineForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         try:
-            pipeline = services.pipeline_create(organisation=organisation, **_form_fields(form))
+            pipeline = services.pipeline_create(
+                actor=browser_actor(request), organisation=organisation, **_form_fields(form)
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -81,6 +84,7 @@ def pipeline_detail(request, slug, pk):
         if form.is_valid():
             try:
                 services.pipeline_update(
+                    actor=browser_actor(request),
                     pipeline=pipeline,
                     expected_version=form.cleaned_data["version"] or None,
                     **_form_fields(form),

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from pipelines.models import Engagement, EngagementRole, Pipeline, Stage, default_required_stages
+from teams.actor import SYSTEM, Actor
 from teams.models import Organisation, Person, Team
 from teams.services import UNSET, lock_unchanged, require_same_org, validate_instance
 
@@ -38,6 +39,7 @@ def pipeline_create(
     tier: str = "normal",
     metric: str = "",
     required_stages: Iterable[str] | None = None,
+    actor: Actor = SYSTEM,
 ) -> Pipeline:
     require_same_org(organisation.id, "pm_owner", pm_owner)
     pipeline = Pipeline(
@@ -52,6 +54,7 @@ def pipeline_create(
         ),
     )
     validate_instance(pipeline)
+    actor.stamp(pipeline)
     pipeline.save()
     return pipeline
 
@@ -67,6 +70,7 @@ def pipeline_update(
     metric: str = UNSET,
     required_stages: Iterable[str] = UNSET,
     expected_version: str | None = None,
+    actor: Actor = SYSTEM,
 ) -> Pipeline:
     lock_unchanged(pipeline, expected_version)
     if pm_owner is not UNSET:
@@ -79,12 +83,15 @@ def pipeline_update(
         if value is not UNSET:
             setattr(pipeline, field, value)
     validate_instance(pipeline)
+    actor.stamp(pipeline)
     pipeline.save()
     return pipeline
 
 
 @transaction.atomic
-def engagement_set(*, pipeline: Pipeline, team: Team, role: str | None) -> Engagement | None:
+def engagement_set(
+    *, pipeline: Pipeline, team: Team, role: str | None, actor: Actor = SYSTEM
+) -> Engagement | None:
     """Set the cell of (pipeline, team) to a role; None or "" clears it."""
     if pipeline.organisation_id != team.organisation_id:
         raise ValidationError({"team": f"{team} belongs to another organisation."})
@@ -96,6 +103,6 @@ def engagement_set(*, pipeline: Pipeline, team: Team, role: str | None) -> Engag
             {"role": f"Unknown role {role!r}; roles are {', '.join(EngagementRole.values)}."}
         )
     engagement, _ = Engagement.objects.update_or_create(
-        pipeline=pipeline, team=team, defaults={"role": role}
+        pipeline=pipeline, team=team, defaults={"role": role, **actor.fields()}
     )
     return engagement

@@ -23,6 +23,7 @@ from pipelines.models import Engagement, Lifecycle, Pipeline, Tier
 from pipelines.orgdata import OrgIndex
 from pipelines.structure import classify_structure
 from teams.access import ROLE_RANK, get_org_for_user
+from teams.actor import browser_actor
 from teams.models import AccessRole, Team, TeamKind
 
 FINDINGS_PAGE_SIZE = 200
@@ -92,7 +93,9 @@ def matrix_cell(request, slug, pipeline_id, team_id):
         )
     else:
         try:
-            services.engagement_set(pipeline=pipeline, team=team, role=role or None)
+            services.engagement_set(
+                actor=browser_actor(request), pipeline=pipeline, team=team, role=role or None
+            )
         except ValidationError as error:
             message = " ".join(error.messages)
 

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from teams import services
+from teams.actor import admin_actor
 from teams.models import Membership, Organisation, OrganisationAccess, Person, Team
 
 
@@ -34,6 +35,7 @@ class OrganisationAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         if change:
             services.organisation_update(
+                actor=admin_actor(request),
                 organisation=obj,
                 name=data["name"],
                 ml_head=data["ml_head"],
@@ -41,7 +43,9 @@ class OrganisationAdmin(admin.ModelAdmin):
                 layers_max=data["layers_max"],
             )
         else:
-            created = services.organisation_create(slug=data["slug"], name=data["name"])
+            created = services.organisation_create(
+                actor=admin_actor(request), slug=data["slug"], name=data["name"]
+            )
             obj.pk = created.pk
 
 
@@ -56,8 +60,15 @@ class PersonAdminForm(forms.ModelForm):
     class Meta:
         model = Person
         fields = [
-            "organisation", "external_id", "name", "email", "title", "role", "manager",
-            "dotted_line_managers", "active",
+            "organisation",
+            "external_id",
+            "name",
+            "email",
+            "title",
+            "role",
+            "manager",
+            "dotted_line_managers",
+            "active",
         ]
 
     def clean(self):
@@ -91,20 +102,21 @@ class PersonAdmin(admin.ModelAdmin):
     @admin.action(description="Deactivate the selected people")
     def deactivate(self, request, queryset):
         for person in queryset:
-            services.person_deactivate(person=person)
+            services.person_deactivate(actor=admin_actor(request), person=person)
 
     def save_model(self, request, obj, form, change):
         data = {key: form.cleaned_data[key] for key in form.Meta.fields if key in form.cleaned_data}
         data.pop("dotted_line_managers", None)
         if change:
             data.pop("organisation")
-            services.person_update(person=obj, **data)
+            services.person_update(actor=admin_actor(request), person=obj, **data)
         else:
-            created = services.person_create(**data)
+            created = services.person_create(actor=admin_actor(request), **data)
             obj.pk = created.pk
 
     def save_related(self, request, form, formsets, change):
         services.person_update(
+            actor=admin_actor(request),
             person=form.instance,
             dotted_line_managers=form.cleaned_data.get("dotted_line_managers") or [],
         )
@@ -137,9 +149,9 @@ class TeamAdmin(admin.ModelAdmin):
         data = dict(form.cleaned_data)
         if change:
             data.pop("organisation")
-            services.team_update(team=obj, **data)
+            services.team_update(actor=admin_actor(request), team=obj, **data)
         else:
-            obj.pk = services.team_create(**data).pk
+            obj.pk = services.team_create(actor=admin_actor(request), **data).pk
 
 
 class MembershipAdminForm(forms.ModelForm):
@@ -165,5 +177,8 @@ class MembershipAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         obj.pk = services.membership_set(
-            person=data["person"], team=data["team"], allocation=data["allocation"]
+            actor=admin_actor(request),
+            person=data["person"],
+            team=data["team"],
+            allocation=data["allocation"],
         ).pk

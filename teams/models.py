@@ -56,7 +56,37 @@ class KpiType(models.TextChoices):
 RESERVED_TEAM_NAMES = ("pipeline", "pm_owner", "lifecycle")
 
 
-class Organisation(models.Model):
+class Door(models.TextChoices):
+    """Through which way in a change came, for "who changed what" and attribution."""
+
+    BROWSER = "browser", "Browser"
+    API = "api", "API"
+    SCIM = "scim", "SCIM"
+    IMPORT = "import", "CSV import"
+    ADMIN = "admin", "Admin"
+    SYSTEM = "system", "System"
+
+
+class Attributed(models.Model):
+    """Who changed the row last (a login or an API token), and through which door."""
+
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False,
+    )
+    updated_by_token = models.ForeignKey(
+        "teams.ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        editable=False,
+    )
+    updated_via = models.CharField(
+        max_length=10, choices=Door.choices, default=Door.SYSTEM, editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Organisation(Attributed):
     """One organisation design: a tenant. Everything else belongs to exactly one."""
 
     slug = models.SlugField(max_length=80, unique=True)
@@ -113,7 +143,7 @@ class OrganisationAccess(models.Model):
         return f"{self.user} is {self.role} of {self.organisation}"
 
 
-class Person(models.Model):
+class Person(Attributed):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="people")
     external_id = models.CharField(
         max_length=100, blank=True, help_text="The HR system's id; unique in the organisation."
@@ -171,7 +201,7 @@ class Person(models.Model):
         return self.name
 
 
-class Team(models.Model):
+class Team(Attributed):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=20, choices=TeamKind.choices, default=TeamKind.OTHER)
@@ -206,7 +236,7 @@ class Team(models.Model):
         return self.name
 
 
-class Membership(models.Model):
+class Membership(Attributed):
     """A person in a team, with the share of their time (FTE percent) it takes."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")

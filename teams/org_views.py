@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from orgdesign.forms import add_service_errors
 from teams import services
 from teams.access import ROLE_RANK, get_org_for_user
+from teams.actor import browser_actor
 from teams.models import AccessRole, ApiToken, OrganisationAccess, Person, TokenScope
 from teams.people_views import pickers_for
 from teams.tokens import token_create, token_revoke
@@ -35,6 +36,7 @@ def org_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             organisation = services.organisation_create(
+                actor=browser_actor(request),
                 slug=form.cleaned_data["slug"], name=form.cleaned_data["name"],
                 creator=request.user,
             )
@@ -160,6 +162,7 @@ def org_settings(request, slug):
             version = data.pop("version") or None
             try:
                 services.organisation_update(
+                actor=browser_actor(request),
                     organisation=organisation, expected_version=version, **data
                 )
             except services.ConflictError as error:

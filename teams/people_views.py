@@ -19,6 +19,7 @@ from orgdesign.forms import add_service_errors
 from pipelines.orgdata import OrgData, OrgIndex
 from teams import services
 from teams.access import ROLE_RANK, get_org_for_user
+from teams.actor import browser_actor
 from teams.forms import MembershipForm, PersonEditForm, PersonFilterForm, PersonForm
 from teams.models import AccessRole, Membership, Organisation, Person, Team
 
@@ -232,7 +233,9 @@ def person_create(request, slug):
     created = None
     if form.is_valid():
         try:
-            created = services.person_create(organisation=organisation, **form.cleaned_data)
+            created = services.person_create(
+                actor=browser_actor(request), organisation=organisation, **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
     if created is not None and not request.htmx:
@@ -370,7 +373,9 @@ def person_update(request, slug, pk):
     changes = dict(form.cleaned_data)
     version = changes.pop("version")
     try:
-        person = services.person_update(person=person, expected_version=version, **changes)
+        person = services.person_update(
+            actor=browser_actor(request), person=person, expected_version=version, **changes
+        )
     except services.ConflictError as error:
         # Someone saved first: show their values, never overwrite them with ours.
         current = error.current
@@ -398,7 +403,7 @@ def person_deactivate(request, slug, pk):
     """People who leave are deactivated, never deleted: their lines and history stay."""
     organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
     person = _get_person(organisation, pk)
-    services.person_deactivate(person=person)
+    services.person_deactivate(actor=browser_actor(request), person=person)
     if not request.htmx:
         return redirect("person_detail", slug=organisation.slug, pk=person.pk)
     return _person_form_response(
@@ -433,7 +438,9 @@ def person_membership_set(request, slug, pk):
     form = MembershipForm(request.POST, organisation=organisation, auto_id="add-%s")
     if form.is_valid():
         try:
-            services.membership_set(person=person, **form.cleaned_data)
+            services.membership_set(
+                actor=browser_actor(request), person=person, **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
     return _memberships_response(request, organisation, person, form)
@@ -445,5 +452,5 @@ def person_membership_remove(request, slug, pk, team_pk):
     organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
     person = _get_person(organisation, pk)
     team = get_object_or_404(Team, organisation=organisation, pk=team_pk)
-    services.membership_remove(person=person, team=team)
+    services.membership_remove(actor=browser_actor(request), person=person, team=team)
     return _memberships_response(request, organisation, person)

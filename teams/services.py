@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
+from teams.actor import SYSTEM, Actor
 from teams.models import (
     RESERVED_TEAM_NAMES,
     AccessRole,
@@ -104,10 +105,13 @@ def require_same_org(organisation_id: int, field: str, obj) -> None:
 
 
 @transaction.atomic
-def organisation_create(*, slug: str, name: str, creator=None) -> Organisation:
+def organisation_create(
+    *, slug: str, name: str, creator=None, actor: Actor = SYSTEM
+) -> Organisation:
     """A new, empty organisation; its creator, when given, becomes its admin."""
     organisation = Organisation(slug=slug, name=name)
     validate_instance(organisation)
+    actor.stamp(organisation)
     organisation.save()
     if creator is not None:
         access_grant(organisation=organisation, user=creator, role=AccessRole.ADMIN)
@@ -123,6 +127,7 @@ def organisation_update(
     span_max: int = UNSET,
     layers_max: int = UNSET,
     expected_version: str | None = None,
+    actor: Actor = SYSTEM,
 ) -> Organisation:
     lock_unchanged(organisation, expected_version)
     if ml_head is not UNSET:
@@ -132,6 +137,7 @@ def organisation_update(
         if value is not UNSET:
             setattr(organisation, field, value)
     validate_instance(organisation)
+    actor.stamp(organisation)
     organisation.save()
     return organisation
 
@@ -227,6 +233,7 @@ def person_create(
     manager: Person | None = None,
     dotted_line_managers: Iterable[Person] = (),
     active: bool = True,
+    actor: Actor = SYSTEM,
 ) -> Person:
     person = Person(
         organisation=organisation,
@@ -240,6 +247,7 @@ def person_create(
     )
     person_check_manager(person, manager)
     validate_instance(person)
+    actor.stamp(person)
     person.save()
     if dotted_line_managers:
         _set_dotted_line(person, dotted_line_managers)
@@ -259,6 +267,7 @@ def person_update(
     dotted_line_managers: Iterable[Person] = UNSET,
     active: bool = UNSET,
     expected_version: str | None = None,
+    actor: Actor = SYSTEM,
 ) -> Person:
     lock_unchanged(person, expected_version)
     if manager is not UNSET:
@@ -276,6 +285,7 @@ def person_update(
         if value is not UNSET:
             setattr(person, field, value)
     validate_instance(person)
+    actor.stamp(person)
     person.save()
     if dotted_line_managers is not UNSET:
         _set_dotted_line(person, dotted_line_managers)
@@ -283,11 +293,12 @@ def person_update(
 
 
 @transaction.atomic
-def person_deactivate(*, person: Person) -> Person:
+def person_deactivate(*, person: Person, actor: Actor = SYSTEM) -> Person:
     """People who leave stay in the design as inactive: their history and chains remain."""
     if person.active:
         person.active = False
-        person.save(update_fields=["active", "updated_at"])
+        actor.stamp(person)
+        person.save(update_fields=["active", "updated_at", *actor.fields()])
     return person
 
 
@@ -319,6 +330,7 @@ def team_create(
     lead: Person | None = None,
     kpi: str = "",
     kpi_type: str = "",
+    actor: Actor = SYSTEM,
 ) -> Team:
     check_team_name(name)
     require_same_org(organisation.id, "lead", lead)
@@ -326,6 +338,7 @@ def team_create(
         organisation=organisation, name=name, kind=kind, lead=lead, kpi=kpi, kpi_type=kpi_type
     )
     validate_instance(team)
+    actor.stamp(team)
     team.save()
     return team
 
@@ -340,6 +353,7 @@ def team_update(
     kpi: str = UNSET,
     kpi_type: str = UNSET,
     expected_version: str | None = None,
+    actor: Actor = SYSTEM,
 ) -> Team:
     lock_unchanged(team, expected_version)
     if name is not UNSET:
@@ -352,12 +366,15 @@ def team_update(
         if value is not UNSET:
             setattr(team, field, value)
     validate_instance(team)
+    actor.stamp(team)
     team.save()
     return team
 
 
 @transaction.atomic
-def membership_set(*, person: Person, team: Team, allocation: int) -> Membership:
+def membership_set(
+    *, person: Person, team: Team, allocation: int, actor: Actor = SYSTEM
+) -> Membership:
     """Put a person in a team with an allocation, or change the allocation."""
     if person.organisation_id != team.organisation_id:
         raise ValidationError({"team": f"{team} belongs to another organisation."})
@@ -366,11 +383,11 @@ def membership_set(*, person: Person, team: Team, allocation: int) -> Membership
             {"allocation": f"Allocation must be a whole percent from 1 to 100, not {allocation}."}
         )
     membership, _ = Membership.objects.update_or_create(
-        person=person, team=team, defaults={"allocation": allocation}
+        person=person, team=team, defaults={"allocation": allocation, **actor.fields()}
     )
     return membership
 
 
 @transaction.atomic
-def membership_remove(*, person: Person, team: Team) -> None:
+def membership_remove(*, person: Person, team: Team, actor: Actor = SYSTEM) -> None:
     Membership.objects.filter(person=person, team=team).delete()

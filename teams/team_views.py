@@ -16,6 +16,7 @@ from orgdesign.forms import add_service_errors
 from pipelines.orgdata import OrgData, OrgIndex, PersonRow
 from teams import services
 from teams.access import get_org_for_user
+from teams.actor import browser_actor
 from teams.forms import MemberForm, TeamEditForm, TeamForm
 from teams.models import AccessRole, Organisation, Person, Team
 from teams.people_views import can_edit, membership_rows, pickers_for, wants_fragment
@@ -106,7 +107,9 @@ def team_create(request, slug):
     created = None
     if form.is_valid():
         try:
-            created = services.team_create(organisation=organisation, **form.cleaned_data)
+            created = services.team_create(
+                actor=browser_actor(request), organisation=organisation, **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
     if created is not None and not request.htmx:
@@ -202,7 +205,9 @@ def team_update(request, slug, pk):
     changes = dict(form.cleaned_data)
     version = changes.pop("version")
     try:
-        team = services.team_update(team=team, expected_version=version, **changes)
+        team = services.team_update(
+            actor=browser_actor(request), team=team, expected_version=version, **changes
+        )
     except services.ConflictError as error:
         # Someone saved first: show their values, never overwrite them with ours.
         current = error.current
@@ -244,7 +249,7 @@ def team_member_set(request, slug, pk):
     form = MemberForm(request.POST, organisation=organisation, auto_id="add-%s")
     if form.is_valid():
         try:
-            services.membership_set(team=team, **form.cleaned_data)
+            services.membership_set(actor=browser_actor(request), team=team, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
     return _members_response(request, organisation, team, form)
@@ -256,5 +261,5 @@ def team_member_remove(request, slug, pk, person_pk):
     organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
     team = _get_team(organisation, pk)
     person = get_object_or_404(Person, organisation=organisation, pk=person_pk)
-    services.membership_remove(person=person, team=team)
+    services.membership_remove(actor=browser_actor(request), person=person, team=team)
     return _members_response(request, organisation, team)

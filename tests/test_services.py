@@ -221,3 +221,45 @@ def test_a_stale_pipeline_edit_is_refused(org):
     pipeline_services.pipeline_update(pipeline=pipeline, tier="critical")
     with pytest.raises(services.ConflictError):
         pipeline_services.pipeline_update(pipeline=pipeline, tier="high", expected_version=stale)
+
+
+def test_every_write_records_who_made_it_and_through_which_door(org):
+    from teams.actor import Actor
+    from teams.tokens import token_create
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    token, _ = token_create(organisation=org, name="HRIS", scope="write")
+    ada = services.person_create(organisation=org, name="Ada",
+                                 actor=Actor(via="browser", user=user))
+    assert (ada.updated_by, ada.updated_by_token, ada.updated_via) == (user, None, "browser")
+
+    services.person_update(person=ada, title="Lead", actor=Actor(via="api", token=token))
+    ada.refresh_from_db()
+    assert (ada.updated_by, ada.updated_by_token, ada.updated_via) == (None, token, "api")
+
+    team = services.team_create(organisation=org, name="Models", kind="modeling")
+    membership = services.membership_set(person=ada, team=team, allocation=50,
+                                         actor=Actor(via="scim", token=token))
+    assert (membership.updated_by_token, membership.updated_via) == (token, "scim")
+    pipeline = pipeline_services.pipeline_create(organisation=org, name="Feed")
+    engagement = pipeline_services.engagement_set(pipeline=pipeline, team=team, role="owner",
+                                                  actor=Actor(via="import", user=user))
+    assert (engagement.updated_by, engagement.updated_via) == (user, "import")
+
+
+def test_a_browser_edit_is_attributed_to_the_login(org):
+    from django.test import Client
+
+    from tests.factories import AccessFactory, UserFactory
+
+    user = UserFactory()
+    AccessFactory(organisation=org, user=user, role="editor")
+    client = Client()
+    client.force_login(user)
+    pipeline = pipeline_services.pipeline_create(organisation=org, name="Feed")
+    team = TeamFactory(organisation=org)
+    client.post(f"/orgs/{org.slug}/cells/{pipeline.pk}/{team.pk}/", {"role": "owner",
+                                                                      "expected": ""})
+    engagement = Engagement.objects.get(pipeline=pipeline, team=team)
+    assert (engagement.updated_by, engagement.updated_via) == (user, "browser")
