@@ -12,6 +12,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("orgdesign.api_urls")),
+    path("scim/v2/", include("teams.scim_urls")),
     path("orgs/new/", org_views.org_create, name="org_create"),
     path("orgs/<slug:slug>/settings/", org_views.org_settings, name="org_settings"),
     path("orgs/<slug:slug>/members/", org_views.members, name="members"),
