@@ -1,3 +1,30 @@
 """The REST API (v1), its OpenAPI schema and docs, under /api/."""
 
-urlpatterns: list = []
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from pipelines import api as pipelines_api
+from teams import api as teams_api
+
+router = SimpleRouter()
+router.register("people", teams_api.PersonViewSet, basename="api-person")
+router.register("teams", teams_api.TeamViewSet, basename="api-team")
+router.register("memberships", teams_api.MembershipViewSet, basename="api-membership")
+router.register("pipelines", pipelines_api.PipelineViewSet, basename="api-pipeline")
+router.register("engagements", pipelines_api.EngagementViewSet, basename="api-engagement")
+router.register("findings/codes", pipelines_api.CatalogueViewSet, basename="api-finding-code")
+router.register("findings", pipelines_api.FindingViewSet, basename="api-finding")
+
+organisation_urls = [
+    path("", teams_api.OrganisationView.as_view(), name="api-organisation"),
+    path("people/sync/", teams_api.PeopleSyncView.as_view(), name="api-people-sync"),
+    path("matrix/", pipelines_api.MatrixView.as_view(), name="api-matrix"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("v1/orgs/<slug:slug>/", include(organisation_urls)),
+]

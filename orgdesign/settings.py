@@ -135,13 +135,64 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# The API (orgdesign/api_auth.py): bearer tokens first, so a request without credentials
+# answers 401; a logged-in browser session also works (viewers read, editors write).
 REST_FRAMEWORK = {
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "orgdesign.api_auth.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["orgdesign.api_auth.OrganisationPermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["orgdesign.api_auth.ApiClientThrottle"],
+    # Per token; at least 600 a minute (a whole people sync is one request).
+    "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("ORGDESIGN_API_RATE", "600/min")},
+    "DEFAULT_PAGINATION_CLASS": "orgdesign.api_auth.ApiPagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "orgdesign.api_auth.StableOrderingFilter",
+    ],
+    # JSON only: the browsable API would list every person of the organisation in its forms.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "orgdesign.api_views.ApiAutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "orgdesign API",
+    "DESCRIPTION": (
+        "Read and change one organisation design: people, teams, memberships, pipelines and "
+        "engagements; read its findings and its matrix. Send `Authorization: Bearer <token>` "
+        "with a token of the organisation. Single objects carry an `ETag`; send it back as "
+        "`If-Match` to refuse (412) a write over someone else's change."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Request and response bodies apart, so read-only fields are not offered as writable.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Two kinds of role (a person's, an engagement's) and one set of stages used twice.
+    "ENUM_NAME_OVERRIDES": {
+        "PersonRoleEnum": "teams.models.Role",
+        "EngagementRoleEnum": "pipelines.models.EngagementRole",
+        "StageEnum": "pipelines.models.Stage",
+    },
+    # Served from drf-spectacular-sidecar's static files: the docs need no internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Rows of the matrix shown per page: the L organisation has 1,000 pipelines.
 MATRIX_PAGE_SIZE = int(os.environ.get("ORGDESIGN_MATRIX_PAGE_SIZE", "50"))
+
+# The largest CSV file the import page takes, in bytes. Refused from the request's
+# Content-Length before the body is read; Django streams uploads over 2.5 MB to a temporary
+# file (FILE_UPLOAD_MAX_MEMORY_SIZE), so the defaults need no change.
+ORGDESIGN_IMPORT_MAX_BYTES = int(
+    os.environ.get("ORGDESIGN_IMPORT_MAX_BYTES", str(10 * 1024 * 1024))
+)
 
 LOGGING = {
     "version": 1,
@@ -149,3 +200,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# A people/sync call carries a whole company: 50,000 people are about 10 MB of JSON, over
+# Django's 2.5 MB default for request bodies read into memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(
+    os.environ.get("ORGDESIGN_MAX_REQUEST_BYTES", str(64 * 1024 * 1024))
+)

@@ -1,0 +1,207 @@
+"""What every API view shares: who is calling (a bearer token or a logged-in user), which
+organisation they may see and change, how often they may call, how lists are paginated, and
+how a write is held to the version the client read (`If-Match`) and answers a refusal.
+
+A token belongs to one organisation: any other organisation answers 404, as if it did not
+exist, so a token cannot even learn which slugs are taken. Read tokens and viewers may only
+read (403 on a write). The permission looks the organisation up once (no query for a
+token: it comes with it); the views (`orgdesign.api_views`) filter every queryset by it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import NoReturn
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.filters import OrderingFilter
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from teams.access import ROLE_RANK, get_org_for_user
+from teams.actor import Actor
+from teams.models import AccessRole, ApiToken, Door, TokenScope
+from teams.services import ConflictError, version_of
+from teams.tokens import token_for_key
+
+# Recording every use would write a row per request; a minute is precise enough to tell
+# whether a token is still in use.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+# Who is calling ------------------------------------------------------------------------------
+
+
+class BearerTokenAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <key>`: an active API token (one query), as `request.auth`."""
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != b"bearer":
+            return None  # not ours: a logged-in session may still answer
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(
+                "Send the token as 'Authorization: Bearer <token>'."
+            )
+        try:
+            key = parts[1].decode()
+        except UnicodeDecodeError as error:
+            raise exceptions.AuthenticationFailed("The token is not valid text.") from error
+        token = token_for_key(key)
+        if token is None:
+            raise exceptions.AuthenticationFailed("Unknown or revoked token.")
+        record_use(token)
+        return AnonymousUser(), token
+
+    def authenticate_header(self, request) -> str:
+        # Makes DRF answer 401 (not 403) to a request without credentials.
+        return 'Bearer realm="api"'
+
+
+def record_use(token: ApiToken) -> None:
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+
+
+def token_of(request) -> ApiToken | None:
+    return request.auth if isinstance(request.auth, ApiToken) else None
+
+
+def api_actor(request) -> Actor:
+    """Every API write records the token (or the login) and the door it came through."""
+    token = token_of(request)
+    if token is not None:
+        return Actor(via=Door.API, token=token)
+    return Actor(via=Door.API, user=request.user)
+
+
+# Which organisation, and may they write ------------------------------------------------------
+
+
+class OrganisationPermission(BasePermission):
+    """The organisation of the URL, if the caller may see it, set as `view.organisation`.
+
+    A token sees only its own organisation; a login the ones it holds a role in. Any other
+    organisation answers 404. Writes need a write token or the editor role. Without
+    credentials, 401; a view without an organisation in its URL answers nobody.
+    """
+
+    def has_permission(self, request, view) -> bool:
+        token = token_of(request)
+        if token is None and not request.user.is_authenticated:
+            return False
+        slug = view.kwargs.get("slug")
+        if slug is None:
+            return False
+        if token is not None:
+            if token.organisation.slug != slug:
+                raise exceptions.NotFound("No such organisation.")
+            view.organisation = token.organisation
+            if request.method in SAFE_METHODS:
+                return True
+            self.message = "This token can only read; writing needs a token of scope write."
+            return token.scope == TokenScope.WRITE
+        view.organisation = get_org_for_user(request, slug)
+        if request.method in SAFE_METHODS:
+            return True
+        self.message = f"This needs the editor role in {view.organisation.name}."
+        return ROLE_RANK[view.organisation.user_role] >= ROLE_RANK[AccessRole.EDITOR]
+
+
+class ApiClientThrottle(SimpleRateThrottle):
+    """A budget of requests per token (per login for a session), from
+    `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api"]`."""
+
+    scope = "api"
+
+    def get_rate(self) -> str | None:
+        # Read at each request rather than once at import, so settings can change it.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_cache_key(self, request, view) -> str:
+        token = token_of(request)
+        if token is not None:
+            # The key's hash rather than the row id: ids can be reused, hashes never are.
+            ident = f"token-{token.key_hash}"
+        elif request.user.is_authenticated:
+            ident = f"user-{request.user.pk}"
+        else:
+            ident = f"ip-{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+# Lists -------------------------------------------------------------------------------------
+
+
+class ApiPagination(PageNumberPagination):
+    """`{"count", "next", "previous", "results"}` for every list; `page_size` up to 1,000."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class StableOrderingFilter(OrderingFilter):
+    """`?ordering=` on the view's `ordering_fields`, then by id, so rows that tie never
+    move between pages."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if ordering and not {"id", "-id", "pk", "-pk"} & set(ordering):
+            return [*ordering, "id"]
+        return ordering
+
+
+# Versions and refusals -----------------------------------------------------------------------
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = (
+        "The object was changed since you read it (If-Match does not match its ETag). "
+        "Nothing was changed; read it again and retry."
+    )
+    default_code = "precondition_failed"
+
+
+def etag_of(instance) -> str:
+    return f'"{version_of(instance)}"'
+
+
+def expected_version(request, instance) -> str | None:
+    """The version a write must find, from `If-Match`: None without the header (or with
+    `*`); 412 at once when it already names another version than the one just read."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    if etag_of(instance) not in {tag.strip() for tag in header.split(",")}:
+        raise PreconditionFailed()
+    return version_of(instance)
+
+
+@contextmanager
+def service_call() -> Iterator[None]:
+    """Run a write in one transaction: a service's refusal answers 400 with its field errors,
+    a conflict (the row changed since `expected_version`) 412."""
+    try:
+        with transaction.atomic():
+            yield
+    except ConflictError as error:
+        raise PreconditionFailed() from error
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
+
+
+def refuse(message: str) -> NoReturn:
+    """A refusal of the API itself (not of a service), as a 400 like the services' ones."""
+    raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [message]})

@@ -1,0 +1,180 @@
+"""The API of pipelines and engagements (the rows and cells of the matrix), and the reads
+computed from the whole design: findings, their catalogue and the matrix, under
+/api/v1/orgs/<slug>/. Writes go through `pipelines.services`; the reads load the design
+once (`load_org_data`, five queries) and run the pure analyses over it.
+"""
+
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.viewsets import ViewSetMixin
+
+from orgdesign.api_auth import refuse
+from orgdesign.api_views import OrganisationScopedView, OrganisationViewSet
+from pipelines import services
+from pipelines.catalogue import CATALOGUE
+from pipelines.findings import compute_findings
+from pipelines.loader import load_org_data
+from pipelines.matrix import MatrixFilters, build_columns, build_rows, filter_pipelines
+from pipelines.models import Engagement, EngagementRole, Lifecycle, Pipeline, Tier
+from pipelines.orgdata import OrgIndex
+from pipelines.serializers import (
+    CatalogueEntrySerializer,
+    EngagementSerializer,
+    EngagementUpdateSerializer,
+    FindingQuerySerializer,
+    FindingSerializer,
+    MatrixQuerySerializer,
+    MatrixSerializer,
+    PipelineSerializer,
+)
+from pipelines.structure import classify_structure
+from teams.actor import Actor
+from teams.api import IdFilter, UpdatedSinceFilterSet
+from teams.services import lock_unchanged
+
+
+class PipelineFilter(UpdatedSinceFilterSet):
+    name = filters.CharFilter()
+    lifecycle = filters.ChoiceFilter(choices=Lifecycle.choices)
+    tier = filters.ChoiceFilter(choices=Tier.choices)
+    pm_owner = IdFilter(field_name="pm_owner")
+
+    class Meta:
+        model = Pipeline
+        fields = ["name", "lifecycle", "tier", "pm_owner", "updated_since"]
+
+
+class PipelineViewSet(OrganisationViewSet):
+    """Pipelines, the rows of the matrix."""
+
+    queryset = Pipeline.objects.all()
+    serializer_class = PipelineSerializer
+    filterset_class = PipelineFilter
+    ordering_fields = ["name", "lifecycle", "tier", "updated_at", "id"]
+    ordering = ["name", "id"]
+
+    def create_object(self, data: dict, actor: Actor) -> Pipeline:
+        return services.pipeline_create(organisation=self.organisation, actor=actor, **data)
+
+    def update_object(self, pipeline, data, expected, actor) -> Pipeline:
+        return services.pipeline_update(
+            pipeline=pipeline, expected_version=expected, actor=actor, **data
+        )
+
+    def delete_object(self, pipeline, expected, actor) -> None:
+        refuse(
+            f"{pipeline.name} cannot be deleted through the API: deleting a pipeline would "
+            "drop its row of the matrix with every engagement in it. Set its lifecycle to "
+            "sunset instead, or clear its engagements (engagements/)."
+        )
+
+
+class EngagementFilter(UpdatedSinceFilterSet):
+    pipeline = IdFilter(field_name="pipeline")
+    team = IdFilter(field_name="team")
+    role = filters.ChoiceFilter(choices=EngagementRole.choices)
+
+    class Meta:
+        model = Engagement
+        fields = ["pipeline", "team", "role", "updated_since"]
+
+
+class EngagementViewSet(OrganisationViewSet):
+    """A cell of the matrix: a team's role in a pipeline. One per pair: change the role with
+    PATCH; DELETE clears the cell."""
+
+    queryset = Engagement.objects.all()
+    organisation_lookup = "pipeline__organisation"
+    serializer_class = EngagementSerializer
+    update_serializer_class = EngagementUpdateSerializer
+    filterset_class = EngagementFilter
+    ordering_fields = ["role", "updated_at", "id"]
+    ordering = ["id"]
+
+    def create_object(self, data: dict, actor: Actor) -> Engagement:
+        pipeline, team = data["pipeline"], data["team"]
+        if Engagement.objects.filter(pipeline=pipeline, team=team).exists():
+            refuse(
+                f"{team.name} already has a role in {pipeline.name}; change it with PATCH."
+            )
+        return services.engagement_set(
+            pipeline=pipeline, team=team, role=data["role"], actor=actor
+        )
+
+    def update_object(self, engagement, data, expected, actor) -> Engagement:
+        # engagement_set takes no expected version: the row is locked and checked here,
+        # in the same transaction as the write.
+        lock_unchanged(engagement, expected)
+        return services.engagement_set(
+            pipeline=engagement.pipeline,
+            team=engagement.team,
+            role=data.get("role", engagement.role),
+            actor=actor,
+        )
+
+    def delete_object(self, engagement, expected, actor) -> None:
+        lock_unchanged(engagement, expected)
+        services.engagement_set(
+            pipeline=engagement.pipeline, team=engagement.team, role=None, actor=actor
+        )
+
+
+class FindingViewSet(ViewSetMixin, OrganisationScopedView):
+    """What is broken in the design, in the engine's order (severity, code, subject)."""
+
+    serializer_class = FindingSerializer
+    filter_backends: list = []
+
+    @extend_schema(parameters=[FindingQuerySerializer])
+    def list(self, request, slug: str) -> Response:
+        query = FindingQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        severity = query.validated_data.get("severity")
+        code = query.validated_data.get("code")
+        findings = [
+            finding
+            for finding in compute_findings(load_org_data(self.organisation))
+            if (severity is None or finding.severity == severity)
+            and (code is None or finding.code == code)
+        ]
+        page = self.paginate_queryset(findings)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class CatalogueViewSet(ViewSetMixin, OrganisationScopedView):
+    """Every finding code with its severity, title, why it matters and how to fix it."""
+
+    serializer_class = CatalogueEntrySerializer
+    filter_backends: list = []
+
+    def list(self, request, slug: str) -> Response:
+        page = self.paginate_queryset(list(CATALOGUE.values()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class MatrixView(OrganisationScopedView):
+    """The matrix: the teams as columns, one page of pipelines as rows with their engaged
+    cells, and the structure classification, with the findings of each row and column."""
+
+    serializer_class = MatrixSerializer
+    filter_backends: list = []
+
+    @extend_schema(parameters=[MatrixQuerySerializer])
+    def get(self, request, slug: str) -> Response:
+        data = load_org_data(self.organisation)
+        index = OrgIndex(data)
+        findings = compute_findings(data, index)
+        # Unknown filter values are ignored, as on the matrix page.
+        matrix_filters = MatrixFilters.from_query(request.query_params)
+        groups = build_columns(index, findings, kind=matrix_filters.kind)
+        page = self.paginate_queryset(filter_pipelines(index, findings, matrix_filters))
+        matrix = {
+            "count": self.paginator.page.paginator.count,
+            "next": self.paginator.get_next_link(),
+            "previous": self.paginator.get_previous_link(),
+            "structure": classify_structure(data, index),
+            "columns": [column for group in groups for column in group.columns],
+            "results": build_rows(index, page, groups, findings),
+        }
+        return Response(self.get_serializer(matrix).data)

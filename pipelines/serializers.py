@@ -1,0 +1,170 @@
+"""The API's JSON for pipelines, engagements, findings, the catalogue and the matrix.
+
+Serializers only translate (see `teams.serializers`); findings and the matrix are computed by
+the pure analyses and only shaped here.
+"""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from pipelines.catalogue import ERROR, INFO, WARNING
+from pipelines.findings import Finding
+from pipelines.matrix import Row
+from pipelines.models import Engagement, Pipeline, Stage
+from pipelines.structure import TRADE_OFFS
+from teams.models import Person, Team
+from teams.serializers import OrganisationRelatedField
+
+SEVERITIES = [ERROR, WARNING, INFO]
+
+
+class PipelineSerializer(serializers.ModelSerializer):
+    pm_owner = OrganisationRelatedField(
+        queryset=Person.objects.all(), allow_null=True, required=False,
+        help_text="The Product Manager who owns the pipeline, or null.",
+    )
+    required_stages = serializers.ListField(
+        child=serializers.ChoiceField(choices=Stage.choices),
+        required=False,
+        help_text="Stage names; a new pipeline without them requires data, infrastructure, "
+        "modeling and deployment.",
+    )
+
+    class Meta:
+        model = Pipeline
+        fields = [
+            "id", "name", "pm_owner", "lifecycle", "tier", "metric", "required_stages",
+            "updated_at",
+        ]
+        validators: list = []  # refusals come from the services, not from here
+
+
+class EngagementSerializer(serializers.ModelSerializer):
+    pipeline = OrganisationRelatedField(queryset=Pipeline.objects.all())
+    team = OrganisationRelatedField(queryset=Team.objects.all())
+
+    class Meta:
+        model = Engagement
+        fields = ["id", "pipeline", "team", "role", "updated_at"]
+        validators: list = []  # refusals come from the services, not from here
+
+
+class EngagementUpdateSerializer(EngagementSerializer):
+    """An engagement changes its role; its pipeline and team stay (delete and create)."""
+
+    pipeline = serializers.PrimaryKeyRelatedField(read_only=True)
+    team = serializers.PrimaryKeyRelatedField(read_only=True)
+
+
+# Findings and their catalogue ----------------------------------------------------------------
+
+
+class RefSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["organisation", "pipeline", "team", "person"])
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class FindingSerializer(serializers.Serializer):
+    """A finding in the shape of DESIGN.md section 2, as `Finding.as_dict` gives it; the
+    fields below describe it for the schema."""
+
+    code = serializers.CharField()
+    severity = serializers.ChoiceField(choices=SEVERITIES)
+    subject = RefSerializer()
+    message = serializers.CharField()
+    related = RefSerializer(many=True)
+    stage = serializers.ChoiceField(
+        choices=Stage.choices, required=False, help_text="Only on stage findings."
+    )
+
+    def to_representation(self, finding: Finding) -> dict:
+        return finding.as_dict()
+
+
+class FindingQuerySerializer(serializers.Serializer):
+    severity = serializers.ChoiceField(choices=SEVERITIES, required=False)
+    code = serializers.CharField(required=False, help_text="A code of findings/codes/.")
+
+
+class CatalogueEntrySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    severity = serializers.ChoiceField(choices=SEVERITIES)
+    title = serializers.CharField()
+    why = serializers.CharField(help_text="Why it matters.")
+    fix = serializers.CharField(help_text="How to fix it.")
+
+
+# The matrix ----------------------------------------------------------------------------------
+
+
+class StructureSerializer(serializers.Serializer):
+    """The structure classification (DESIGN.md section 3) with its evidence."""
+
+    label = serializers.ChoiceField(choices=list(TRADE_OFFS))
+    people = serializers.IntegerField(help_text="Active scientists and ML engineers with a team.")
+    central = serializers.IntegerField()
+    embedded = serializers.IntegerField()
+    central_share = serializers.FloatField()
+    embedded_share = serializers.FloatField()
+    specialised_kinds_engaged = serializers.ListField(child=serializers.CharField())
+    pipelines_with_pm_and_two_teams = serializers.IntegerField()
+    lifecycles = serializers.DictField(child=serializers.IntegerField())
+    fit_hint = serializers.CharField(allow_blank=True)
+    trade_offs = serializers.ListField(child=serializers.CharField())
+
+
+class ColumnSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="team.id")
+    name = serializers.CharField(source="team.name")
+    kind = serializers.CharField(source="team.kind")
+    lead = serializers.IntegerField(source="team.lead_id", allow_null=True)
+    stage = serializers.CharField(allow_null=True, help_text="The stage its kind covers.")
+    in_ml_org = serializers.BooleanField(allow_null=True)
+    findings = FindingSerializer(many=True)
+
+
+class CellSerializer(serializers.Serializer):
+    team = serializers.IntegerField(source="team_id")
+    role = serializers.CharField()
+
+
+class RowSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pipeline.id")
+    name = serializers.CharField(source="pipeline.name")
+    pm_owner = serializers.IntegerField(source="pipeline.pm_owner_id", allow_null=True)
+    pm_name = serializers.CharField(allow_blank=True)
+    lifecycle = serializers.CharField(source="pipeline.lifecycle")
+    tier = serializers.CharField(source="pipeline.tier")
+    required_stages = serializers.ListField(
+        child=serializers.CharField(), source="pipeline.required_stages"
+    )
+    cells = serializers.SerializerMethodField(
+        help_text="The engaged teams of the row; a column not listed is empty."
+    )
+    findings = FindingSerializer(many=True)
+
+    @extend_schema_field(CellSerializer(many=True))
+    def get_cells(self, row: Row) -> list[dict]:
+        return CellSerializer([cell for cell in row.cells if cell.role], many=True).data
+
+
+class MatrixSerializer(serializers.Serializer):
+    """One page of rows, with the columns and the structure on every page."""
+
+    count = serializers.IntegerField(help_text="Rows in all pages.")
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    structure = StructureSerializer()
+    columns = ColumnSerializer(many=True)
+    results = RowSerializer(many=True)
+
+
+class MatrixQuerySerializer(serializers.Serializer):
+    page = serializers.IntegerField(required=False)
+    page_size = serializers.IntegerField(required=False, help_text="Rows a page, up to 1,000.")
+    pm = serializers.IntegerField(required=False, help_text="Rows owned by this person id.")
+    lifecycle = serializers.CharField(required=False)
+    tier = serializers.CharField(required=False)
+    kind = serializers.CharField(required=False, help_text="Only the columns of this kind.")
+    errors = serializers.BooleanField(required=False, help_text="Only rows with errors.")

@@ -1,0 +1,238 @@
+"""The API of an organisation, its people, teams and memberships, and the people sync, under
+/api/v1/orgs/<slug>/. Every write goes through `teams.services` (or `teams.sync`) with the
+API as its door and the token as its author; `orgdesign.api_auth` checks who may do what.
+"""
+
+from datetime import UTC, timedelta
+
+from django import forms
+from django.db.models import Prefetch
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from orgdesign.api_auth import api_actor, expected_version, refuse, service_call
+from orgdesign.api_views import OrganisationScopedView, OrganisationViewSet
+from teams import services
+from teams.actor import Actor
+from teams.models import Membership, Organisation, Person, Role, Team, TeamKind
+from teams.serializers import (
+    MembershipSerializer,
+    MembershipUpdateSerializer,
+    OrganisationSerializer,
+    PeopleSyncRequestSerializer,
+    PeopleSyncSerializer,
+    PersonSerializer,
+    SyncResultSerializer,
+    TeamSerializer,
+)
+from teams.sync import sync_people
+from teams.team_views import ml_org_of_teams
+
+MAX_ID = 2**63 - 1  # the largest id a 64-bit primary key holds
+
+
+class OrganisationView(OrganisationScopedView):
+    """The organisation itself: its name, ML head and thresholds."""
+
+    queryset = Organisation.objects.all()
+    organisation_lookup = "pk"
+    serializer_class = OrganisationSerializer
+
+    def get(self, request, slug: str) -> Response:
+        return self.object_response(self.organisation)
+
+    def patch(self, request, slug: str) -> Response:
+        organisation = self.organisation
+        expected = expected_version(request, organisation)
+        serializer = self.get_serializer(organisation, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        with service_call():
+            organisation = services.organisation_update(
+                organisation=organisation,
+                expected_version=expected,
+                actor=api_actor(request),
+                **serializer.validated_data,
+            )
+        return self.object_response(organisation)
+
+
+class IdFilter(filters.NumberFilter):
+    """The id of a related object: a whole number the database can hold (400 otherwise)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=0, max_value=MAX_ID, **kwargs)
+
+
+class UpdatedSinceFilter(filters.IsoDateTimeFilter):
+    """A time compared in UTC: ISO 8601 allows offsets (up to 24 hours) that PostgreSQL
+    refuses (beyond 15:59)."""
+
+    def filter(self, queryset, value):
+        if value is None:
+            return queryset
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:
+            # Before year 1 in UTC everything is newer; after 9999, nothing is.
+            return queryset if value.utcoffset() > timedelta(0) else queryset.none()
+        return super().filter(queryset, value)
+
+
+class UpdatedSinceFilterSet(filters.FilterSet):
+    updated_since = UpdatedSinceFilter(
+        field_name="updated_at", lookup_expr="gte",
+        label="Only objects changed at or after this time (ISO 8601).",
+    )
+
+
+class PersonFilter(UpdatedSinceFilterSet):
+    external_id = filters.CharFilter()
+    email = filters.CharFilter(lookup_expr="iexact", label="The email, in any case.")
+    team = IdFilter(
+        field_name="memberships__team", label="Members of the team with this id."
+    )
+    manager = IdFilter(field_name="manager", label="Direct reports of this id.")
+    role = filters.ChoiceFilter(choices=Role.choices)
+    active = filters.BooleanFilter()
+
+    class Meta:
+        model = Person
+        fields = ["external_id", "email", "team", "manager", "role", "active", "updated_since"]
+
+
+class PersonViewSet(OrganisationViewSet):
+    """People. Deleting a person deactivates them: they stay in the design, with their
+    reporting lines, as someone who has left."""
+
+    queryset = Person.objects.select_related("manager").prefetch_related(
+        Prefetch("dotted_line_managers", queryset=Person.objects.only("id"))
+    )
+    serializer_class = PersonSerializer
+    filterset_class = PersonFilter
+    ordering_fields = ["name", "external_id", "email", "updated_at", "id"]
+    ordering = ["name", "id"]
+
+    def create_object(self, data: dict, actor: Actor) -> Person:
+        return services.person_create(organisation=self.organisation, actor=actor, **data)
+
+    def update_object(self, person, data, expected, actor) -> Person:
+        return services.person_update(
+            person=person, expected_version=expected, actor=actor, **data
+        )
+
+    def delete_object(self, person, expected, actor) -> None:
+        services.lock_unchanged(person, expected)
+        services.person_deactivate(person=person, actor=actor)
+
+
+class TeamFilter(UpdatedSinceFilterSet):
+    name = filters.CharFilter()
+    kind = filters.ChoiceFilter(choices=TeamKind.choices)
+    lead = IdFilter(field_name="lead")
+
+    class Meta:
+        model = Team
+        fields = ["name", "kind", "lead", "updated_since"]
+
+
+class TeamViewSet(OrganisationViewSet):
+    """Teams, the columns of the matrix. `in_ml_org` is computed, read only."""
+
+    queryset = Team.objects.all()
+    serializer_class = TeamSerializer
+    filterset_class = TeamFilter
+    ordering_fields = ["name", "kind", "updated_at", "id"]
+    ordering = ["name", "id"]
+
+    def extra_context(self, teams: list) -> dict:
+        return {"in_ml_org": ml_org_of_teams(self.organisation, list(teams))}
+
+    def create_object(self, data: dict, actor: Actor) -> Team:
+        return services.team_create(organisation=self.organisation, actor=actor, **data)
+
+    def update_object(self, team, data, expected, actor) -> Team:
+        return services.team_update(team=team, expected_version=expected, actor=actor, **data)
+
+    def delete_object(self, team, expected, actor) -> None:
+        refuse(
+            f"{team.name} cannot be deleted through the API: deleting a team would drop its "
+            "memberships and its cells of the matrix with it. Remove them one by one "
+            "(memberships/ and engagements/), or rename the team."
+        )
+
+
+class MembershipFilter(UpdatedSinceFilterSet):
+    person = IdFilter(field_name="person")
+    team = IdFilter(field_name="team")
+
+    class Meta:
+        model = Membership
+        fields = ["person", "team", "updated_since"]
+
+
+class MembershipViewSet(OrganisationViewSet):
+    """A person in a team with an allocation. One per pair: change it with PATCH."""
+
+    queryset = Membership.objects.all()
+    organisation_lookup = "team__organisation"
+    serializer_class = MembershipSerializer
+    update_serializer_class = MembershipUpdateSerializer
+    filterset_class = MembershipFilter
+    ordering_fields = ["allocation", "updated_at", "id"]
+    ordering = ["id"]
+
+    def create_object(self, data: dict, actor: Actor) -> Membership:
+        person, team = data["person"], data["team"]
+        if Membership.objects.filter(person=person, team=team).exists():
+            refuse(f"{person.name} is already in {team.name}; change the allocation with PATCH.")
+        return services.membership_set(
+            person=person, team=team, allocation=data["allocation"], actor=actor
+        )
+
+    def update_object(self, membership, data, expected, actor) -> Membership:
+        # membership_set takes no expected version: the row is locked and checked here,
+        # in the same transaction as the write.
+        services.lock_unchanged(membership, expected)
+        return services.membership_set(
+            person=membership.person,
+            team=membership.team,
+            allocation=data.get("allocation", membership.allocation),
+            actor=actor,
+        )
+
+    def delete_object(self, membership, expected, actor) -> None:
+        services.lock_unchanged(membership, expected)
+        services.membership_remove(person=membership.person, team=membership.team, actor=actor)
+
+
+class PeopleSyncView(OrganisationScopedView):
+    """A batch of people as an HR system sends them, applied all or nothing by `teams.sync`."""
+
+    serializer_class = PeopleSyncSerializer
+
+    @extend_schema(
+        request=PeopleSyncRequestSerializer,
+        responses={200: SyncResultSerializer},
+        description=(
+            "Creates, updates (and in snapshot mode deactivates) people in one go. 200 when "
+            "applied, or when a dry run is clean; 400 with every bad record and nothing "
+            "written otherwise."
+        ),
+    )
+    def post(self, request, slug: str) -> Response:
+        envelope = self.get_serializer(data=request.data)
+        envelope.is_valid(raise_exception=True)
+        with service_call():
+            result = sync_people(
+                organisation=self.organisation,
+                records=envelope.validated_data["people"],
+                mode=envelope.validated_data["mode"],
+                dry_run=envelope.validated_data["dry_run"],
+                actor=api_actor(request),
+            )
+        answer = status.HTTP_400_BAD_REQUEST if result.errors else status.HTTP_200_OK
+        return Response(result.as_dict(), status=answer)

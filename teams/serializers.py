@@ -1,0 +1,197 @@
+"""The API's JSON for organisations, people, teams and memberships (DESIGN.md section 4).
+
+Serializers only translate: JSON to the arguments of `teams.services` and model instances
+back to JSON. The rules (no manager cycle, allocation bounds, unique names) live in the
+services, whose refusals the views answer as 400 with the same field names.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from teams.models import Membership, Organisation, Person, Role, Team
+
+
+class OrganisationRelatedField(serializers.PrimaryKeyRelatedField):
+    """The id of an object of the request's organisation. Another organisation's ids read as
+    unknown ones, so a client cannot tell them from ids that do not exist."""
+
+    default_error_messages = {
+        "does_not_exist": _("No object with id {pk_value} in this organisation."),
+    }
+
+    def get_queryset(self):
+        return super().get_queryset().filter(organisation=self.context["organisation"])
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    ml_head = OrganisationRelatedField(
+        queryset=Person.objects.all(), allow_null=True, required=False,
+        help_text="The person who leads the ML organisation, or null.",
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["id", "slug", "name", "ml_head", "span_max", "layers_max", "updated_at"]
+        validators: list = []  # refusals come from the services, not from here
+        read_only_fields = ["slug"]
+
+
+class ManagerExternalIdField(serializers.CharField):
+    """Reads as the manager's external id; written, names the manager by their HR id, so an
+    HR system need not know our ids. Null or empty clears the manager."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            required=False, allow_null=True, allow_blank=True, max_length=100, **kwargs
+        )
+
+    def get_attribute(self, instance):
+        return instance.manager.external_id if instance.manager_id else None
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    manager = OrganisationRelatedField(
+        queryset=Person.objects.all(), allow_null=True, required=False,
+        help_text="The solid-line manager's id, or null.",
+    )
+    manager_external_id = ManagerExternalIdField(
+        help_text="The solid-line manager's external id; may be written instead of `manager`."
+    )
+    dotted_line_managers = OrganisationRelatedField(
+        queryset=Person.objects.all(), many=True, required=False
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "external_id",
+            "name",
+            "email",
+            "title",
+            "role",
+            "manager",
+            "manager_external_id",
+            "dotted_line_managers",
+            "active",
+            "updated_at",
+        ]
+        validators: list = []  # refusals come from the services, not from here
+
+    def validate_manager_external_id(self, external_id: str | None) -> Person | None:
+        if not external_id:
+            return None
+        manager = Person.objects.filter(
+            organisation=self.context["organisation"], external_id=external_id
+        ).first()
+        if manager is None:
+            raise serializers.ValidationError(
+                f"No one in this organisation has the external id {external_id!r}."
+            )
+        return manager
+
+    def validate(self, attrs: dict) -> dict:
+        """`manager_external_id` is another way to say `manager`; both must agree."""
+        if "manager_external_id" in attrs:
+            by_external_id = attrs.pop("manager_external_id")
+            if "manager" in attrs and attrs["manager"] != by_external_id:
+                raise serializers.ValidationError(
+                    {"manager_external_id": "It names another person than `manager`."}
+                )
+            attrs["manager"] = by_external_id
+        return attrs
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    lead = OrganisationRelatedField(
+        queryset=Person.objects.all(), allow_null=True, required=False,
+        help_text="The person accountable for the team, or null.",
+    )
+    in_ml_org = serializers.SerializerMethodField(
+        help_text="Whether the team's active lead is in the ML org; null when there is no "
+        "active lead or no active ML head to tell."
+    )
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "kind", "lead", "kpi", "kpi_type", "in_ml_org", "updated_at"]
+        validators: list = []  # refusals come from the services, not from here
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_in_ml_org(self, team: Team) -> bool | None:
+        # Computed by the view for the whole page at once (one query for every chain).
+        return self.context["in_ml_org"].get(team.id)
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    person = OrganisationRelatedField(queryset=Person.objects.all())
+    team = OrganisationRelatedField(queryset=Team.objects.all())
+    # Declared plainly so that the bounds are told by the service, like every other rule.
+    allocation = serializers.IntegerField(help_text="Percent of one FTE, 1 to 100.")
+
+    class Meta:
+        model = Membership
+        fields = ["id", "person", "team", "allocation", "updated_at"]
+        validators: list = []  # refusals come from the services, not from here
+
+
+class MembershipUpdateSerializer(MembershipSerializer):
+    """A membership changes its allocation; its person and team stay (delete and create)."""
+
+    class Meta(MembershipSerializer.Meta):
+        read_only_fields = ["person", "team"]
+
+    person = serializers.PrimaryKeyRelatedField(read_only=True)
+    team = serializers.PrimaryKeyRelatedField(read_only=True)
+
+
+class SyncTeamSerializer(serializers.Serializer):
+    team = serializers.CharField(help_text="The team's name.")
+    allocation = serializers.IntegerField()
+
+
+class SyncPersonSerializer(serializers.Serializer):
+    """One person as an HR system sends them (describes the request; `teams.sync` reads it)."""
+
+    external_id = serializers.CharField()
+    name = serializers.CharField(required=False)
+    email = serializers.CharField(required=False, allow_blank=True)
+    title = serializers.CharField(required=False, allow_blank=True)
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    manager_external_id = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    active = serializers.BooleanField(required=False)
+    teams = SyncTeamSerializer(
+        many=True, required=False,
+        help_text="Absent leaves the person's memberships as they are; present replaces them.",
+    )
+
+
+class PeopleSyncSerializer(serializers.Serializer):
+    """The envelope of a sync. Each record is checked by the sync itself, which reports every
+    bad one with its index, so here they only need to be objects."""
+
+    mode = serializers.ChoiceField(choices=["delta", "snapshot"], default="delta")
+    dry_run = serializers.BooleanField(default=False)
+    people = serializers.ListField(child=serializers.DictField())
+
+
+class PeopleSyncRequestSerializer(PeopleSyncSerializer):
+    """The same envelope with the records described, for the schema."""
+
+    people = SyncPersonSerializer(many=True)
+
+
+class SyncErrorSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    external_id = serializers.CharField(allow_null=True, allow_blank=True)
+    errors = serializers.DictField()
+
+
+class SyncResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    deactivated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    errors = SyncErrorSerializer(many=True)
+

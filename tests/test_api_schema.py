@@ -1,0 +1,143 @@
+"""The OpenAPI schema of API v1: valid, served with its docs offline, and kept by the API
+(schemathesis sends generated requests and checks every answer against it)."""
+
+import re
+from collections.abc import Iterator
+from io import StringIO
+
+import pytest
+import schemathesis
+from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from django.test import Client
+from hypothesis import HealthCheck, Phase, settings
+from rest_framework.test import APIClient
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from pipelines.models import Engagement, Pipeline
+from teams.models import Membership, Organisation, Person, Team
+from teams.tokens import token_create
+
+pytestmark = pytest.mark.django_db
+
+CONTRACT_PATHS = [
+    "/api/v1/orgs/{slug}/",
+    "/api/v1/orgs/{slug}/people/",
+    "/api/v1/orgs/{slug}/people/{id}/",
+    "/api/v1/orgs/{slug}/people/sync/",
+    "/api/v1/orgs/{slug}/teams/",
+    "/api/v1/orgs/{slug}/memberships/",
+    "/api/v1/orgs/{slug}/pipelines/",
+    "/api/v1/orgs/{slug}/engagements/",
+    "/api/v1/orgs/{slug}/findings/",
+    "/api/v1/orgs/{slug}/findings/codes/",
+    "/api/v1/orgs/{slug}/matrix/",
+]
+
+
+def test_the_schema_is_valid_openapi_without_warnings():
+    # Raises on any error, and on any warning of drf-spectacular.
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=StringIO())
+
+
+def test_the_schema_is_served_and_lists_the_contract_paths():
+    response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    for path in CONTRACT_PATHS:
+        assert path in schema["paths"], path
+    person = schema["paths"]["/api/v1/orgs/{slug}/people/{id}/"]
+    assert {"200", "401", "403", "404", "429"} <= set(person["get"]["responses"])
+    assert {"400", "412"} <= set(person["patch"]["responses"])
+    assert "If-Match" in {p["name"] for p in person["patch"]["parameters"]}
+    assert schema["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http", "scheme": "bearer",
+        "description": "An API token of the organisation, made by one of its admins.",
+    }
+
+
+def test_the_docs_are_served_without_the_internet():
+    response = APIClient().get("/api/docs/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "swagger-ui" in page
+    scripts = re.findall(r'src="([^"]+)"', page)
+    assert scripts and all(src.startswith("/static/") for src in scripts)
+    assert "cdn." not in page and "unpkg" not in page
+    for src in scripts:
+        assert Client().get(src).status_code == 200, src
+
+
+# schemathesis -------------------------------------------------------------------------------
+
+# A few examples per operation (27 operations): enough to find crashes and answers that
+# disagree with the schema, small enough for CI (about half a minute on this machine).
+EXAMPLES_PER_OPERATION = 8
+
+
+# Loaded once, at collection: serving the schema reads no database. (schemathesis's
+# `from_fixture` would load it per test, but does not work with pytest 9.)
+schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+
+
+@pytest.fixture
+def demo_write_key() -> Iterator[str]:
+    """A write token of the demo organisation. The requests run inside the test's transaction,
+    so, as Django's test client does, the WSGI app must not close the connection after each
+    one (on PostgreSQL that would end the transaction)."""
+    call_command("seed_demo", verbosity=0)
+    organisation = Organisation.objects.get(slug="demo")
+    _, key = token_create(organisation=organisation, name="schemathesis", scope="write")
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield key
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+REAL_IDS = {
+    "people": lambda org: Person.objects.filter(organisation=org),
+    "teams": lambda org: Team.objects.filter(organisation=org),
+    "memberships": lambda org: Membership.objects.filter(team__organisation=org),
+    "pipelines": lambda org: Pipeline.objects.filter(organisation=org),
+    "engagements": lambda org: Engagement.objects.filter(pipeline__organisation=org),
+}
+
+
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_the_api_answers_as_its_schema_says(case, demo_write_key):
+    """Against the demo organisation with a write token; path ids are replaced by real ones
+    so that writes reach the services."""
+    case.path_parameters["slug"] = "demo"
+    if "id" in case.path_parameters:
+        resource = case.operation.path.split("{slug}/")[1].split("/")[0]
+        organisation = Organisation.objects.get(slug="demo")
+        case.path_parameters["id"] = REAL_IDS[resource](organisation).values_list(
+            "id", flat=True
+        ).first()
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {demo_write_key}"},
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ]
+    )
