@@ -164,6 +164,10 @@ class Person(Attributed):
         "self", symmetrical=False, blank=True, related_name="dotted_line_reports"
     )
     active = models.BooleanField(default=True)
+    # Set when an identity provider deletes the person through SCIM: they stay in the design
+    # as someone who left, and SCIM no longer serves them (unlike `active: false`, which
+    # keeps them visible so the provider can re-enable them). Cleared when they come back.
+    scim_deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

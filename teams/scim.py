@@ -13,9 +13,11 @@ How the design maps onto SCIM (the contract is DESIGN.md section 4):
   same request does not set externalId); department is the name of the person's main team,
   read only (the design has no department); manager is the solid-line manager: value = their
   id, $ref, and displayName when asked for with `attributes`.
-- SCIM serves the active people. Whoever leaves, by DELETE or by `active: false`, is
-  deactivated, stays in the design, and answers 404 through SCIM from then on. A POST with
-  their externalId, or with their userName and no other externalId, brings them back.
+- `active: false` deactivates a person, who stays served (with `active: false`) so the
+  provider can re-enable them with `active: true`, as Entra ID and Okta do. DELETE also
+  deactivates, and the person then answers 404 through SCIM (`Person.scim_deleted_at`); a
+  POST with their externalId, or with their userName and no other externalId, brings them
+  back. Either way the person stays in the design as someone who left.
 - Group: a team. displayName = name, members = its active members. Teams created through SCIM
   are of kind "other" and people join them at 100%: kinds and time splits belong to the
   design. Teams have no external id, and are never deleted through SCIM.
@@ -346,8 +348,9 @@ def check_if_match(header: str | None, current_etag: str) -> None:
 
 
 def visible_people(organisation: Organisation) -> QuerySet[Person]:
-    """The people SCIM serves: the active ones."""
-    return Person.objects.filter(organisation=organisation, active=True)
+    """The people SCIM serves: all but those an identity provider deleted (people who
+    left otherwise are served with `active: false`, so a provider can re-enable them)."""
+    return Person.objects.filter(organisation=organisation, scim_deleted_at__isnull=True)
 
 
 def memberships_of(people: Iterable[Person]) -> dict[int, list[Membership]]:

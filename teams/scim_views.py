@@ -348,7 +348,7 @@ def _create_user(request: HttpRequest, token: ApiToken) -> HttpResponse:
 def _returning_person(organisation: Organisation, values: scim.UserWrite) -> Person | None:
     """The person who left that a POST brings back: the one with its externalId, else the
     one with its userName, unless that person has another external id."""
-    gone = Person.objects.filter(organisation=organisation, active=False)
+    gone = Person.objects.filter(organisation=organisation, scim_deleted_at__isnull=False)
     if values.external_id:
         person = gone.filter(external_id=values.external_id).first()
         if person is not None:
@@ -376,7 +376,7 @@ def user(request: HttpRequest, token: ApiToken, user_id: str) -> HttpResponse:
     if request.method == "DELETE":
         with transaction.atomic(), scim.service_errors():
             services.lock_unchanged(person, expected)
-            services.person_deactivate(person=person, actor=_actor(token))
+            services.person_deactivate(person=person, deprovision=True, actor=_actor(token))
         return HttpResponse(status=204)
     if request.method == "PUT":
         replacement = scim.validated(

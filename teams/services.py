@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from teams.actor import SYSTEM, Actor
 from teams.models import (
@@ -153,8 +154,10 @@ def _refuse_losing_last_admin(organisation: Organisation, user) -> None:
     ).exists()
     if is_admin and not others.exists():
         raise ValidationError(
-            {"role": f"{user} is the last admin of {organisation.name}; make someone else "
-                     "admin first."}
+            {
+                "role": f"{user} is the last admin of {organisation.name}; make someone else "
+                "admin first."
+            }
         )
 
 
@@ -284,6 +287,8 @@ def person_update(
     for field, value in fields.items():
         if value is not UNSET:
             setattr(person, field, value)
+    if person.active:
+        person.scim_deleted_at = None  # back in the organisation: provisioned again
     validate_instance(person)
     actor.stamp(person)
     person.save()
@@ -293,12 +298,23 @@ def person_update(
 
 
 @transaction.atomic
-def person_deactivate(*, person: Person, actor: Actor = SYSTEM) -> Person:
-    """People who leave stay in the design as inactive: their history and chains remain."""
+def person_deactivate(
+    *, person: Person, deprovision: bool = False, actor: Actor = SYSTEM
+) -> Person:
+    """People who leave stay in the design as inactive: their history and chains remain.
+
+    `deprovision` is an identity provider's delete: SCIM stops serving the person too.
+    """
+    fields = []
     if person.active:
         person.active = False
+        fields.append("active")
+    if deprovision and person.scim_deleted_at is None:
+        person.scim_deleted_at = timezone.now()
+        fields.append("scim_deleted_at")
+    if fields:
         actor.stamp(person)
-        person.save(update_fields=["active", "updated_at", *actor.fields()])
+        person.save(update_fields=[*fields, "updated_at", *actor.fields()])
     return person
 
 

@@ -433,6 +433,9 @@ class _Plan:
                 if name in change.fields:
                     setattr(person, name, planned.values[name])
                     fields.add(name)
+            if change.fields.get("active", (None, None))[1] is True:
+                person.scim_deleted_at = None  # back in the organisation: provisioned again
+                fields.add("scim_deleted_at")
             if "manager_external_id" in change.fields:
                 person.manager_id = ids[planned.manager_key] if planned.manager_key else None
                 fields.add("manager")

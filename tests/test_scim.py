@@ -362,13 +362,13 @@ def test_user_filters(organisation, api):
     ada = PersonFactory(organisation=organisation, name="Ada", email="Ada@Example.com",
                         external_id="HR-2", title="Scientist", manager=boss)
     PersonFactory(organisation=organisation, name="Gone", email="gone@example.com",
-                  external_id="HR-3", active=False)
+                  external_id="HR-3", active=False, scim_deleted_at=timezone.now())
     b, a = str(boss.pk), str(ada.pk)
     assert filtered(api, "Users", 'userName eq "ADA@example.COM"') == [a]
     assert filtered(api, "Users", f'{USER}:userName eq "ada@example.com"') == [a]
     assert filtered(api, "Users", 'externalId eq "HR-1"') == [b]
     assert filtered(api, "Users", 'externalId eq "hr-1"') == []  # externalId is case exact
-    assert filtered(api, "Users", 'externalId eq "HR-3"') == []  # who left is not served
+    assert filtered(api, "Users", 'externalId eq "HR-3"') == []  # deleted through SCIM
     assert filtered(api, "Users", 'userName eq "ada@example.com" and externalId eq "HR-2"') == [a]
     assert filtered(api, "Users", 'userName eq "ada@example.com" and externalId eq "HR-1"') == []
     assert filtered(api, "Users", 'displayName eq "grace" or title pr') == [b, a]
@@ -563,8 +563,24 @@ def test_active_false_as_a_string_deactivates(organisation, token_key, api):
     person.refresh_from_db()
     assert person.active is False
     assert (person.updated_via, person.updated_by_token) == (Door.SCIM, token_key[0])
-    # Deactivated is gone, as after DELETE; coming back is a POST.
-    assert api.get(f"Users/{person.pk}").status_code == 404
+    # Unlike DELETE, a deactivated user stays visible, so the provider can re-enable them.
+    response = api.get(f"Users/{person.pk}")
+    assert response.status_code == 200 and response.json()["active"] is False
+
+
+def test_active_true_re_enables_a_deactivated_user(organisation, api):
+    person = PersonFactory(organisation=organisation, active=False)
+    response = api.patch(f"Users/{person.pk}", [{"op": "replace", "value": {"active": True}}])
+    assert response.status_code == 200
+    assert response.json()["active"] is True
+    person.refresh_from_db()
+    assert person.active is True
+
+
+def test_people_who_left_through_hr_are_served_as_inactive(organisation, api):
+    person = PersonFactory(organisation=organisation, active=False, external_id="HR-9")
+    assert filtered(api, "Users", 'externalId eq "HR-9"') == [str(person.pk)]
+    assert api.get(f"Users/{person.pk}").json()["active"] is False
 
 
 # PATCH ---------------------------------------------------------------------------------------

@@ -9,10 +9,10 @@ the test can tell it four things that discovery cannot say, each a decision of D
 1. userName is an email. The checker fills strings with random UUIDs, which the design
    refuses as an email; its userNames are made `<uuid>@example.test`. Nothing else changes in
    what it generates.
-2. `active: false` takes a person out of SCIM: the design never deletes people, so
-   deactivation is what a SCIM delete is, and a deactivated person answers 404 from then on.
-   The checker writes random booleans and expects to read the resource back afterwards, so it
-   is told `active` is read only (tests/test_scim.py covers writing it).
+2. `active` is always set: a person is active or has left, so removing the attribute is
+   refused (set it to false instead). The checker removes every attribute it can write, so it
+   is told `active` is read only; tests/test_scim.py covers writing it (false keeps the user
+   visible, true re-enables them, DELETE takes them out of SCIM).
 3. Teams have no external id: Group externalId is not stored (teams are matched by
    displayName). SCIM has no way to publish that a common attribute is not kept, so the
    checker is told it is read only.
