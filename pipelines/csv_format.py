@@ -1,7 +1,9 @@
 """CSV writing shared by every export: RFC 4180 quoting, streamed, safe for spreadsheets."""
 
 import csv
+import io
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 # OWASP CSV injection: a cell starting with one of these is read as a formula by
 # spreadsheets. Such cells get a leading apostrophe, which import takes off again.
@@ -39,3 +41,157 @@ def stream_rows(rows: Iterable[Iterable], *, bom: bool = False) -> Iterator[str]
         yield BOM
     for row in rows:
         yield writer.writerow([neutralise(value) for value in row])
+
+
+# Reading -------------------------------------------------------------------------------------
+#
+# Imports take what spreadsheets and HR systems write: UTF-8 with or without a byte-order
+# mark, Windows-1252 (Excel's "CSV" on Western Windows), UTF-16 with a BOM (Excel's "Unicode
+# text"), separated by commas, semicolons (Excel where the decimal mark is a comma) or tabs.
+
+SEPARATORS = (",", ";", "\t")
+SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+# The first bytes of files people upload by mistake, and what to tell them.
+_WORKBOOK = (
+    "This is a spreadsheet workbook, not a CSV file. In your spreadsheet, save or download "
+    "the sheet as CSV and upload that."
+)
+_SIGNATURES = (
+    (b"PK\x03\x04", _WORKBOOK),  # .xlsx, .ods (zip)
+    (b"\xd0\xcf\x11\xe0", _WORKBOOK),  # .xls (OLE2)
+    (b"\x89PNG", "This is a PNG image, not a CSV file."),
+    (b"\xff\xd8\xff", "This is a JPEG image, not a CSV file."),
+    (b"GIF8", "This is a GIF image, not a CSV file."),
+    (b"%PDF", "This is a PDF document, not a CSV file."),
+)
+_CONTROL = {chr(code) for code in (*range(0, 9), 11, 12, *range(14, 32), 127)}
+
+
+class CsvFileError(Exception):
+    """The upload cannot be read as a CSV table; the message says why, for the person."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass
+class Problem:
+    """Why (part of) an upload cannot be imported, and where: a line and a column."""
+
+    message: str
+    line: int | None = None  # the spreadsheet row: the header is line 1
+    column: str = ""  # the column as the file names it (its header), or its letter
+
+
+@dataclass
+class TableRow:
+    line: int  # the row number a spreadsheet shows: the header is 1
+    cells: list[str]
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[TableRow]
+    encoding: str
+    separator: str
+
+    @property
+    def separator_name(self) -> str:
+        return SEPARATOR_NAMES[self.separator]
+
+
+def decode_csv(data: bytes) -> tuple[str, str]:
+    """The text of an upload and the name of its encoding, or a CsvFileError saying why not."""
+    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise CsvFileError("The file is empty.")
+    for signature, message in _SIGNATURES:
+        if data.startswith(signature):
+            raise CsvFileError(message)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError as error:
+            raise CsvFileError("The file starts like UTF-16 text but is not.") from error
+    if b"\x00" in data:
+        raise CsvFileError(
+            "This is not a text file (it contains binary data). Upload a CSV file saved "
+            "from a spreadsheet or exported from your HR system."
+        )
+    try:
+        text = data.decode("utf-8-sig")
+        encoding = "UTF-8 with byte-order mark" if data.startswith(BOM.encode()) else "UTF-8"
+    except UnicodeDecodeError:
+        try:
+            text, encoding = data.decode("cp1252"), "Windows-1252"
+        except UnicodeDecodeError as error:
+            raise CsvFileError(
+                "The file is neither UTF-8 nor Windows-1252 text. Save it as “CSV UTF-8”."
+            ) from error
+    if sum(char in _CONTROL for char in text) > len(text) // 100:
+        raise CsvFileError(
+            "This is not a text file (it contains control characters). Upload a CSV file."
+        )
+    return text, encoding
+
+
+def sniff_separator(header_line: str) -> str:
+    """The separator the header line uses most, outside quotes; a comma when it has none."""
+    counts = dict.fromkeys(SEPARATORS, 0)
+    quoted = False
+    for char in header_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(SEPARATORS, key=lambda separator: counts[separator])  # ties: the first, a comma
+    return best if counts[best] else ","
+
+
+def clean_cell(cell: str) -> str:
+    """A cell as the design stores it: outer spaces trimmed, export's neutralising undone."""
+    return restore(cell.strip())
+
+
+def read_table(data: bytes) -> Table:
+    """The header and the non-blank rows of a CSV upload, cells cleaned (see `clean_cell`)."""
+    text, encoding = decode_csv(data)
+    separator = sniff_separator(text.lstrip().split("\n", 1)[0])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+    header: list[str] | None = None
+    rows: list[TableRow] = []
+    line = 0
+    try:
+        for cells in reader:
+            line += 1
+            cleaned = [clean_cell(cell) for cell in cells]
+            if not any(cleaned):
+                continue  # blank rows, or rows of empty cells a spreadsheet leaves at the end
+            if header is None:
+                header = cleaned
+            else:
+                rows.append(TableRow(line, cleaned))
+    except csv.Error as error:
+        raise CsvFileError(
+            f"Line {line + 1} cannot be read as CSV ({error}). Check for a quote that is not "
+            "closed.",
+            line=line + 1,
+        ) from error
+    if header is None:
+        raise CsvFileError("The file is empty.")
+    if not rows:
+        raise CsvFileError("The file has a header row but no data rows under it.")
+    return Table(header=header, rows=rows, encoding=encoding, separator=separator)
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet name of the column at 0-based `index`: A, B, ..., Z, AA, AB, ..."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
