@@ -158,11 +158,7 @@ class TeamViewSet(OrganisationViewSet):
         return services.team_update(team=team, expected_version=expected, actor=actor, **data)
 
     def delete_object(self, team, expected, actor) -> None:
-        refuse(
-            f"{team.name} cannot be deleted through the API: deleting a team would drop its "
-            "memberships and its cells of the matrix with it. Remove them one by one "
-            "(memberships/ and engagements/), or rename the team."
-        )
+        services.team_delete(team=team, expected_version=expected)
 
 
 class MembershipFilter(UpdatedSinceFilterSet):

@@ -27,7 +27,6 @@ from scim2_models import (
     Meta,
     MutabilityException,
     NotFoundException,
-    NotImplementedException,
     ResourceType,
     Schema,
     SCIMException,
@@ -520,12 +519,14 @@ def group(request: HttpRequest, token: ApiToken, group_id: str) -> HttpResponse:
             return HttpResponse(status=304, headers={"ETag": etag})
         return _group_response(request, team)
     if request.method == "DELETE":
-        team = _team(organisation, group_id)
-        raise NotImplementedException(
-            detail=f"{team.name} cannot be deleted: a team is never deleted through SCIM, as "
-            "that would drop its memberships and its cells of the matrix. Remove its members "
-            "(PATCH), or rename it."
-        )
+        with transaction.atomic(), scim.service_errors():
+            team = _team(organisation, group_id, lock=True)
+            scim.check_if_match(
+                request.headers.get("If-Match"),
+                scim.group_etag(team, team.member_count, team.members_changed),
+            )
+            services.team_delete(team=team)
+        return HttpResponse(status=204)
     payload = _payload(request)
     with transaction.atomic(), scim.service_errors():
         # The team row stays locked until the writes commit: the If-Match check and the

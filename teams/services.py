@@ -388,6 +388,20 @@ def team_update(
 
 
 @transaction.atomic
+def team_delete(*, team: Team, expected_version: str | None = None) -> None:
+    """Delete a team and its memberships (the people stay). A team engaged in pipelines is
+    refused: deleting it would silently empty cells of the matrix."""
+    lock_unchanged(team, expected_version)
+    engaged = team.engagements.count()
+    if engaged:
+        raise ValidationError(
+            f"{team.name} is engaged in {engaged} pipeline{'s' if engaged != 1 else ''}: "
+            "clear its cells in the matrix first, so no pipeline loses a team unnoticed."
+        )
+    team.delete()
+
+
+@transaction.atomic
 def membership_set(
     *, person: Person, team: Team, allocation: int, actor: Actor = SYSTEM
 ) -> Membership:

@@ -2,9 +2,16 @@
 
 import pytest
 
-from teams.models import Membership, Team
+from teams.models import Membership, Person, Team
 from tests.api_helpers import api_url, token_client
-from tests.factories import MembershipFactory, OrganisationFactory, PersonFactory, TeamFactory
+from tests.factories import (
+    EngagementFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    PersonFactory,
+    PipelineFactory,
+    TeamFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -95,11 +102,21 @@ def test_patch_and_put_change_a_team(writer, org):
     assert (team.name, team.kind, team.kpi_type) == ("New", "tooling", "output_volume")
 
 
-def test_a_team_is_not_deleted_through_the_api(writer, org):
+def test_a_team_is_deleted_with_its_memberships_but_not_its_people(writer, org):
+    team = TeamFactory(organisation=org, name="Gone")
+    member = MembershipFactory(person=PersonFactory(organisation=org), team=team)
+    response = writer.delete(api_url(org, f"teams/{team.id}/"))
+    assert response.status_code == 204
+    assert not Team.objects.filter(pk=team.pk).exists()
+    assert Person.objects.filter(pk=member.person_id).exists()
+
+
+def test_a_team_engaged_in_pipelines_is_not_deleted(writer, org):
     team = TeamFactory(organisation=org, name="Keep")
+    EngagementFactory(pipeline=PipelineFactory(organisation=org), team=team)
     response = writer.delete(api_url(org, f"teams/{team.id}/"))
     assert response.status_code == 400
-    assert "cannot be deleted" in response.json()["non_field_errors"][0]
+    assert "clear its cells in the matrix first" in str(response.json())
     assert Team.objects.filter(pk=team.pk).exists()
 
 

@@ -14,7 +14,14 @@ from pipelines.generator import generate_org
 from teams import scim
 from teams.models import ApiToken, Door, Membership, Person, Team
 from teams.tokens import token_create, token_revoke
-from tests.factories import MembershipFactory, OrganisationFactory, PersonFactory, TeamFactory
+from tests.factories import (
+    EngagementFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    PersonFactory,
+    PipelineFactory,
+    TeamFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -980,15 +987,22 @@ def test_a_group_version_follows_its_members(organisation, api):
     assert put.status_code == 412
 
 
-def test_deleting_a_group_is_refused_and_keeps_the_team(organisation, api):
+def test_deleting_a_group_deletes_the_team_but_not_its_people(organisation, api):
     team = TeamFactory(organisation=organisation, name="Platform")
-    MembershipFactory(person=PersonFactory(organisation=organisation), team=team)
-    response = api.delete(f"Groups/{team.pk}")
-    assert response.status_code == 501
-    assert "never deleted" in error_of(response)["detail"]
-    assert team.memberships.count() == 1
-    assert api.get(f"Groups/{team.pk}").status_code == 200
+    member = MembershipFactory(person=PersonFactory(organisation=organisation), team=team)
+    assert api.delete(f"Groups/{team.pk}").status_code == 204
+    assert api.get(f"Groups/{team.pk}").status_code == 404
+    assert Person.objects.filter(pk=member.person_id, active=True).exists()
     assert api.delete("Groups/999999").status_code == 404
+
+
+def test_a_group_engaged_in_pipelines_is_not_deleted(organisation, api):
+    team = TeamFactory(organisation=organisation, name="Platform")
+    EngagementFactory(pipeline=PipelineFactory(organisation=organisation), team=team)
+    response = api.delete(f"Groups/{team.pk}")
+    assert response.status_code == 400
+    assert "clear its cells in the matrix first" in error_of(response)["detail"]
+    assert api.get(f"Groups/{team.pk}").status_code == 200
 
 
 # Queries -------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The independent SCIM conformance checker, scim2-tester (what `scim test` of scim2-cli runs),
-against the live server: every check must be SUCCESS, but one SKIPPED (team deletion).
+against the live server: every check must be SUCCESS.
 
 The checker learns the server from /ServiceProviderConfig, /ResourceTypes and /Schemas and
 then creates, reads, lists, searches, replaces, patches and deletes Users and Groups with
@@ -16,8 +16,8 @@ the test can tell it four things that discovery cannot say, each a decision of D
 3. Teams have no external id: Group externalId is not stored (teams are matched by
    displayName). SCIM has no way to publish that a common attribute is not kept, so the
    checker is told it is read only.
-4. Teams are never deleted through SCIM (501; the API refuses too): the Group deletion check
-   is excluded by its tag, and reported SKIPPED.
+(A fourth adaptation, skipping Group deletion, is gone: a team not engaged in any pipeline
+can be deleted, as the checker's are.)
 """
 
 import time
@@ -107,18 +107,14 @@ def test_scim2_tester_finds_the_server_conformant(live_server, monkeypatch):
         results: list[Any] = check_server(client, resource_types=["User"])
         results += [
             result
-            for result in check_server(
-                client, resource_types=["Group"], exclude_tags={"crud:delete"}
-            )
+            for result in check_server(client, resource_types=["Group"])
             if result.resource_type == "Group"
         ]
     elapsed = time.monotonic() - started
     print(f"\nscim2-tester: {len(results)} checks in {elapsed:.1f} s\n{summary(results)}")
 
     not_success = [result for result in results if result.status != Status.SUCCESS]
-    assert [(r.status, r.resource_type, r.title) for r in not_success] == [
-        (Status.SKIPPED, "Group", "object_deletion")
-    ], summary(results)
+    assert not_success == [], summary(results)
     # Discovery, Users and Groups were all exercised.
     assert Counter(r.resource_type for r in results if r.status == Status.SUCCESS).keys() >= {
         None, "User", "Group"
