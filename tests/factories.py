@@ -85,3 +85,15 @@ class EngagementFactory(DjangoModelFactory):
         TeamFactory, organisation=factory.SelfAttribute("..pipeline.organisation")
     )
     role = "owner"
+
+
+def client_for(organisation, role: str = AccessRole.VIEWER):
+    """A test client logged in as a new user with `role` in `organisation` (as `.user`)."""
+    from django.test import Client
+
+    user = UserFactory()
+    AccessFactory(organisation=organisation, user=user, role=role)
+    client = Client()
+    client.force_login(user)
+    client.user = user
+    return client

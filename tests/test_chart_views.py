@@ -3,20 +3,18 @@
 import re
 
 import pytest
-from django.test import Client
 
 from pipelines.generator import generate_org
 from teams.chart import CHILDREN_LIMIT
 from teams.models import Person
 from tests.factories import (
-    AccessFactory,
     EngagementFactory,
     MembershipFactory,
     OrganisationFactory,
     PersonFactory,
     PipelineFactory,
     TeamFactory,
-    UserFactory,
+    client_for,
 )
 
 pytestmark = pytest.mark.django_db
@@ -61,12 +59,6 @@ def company():
     return org, people
 
 
-def client_for(organisation, role="viewer") -> Client:
-    user = UserFactory()
-    AccessFactory(organisation=organisation, user=user, role=role)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -8,14 +8,13 @@ from types import SimpleNamespace
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.test import Client
 
 from pipelines import import_views
 from pipelines.csv_format import read_table
 from pipelines.matrix_import import plan_matrix_import
 from pipelines.models import Engagement
 from teams.models import Organisation, Team
-from tests.factories import AccessFactory, OrganisationFactory, UserFactory
+from tests.factories import OrganisationFactory, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +30,6 @@ def csv_bytes(rows, *, separator=",", encoding="utf-8") -> bytes:
     return out.getvalue().encode(encoding)
 
 
-def client_for(organisation, role) -> Client:
-    user = UserFactory()
-    AccessFactory(organisation=organisation, user=user, role=role)
-    client = Client()
-    client.force_login(user)
-    client.user = user
-    return client
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from tests.factories import (
     PersonFactory,
     TeamFactory,
     UserFactory,
+    client_for,
 )
 
 pytestmark = pytest.mark.django_db
@@ -40,13 +41,6 @@ def csv_bytes(rows, *, separator=",", encoding="utf-8") -> bytes:
     return out.getvalue().encode(encoding)
 
 
-def client_for(organisation, role) -> Client:
-    user = UserFactory()
-    AccessFactory(organisation=organisation, user=user, role=role)
-    client = Client()
-    client.force_login(user)
-    client.user = user
-    return client
 
 
 @pytest.fixture

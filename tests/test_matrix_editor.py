@@ -4,12 +4,11 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 
 from pipelines.generator import generate_org
 from pipelines.models import Engagement, Pipeline
 from teams.models import Organisation, Team
-from tests.factories import AccessFactory, OrganisationFactory, UserFactory
+from tests.factories import OrganisationFactory, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -20,22 +19,16 @@ def demo():
     return Organisation.objects.get(slug="demo")
 
 
-def client_with_role(organisation, role) -> Client:
-    user = UserFactory()
-    AccessFactory(organisation=organisation, user=user, role=role)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
 def editor(demo):
-    return client_with_role(demo, "editor")
+    return client_for(demo, "editor")
 
 
 @pytest.fixture
 def viewer(demo):
-    return client_with_role(demo, "viewer")
+    return client_for(demo, "viewer")
 
 
 def cell_url(pipeline, team) -> str:
@@ -201,7 +194,7 @@ def test_filters_answer_htmx_with_the_table_only(viewer):
 def test_a_wide_matrix_shows_fewer_rows_a_page():
     organisation = OrganisationFactory()
     generate_org(organisation, people=2000, teams=200, pipelines=120, seed=3)
-    client = client_with_role(organisation, "viewer")
+    client = client_for(organisation, "viewer")
     content = client.get(f"/orgs/{organisation.slug}/").content.decode()
     assert len(re.findall(r'<tr id="row-', content)) == 25  # 5,000 cells / 200 columns
     assert 'rel="next"' in content
@@ -217,7 +210,7 @@ def test_a_cell_change_runs_a_fixed_number_of_queries(django_assert_num_queries,
     organisation = OrganisationFactory()
     people, teams, pipelines = size
     generate_org(organisation, people=people, teams=teams, pipelines=pipelines, seed=5)
-    client = client_with_role(organisation, "editor")
+    client = client_for(organisation, "editor")
     pipeline = Pipeline.objects.filter(organisation=organisation).first()
     team = Team.objects.filter(organisation=organisation).exclude(
         engagements__pipeline=pipeline).first()

@@ -2,14 +2,13 @@
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 
 from pipelines.generator import generate_org
 from pipelines.models import Pipeline
 from pipelines.services import pipeline_update
 from teams import services
 from teams.models import Organisation
-from tests.factories import AccessFactory, OrganisationFactory, UserFactory
+from tests.factories import OrganisationFactory, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -20,22 +19,16 @@ def demo():
     return Organisation.objects.get(slug="demo")
 
 
-def client_with_role(organisation, role) -> Client:
-    user = UserFactory()
-    AccessFactory(organisation=organisation, user=user, role=role)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
 def editor(demo):
-    return client_with_role(demo, "editor")
+    return client_for(demo, "editor")
 
 
 @pytest.fixture
 def viewer(demo):
-    return client_with_role(demo, "viewer")
+    return client_for(demo, "viewer")
 
 
 def form_data(pipeline, **changes):
@@ -168,7 +161,7 @@ def test_the_list_runs_a_fixed_number_of_queries(django_assert_num_queries, size
     organisation = OrganisationFactory()
     people, teams, pipelines = size
     generate_org(organisation, people=people, teams=teams, pipelines=pipelines, seed=4)
-    client = client_with_role(organisation, "viewer")
+    client = client_for(organisation, "viewer")
     # session, user, organisation with role, count, the page of pipelines with their PMs
     with django_assert_num_queries(5):
         assert client.get(f"/orgs/{organisation.slug}/pipelines/").status_code == 200

@@ -3,30 +3,22 @@
 import re
 
 import pytest
-from django.test import Client
 
 from pipelines.generator import generate_org
 from pipelines.structure import TRADE_OFFS
 from tests.factories import (
-    AccessFactory,
     EngagementFactory,
     MembershipFactory,
     OrganisationFactory,
     PersonFactory,
     PipelineFactory,
     TeamFactory,
-    UserFactory,
+    client_for,
 )
 
 pytestmark = pytest.mark.django_db
 
 
-def client_for(organisation) -> Client:
-    user = UserFactory()
-    AccessFactory(organisation=organisation, user=user, role="viewer")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def staff(team, count, role="scientist"):

@@ -10,12 +10,11 @@ from pipelines.generator import generate_org
 from teams import services
 from teams.models import Membership, Team
 from tests.factories import (
-    AccessFactory,
     MembershipFactory,
     OrganisationFactory,
     PersonFactory,
     TeamFactory,
-    UserFactory,
+    client_for,
 )
 
 pytestmark = pytest.mark.django_db
@@ -23,12 +22,6 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-def client_for(organisation, role: str) -> Client:
-    user = UserFactory()
-    AccessFactory(organisation=organisation, user=user, role=role)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
