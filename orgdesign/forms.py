@@ -2,6 +2,9 @@
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.shortcuts import redirect
+
+from teams.services import ConflictError
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -13,3 +16,33 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         target = field if field in form.fields and field != NON_FIELD_ERRORS else None
         for message in messages:
             form.add_error(target, message)
+
+
+def save_edit(request, *, organisation, instance, form, update, edit_form, respond, reload,
+              detail_url: str):
+    """The edit flow of a detail page, shared by the person and team pages.
+
+    `update(instance, expected_version, changes)` calls the service. A stale version shows
+    the other editor's values with the conflict message (never overwriting them); a refused
+    edit keeps the refused values in the form beside the stored object (`reload()`); a saved
+    edit redirects, or answers htmx with the fresh form and "Saved.". `respond(request,
+    organisation, obj, form, notice=, conflict=)` renders the form.
+    """
+    if not form.is_valid():
+        return respond(request, organisation, instance, form)
+    changes = dict(form.cleaned_data)
+    version = changes.pop("version")
+    try:
+        instance = update(instance, version, changes)
+    except ConflictError as error:
+        # Someone saved first: show their values, never overwrite them with ours.
+        current = error.current
+        return respond(request, organisation, current, edit_form(organisation, current),
+                       conflict=error.message)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return respond(request, organisation, reload(), form)
+    if not request.htmx:
+        return redirect(detail_url, slug=organisation.slug, pk=instance.pk)
+    return respond(request, organisation, instance, edit_form(organisation, instance),
+                   notice="Saved.")

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from orgdesign.forms import add_service_errors
+from orgdesign.forms import add_service_errors, save_edit
 from pipelines.orgdata import OrgData, OrgIndex
 from teams import services
 from teams.access import ROLE_RANK, get_org_for_user
@@ -367,33 +367,18 @@ def _person_form_response(request, organisation, person, form, *, notice="", con
 def person_update(request, slug, pk):
     organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
     person = _get_person(organisation, pk)
-    form = PersonEditForm(request.POST, organisation=organisation)
-    if not form.is_valid():
-        return _person_form_response(request, organisation, person, form)
-    changes = dict(form.cleaned_data)
-    version = changes.pop("version")
-    try:
-        person = services.person_update(
+    return save_edit(
+        request,
+        organisation=organisation,
+        instance=person,
+        form=PersonEditForm(request.POST, organisation=organisation),
+        update=lambda person, version, changes: services.person_update(
             actor=browser_actor(request), person=person, expected_version=version, **changes
-        )
-    except services.ConflictError as error:
-        # Someone saved first: show their values, never overwrite them with ours.
-        current = error.current
-        return _person_form_response(
-            request,
-            organisation,
-            current,
-            _edit_form(organisation, current),
-            conflict=error.message,
-        )
-    except ValidationError as error:
-        add_service_errors(form, error)
-        # The refused values stay in the form; the heading shows what is stored.
-        return _person_form_response(request, organisation, _get_person(organisation, pk), form)
-    if not request.htmx:
-        return redirect("person_detail", slug=organisation.slug, pk=person.pk)
-    return _person_form_response(
-        request, organisation, person, _edit_form(organisation, person), notice="Saved."
+        ),
+        edit_form=_edit_form,
+        respond=_person_form_response,
+        reload=lambda: _get_person(organisation, pk),
+        detail_url="person_detail",
     )
 
 

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from orgdesign.forms import add_service_errors
+from orgdesign.forms import add_service_errors, save_edit
 from pipelines.orgdata import OrgData, OrgIndex, PersonRow
 from teams import services
 from teams.access import get_org_for_user
@@ -199,32 +199,18 @@ def _team_form_response(request, organisation, team, form, *, notice="", conflic
 def team_update(request, slug, pk):
     organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
     team = _get_team(organisation, pk)
-    form = TeamEditForm(request.POST, organisation=organisation)
-    if not form.is_valid():
-        return _team_form_response(request, organisation, team, form)
-    changes = dict(form.cleaned_data)
-    version = changes.pop("version")
-    try:
-        team = services.team_update(
+    return save_edit(
+        request,
+        organisation=organisation,
+        instance=team,
+        form=TeamEditForm(request.POST, organisation=organisation),
+        update=lambda team, version, changes: services.team_update(
             actor=browser_actor(request), team=team, expected_version=version, **changes
-        )
-    except services.ConflictError as error:
-        # Someone saved first: show their values, never overwrite them with ours.
-        current = error.current
-        return _team_form_response(
-            request,
-            organisation,
-            current,
-            _edit_form(organisation, current),
-            conflict=error.message,
-        )
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return _team_form_response(request, organisation, _get_team(organisation, pk), form)
-    if not request.htmx:
-        return redirect("team_detail", slug=organisation.slug, pk=team.pk)
-    return _team_form_response(
-        request, organisation, team, _edit_form(organisation, team), notice="Saved."
+        ),
+        edit_form=_edit_form,
+        respond=_team_form_response,
+        reload=lambda: _get_team(organisation, pk),
+        detail_url="team_detail",
     )
 
 
