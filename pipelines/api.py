@@ -9,15 +9,16 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.viewsets import ViewSetMixin
 
+from orgdesign.analysis.catalogue import CATALOGUE
+from orgdesign.analysis.findings import compute_findings
+from orgdesign.analysis.loader import load_org_data
+from orgdesign.analysis.matrix import MatrixFilters, build_columns, build_rows, filter_pipelines
+from orgdesign.analysis.orgdata import OrgIndex
+from orgdesign.analysis.structure import classify_structure
 from orgdesign.api_auth import refuse
 from orgdesign.api_views import OrganisationScopedView, OrganisationViewSet
 from pipelines import services
-from pipelines.catalogue import CATALOGUE
-from pipelines.findings import compute_findings
-from pipelines.loader import load_org_data
-from pipelines.matrix import MatrixFilters, build_columns, build_rows, filter_pipelines
 from pipelines.models import Engagement, EngagementRole, Lifecycle, Pipeline, Tier
-from pipelines.orgdata import OrgIndex
 from pipelines.serializers import (
     CatalogueEntrySerializer,
     EngagementSerializer,
@@ -28,7 +29,6 @@ from pipelines.serializers import (
     MatrixSerializer,
     PipelineSerializer,
 )
-from pipelines.structure import classify_structure
 from teams.actor import Actor
 from teams.api import IdFilter, UpdatedSinceFilterSet
 from teams.services import lock_unchanged

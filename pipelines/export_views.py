@@ -16,12 +16,12 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from orgdesign.analysis.findings import compute_findings
+from orgdesign.analysis.loader import load_org_data
+from orgdesign.analysis.matrix import MatrixFilters, build_columns, build_rows, filter_pipelines
+from orgdesign.analysis.orgdata import OrgIndex
 from orgdesign.api_auth import record_use
 from pipelines.csv_format import stream_rows
-from pipelines.findings import compute_findings
-from pipelines.loader import load_org_data
-from pipelines.matrix import MatrixFilters, build_columns, build_rows, filter_pipelines
-from pipelines.orgdata import OrgIndex
 from teams.access import get_org_for_user
 from teams.forms import PersonFilterForm
 from teams.models import Membership, Organisation, Person

@@ -6,13 +6,13 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from orgdesign.analysis.findings import compute_findings
+from orgdesign.analysis.loader import load_org_data
+from orgdesign.analysis.orgdata import OrgIndex
 from orgdesign.forms import add_service_errors
 from pipelines import services
-from pipelines.findings import compute_findings
 from pipelines.forms import PipelineForm
-from pipelines.loader import load_org_data
 from pipelines.models import Engagement, Pipeline
-from pipelines.orgdata import OrgIndex
 from pipelines.views import can_edit
 from teams.access import get_org_for_user
 from teams.actor import browser_actor

@@ -7,11 +7,11 @@ the pure analyses and only shaped here.
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from pipelines.catalogue import ERROR, INFO, WARNING
-from pipelines.findings import Finding
-from pipelines.matrix import Row
+from orgdesign.analysis.catalogue import ERROR, INFO, WARNING
+from orgdesign.analysis.findings import Finding
+from orgdesign.analysis.matrix import Row
+from orgdesign.analysis.structure import TRADE_OFFS
 from pipelines.models import Engagement, Pipeline, Stage
-from pipelines.structure import TRADE_OFFS
 from teams.models import Person, Team
 from teams.serializers import OrganisationRelatedField
 

@@ -5,9 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from pipelines.loader import load_org_data
-from pipelines.models import Lifecycle
-from pipelines.structure import (
+from orgdesign.analysis.loader import load_org_data
+from orgdesign.analysis.structure import (
     CENTRALIZED,
     EMBEDDED,
     HYBRID,
@@ -16,6 +15,7 @@ from pipelines.structure import (
     THRESHOLD,
     classify_structure,
 )
+from pipelines.models import Lifecycle
 from teams.access import get_org_for_user
 from teams.models import SPECIALISED_KINDS
 

@@ -7,11 +7,10 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from pipelines import services
-from pipelines.catalogue import CATALOGUE, SEVERITY_ORDER
-from pipelines.findings import compute_findings, count_by_severity
-from pipelines.loader import load_org_data
-from pipelines.matrix import (
+from orgdesign.analysis.catalogue import CATALOGUE, SEVERITY_ORDER
+from orgdesign.analysis.findings import compute_findings, count_by_severity
+from orgdesign.analysis.loader import load_org_data
+from orgdesign.analysis.matrix import (
     MatrixFilters,
     build_columns,
     build_rows,
@@ -19,9 +18,10 @@ from pipelines.matrix import (
     pm_choices,
     rows_per_page,
 )
+from orgdesign.analysis.orgdata import OrgIndex
+from orgdesign.analysis.structure import classify_structure
+from pipelines import services
 from pipelines.models import Engagement, Lifecycle, Pipeline, Tier
-from pipelines.orgdata import OrgIndex
-from pipelines.structure import classify_structure
 from teams.access import ROLE_RANK, get_org_for_user
 from teams.actor import browser_actor
 from teams.models import AccessRole, Team, TeamKind

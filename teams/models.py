@@ -1,8 +1,8 @@
 """Organisations, people, teams and memberships: the columns and the reporting lines.
 
 Models hold plain fields and database constraints only. Every write goes through
-`teams.services`; the analysis of a design lives in `pipelines.findings` and
-`pipelines.structure`.
+`teams.services`; the analysis of a design lives in `orgdesign.analysis.findings` and
+`orgdesign.analysis.structure`.
 """
 
 from django.conf import settings

@@ -15,8 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from orgdesign.analysis.orgdata import OrgData, OrgIndex
 from orgdesign.forms import add_service_errors, save_edit
-from pipelines.orgdata import OrgData, OrgIndex
 from teams import services
 from teams.access import ROLE_RANK, get_org_for_user
 from teams.actor import browser_actor

@@ -14,6 +14,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from orgdesign.analysis.reporting import cycle_if_manager_set
 from teams.actor import SYSTEM, Actor
 from teams.models import (
     RESERVED_TEAM_NAMES,
@@ -24,7 +25,6 @@ from teams.models import (
     Person,
     Team,
 )
-from teams.reporting import cycle_if_manager_set
 
 
 class _Unset:

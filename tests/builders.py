@@ -13,8 +13,8 @@ only, so their tests describe an organisation here and hand `OrgBuilder.data()` 
 
 from __future__ import annotations
 
+from orgdesign.analysis.orgdata import OrgData
 from pipelines.models import Engagement, EngagementRole, Lifecycle, Pipeline
-from pipelines.orgdata import OrgData
 from teams.models import Membership, Organisation, Person, Role, Team, TeamKind
 
 

@@ -3,9 +3,9 @@
 import pytest
 from django.core.management import call_command
 
-from pipelines.catalogue import CATALOGUE
-from pipelines.findings import compute_findings
-from pipelines.loader import load_org_data
+from orgdesign.analysis.catalogue import CATALOGUE
+from orgdesign.analysis.findings import compute_findings
+from orgdesign.analysis.loader import load_org_data
 from pipelines.models import Engagement, Pipeline
 from teams.models import Organisation, Team
 from tests.api_helpers import api_url, token_client

@@ -1,9 +1,9 @@
-"""Which part of the reporting tree the org chart shows (teams/chart.py), on unsaved model
-instances and no database."""
+"""Which part of the reporting tree the org chart shows (orgdesign/analysis/chart.py), on
+unsaved model instances and no database."""
 
+from orgdesign.analysis.chart import OrgChart, person_ids, set_titles
+from orgdesign.analysis.orgdata import OrgIndex
 from pipelines.models import EngagementRole
-from pipelines.orgdata import OrgIndex
-from teams.chart import OrgChart, person_ids, set_titles
 from teams.models import Person, Role, TeamKind
 from tests.builders import OrgBuilder
 

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
+from orgdesign.analysis.chart import CHILDREN_LIMIT
 from pipelines.generator import generate_org
-from teams.chart import CHILDREN_LIMIT
 from teams.models import Person
 from tests.factories import (
     EngagementFactory,

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from pipelines.findings import compute_findings
-from pipelines.loader import load_org_data
+from orgdesign.analysis.findings import compute_findings
+from orgdesign.analysis.loader import load_org_data
 from teams.models import Organisation, OrganisationAccess
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from orgdesign.analysis.findings import compute_findings
+from orgdesign.analysis.loader import load_org_data
 from pipelines.csv_format import neutralise, restore
-from pipelines.findings import compute_findings
 from pipelines.generator import generate_org
-from pipelines.loader import load_org_data
 from pipelines.models import Engagement
 from teams.models import Organisation, Person, Team
 from teams.tokens import token_create

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from pipelines.catalogue import CATALOGUE
-from pipelines.findings import Finding, Ref, compute_findings
+from orgdesign.analysis.catalogue import CATALOGUE
+from orgdesign.analysis.findings import Finding, Ref, compute_findings
+from orgdesign.analysis.orgdata import OrgIndex
+from orgdesign.analysis.structure import classify_structure
 from pipelines.models import EngagementRole, Lifecycle, Pipeline
-from pipelines.orgdata import OrgIndex
-from pipelines.structure import classify_structure
 from teams.models import KpiType, Person, Role, Team, TeamKind
 from tests.builders import OrgBuilder
 

@@ -8,14 +8,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count
 
-from pipelines.catalogue import CATALOGUE
-from pipelines.findings import compute_findings
+from orgdesign.analysis.catalogue import CATALOGUE
+from orgdesign.analysis.findings import compute_findings
+from orgdesign.analysis.loader import load_org_data
+from orgdesign.analysis.orgdata import OrgIndex
+from orgdesign.analysis.reporting import steps_below
 from pipelines.generator import generate_org
-from pipelines.loader import load_org_data
 from pipelines.models import Engagement, Pipeline
-from pipelines.orgdata import OrgIndex
 from teams.models import Membership, Organisation, Person, Role, Team
-from teams.reporting import steps_below
 from teams.services import organisation_create
 
 pytestmark = pytest.mark.django_db

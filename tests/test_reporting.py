@@ -1,6 +1,7 @@
-"""Solid-line reporting chains (teams/reporting.py): pure functions over {person: manager}."""
+"""Solid-line reporting chains (orgdesign/analysis/reporting.py): pure functions over
+{person: manager}."""
 
-from teams.reporting import (
+from orgdesign.analysis.reporting import (
     chain_of,
     children_of,
     cycle_if_manager_set,

@@ -2,9 +2,9 @@
 
 import pytest
 
+from orgdesign.analysis.orgdata import OrgIndex
+from orgdesign.analysis.structure import TRADE_OFFS, classify_structure
 from pipelines.models import EngagementRole, Lifecycle, Pipeline
-from pipelines.orgdata import OrgIndex
-from pipelines.structure import TRADE_OFFS, classify_structure
 from teams.models import Person, Role, Team, TeamKind
 from tests.builders import OrgBuilder
 

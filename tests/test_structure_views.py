@@ -4,8 +4,8 @@ import re
 
 import pytest
 
+from orgdesign.analysis.structure import TRADE_OFFS
 from pipelines.generator import generate_org
-from pipelines.structure import TRADE_OFFS
 from tests.factories import (
     EngagementFactory,
     MembershipFactory,

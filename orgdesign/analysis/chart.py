@@ -14,10 +14,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from pipelines.findings import Finding, dependency_rules
-from pipelines.orgdata import OrgIndex
+from orgdesign.analysis.findings import Finding, dependency_rules
+from orgdesign.analysis.orgdata import OrgIndex
+from orgdesign.analysis.reporting import chain_of
 from teams.models import SPECIALISED_KINDS, Role, Team
-from teams.reporting import chain_of
 
 # People a page shows at most before it stops opening levels (a level opens whole or not at
 # all). About 0.5 KiB of HTML each.

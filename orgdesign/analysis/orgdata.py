@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from orgdesign.analysis.reporting import chain_of, children_of, roots_by_size, steps_below
 from pipelines.models import Engagement, Pipeline
 from teams.models import SPECIALISED_KINDS, Membership, Organisation, Person, Team
-from teams.reporting import chain_of, children_of, roots_by_size, steps_below
 
 
 @dataclass(slots=True)

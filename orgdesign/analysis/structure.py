@@ -10,8 +10,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from orgdesign.analysis.orgdata import OrgData, OrgIndex
 from pipelines.models import Lifecycle
-from pipelines.orgdata import OrgData, OrgIndex
 from teams.models import SPECIALISED_KINDS, Role, TeamKind
 
 NONE = "none"

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipelines.catalogue import CATALOGUE, SEVERITY_ORDER, CatalogueEntry
+from orgdesign.analysis.catalogue import CATALOGUE, SEVERITY_ORDER, CatalogueEntry
+from orgdesign.analysis.orgdata import OrgData, OrgIndex, PersonRow
 from pipelines.models import STAGE_KIND, EngagementRole, Lifecycle, Pipeline
-from pipelines.orgdata import OrgData, OrgIndex, PersonRow
 from teams.models import SPECIALISED_KINDS, KpiType, Person, Role, Team, TeamKind
 
 

@@ -9,9 +9,9 @@ from django.http import QueryDict
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from pipelines.findings import Finding
+from orgdesign.analysis.findings import Finding
+from orgdesign.analysis.orgdata import OrgIndex
 from pipelines.models import KIND_STAGE, EngagementRole, Lifecycle, Pipeline, Tier
-from pipelines.orgdata import OrgIndex
 from teams.models import SPECIALISED_KINDS, Team, TeamKind
 
 # Columns run along the pipeline, then the squads and the rest.

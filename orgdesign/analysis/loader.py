@@ -5,8 +5,8 @@ People, memberships and engagements come as light rows (see `PersonRow`); teams 
 pipelines, a few hundred at most, as model instances for the pages to show.
 """
 
+from orgdesign.analysis.orgdata import EngagementRow, MembershipRow, OrgData, PersonRow
 from pipelines.models import Engagement, Pipeline
-from pipelines.orgdata import EngagementRow, MembershipRow, OrgData, PersonRow
 from teams.models import Membership, Organisation, Person, Team
 
 
