@@ -172,11 +172,13 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Request and response bodies apart, so read-only fields are not offered as writable.
     "COMPONENT_SPLIT_REQUEST": True,
-    # Two kinds of role (a person's, an engagement's) and one set of stages used twice.
+    # Two kinds of role (a person's, an engagement's), sets of stages and severities used twice.
     "ENUM_NAME_OVERRIDES": {
         "PersonRoleEnum": "teams.models.Role",
         "EngagementRoleEnum": "pipelines.models.EngagementRole",
         "StageEnum": "pipelines.models.Stage",
+        # A finding's severity and base severity, and the catalogue's, share one set.
+        "SeverityEnum": "pipelines.serializers.SEVERITIES",
     },
     # Served from drf-spectacular-sidecar's static files: the docs need no internet.
     "SWAGGER_UI_DIST": "SIDECAR",

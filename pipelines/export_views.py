@@ -34,7 +34,9 @@ ENGAGEMENT_COLUMNS = [
 PEOPLE_COLUMNS = [
     "external_id", "name", "email", "title", "role", "manager_external_id", "active", "teams",
 ]
-FINDING_COLUMNS = ["code", "severity", "subject_type", "subject_id", "subject_name", "message"]
+FINDING_COLUMNS = [
+    "code", "severity", "subject_type", "subject_id", "subject_name", "message", "base_severity"
+]
 
 # Rows fetched from the database at a time by the people export.
 CHUNK_SIZE = 2000
@@ -153,7 +155,7 @@ def export_findings(request, organisation):
                 continue
             subject = finding.subject
             yield [finding.code, finding.severity, subject.type, subject.id, subject.name,
-                   finding.message]
+                   finding.message, finding.base_severity]
 
     return _csv_response(rows(), organisation=organisation, name="findings", request=request)
 

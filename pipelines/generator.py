@@ -57,8 +57,8 @@ WIDE_SPAN = 12
 DEEP_CHAIN_STEPS = 7
 
 # The planted pipeline problems, in the order the first pipelines get them.
-NO_PM, PM_LEFT, NOT_A_PM, PM_OUTSIDE, STAGE_UNOWNED, STAGE_TWO_OWNERS = range(6)
-PIPELINE_PROBLEMS = 6
+NO_PM, PM_LEFT, NOT_A_PM, PM_OUTSIDE, STAGE_UNOWNED, STAGE_TWO_OWNERS, NO_METRIC = range(7)
+PIPELINE_PROBLEMS = 7
 
 # Shares of the whole company; what is left goes to the rest of the business.
 INFRASTRUCTURE_SHARE = 0.15
@@ -134,6 +134,8 @@ TEAM_KPIS = {
     TeamKind.DEPLOYMENT: ("Online lift of deployed models", KpiType.MODEL_OUTCOME),
 }
 OUTPUT_VOLUME_KPI = "Labels produced per week"
+# Seed 002: research teams "may pursue ... publication-worthy work".
+PUBLICATIONS_KPI = ("Papers accepted at top venues", KpiType.PUBLICATIONS)
 SQUAD_KPI = ("Weekly active users", KpiType.OTHER)
 SQUAD_WORDS = ("Core", "Growth", "Engagement", "Discovery", "Quality", "Conversion")
 COMPANY_INFRASTRUCTURE_TEAMS = (
@@ -490,6 +492,8 @@ class _MlTeams:
     empty: list[int] = field(default_factory=list)
     idle: list[int] = field(default_factory=list)
     engageable: dict[str, list[int]] = field(default_factory=dict)
+    # By kind, the teams that carry no planted problem.
+    ordinary: dict[str, list[int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -667,6 +671,7 @@ class _Planner:
         ml_teams = self.plan_ml_teams(ml, hires)
         squads, product_pms = self.plan_squads(product)
         outside_teams = self.plan_outside_teams(infrastructure, research)
+        self.plan_borrowed_staff(ml_teams, infrastructure)
         self.plan_other_teams(ml)
         self.plan_leavers(ml)
         pipelines = self.plan_pipelines(ml, ml_teams, squads, outside_teams, product_pms)
@@ -887,6 +892,10 @@ class _Planner:
                      TeamKind.DEPLOYMENT):
             for team in by_kind[kind]:
                 self.teams[team].kpi, self.teams[team].kpi_type = TEAM_KPIS[kind]
+        # No KPI at all: the first ordinary deployment team, which the first pipelines engage.
+        self.teams[normal[TeamKind.DEPLOYMENT][0]].kpi = ""
+        self.teams[normal[TeamKind.DEPLOYMENT][0]].kpi_type = ""
+        teams.ordinary = normal
 
         # Some people split their time across two teams; a few are promised more than 100%.
         all_normal = [team for kind in normal for team in normal[kind]]
@@ -968,8 +977,25 @@ class _Planner:
         for number in range(research_count):
             name = f"{RESEARCH_TOPICS[number % len(RESEARCH_TOPICS)]} Research Lab"
             lead = research_leads[number * len(research_leads) // research_count]
-            outside.research.append(self.add_manager_team(name, TeamKind.MODELING, lead))
+            team = self.add_manager_team(name, TeamKind.MODELING, lead)
+            self.teams[team].kpi, self.teams[team].kpi_type = PUBLICATIONS_KPI
+            outside.research.append(team)
         return outside
+
+    def plan_borrowed_staff(self, ml_teams: _MlTeams, infrastructure: list[int]) -> None:
+        """Seed 002's trap from the other side: ML infrastructure teams staffed with engineers
+        who report into the company Infrastructure org. They join an ordinary ML team at
+        half time, and nothing else."""
+        in_a_team = {membership.person for membership in self.memberships}
+        engineers = [
+            person
+            for person in infrastructure
+            if not self.reports[person] and person not in in_a_team
+        ]
+        teams = ml_teams.ordinary[TeamKind.INFRASTRUCTURE]
+        for position, person in enumerate(engineers[: self.planted_teams]):
+            self.add_member(person, teams[position % len(teams)], 50)
+            self.protected.add(person)
 
     def add_manager_team(self, name: str, kind: str, lead: int) -> int:
         """A team of a manager's reports; the reports join only the manager's first team."""
@@ -1061,7 +1087,7 @@ class _Planner:
         for number in range(self.pipeline_count):
             problem = number // planted if number < PIPELINE_PROBLEMS * planted else None
             name, task = named[number]
-            if problem in (STAGE_UNOWNED, STAGE_TWO_OWNERS):
+            if problem in (STAGE_UNOWNED, STAGE_TWO_OWNERS, NO_METRIC):
                 lifecycle = Lifecycle.PRODUCTION
             else:
                 lifecycle = rng.choices(
@@ -1086,7 +1112,7 @@ class _Planner:
                 pm_owner=pm_owner,
                 lifecycle=str(lifecycle),
                 tier=str(rng.choices((Tier.CRITICAL, Tier.HIGH, Tier.NORMAL), (0.2, 0.3, 0.5))[0]),
-                metric=TASKS[task],
+                metric="" if problem == NO_METRIC else TASKS[task],
                 required_stages=[str(stage) for stage in stages],
             )
             roles = pipeline.engagements

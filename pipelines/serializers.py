@@ -70,7 +70,12 @@ class FindingSerializer(serializers.Serializer):
     fields below describe it for the schema."""
 
     code = serializers.CharField()
-    severity = serializers.ChoiceField(choices=SEVERITIES)
+    severity = serializers.ChoiceField(
+        choices=SEVERITIES, help_text="The effective severity, after the catalogue's rules."
+    )
+    base_severity = serializers.ChoiceField(
+        choices=SEVERITIES, help_text="The code's severity in the catalogue."
+    )
     subject = RefSerializer()
     message = serializers.CharField()
     related = RefSerializer(many=True)
@@ -89,10 +94,14 @@ class FindingQuerySerializer(serializers.Serializer):
 
 class CatalogueEntrySerializer(serializers.Serializer):
     code = serializers.CharField()
-    severity = serializers.ChoiceField(choices=SEVERITIES)
+    severity = serializers.ChoiceField(choices=SEVERITIES, help_text="The base severity.")
     title = serializers.CharField()
     why = serializers.CharField(help_text="Why it matters.")
     fix = serializers.CharField(help_text="How to fix it.")
+    severity_rules = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="When a finding of this code takes another severity than the base one.",
+    )
 
 
 # The matrix ----------------------------------------------------------------------------------

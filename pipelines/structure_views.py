@@ -51,8 +51,8 @@ def structure(request, slug):
         {
             "organisation": organisation,
             "structure": result,
-            "central_percent": round(result.central_share * 100),
-            "embedded_percent": round(result.embedded_share * 100),
+            "central_percent": result.central_percent,
+            "embedded_percent": result.embedded_percent,
             "elsewhere": result.people - result.central - result.embedded,
             # In pipeline order, like the matrix's columns.
             "kinds_engaged": [

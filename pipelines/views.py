@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from orgdesign.analysis.catalogue import CATALOGUE, SEVERITY_ORDER
+from orgdesign.analysis.catalogue import CATALOGUE, SEVERITY_ORDER, SEVERITY_RULES
 from orgdesign.analysis.findings import compute_findings, count_by_severity
 from orgdesign.analysis.loader import load_org_data
 from orgdesign.analysis.matrix import (
@@ -153,6 +153,11 @@ def findings(request, slug):
             "code_counts": [
                 (CATALOGUE[code], count) for code, count in sorted(code_counts.items())
             ],
+            # Every code, so the page always explains the whole catalogue.
+            "catalogue_counts": [
+                (entry, code_counts.get(code, 0)) for code, entry in sorted(CATALOGUE.items())
+            ],
+            "severity_rules": SEVERITY_RULES,
             "severity": severity,
             "code": code,
             "subject_urls": subject_url_prefixes(organisation),

@@ -52,7 +52,11 @@ def org_chart(request, slug):
     if root_id is not None and root_id not in index.people_by_id:
         raise Http404("No such person in this organisation.")
     chart = OrgChart(index)
-    context = {"organisation": organisation, "chart_url": reverse("chart", args=[slug])}
+    context = {
+        "organisation": organisation,
+        "chart_url": reverse("chart", args=[slug]),
+        "ml_head": index.ml_head,
+    }
 
     if root_id is not None and request.htmx:
         parent = chart.reports_chunk(root_id, offset)
@@ -82,7 +86,6 @@ def org_chart(request, slug):
             "ancestors": ancestors,
             "other_roots": other_roots,
             "page": page,
-            "ml_head": index.ml_head,
             "people_count": len(index.data.people),
             "ml_org_count": len(index.ml_steps),
             "shown_count": sum(1 for top in shown for _ in top.walk()),

@@ -3,8 +3,11 @@
 - the ML infrastructure team reports into the company Infrastructure org (seed 002: "put ML
   Infrastructure teams into a broader Infrastructure org"), and a modeling group sits under a
   separate Research org: both are critical dependencies outside the ML org;
-- the labeling team is measured on labels produced, not on model outcome;
-- a pipeline has no PM, another leaves its deployment stage unowned;
+- the labeling team is measured on labels produced, and the research group on papers, not on
+  model outcome; the tooling team has no KPI at all;
+- the deployment team borrows a site reliability engineer from the company Infrastructure org;
+- a pipeline has no PM, another leaves its deployment stage unowned, a third runs in
+  production without a model metric;
 - an ML engineer is split across two teams for 120%;
 - scientists are embedded in product squads, one of them managed by the squad lead and alone
   in the squad (seed 000: "Squad-lead does not manage scientists", "not all squads are ML
@@ -33,6 +36,8 @@ PEOPLE = [
     ("infra-1", "Felix Braun", "Data Engineer", "data_engineer", "infra-lead"),
     ("infra-2", "Sofia Rossi", "Data Engineer", "data_engineer", "infra-lead"),
     ("infra-3", "Kwame Mensah", "Software Engineer", "software_engineer", "infra-lead"),
+    ("infra-sre", "Jamal Wright", "Site Reliability Engineer", "software_engineer",
+     "infra-lead"),
     # Research org, outside ML: an applied modeling group.
     ("research-lead", "Yuki Tanaka", "Research Manager", "science_manager", "vp-research"),
     ("research-1", "Arjun Mehta", "Research Scientist", "scientist", "research-lead"),
@@ -71,16 +76,16 @@ PEOPLE = [
 TEAMS = [
     ("Labeling Ops", "data_ops", "dataops-lead", "Labels produced per week", "output_volume",
      [("dataops-1", 100), ("dataops-2", 100)]),
-    ("ML Tooling", "tooling", "tooling-lead", "Time from data to trained model", "model_outcome",
+    ("ML Tooling", "tooling", "tooling-lead", "", "",
      [("tooling-1", 100), ("tooling-2", 100)]),
     ("ML Platform", "infrastructure", "infra-lead", "Platform uptime", "other",
      [("infra-1", 100), ("infra-2", 100), ("infra-3", 100)]),
     ("Ranking Models", "modeling", "science-mgr", "Feed engagement lift", "model_outcome",
      [("sci-1", 100), ("mle-1", 80)]),
-    ("Applied Research", "modeling", "research-lead", "Papers accepted", "other",
+    ("Applied Research", "modeling", "research-lead", "Papers accepted", "publications",
      [("research-1", 100), ("research-2", 100)]),
     ("Model Deployment", "deployment", "deploy-lead", "p99 inference latency", "model_outcome",
-     [("deploy-1", 100), ("deploy-2", 100), ("mle-1", 40)]),
+     [("deploy-1", 100), ("deploy-2", 100), ("mle-1", 40), ("infra-sre", 50)]),
     ("Discovery Squad", "product_squad", "squad-lead-1", "Weekly active listeners", "other",
      [("squad-1-eng", 100), ("sci-2", 100), ("sci-3", 100)]),
     ("Checkout Squad", "product_squad", "squad-lead-2", "Checkout conversion", "other",
@@ -100,6 +105,10 @@ PIPELINES = [
     ("Ad click prediction", "pm-2", "production", "critical", "Log loss", {
         "Labeling Ops": "owner", "ML Platform": "owner", "Ranking Models": "owner",
         "Model Deployment": "owner", "ML Tooling": "service",
+    }),
+    ("Content moderation", "pm-1", "production", "high", "", {
+        "Labeling Ops": "owner", "ML Platform": "owner", "Ranking Models": "owner",
+        "Model Deployment": "owner",
     }),
     ("Podcast recommendations", None, "incubating", "normal", "Listen-through rate", {
         "Discovery Squad": "owner", "ML Platform": "service",

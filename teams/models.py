@@ -49,6 +49,7 @@ SPECIALISED_KINDS = (
 class KpiType(models.TextChoices):
     MODEL_OUTCOME = "model_outcome", "Model outcome"
     OUTPUT_VOLUME = "output_volume", "Output volume"
+    PUBLICATIONS = "publications", "Publications"
     OTHER = "other", "Other"
 
 

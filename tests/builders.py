@@ -14,7 +14,7 @@ only, so their tests describe an organisation here and hand `OrgBuilder.data()` 
 from __future__ import annotations
 
 from orgdesign.analysis.orgdata import OrgData
-from pipelines.models import Engagement, EngagementRole, Lifecycle, Pipeline
+from pipelines.models import Engagement, EngagementRole, Lifecycle, Pipeline, Tier
 from teams.models import Membership, Organisation, Person, Role, Team, TeamKind
 
 
@@ -90,14 +90,20 @@ class OrgBuilder:
         *,
         pm: Person | None = None,
         lifecycle: str = Lifecycle.PRODUCTION,
+        tier: str = Tier.NORMAL,
+        metric: str = "precision at 90% recall",
         required_stages: list[str] | None = None,
     ) -> Pipeline:
+        """A metric is set unless a test clears it, so that `pipeline.no_metric` only shows
+        in the tests about it."""
         pipeline = Pipeline(
             id=len(self.pipelines) + 1,
             organisation_id=self.organisation.id,
             name=name,
             pm_owner_id=pm.id if pm is not None else None,
             lifecycle=lifecycle,
+            tier=tier,
+            metric=metric,
         )
         # Left out, the field's default applies: data, infrastructure, modeling, deployment.
         if required_stages is not None:

@@ -76,8 +76,56 @@ def test_the_catalogue_lists_every_code_with_its_reason_and_remedy(reader, demo)
     entries = response.json()["results"]
     assert [e["code"] for e in entries] == list(CATALOGUE)
     outside = next(e for e in entries if e["code"] == "dependency.outside_ml_org")
-    assert set(outside) == {"code", "severity", "title", "why", "fix"}
+    assert set(outside) == {"code", "severity", "title", "why", "fix", "severity_rules"}
     assert "same management" in outside["why"]
+    assert outside["severity_rules"] == []
+
+
+def test_the_catalogue_states_the_severity_rules_of_the_codes_they_move(reader, demo):
+    entries = {
+        e["code"]: e
+        for e in reader.get(api_url(demo, "findings/codes/"), {"page_size": 1000}).json()[
+            "results"
+        ]
+    }
+    assert entries["pipeline.no_metric"]["severity"] == "warning"
+    assert "critical" in " ".join(entries["pipeline.no_metric"]["severity_rules"])
+    assert "sunset" in " ".join(entries["pipeline.stage_unowned"]["severity_rules"])
+    assert entries["team.empty"]["severity_rules"] == []
+    for code in ("team.kpi_publications", "team.no_kpi", "team.members_outside_ml_org"):
+        assert entries[code]["why"] and entries[code]["fix"]
+
+
+def test_a_warning_about_a_critical_pipeline_is_an_error_with_its_base_severity(reader, demo):
+    Pipeline.objects.filter(organisation=demo, name="Content moderation").update(tier="critical")
+
+    results = reader.get(
+        api_url(demo, "findings/"), {"code": "pipeline.no_metric", "severity": "error"}
+    ).json()["results"]
+
+    assert [(f["subject"]["name"], f["severity"], f["base_severity"]) for f in results] == [
+        ("Content moderation", "error", "warning")
+    ]
+
+
+def test_an_unowned_stage_of_a_sunset_pipeline_is_a_warning(reader, demo):
+    Pipeline.objects.filter(organisation=demo, name="Search relevance").update(
+        lifecycle="sunset"
+    )
+    Engagement.objects.filter(
+        pipeline__name="Search relevance", team__name="Labeling Ops"
+    ).delete()
+
+    results = reader.get(
+        api_url(demo, "findings/"), {"code": "pipeline.stage_unowned"}
+    ).json()["results"]
+
+    sunset = [f for f in results if f["subject"]["name"] == "Search relevance"]
+    # Deployment was already unowned in the demo; data is now too.
+    assert [(f["stage"], f["severity"], f["base_severity"]) for f in sunset] == [
+        ("data", "warning", "error"),
+        ("deployment", "warning", "error"),
+    ]
 
 
 # The matrix ---------------------------------------------------------------------------------

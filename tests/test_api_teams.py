@@ -37,15 +37,20 @@ def reader(org):
 def test_a_team_has_the_fields_of_the_contract_and_tells_whether_it_is_in_the_ml_org(
     reader, org
 ):
-    head = PersonFactory(organisation=org)
+    ceo = PersonFactory(organisation=org)
+    head = PersonFactory(organisation=org, manager=ceo)
     org.ml_head = head
     org.save()
     inside = TeamFactory(
         organisation=org, name="Modeling", lead=PersonFactory(organisation=org, manager=head),
         kpi="AUC", kpi_type="model_outcome",
     )
-    outside = TeamFactory(organisation=org, name="Infra", lead=PersonFactory(organisation=org))
+    outside = TeamFactory(
+        organisation=org, name="Infra", lead=PersonFactory(organisation=org, manager=ceo)
+    )
     leaderless = TeamFactory(organisation=org, name="Nobody's")
+    # Its lead has no manager on record: a gap in the HR data, neither in nor out.
+    unplaced = TeamFactory(organisation=org, name="Labeling", lead=PersonFactory(organisation=org))
 
     body = reader.get(api_url(org, f"teams/{inside.id}/")).json()
     assert body == {
@@ -54,7 +59,9 @@ def test_a_team_has_the_fields_of_the_contract_and_tells_whether_it_is_in_the_ml
         "updated_at": body["updated_at"],
     }
     listed = {t["id"]: t["in_ml_org"] for t in reader.get(api_url(org, "teams/")).json()["results"]}
-    assert listed == {inside.id: True, outside.id: False, leaderless.id: None}
+    assert listed == {
+        inside.id: True, outside.id: False, leaderless.id: None, unplaced.id: None
+    }
 
 
 def test_it_creates_a_team_and_records_the_token(writer, org):

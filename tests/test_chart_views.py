@@ -117,10 +117,13 @@ def test_the_ml_org_is_highlighted_and_nobody_else(viewer, company):
     for key in ("vp_ml", "science", "scientist"):
         node = node_of(content, people[key])
         assert "ml-org" in node.group(1).split() and node.group(2) == "true"
-    for key in ("ceo", "vp_infra", "loner"):
+    for key in ("ceo", "vp_infra"):
         node = node_of(content, people[key])
         assert "ml-org" not in node.group(1).split() and node.group(2) == "false"
         assert "outside" in node.group(1).split()
+    # No manager and not the top: a gap in the HR data, neither inside nor outside.
+    loner = node_of(content, people["loner"])
+    assert loner.group(1).split() == [] and loner.group(2) == "unknown"
     assert "ML head" in node_of(content, people["vp_ml"]).group(4)
 
 

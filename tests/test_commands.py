@@ -40,6 +40,12 @@ def test_seed_demo_builds_the_demo_with_its_deliberate_problems(settings):
         "team.kpi_output_volume",
         "person.over_allocated",
         "scientist.no_science_manager",
+        "scientist.isolated",
+        # The codes of findings v2, so each can be seen in the demo.
+        "pipeline.no_metric",
+        "team.kpi_publications",
+        "team.no_kpi",
+        "team.members_outside_ml_org",
     } <= codes
     assert "org.no_ml_head" not in codes
     kinds = set(organisation.teams.values_list("kind", flat=True))

@@ -121,10 +121,13 @@ def test_engagements_csv_follows_the_matrix_filters(viewer):
 def test_findings_csv_lists_every_finding_in_the_pages_order(viewer, demo):
     rows = read_csv(viewer.get("/orgs/demo/export/findings.csv"))
     assert list(rows[0]) == ["code", "severity", "subject_type", "subject_id", "subject_name",
-                             "message"]
+                             "message", "base_severity"]
     findings = compute_findings(load_org_data(demo))
-    assert [(row["code"], row["subject_id"], row["message"]) for row in rows] == [
-        (finding.code, str(finding.subject.id), finding.message) for finding in findings
+    assert [
+        (row["code"], row["subject_id"], row["message"], row["severity"], row["base_severity"])
+        for row in rows
+    ] == [
+        (f.code, str(f.subject.id), f.message, f.severity, f.base_severity) for f in findings
     ]
     no_pm = next(row for row in rows if row["code"] == "pipeline.no_pm")
     assert (no_pm["severity"], no_pm["subject_type"], no_pm["subject_name"]) == (

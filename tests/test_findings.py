@@ -26,11 +26,15 @@ CONTRACT_SEVERITIES = {
     "pipeline.stage_unowned": "error",
     "pipeline.stage_multiple_owners": "warning",
     "pipeline.single_person_stage": "warning",
+    "pipeline.no_metric": "warning",
     "team.no_lead": "error",
     "team.lead_inactive": "error",
     "team.empty": "warning",
     "team.idle": "info",
     "team.kpi_output_volume": "warning",
+    "team.kpi_publications": "warning",
+    "team.no_kpi": "info",
+    "team.members_outside_ml_org": "warning",
     "dependency.outside_ml_org": "error",
     "person.manager_inactive": "error",
     "person.no_manager": "warning",
@@ -53,7 +57,10 @@ SPECIALISED = [
 HEAD_ONLY_CODES = {
     "dependency.outside_ml_org",
     "pipeline.pm_outside_ml_org",
+    "team.members_outside_ml_org",
     "person.unallocated",
+    "manager.span_narrow",
+    "manager.span_wide",
     "reporting.too_deep",
 }
 
@@ -95,8 +102,9 @@ class Design:
 def sound_design(**settings) -> Design:
     """Cleo (CEO) > Hana (ML head) > a PM and four specialised teams of two, all in the ML org.
 
-    One production pipeline with the default required stages, each owned by the team of its
-    kind. Cleo has a single report but sits outside the ML org, so no flag is raised.
+    One production pipeline with a metric and the default required stages, each owned by the
+    team of its kind, which is measured on model outcome. Cleo has a single report but sits
+    outside the ML org, so no flag is raised.
     """
     org = OrgBuilder(**settings)
     ceo = org.person("Cleo", role=Role.EXECUTIVE)
@@ -113,7 +121,9 @@ def sound_design(**settings) -> Design:
     ):
         lead = org.person(lead_name, role=Role.TECH_LEAD, manager=head)
         member = org.person(member_name, role=member_role, manager=head)
-        team = org.team(team_name, kind=kind, lead=lead)
+        team = org.team(
+            team_name, kind=kind, lead=lead, kpi="model precision", kpi_type=KpiType.MODEL_OUTCOME
+        )
         org.member(lead, team)
         org.member(member, team)
         org.engage(pipeline, team)
@@ -153,6 +163,7 @@ def test_a_stage_finding_carries_its_stage_in_its_dict():
     assert finding.as_dict() == {
         "code": "pipeline.stage_unowned",
         "severity": "error",
+        "base_severity": "error",
         "subject": {"type": "pipeline", "id": design.pipeline.id, "name": "News Feed ranking"},
         "message": finding.message,
         "related": [],
@@ -169,6 +180,7 @@ def test_a_finding_without_stage_has_no_stage_key_and_lists_its_related_objects(
     assert finding.as_dict() == {
         "code": "pipeline.pm_inactive",
         "severity": "error",
+        "base_severity": "error",
         "subject": {"type": "pipeline", "id": design.pipeline.id, "name": "News Feed ranking"},
         "message": finding.message,
         "related": [{"type": "person", "id": design.pm.id, "name": "Paula"}],
@@ -177,8 +189,9 @@ def test_a_finding_without_stage_has_no_stage_key_and_lists_its_related_objects(
 
 def test_findings_are_ordered_by_severity_then_code_then_subject_name():
     org = OrgBuilder()  # no ML head: org.no_ml_head
-    ann = org.person("Ann")
-    org.person("Bo", manager=ann)  # Ann manages one person: manager.span_narrow
+    ann = org.person("Ann", role=Role.SCIENTIST)
+    squad = org.team("Squad", kind=TeamKind.PRODUCT_SQUAD)  # no lead
+    org.member(ann, squad)  # the only scientist of her squad: scientist.isolated
     # Names compare regardless of case (xenon before Yak, bravo before Zulu), and only once
     # the code is the same (pipeline.no_pm of Yak before team.no_lead of bravo).
     org.pipeline("Yak", required_stages=[])  # no PM
@@ -193,10 +206,11 @@ def test_findings_are_ordered_by_severity_then_code_then_subject_name():
         ("error", "pipeline.no_pm", "xenon"),
         ("error", "pipeline.no_pm", "Yak"),
         ("error", "team.no_lead", "bravo"),
+        ("error", "team.no_lead", "Squad"),
         ("error", "team.no_lead", "Zulu"),
         ("warning", "team.empty", "bravo"),
         ("warning", "team.empty", "Zulu"),
-        ("info", "manager.span_narrow", "Ann"),
+        ("info", "scientist.isolated", "Ann"),
     ]
 
 
@@ -243,6 +257,13 @@ def test_findings_and_structure_are_computed_without_the_database():
     org.person("Idle", manager=head)
     floating = org.person("Floating", role=Role.ML_ENGINEER)  # works in an ML team, no manager
     org.member(floating, tooling, 50)
+    org.member(org.person("Olga", manager=vp), tooling, 50)  # team.members_outside_ml_org
+    org.pipeline("Churn", pm=design.pm, metric="")  # pipeline.no_metric
+    papers = org.team("Research", lead=head, kpi_type=KpiType.PUBLICATIONS)
+    org.engage(design.pipeline, papers, EngagementRole.CONTRIBUTOR)  # team.kpi_publications
+    # No KPI for the tooling team, which works on a pipeline: team.no_kpi.
+    org.engage(design.pipeline, tooling, EngagementRole.CONTRIBUTOR)
+    org.team("Tooling 2", kind=TeamKind.TOOLING, lead=head)  # team.idle
     for number in range(10):
         org.person(f"Report {number}", manager=head)
 
@@ -294,6 +315,10 @@ def head_only_flags_design() -> Design:
     deep = org.person("Deep", manager=org.person("Mid", manager=mona))  # reporting.too_deep
     org.member(deep, design.teams[TeamKind.MODELING])
     org.person("Idle", manager=design.head)  # person.unallocated
+    # Staffed from Otto's org: team.members_outside_ml_org.
+    org.member(org.person("Olga", manager=vp), design.teams[TeamKind.INFRASTRUCTURE], 50)
+    for number in range(11):  # manager.span_wide
+        org.person(f"Report {number}", manager=design.leads[TeamKind.DATA_OPS])
     return design
 
 
@@ -316,13 +341,13 @@ def test_without_an_active_ml_head_the_checks_that_need_it_are_not_computed(how)
     assert "org.no_ml_head" in codes
 
 
-def test_without_an_ml_head_the_span_of_control_is_still_checked():
+def test_without_an_ml_head_the_span_of_control_of_the_whole_company_is_not_checked():
     design = sound_design()
     design.org.set_ml_head(None)
 
-    # Cleo manages only Hana. With an ML head she is outside the ML org and not looked at;
-    # without one, the ML org cannot be told apart and everyone is looked at.
-    assert only(design.org, "manager.span_narrow").subject == person_ref(design.ceo)
+    # Cleo manages only Hana. Without an ML head the ML org cannot be told apart, and a
+    # company freshly synced from HR must not drown in span findings about everyone.
+    assert flags(design.org, "manager.span_narrow") == []
 
 
 # Pipelines: PM owner ---------------------------------------------------------------------------
@@ -806,16 +831,17 @@ def test_the_head_of_the_outside_org_is_found_through_people_who_left():
     assert "Gone" not in message
 
 
-def test_the_head_of_the_outside_org_is_the_top_of_a_tree_apart_from_the_ml_heads():
+def test_a_lead_whose_chain_stops_short_of_the_top_is_a_gap_in_the_data_not_a_dependency():
     design = sound_design()
-    otto = design.org.person("Otto", role=Role.EXECUTIVE)  # no manager: a separate company
+    otto = design.org.person("Otto", role=Role.EXECUTIVE)  # no manager, not the top
     infra, _ = outside_infra(design, lead_manager=design.org.person("Olaf", manager=otto))
     design.org.engage(design.pipeline, infra, EngagementRole.SERVICE)
 
-    message = only(design.org, "dependency.outside_ml_org").message
-
-    assert "Otto" in message
-    assert "Olaf" not in message
+    assert flags(design.org, "dependency.outside_ml_org") == []
+    gap = only(design.org, "person.no_manager")
+    assert gap.subject == person_ref(otto)
+    assert gap.related == (team_ref(infra),)
+    assert "Company Infra" in gap.message
 
 
 def test_a_lead_reporting_to_someone_on_the_ml_heads_chain_heads_the_outside_org():
@@ -826,7 +852,8 @@ def test_a_lead_reporting_to_someone_on_the_ml_heads_chain_heads_the_outside_org
     message = only(design.org, "dependency.outside_ml_org").message
 
     assert message == (
-        "1 pipeline depends on Company Infra, led by Iris, who reports outside the ML org."
+        "1 pipeline depends on Company Infra, led by Iris, who reports to Cleo outside the ML "
+        "org."
     )
 
 
@@ -924,6 +951,7 @@ def test_it_flags_someone_without_manager_who_is_not_the_top_of_the_organisation
     org.person("Bob", manager=ada)
     org.person("Cy", manager=ada)
     zed = org.person("Zed")
+    org.pipeline("Spam filter", pm=zed, required_stages=[])  # Zed works for the ML org
 
     finding = only(org, "person.no_manager")
 
@@ -938,6 +966,8 @@ def test_the_top_of_the_organisation_without_ml_head_counts_people_who_left_bene
     zed = org.person("Zed")
     gone = org.person("Gone", manager=zed, active=False)
     org.person("Cy", manager=gone)
+    for pm in (ada, zed):  # both work for the ML org: they own pipelines
+        org.pipeline(f"Pipeline of {pm.name}", pm=pm, required_stages=[])
 
     # Zed's tree (Zed, Gone, Cy) is larger than Ada's (Ada, Bob).
     assert only(org, "person.no_manager").subject == person_ref(ada)

@@ -5,7 +5,9 @@ import re
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils.html import escape
 
+from orgdesign.analysis.catalogue import CATALOGUE, SEVERITY_RULES
 from pipelines.generator import generate_org
 from pipelines.models import Engagement, Pipeline
 from teams.models import Organisation, Person, Team
@@ -122,6 +124,31 @@ def test_the_findings_page_filters_by_code(viewer, demo):
 def test_the_findings_page_explains_each_code(viewer, demo):
     content = viewer.get("/orgs/demo/findings/").content.decode()
     assert "all of its critical dependencies under the same management" in content
+
+
+def test_the_findings_page_shows_the_whole_catalogue_with_the_new_texts(viewer, demo):
+    content = viewer.get("/orgs/demo/findings/?code=pipeline.no_pm").content.decode()
+    # Every code, also those this page's filter hides or the design does not raise.
+    for code in CATALOGUE:
+        assert f'data-code="{code}"' in content
+    for text in (
+        CATALOGUE["team.kpi_publications"].why,
+        CATALOGUE["pipeline.stage_unowned"].fix,
+        CATALOGUE["person.unallocated"].fix,
+        *SEVERITY_RULES,
+    ):
+        assert escape(text) in content
+
+
+def test_a_finding_moved_off_its_base_severity_says_so(viewer, demo):
+    Pipeline.objects.filter(organisation=demo, name="Content moderation").update(tier="critical")
+
+    content = viewer.get("/orgs/demo/findings/?code=pipeline.no_metric").content.decode()
+
+    item = re.search(r'<li class="finding error" data-finding="pipeline.no_metric">.*?</li>',
+                     content, re.S)
+    assert item is not None
+    assert 'data-base-severity="warning"' in item.group(0)
 
 
 def test_names_are_escaped(viewer, demo):

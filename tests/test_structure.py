@@ -57,7 +57,10 @@ def test_a_design_without_scientists_or_ml_engineers_is_labelled_none():
 
     assert structure.label == "none"
     assert (structure.people, structure.central_share, structure.embedded_share) == (0, 0.0, 0.0)
-    assert structure.fit_hint == ""
+    # Seed 000: the embedded model explores ML applications before a team exists.
+    assert "embedded" in structure.fit_hint
+    assert "explore" in structure.fit_hint
+    assert "fits" not in structure.fit_hint
 
 
 def test_scientists_without_a_team_leave_the_design_labelled_none():
@@ -161,13 +164,14 @@ def test_the_ml_org_boundary_does_not_enter_the_label():
     assert label_of(org) == "centralized"
 
 
-def test_shares_are_rounded_to_three_places():
+def test_shares_are_truncated_to_three_places_not_rounded():
     org = OrgBuilder()
     split(org, central=1, embedded=2)
 
     structure = classify_structure(org.data())
 
-    assert (structure.central_share, structure.embedded_share) == (0.333, 0.667)
+    assert (structure.central_share, structure.embedded_share) == (0.333, 0.666)
+    assert (structure.central_percent, structure.embedded_percent) == (33, 66)
 
 
 # matrix --------------------------------------------------------------------------------------
@@ -421,24 +425,47 @@ def test_mostly_incubating_pipelines_under_a_matrix_suggest_embedding():
 
 
 @pytest.mark.parametrize(
-    ("central", "embedded", "production", "incubating"),
+    ("central", "embedded", "production", "incubating", "evidence"),
     [
-        (0, 5, 1, 1),  # embedded, half in production: not mostly
-        (0, 5, 0, 3),  # embedded, incubating: the fit the seed recommends
-        (5, 0, 1, 1),  # centralized, half incubating: not mostly
-        (5, 0, 3, 0),  # centralized, in production
-        (1, 1, 0, 3),  # hybrid
-        (1, 1, 3, 0),  # hybrid
+        (0, 5, 0, 3, "3 of 3 pipelines are incubating, which the embedded model suits"),
+        (5, 0, 3, 0, "3 of 3 pipelines are in production, which a central model suits"),
     ],
 )
-def test_other_lifecycles_fit_the_structure(central, embedded, production, incubating):
+def test_a_fit_is_claimed_only_with_the_lifecycles_that_show_it(
+    central, embedded, production, incubating, evidence
+):
     org = OrgBuilder()
     split(org, central=central, embedded=embedded)
     pipelines(org, production=production, incubating=incubating)
 
+    assert classify_structure(org.data()).fit_hint.startswith(evidence)
+
+
+@pytest.mark.parametrize(("central", "embedded"), [(0, 5), (5, 0)])
+def test_balanced_lifecycles_claim_no_fit(central, embedded):
+    org = OrgBuilder()
+    split(org, central=central, embedded=embedded)
+    pipelines(org, production=1, incubating=1)
+
     hint = classify_structure(org.data()).fit_hint
 
-    assert hint == "The structure fits the lifecycle of the pipelines."
+    assert hint == (
+        "No lifecycle holds a majority of the 2 pipelines (1 in production, 1 incubating), "
+        "so they do not point to another model."
+    )
+
+
+@pytest.mark.parametrize(("production", "incubating"), [(0, 3), (3, 0), (0, 0)])
+def test_the_hybrid_hint_names_its_costs_whatever_the_lifecycles(production, incubating):
+    org = OrgBuilder()
+    split(org, central=1, embedded=1)
+    pipelines(org, production=production, incubating=incubating)
+
+    hint = classify_structure(org.data()).fit_hint
+
+    assert "afford" in hint
+    assert "rotations" in hint
+    assert "fits" not in hint
 
 
 def test_sunset_pipelines_weigh_against_a_majority():
@@ -450,7 +477,7 @@ def test_sunset_pipelines_weigh_against_a_majority():
 
     hint = classify_structure(org.data()).fit_hint
 
-    assert hint == "The structure fits the lifecycle of the pipelines."
+    assert hint.startswith("No lifecycle holds a majority of the 4 pipelines")
 
 
 def test_without_pipelines_there_is_no_fit_hint():

@@ -112,8 +112,21 @@ def test_a_hybrid_organisation_is_labelled_with_its_shares():
     assert evidence(content, "central").startswith("3 (60%)")
     assert evidence(content, "embedded").startswith("2 (40%)")
     assert current_rule(content) == ["hybrid"]
-    assert "consider rotations" in content
-    assert "No pipelines yet" in content
+    # Without pipelines the hint still names the costs of a hybrid, and claims no fit.
+    hint = re.search(r"<p class=\"fit-hint\" data-fit-hint>(.*?)</p>", content, re.S).group(1)
+    assert "afford" in hint and "consider rotations" in hint
+    assert "fits" not in hint
+
+
+def test_a_share_just_under_the_threshold_never_reads_80_percent():
+    org = OrganisationFactory()
+    split(org, central=159, embedded=41)  # 79.5%: rounding would show 80%
+
+    content = page(org)
+
+    assert label_on(content) == "hybrid"
+    assert evidence(content, "central").startswith("159 (79%)")
+    assert evidence(content, "embedded").startswith("41 (20%)")
 
 
 def test_a_matrix_organisation_is_labelled_with_its_pipelines_across_teams():
@@ -129,7 +142,9 @@ def test_a_matrix_organisation_is_labelled_with_its_pipelines_across_teams():
     assert label_on(content) == "matrix"
     assert evidence(content, "kinds") == "3: Data operations, Modeling, Deployment"
     assert evidence(content, "integrated").startswith("2 pipelines with an active PM owner")
-    assert "The structure fits the lifecycle of the pipelines." in content
+    assert (
+        "2 of 2 pipelines are in production, which a central model suits" in content
+    )
     assert current_rule(content) == ["matrix"]
 
 

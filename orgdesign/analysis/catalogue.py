@@ -2,7 +2,8 @@
 
 The reasons come from the seed documents: "An ML org must have all of its critical
 dependencies under the same management to be successful" (seed 002) and the centralized /
-embedded trade-offs of seed 000.
+embedded trade-offs of seed 000. Each "why" says why the situation hurts, not what it is; each
+"fix" is an action a manager can take in the design.
 """
 
 from dataclasses import dataclass
@@ -11,6 +12,18 @@ ERROR = "error"
 WARNING = "warning"
 INFO = "info"
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+
+# How a finding's effective severity departs from its code's base severity. Stated on the
+# findings page and in findings/codes/; applied by `findings.effective_severity`.
+RAISED_FOR_CRITICAL = (
+    "A warning about a pipeline of tier critical is raised to an error: on a mature pipeline "
+    "a 1% improvement can be worth tens of millions of dollars (seed 002)."
+)
+LOWERED_FOR_SUNSET = (
+    "An unowned stage of a sunset pipeline is lowered to a warning: the pipeline is being "
+    "retired, so nobody needs to build that stage up."
+)
+SEVERITY_RULES = (RAISED_FOR_CRITICAL, LOWERED_FOR_SUNSET)
 
 
 @dataclass(frozen=True)
@@ -21,12 +34,22 @@ class CatalogueEntry:
     why: str
     fix: str
 
+    @property
+    def severity_rules(self) -> list[str]:
+        """The rules of SEVERITY_RULES that can move this code's severity."""
+        rules = []
+        if self.code.startswith("pipeline.") and self.severity == WARNING:
+            rules.append(RAISED_FOR_CRITICAL)
+        if self.code == "pipeline.stage_unowned":
+            rules.append(LOWERED_FOR_SUNSET)
+        return rules
+
 
 _ENTRIES = [
     CatalogueEntry(
         "org.no_ml_head", ERROR, "No ML head",
-        "Without a leader of the ML organisation nobody can tell which teams sit inside it, "
-        "so dependencies under other management cannot be found.",
+        "Who is in the ML org is read from the reporting lines up to its head: without one, "
+        "no dependency under other management, span or depth can be checked.",
         "Set the organisation's ML head to the active person who leads the ML org.",
     ),
     CatalogueEntry(
@@ -37,97 +60,139 @@ _ENTRIES = [
     ),
     CatalogueEntry(
         "pipeline.pm_inactive", ERROR, "Pipeline PM has left",
-        "The pipeline's owner is no longer in the organisation, so the row has no one "
-        "accountable for it.",
+        "Nobody analyses the model's failure cases or argues for its resources any more, and "
+        "the teams working on it have nobody to set their priorities for it.",
         "Hand the pipeline to an active ML Product Manager.",
     ),
     CatalogueEntry(
         "pipeline.pm_not_product_manager", WARNING, "Pipeline owned by a non-PM",
-        "PMs analyse failure cases, set product and business strategy and integrate across "
-        "teams; an engineer or scientist owning the row usually does this part time.",
-        "Make an ML Product Manager the owner, or change the person's role if they are one.",
+        "Analysing failure cases, setting product strategy and integrating across teams is a "
+        "job of its own; an engineer or scientist who owns the row does it part time, next to "
+        "their own team's work.",
+        "Make an ML Product Manager the owner, or correct the person's role if they are one.",
     ),
     CatalogueEntry(
         "pipeline.pm_outside_ml_org", WARNING, "Pipeline PM outside the ML org",
-        "ML PMs own rows inside the ML org and speak for it outside; a PM who reports "
-        "elsewhere answers to other priorities.",
-        "Have the PM report into the ML org, or hand the pipeline to an ML PM.",
+        "ML PMs pull resources from the ML teams and speak for the model to stakeholders "
+        "outside; a PM whose manager sits in another org answers to that org's priorities.",
+        "Move the PM's reporting line into the ML org, or hand the pipeline to an ML PM.",
     ),
     CatalogueEntry(
         "pipeline.stage_unowned", ERROR, "Stage nobody owns",
-        "A required stage of the pipeline has no accountable team, so work on it falls "
-        "between teams that each maintain only their own components.",
-        "Make a team of that stage's kind the owner of the stage in this pipeline's row.",
+        "Specialised teams look after their own components: a stage that no team is "
+        "accountable for in this pipeline falls between them, and the model stalls there.",
+        "Make a team of that stage's kind the owner of the stage in this row, or, if the "
+        "pipeline does not need the stage yet (tooling and deployment teams often emerge "
+        "late, seed 002), remove it from the pipeline's required stages.",
     ),
     CatalogueEntry(
         "pipeline.stage_multiple_owners", WARNING, "Stage with several owners",
-        "When two teams own the same stage, accountability is split and decisions stall.",
-        "Keep one owner for the stage; make the other teams contributors.",
+        "When two teams are accountable for the same stage, each can wait for the other, and "
+        "the PM has no single team to hold to the stage's results.",
+        "Keep one owner for the stage and make the other teams contributors.",
     ),
     CatalogueEntry(
         "pipeline.single_person_stage", WARNING, "Stage resting on one person",
-        "The team that owns the stage has at most one active member: one departure or "
-        "holiday stops the pipeline.",
-        "Staff the owner team, or move the stage to a team with more people.",
+        "One departure, illness or holiday stops the stage, and the pipeline with it.",
+        "Staff the owner team with a second person, or move the stage to a team with more "
+        "people.",
+    ),
+    CatalogueEntry(
+        "pipeline.no_metric", WARNING, "Production pipeline without a model metric",
+        "Teams need \"performance measures that are correlated with success\" (seed 002): "
+        "without a metric for the model, its teams cannot tell whether their work improves it.",
+        "Set the model metric the pipeline is judged on (e.g. click-through rate, recall at a "
+        "precision).",
     ),
     CatalogueEntry(
         "team.no_lead", ERROR, "Team without a lead",
-        "Nobody is accountable for the team, and without a lead it cannot be placed inside "
-        "or outside the ML org.",
-        "Give the team a lead.",
+        "Nobody is accountable for the team, and the team is placed inside or outside the ML "
+        "org through its lead: until it has an active lead, the dependency and idle checks "
+        "skip it.",
+        "Name an active lead for the team.",
     ),
     CatalogueEntry(
         "team.lead_inactive", ERROR, "Team lead has left",
-        "The team's accountable person is gone, so nobody speaks for the team.",
+        "Nobody speaks for the team, and the team is placed inside or outside the ML org "
+        "through its lead: until it has an active lead, the dependency and idle checks skip it.",
         "Name an active lead for the team.",
     ),
     CatalogueEntry(
         "team.empty", WARNING, "Team without members",
-        "A column with no active people cannot do the work it is engaged for.",
-        "Add members to the team, or remove it from the design.",
+        "A column with no active people cannot do the work pipelines engage it for.",
+        "Add members to the team, or take it out of the design and re-engage its pipelines.",
     ),
     CatalogueEntry(
         "team.idle", INFO, "Specialised team in no pipeline",
-        "A specialised ML team that serves no pipeline is building for nobody: its work "
-        "may not be connected to any model's outcome.",
+        "A specialised team that serves no pipeline is building for nobody: its work is not "
+        "tied to any model's outcome.",
         "Engage the team in the pipelines it serves, or fold it into another team.",
     ),
     CatalogueEntry(
         "team.kpi_output_volume", WARNING, "Team measured on output volume",
-        "Teams measured on quantity (e.g. labels produced) optimise for volume rather than "
-        "for the impact on the final model's performance.",
+        "A team measured on quantity (e.g. labels produced) is pushed to produce a lot of "
+        "output that isn't super useful, rather than output that improves the final model "
+        "(seed 002).",
         "Measure the team on the model outcomes of the pipelines it serves.",
     ),
     CatalogueEntry(
+        "team.kpi_publications", WARNING, "Team measured on publications",
+        "A team measured on papers may pursue publication-worthy work even when it is not the "
+        "most impactful, and skip the unglamorous optimisations of existing pipelines "
+        "(seed 002).",
+        "Measure the team on the model outcomes of the pipelines it serves; keep publications "
+        "as a side benefit.",
+    ),
+    CatalogueEntry(
+        "team.no_kpi", INFO, "Specialised team without a KPI",
+        "Without a stated measure, the team falls back on measuring its own component, and "
+        "misaligned incentives between component teams bubble up into disputes when models "
+        "fail to improve (seed 002).",
+        "Give the team a KPI tied to the outcome of the models it serves.",
+    ),
+    CatalogueEntry(
+        "team.members_outside_ml_org", WARNING, "Team staffed from outside the ML org",
+        "Members whose manager sits in another org (e.g. a company Infrastructure org) get "
+        "their priorities, reviews and promotions there, so ML work is deprioritised even "
+        "though the team's lead is in the ML org (seed 002).",
+        "Move the members' reporting lines into the ML org, or replace them with people "
+        "managed inside it.",
+    ),
+    CatalogueEntry(
         "dependency.outside_ml_org", ERROR, "Critical dependency outside the ML org",
-        "An ML org must have all of its critical dependencies under the same management; "
-        "a team reporting into another org (e.g. a company Infrastructure or Research org) "
-        "will see ML work deprioritised and KPIs set by someone else.",
-        "Move the team under the ML org's leadership, or replace the dependency with one "
-        "the ML org controls.",
+        "An ML org must have all of its critical dependencies under the same management; a "
+        "team reporting into another org (e.g. a company Infrastructure or Research org) will "
+        "see ML work deprioritised and its KPIs set by someone else (seed 002).",
+        "Move the team (its lead's reporting line) under the ML head, or replace the "
+        "dependency with a team the ML org controls.",
     ),
     CatalogueEntry(
         "person.manager_inactive", ERROR, "Manager has left",
-        "This person reports to someone who is no longer in the organisation.",
+        "Nobody gives this person priorities, reviews or career support, and their reporting "
+        "line runs through someone who is gone.",
         "Give the person an active manager.",
     ),
     CatalogueEntry(
         "person.no_manager", WARNING, "No manager",
-        "Everyone below the top of the organisation needs a reporting line for reviews, "
-        "priorities and career growth.",
-        "Set the person's solid-line manager.",
+        "Everyone below the top of the organisation needs a reporting line for priorities, "
+        "reviews and growth; and where a line stops short of the top, nobody can tell whether "
+        "the people and teams below it are inside the ML org.",
+        "Set the person's solid-line manager (usually a gap in the HR data to fix at the "
+        "source).",
     ),
     CatalogueEntry(
         "person.over_allocated", WARNING, "Allocated over 100%",
-        "The person's team allocations add up to more than one full-time person: some of "
-        "that work will not happen.",
+        "Team allocations that add up to more than one full-time person promise work that "
+        "will not happen.",
         "Lower the allocations so they add up to 100% at most.",
     ),
     CatalogueEntry(
         "person.unallocated", INFO, "Not part of any work",
         "Someone in the ML org who is in no team, leads none, owns no pipeline and manages "
-        "nobody is invisible in the matrix.",
-        "Add the person to a team with an allocation.",
+        "nobody does work the matrix cannot show.",
+        "Add the person to a team with an allocation. A principal engineer who reports to a "
+        "director or VP and sets the technical roadmap of the whole org (seed 002) may rightly "
+        "have no team: then leave it as it is.",
     ),
     CatalogueEntry(
         "manager.span_wide", WARNING, "Wide span of control",
@@ -137,25 +202,28 @@ _ENTRIES = [
     ),
     CatalogueEntry(
         "manager.span_narrow", INFO, "Manager of one",
-        "A manager with a single direct report adds a layer without much span.",
-        "Merge the layer, or grow the team.",
+        "A manager with a single direct report adds a layer that slows decisions without "
+        "spreading the load.",
+        "Merge the layer into the one above, or grow the team.",
     ),
     CatalogueEntry(
         "reporting.too_deep", WARNING, "Too many layers below the ML head",
         "Each layer between a person and the ML head slows decisions and blurs priorities.",
-        "Flatten the reporting line.",
+        "Flatten the reporting line: move the person, or their manager, up a layer.",
     ),
     CatalogueEntry(
         "scientist.no_science_manager", WARNING, "Scientist not managed by a science manager",
-        "Squad leads should not manage scientists: a dedicated science manager keeps "
-        "standards high and helps retention.",
-        "Have the scientist report to a science manager; keep the squad as their team.",
+        "Squad leads, and executives of other orgs, should not manage scientists: a dedicated "
+        "science manager keeps standards high and helps retention (seed 000).",
+        "Have the scientist report to a science manager (or the ML head); keep the squad as "
+        "their team.",
     ),
     CatalogueEntry(
-        "scientist.isolated", INFO, "Only scientist in a squad",
-        "Not every squad is ML-savvy: a scientist alone in a squad has no peers, and "
-        "projects fail on unclear scoping, hurting retention.",
-        "Pair the scientist with another ML person, or give them a central home team.",
+        "scientist.isolated", INFO, "Only scientist or ML engineer in a squad",
+        "Not every squad is ML-savvy: a scientist or ML engineer alone in a squad has no ML "
+        "peers, projects fail on unclear scoping, and retention suffers (seed 000).",
+        "Add a second scientist or ML engineer to the squad, or give the person a central "
+        "home team and make the squad a part-time allocation.",
     ),
 ]
 

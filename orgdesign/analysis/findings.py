@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from orgdesign.analysis.catalogue import CATALOGUE, SEVERITY_ORDER, CatalogueEntry
+from orgdesign.analysis.catalogue import (
+    CATALOGUE,
+    ERROR,
+    SEVERITY_ORDER,
+    WARNING,
+    CatalogueEntry,
+)
 from orgdesign.analysis.orgdata import OrgData, OrgIndex, PersonRow
-from pipelines.models import STAGE_KIND, EngagementRole, Lifecycle, Pipeline
+from pipelines.models import STAGE_KIND, EngagementRole, Lifecycle, Pipeline, Tier
 from teams.models import SPECIALISED_KINDS, KpiType, Person, Role, Team, TeamKind
 
 
@@ -35,13 +41,19 @@ class Finding:
     message: str
     related: tuple[Ref, ...] = field(default=())
     stage: str | None = None
+    # The effective severity; left out, the code's base severity from the catalogue.
+    severity: str = ""
+
+    def __post_init__(self):
+        if not self.severity:
+            object.__setattr__(self, "severity", CATALOGUE[self.code].severity)
 
     @property
     def entry(self) -> CatalogueEntry:
         return CATALOGUE[self.code]
 
     @property
-    def severity(self) -> str:
+    def base_severity(self) -> str:
         return CATALOGUE[self.code].severity
 
     def sort_key(self) -> tuple:
@@ -57,6 +69,7 @@ class Finding:
         result = {
             "code": self.code,
             "severity": self.severity,
+            "base_severity": self.base_severity,
             "subject": self.subject.as_dict(),
             "message": self.message,
             "related": [ref.as_dict() for ref in self.related],
@@ -81,11 +94,41 @@ def pipeline_ref(pipeline: Pipeline) -> Ref:
 def compute_findings(data: OrgData, index: OrgIndex | None = None) -> list[Finding]:
     """All findings of one design, ordered by severity, code, then subject name."""
     index = index or OrgIndex(data)
-    findings: list[Finding] = []
-    for rule in RULES:
-        findings.extend(rule(index))
+    findings = [
+        with_effective_severity(finding, index) for rule in RULES for finding in rule(index)
+    ]
     findings.sort(key=Finding.sort_key)
     return findings
+
+
+def effective_severity(code: str, pipeline: Pipeline | None) -> str:
+    """The severity a finding about `pipeline` takes (catalogue.SEVERITY_RULES): the business
+    weight of the pipeline moves it away from the code's base severity."""
+    base = CATALOGUE[code].severity
+    if pipeline is None or not code.startswith("pipeline."):
+        return base
+    if code == "pipeline.stage_unowned" and pipeline.lifecycle == Lifecycle.SUNSET:
+        return WARNING
+    if base == WARNING and pipeline.tier == Tier.CRITICAL:
+        return ERROR
+    return base
+
+
+def with_effective_severity(finding: Finding, index: OrgIndex) -> Finding:
+    if finding.subject.type != "pipeline":
+        return finding
+    severity = effective_severity(finding.code, index.pipelines_by_id.get(finding.subject.id))
+    return finding if severity == finding.severity else replace(finding, severity=severity)
+
+
+def count_people(count: int) -> str:
+    return f"{count} person" if count == 1 else f"{count} people"
+
+
+def name_list(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 # Organisation --------------------------------------------------------------------------------
@@ -136,6 +179,8 @@ def pipeline_owner_rules(index: OrgIndex) -> Iterator[Finding]:
                 f"{Role(pm.role).label.lower()}, not product manager.",
                 related,
             )
+        # False only: a PM whose chain stops short of the top is a gap in the HR data,
+        # flagged by person.no_manager, not a PM of another org.
         if index.in_ml_org(pm.id) is False:
             yield Finding(
                 "pipeline.pm_outside_ml_org",
@@ -145,30 +190,45 @@ def pipeline_owner_rules(index: OrgIndex) -> Iterator[Finding]:
             )
 
 
+def pipeline_metric_rules(index: OrgIndex) -> Iterator[Finding]:
+    for pipeline in index.data.pipelines:
+        if pipeline.lifecycle == Lifecycle.PRODUCTION and not pipeline.metric.strip():
+            yield Finding(
+                "pipeline.no_metric",
+                pipeline_ref(pipeline),
+                f"{pipeline.name} is in production but has no model metric to judge it by.",
+            )
+
+
+def owner_teams_by_stage(index: OrgIndex, pipeline: Pipeline) -> dict[str, list[Team]]:
+    """The owner teams of each stage of a pipeline, by name: the teams engaged as owner whose
+    kind covers the stage, and, while the pipeline incubates, every product squad engaged as
+    owner (embedded teams incubate)."""
+    squads_cover = pipeline.lifecycle == Lifecycle.INCUBATING
+    owners: dict[str, list[Team]] = {str(stage): [] for stage in STAGE_KIND}
+    for engagement in index.engagements_by_pipeline.get(pipeline.id, ()):
+        team = index.teams_by_id.get(engagement.team_id)
+        if team is None or engagement.role != EngagementRole.OWNER:
+            continue
+        for stage, kind in STAGE_KIND.items():
+            if team.kind == kind or (squads_cover and team.kind == TeamKind.PRODUCT_SQUAD):
+                owners[str(stage)].append(team)
+    for teams in owners.values():
+        teams.sort(key=lambda team: (team.name.casefold(), team.id))
+    return owners
+
+
 def pipeline_stage_rules(index: OrgIndex) -> Iterator[Finding]:
     for pipeline in index.data.pipelines:
         subject = pipeline_ref(pipeline)
-        owners_by_kind: dict[str, list[Team]] = defaultdict(list)
-        squad_owner = False
-        for engagement in index.engagements_by_pipeline.get(pipeline.id, ()):
-            team = index.teams_by_id.get(engagement.team_id)
-            if team is None or engagement.role != EngagementRole.OWNER:
-                continue
-            owners_by_kind[team.kind].append(team)
-            if team.kind == TeamKind.PRODUCT_SQUAD:
-                squad_owner = True
-        # Embedded teams incubate: a squad that owns an incubating pipeline covers every stage.
-        squad_covers = squad_owner and pipeline.lifecycle == Lifecycle.INCUBATING
         required = set(pipeline.required_stages or ())
-
-        for stage, kind in STAGE_KIND.items():
-            owners = sorted(owners_by_kind.get(kind, ()), key=lambda team: team.name)
-            if stage in required and not owners and not squad_covers:
+        for stage, owners in owner_teams_by_stage(index, pipeline).items():
+            if stage in required and not owners:
                 yield Finding(
                     "pipeline.stage_unowned",
                     subject,
                     f"No team owns the {stage} stage of {pipeline.name}.",
-                    stage=str(stage),
+                    stage=stage,
                 )
             if len(owners) > 1:
                 names = ", ".join(team.name for team in owners)
@@ -177,21 +237,23 @@ def pipeline_stage_rules(index: OrgIndex) -> Iterator[Finding]:
                     subject,
                     f"The {stage} stage of {pipeline.name} has {len(owners)} owners: {names}.",
                     tuple(team_ref(team) for team in owners),
-                    stage=str(stage),
+                    stage=stage,
                 )
-            if stage in required:
-                for team in owners:
-                    members = len(index.active_members_by_team.get(team.id, ()))
-                    if members <= 1:
-                        who = "no active member" if members == 0 else "a single active member"
-                        yield Finding(
-                            "pipeline.single_person_stage",
-                            subject,
-                            f"The {stage} stage of {pipeline.name} is owned by {team.name}, "
-                            f"which has {who}.",
-                            (team_ref(team),),
-                            stage=str(stage),
-                        )
+            if stage not in required:
+                continue
+            for team in owners:
+                members = len(index.active_members_by_team.get(team.id, ()))
+                if members > 1:
+                    continue
+                who = "no active member" if members == 0 else "a single active member"
+                yield Finding(
+                    "pipeline.single_person_stage",
+                    subject,
+                    f"The {stage} stage of {pipeline.name} is owned by {team.name}, "
+                    f"which has {who}.",
+                    (team_ref(team),),
+                    stage=stage,
+                )
 
 
 # Teams ---------------------------------------------------------------------------------------
@@ -201,6 +263,7 @@ def team_rules(index: OrgIndex) -> Iterator[Finding]:
     for team in index.data.teams:
         subject = team_ref(team)
         engaged = bool(index.engagements_by_team.get(team.id))
+        specialised_in_ml_org = team.kind in SPECIALISED_KINDS and index.team_in_ml_org(team)
         if team.lead_id is None:
             yield Finding("team.no_lead", subject, f"Team {team.name} has no lead.")
         elif team.lead_id not in index.active_ids:
@@ -213,21 +276,82 @@ def team_rules(index: OrgIndex) -> Iterator[Finding]:
             )
         if not index.active_members_by_team.get(team.id):
             yield Finding("team.empty", subject, f"Team {team.name} has no active member.")
-        if team.kind in SPECIALISED_KINDS and not engaged and index.team_in_ml_org(team):
+        if specialised_in_ml_org and not engaged:
             yield Finding(
                 "team.idle",
                 subject,
                 f"{team.name}, a specialised {TeamKind(team.kind).label.lower()} team, is "
                 "engaged in no pipeline.",
             )
-        if engaged and team.kpi_type == KpiType.OUTPUT_VOLUME:
-            kpi = f" ({team.kpi})" if team.kpi else ""
+        if not engaged:
+            continue
+        kpi = f" ({team.kpi})" if team.kpi else ""
+        if team.kpi_type == KpiType.OUTPUT_VOLUME:
             yield Finding(
                 "team.kpi_output_volume",
                 subject,
                 f"{team.name} is measured on output volume{kpi}, not on the outcome of the "
                 "models it serves.",
             )
+        elif team.kpi_type == KpiType.PUBLICATIONS:
+            yield Finding(
+                "team.kpi_publications",
+                subject,
+                f"{team.name} is measured on publications{kpi}, not on the outcome of the "
+                "models it serves.",
+            )
+        elif specialised_in_ml_org and not team.kpi.strip() and not team.kpi_type:
+            yield Finding(
+                "team.no_kpi",
+                subject,
+                f"{team.name} works on pipelines but has no KPI.",
+            )
+
+
+def team_staffing_rules(index: OrgIndex) -> Iterator[Finding]:
+    """Members of a team in the ML org whose own solid line runs into another org."""
+    if index.ml_head is None:
+        return
+    fte_by_team: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for membership in index.data.memberships:
+        if membership.person_id in index.active_ids:
+            fte_by_team[membership.team_id].append((membership.person_id, membership.allocation))
+    for team in index.data.teams:
+        if index.team_in_ml_org(team) is not True:
+            continue
+        members = fte_by_team.get(team.id, ())
+        outside = [(pid, fte) for pid, fte in members if index.in_ml_org(pid) is False]
+        if not outside:
+            continue
+        share = sum(fte for _, fte in outside) * 100 // sum(fte for _, fte in members)
+        heads = Counter(org_head_above(index, pid) for pid, _ in outside)
+        (head_id, _), others = heads.most_common(1)[0], len(heads) - 1
+        into = f"{index.person_name(head_id)}'s organisation"
+        if others:
+            into += f" and {others} other{'s' if others > 1 else ''}"
+        people = sorted(
+            (index.people_by_id[pid] for pid, _ in outside),
+            key=lambda person: (person.name.casefold(), person.id),
+        )
+        yield Finding(
+            "team.members_outside_ml_org",
+            team_ref(team),
+            f"{len(outside)} of the {len(members)} active members of {team.name} ({share}% of "
+            f"its FTE) report into {into} instead of the ML org.",
+            tuple(person_ref(person) for person in people),
+        )
+
+
+def org_head_above(index: OrgIndex, person_id: int) -> int:
+    """The head of the organisation someone outside the ML org reports into: the highest
+    person on their chain off the ML head's chain; for someone who reports straight to a
+    person on that chain (the CEO, say), that person; for the CEO themself, the CEO."""
+    if index.above_ml_head(person_id):
+        return person_id
+    head = index.outside_org_head(person_id)
+    if head == person_id:
+        return index.manager_of.get(person_id) or person_id
+    return head
 
 
 def dependency_rules(index: OrgIndex) -> Iterator[Finding]:
@@ -244,20 +368,27 @@ def dependency_rules(index: OrgIndex) -> Iterator[Finding]:
             key=lambda pipeline: pipeline.name,
         )
         lead_name = index.person_name(team.lead_id)
-        org_head = index.outside_org_head(team.lead_id)
-        if org_head == team.lead_id:
-            where = f"{lead_name}, who reports outside the ML org"
-        else:
+        if index.above_ml_head(team.lead_id):
             where = (
-                f"{lead_name}, who reports into {index.person_name(org_head)}'s organisation "
-                "instead of the ML org"
+                f"led from above the ML org by {lead_name}, to whom the ML head "
+                f"{index.ml_head.name} reports"
             )
+        else:
+            org_head = index.outside_org_head(team.lead_id)
+            if org_head == team.lead_id:
+                manager_name = index.person_name(index.manager_of.get(team.lead_id))
+                where = f"led by {lead_name}, who reports to {manager_name} outside the ML org"
+            else:
+                where = (
+                    f"led by {lead_name}, who reports into {index.person_name(org_head)}'s "
+                    "organisation instead of the ML org"
+                )
         count = len(pipelines)
         depend = "pipeline depends" if count == 1 else "pipelines depend"
         yield Finding(
             "dependency.outside_ml_org",
             team_ref(team),
-            f"{count} {depend} on {team.name}, led by {where}.",
+            f"{count} {depend} on {team.name}, {where}.",
             tuple(pipeline_ref(pipeline) for pipeline in pipelines),
         )
 
@@ -265,11 +396,76 @@ def dependency_rules(index: OrgIndex) -> Iterator[Finding]:
 # People --------------------------------------------------------------------------------------
 
 
+@dataclass
+class ChainBreaks:
+    """Who `person.no_manager` looks at, and the teams and pipelines that a missing manager
+    leaves unplaced (neither inside nor outside the ML org)."""
+
+    people: set[int]
+    # The person at whom a chain stops short of the top: the people, teams and pipelines
+    # (through their lead or PM) below them that cannot be placed.
+    stranded_people: dict[int, set[int]]
+    stranded_teams: dict[int, list[Team]]
+    stranded_pipelines: dict[int, list[Pipeline]]
+
+
+def chain_breaks(index: OrgIndex) -> ChainBreaks:
+    """The people who work in or for the ML org (DESIGN.md section 2): people in it, members of
+    its teams, leads of specialised teams and of teams engaged in pipelines, and PM owners;
+    plus, with an ML head, the people at whom the chain of one of them breaks off."""
+    teams_to_place = [
+        team
+        for team in index.data.teams
+        if team.lead_id is not None
+        and (team.kind in SPECIALISED_KINDS or index.engagements_by_team.get(team.id))
+    ]
+    people = set(index.ml_steps) | index.pm_owner_ids
+    people.update(team.lead_id for team in teams_to_place)
+    for team in index.data.teams:
+        if index.team_in_ml_org(team):
+            people.update(index.active_members_by_team.get(team.id, ()))
+
+    breaks = ChainBreaks(people, defaultdict(set), defaultdict(list), defaultdict(list))
+    for person_id in list(people):
+        root = index.chain_break(person_id)
+        if root is not None and root != person_id:
+            breaks.stranded_people[root].add(person_id)
+            people.add(root)
+    for team in teams_to_place:
+        root = index.chain_break(team.lead_id)
+        if root is not None and team.lead_id in index.active_ids:
+            breaks.stranded_teams[root].append(team)
+    for pipeline in index.data.pipelines:
+        root = index.chain_break(pipeline.pm_owner_id) if pipeline.pm_owner_id else None
+        if root is not None:
+            breaks.stranded_pipelines[root].append(pipeline)
+    return breaks
+
+
+def no_manager_message(person: Person | PersonRow, breaks: ChainBreaks) -> str:
+    teams = sorted(team.name for team in breaks.stranded_teams.get(person.id, ()))
+    pipelines = sorted(p.name for p in breaks.stranded_pipelines.get(person.id, ()))
+    below = len(breaks.stranded_people.get(person.id, ()))
+    message = f"{person.name} has no manager"
+    if not (teams or pipelines or below):
+        return message + "."
+    if below:
+        work = "works" if below == 1 else "work"
+        message += (
+            f", and the reporting lines of {count_people(below)} who {work} for the ML org stop "
+            "there"
+        )
+    unplaced = [*(f"team {name}" for name in teams), *(f"pipeline {name}'s PM" for name in
+                                                        pipelines)]
+    if unplaced:
+        message += f", so {name_list(unplaced)} cannot be placed inside or outside the ML org"
+    return message + "."
+
+
 def person_rules(index: OrgIndex) -> Iterator[Finding]:
     head = index.ml_head
-    # With no active ML head the ML org cannot be told apart, so look at everyone.
-    in_scope = (lambda pid: pid in index.ml_steps) if head else (lambda pid: True)
     top = index.top_of_organisation
+    breaks = chain_breaks(index)
 
     for person in index.data.people:
         if not person.active:
@@ -297,25 +493,18 @@ def person_rules(index: OrgIndex) -> Iterator[Finding]:
                     if m.team_id in index.teams_by_id
                 ),
             )
-        if person.role == Role.SCIENTIST and manager is not None and manager.role not in (
-            Role.SCIENCE_MANAGER,
-            Role.EXECUTIVE,
-        ):
+        if person.role == Role.SCIENTIST and manager is not None:
+            yield from scientist_manager_rule(index, person, manager)
+        if person.manager_id is None and person.id != top and person.id in breaks.people:
             yield Finding(
-                "scientist.no_science_manager",
+                "person.no_manager",
                 subject,
-                f"Scientist {person.name} is managed by {manager.name} "
-                f"({Role(manager.role).label.lower()}), not by a science manager.",
-                (person_ref(manager),),
+                no_manager_message(person, breaks),
+                tuple(team_ref(team) for team in breaks.stranded_teams.get(person.id, ())),
             )
-
-        if (
-            person.manager_id is None
-            and person.id != top
-            and (in_scope(person.id) or index.works_in_ml_org(person.id))
-        ):
-            yield Finding("person.no_manager", subject, f"{person.name} has no manager.")
-        if not in_scope(person.id):
+        # Span, depth and allocation cover the ML org only: without an ML head they would
+        # cover the whole company an HR sync brings, so they are not computed.
+        if head is None or person.id not in index.ml_steps:
             continue
         reports = index.active_report_count.get(person.id, 0)
         if reports > index.organisation.span_max:
@@ -329,8 +518,6 @@ def person_rules(index: OrgIndex) -> Iterator[Finding]:
             yield Finding(
                 "manager.span_narrow", subject, f"{person.name} has a single direct report."
             )
-        if head is None:
-            continue
         steps = index.ml_steps[person.id]
         if steps > index.organisation.layers_max:
             yield Finding(
@@ -353,6 +540,29 @@ def person_rules(index: OrgIndex) -> Iterator[Finding]:
             )
 
 
+def scientist_manager_rule(
+    index: OrgIndex, scientist: Person | PersonRow, manager: Person | PersonRow
+) -> Iterator[Finding]:
+    """Seed 000: a science manager manages scientists, not squad leads. The ML head, and
+    executives inside the ML org, may; executives of other orgs may not."""
+    if manager.role == Role.SCIENCE_MANAGER:
+        return
+    if index.ml_head is not None and manager.id == index.ml_head.id:
+        return
+    if manager.role == Role.EXECUTIVE:
+        if index.in_ml_org(manager.id):
+            return
+        who = f"{manager.name}, an executive outside the ML org"
+    else:
+        who = f"{manager.name} ({Role(manager.role).label.lower()})"
+    yield Finding(
+        "scientist.no_science_manager",
+        person_ref(scientist),
+        f"Scientist {scientist.name} is managed by {who}, not by a science manager.",
+        (person_ref(manager),),
+    )
+
+
 def scientist_isolation_rules(index: OrgIndex) -> Iterator[Finding]:
     ml_roles = (Role.SCIENTIST, Role.ML_ENGINEER)
     for team in index.data.teams:
@@ -363,21 +573,31 @@ def scientist_isolation_rules(index: OrgIndex) -> Iterator[Finding]:
             for pid in index.active_members_by_team.get(team.id, ())
             if index.people_by_id[pid].role in ml_roles
         ]
-        if len(ml_people) == 1:
-            person = ml_people[0]
-            yield Finding(
-                "scientist.isolated",
-                person_ref(person),
-                f"{person.name} is the only ML person in squad {team.name}.",
-                (team_ref(team),),
-            )
+        if len(ml_people) != 1:
+            continue
+        person = ml_people[0]
+        # Someone whose main team is a central team has ML peers there; the squad is a
+        # part-time allocation.
+        main_team = index.main_team(person.id)
+        if main_team is None or main_team.id != team.id:
+            continue
+        role = Role(person.role).label.lower()
+        yield Finding(
+            "scientist.isolated",
+            person_ref(person),
+            f"{person.name} ({role}) is the only scientist or ML engineer in {team.name}, "
+            "their main team.",
+            (team_ref(team),),
+        )
 
 
 RULES = (
     org_rules,
     pipeline_owner_rules,
+    pipeline_metric_rules,
     pipeline_stage_rules,
     team_rules,
+    team_staffing_rules,
     dependency_rules,
     person_rules,
     scientist_isolation_rules,

@@ -107,28 +107,64 @@ class OrgIndex:
             return {}
         return steps_below(self.children, self.ml_head.id)
 
-    def in_ml_org(self, person_id: int | None) -> bool | None:
-        """True or False for a person; None when there is no active ML head to tell."""
-        if self.ml_head is None or person_id is None:
-            return None
-        return person_id in self.ml_steps
+    @cached_property
+    def head_chain(self) -> list[int]:
+        """The ML head and everyone above them, up to the top of the organisation."""
+        return chain_of(self.manager_of, self.ml_head.id) if self.ml_head is not None else []
 
     @cached_property
     def top_of_organisation(self) -> int | None:
         """The root of the ML head's chain; without an ML head, the root of the largest tree."""
         if self.ml_head is not None:
-            return chain_of(self.manager_of, self.ml_head.id)[-1]
+            return self.root_of.get(self.ml_head.id, self.head_chain[-1])
         roots = roots_by_size(self.manager_of)
         return roots[0][0] if roots else None
+
+    @cached_property
+    def root_of(self) -> dict[int, int]:
+        """The top of each person's solid-line chain (inactive people included). Someone on a
+        loop of corrupt data has no top and is left out."""
+        roots = [
+            person_id
+            for person_id, manager_id in self.manager_of.items()
+            if manager_id is None or manager_id not in self.manager_of
+        ]
+        result: dict[int, int] = {}
+        for root in roots:
+            for person_id in steps_below(self.children, root):
+                result[person_id] = root
+        return result
+
+    def in_ml_org(self, person_id: int | None) -> bool | None:
+        """True when the ML head is on the person's chain, False when the chain reaches the
+        top of the organisation without passing the head, and None when nobody can tell: no
+        active ML head, or a chain that stops at someone without a manager who is not the top
+        (a break in the HR data, which `person.no_manager` flags; not an outside dependency).
+        """
+        if self.ml_head is None or person_id is None or person_id not in self.manager_of:
+            return None
+        if person_id in self.ml_steps:
+            return True
+        return False if self.root_of.get(person_id) == self.top_of_organisation else None
+
+    def chain_break(self, person_id: int) -> int | None:
+        """Where the person's chain stops short of the top of the organisation, or None when it
+        reaches the top (or nobody can tell, without an ML head)."""
+        if self.in_ml_org(person_id) is not None or self.ml_head is None:
+            return None
+        return self.root_of.get(person_id)
+
+    def above_ml_head(self, person_id: int) -> bool:
+        """On the ML head's own chain above the head (the CEO, say): not in the ML org, yet
+        not in another organisation either."""
+        return person_id in self.head_chain and person_id != self.head_chain[0]
 
     def outside_org_head(self, person_id: int) -> int:
         """The highest person on `person_id`'s chain who is not on the ML head's chain.
 
-        That is the head of the organisation a team sits in instead of the ML org.
+        That is the head of the organisation someone sits in instead of the ML org.
         """
-        head_chain = (
-            set(chain_of(self.manager_of, self.ml_head.id)) if self.ml_head else set()
-        )
+        head_chain = set(self.head_chain)
         highest = person_id
         for member in chain_of(self.manager_of, person_id):
             if member in head_chain:
@@ -158,7 +194,8 @@ class OrgIndex:
         return result
 
     def team_in_ml_org(self, team: Team) -> bool | None:
-        """A team is in the ML org when its active lead is; None without an active lead."""
+        """A team is in the ML org when its active lead is. None (neither in nor out) without
+        an active lead, without an active ML head, or when the lead's chain is broken."""
         if team.lead_id is None or team.lead_id not in self.active_ids:
             return None
         return self.in_ml_org(team.lead_id)
@@ -170,21 +207,6 @@ class OrgIndex:
             if team.lead_id is not None:
                 result[team.lead_id].append(team.id)
         return result
-
-    @cached_property
-    def ml_team_member_ids(self) -> set[int]:
-        return {
-            person_id
-            for team in self.data.teams
-            if self.team_in_ml_org(team)
-            for person_id in self.active_members_by_team.get(team.id, ())
-        }
-
-    def works_in_ml_org(self, person_id: int) -> bool:
-        """Someone who takes part in the ML org's work: a member of one of its teams or a
-        pipeline's PM. Used for people without a manager, who by definition have no chain
-        up to the ML head and so would otherwise never be looked at."""
-        return person_id in self.ml_team_member_ids or person_id in self.pm_owner_ids
 
     def main_team(self, person_id: int) -> Team | None:
         """The team with the largest allocation; ties: a specialised team, then the lower id."""

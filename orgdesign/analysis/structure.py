@@ -6,6 +6,7 @@ model (seed 000) and a fit hint from the pipelines' lifecycles.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -53,7 +54,8 @@ TRADE_OFFS: dict[str, list[str]] = {
     ],
     NONE: [
         "No scientists or ML engineers with a team yet: start embedded if you want to "
-        "explore several ML applications, central if you know what to build.",
+        "explore several ML applications, central if you know what to build and can afford "
+        "high-risk, high-reward investments.",
     ],
 }
 
@@ -70,6 +72,14 @@ class Structure:
     pipelines_with_pm_and_two_teams: int = 0
     lifecycles: dict[str, int] = field(default_factory=dict)
     fit_hint: str = ""
+
+    @property
+    def central_percent(self) -> int:
+        return percent(self.central, self.people)
+
+    @property
+    def embedded_percent(self) -> int:
+        return percent(self.embedded, self.people)
 
     @property
     def trade_offs(self) -> list[str]:
@@ -127,8 +137,8 @@ def classify_structure(data: OrgData, index: OrgIndex | None = None) -> Structur
         people=counted,
         central=central,
         embedded=embedded,
-        central_share=round(central_share, 3),
-        embedded_share=round(embedded_share, 3),
+        central_share=truncate(central_share, 3),
+        embedded_share=truncate(embedded_share, 3),
         specialised_kinds_engaged=[str(kind) for kind in engaged_kinds],
         pipelines_with_pm_and_two_teams=integrated,
         lifecycles={str(value): lifecycles.get(str(value), 0) for value in Lifecycle},
@@ -136,21 +146,64 @@ def classify_structure(data: OrgData, index: OrgIndex | None = None) -> Structur
     )
 
 
+def truncate(share: float, digits: int) -> float:
+    """Cut a share down at the precision shown, so that one just under the 0.8 threshold never
+    reads as 0.8 beside a label that says it is under."""
+    scale = 10**digits
+    return math.floor(share * scale + 1e-9) / scale
+
+
+def percent(part: int, whole: int) -> int:
+    """A whole percentage, truncated: 79.96% reads 79%, not 80%."""
+    return part * 100 // whole if whole else 0
+
+
 def fit_hint(label: str, lifecycles: Counter) -> str:
-    """Seed 000: central works for products in production, embedded for incubating projects."""
+    """Seed 000: central works for products in production, embedded for incubating projects.
+
+    A hint names its evidence (the pipelines' lifecycles) and never claims a fit without it.
+    """
+    if label == NONE:
+        return (
+            "Seed 000 advises the embedded model, scientists placed in product squads, to "
+            "explore ML applications before an ML team exists; a central team can spin off "
+            "once projects succeed."
+        )
+    if label == HYBRID:
+        return (
+            "A hybrid of a central core team and embedded scientists has high costs: not every "
+            "organisation can afford it. Everybody wants to be in the central team: consider "
+            "rotations."
+        )
     total = sum(lifecycles.values())
     if total == 0:
         return ""
     production = lifecycles.get(Lifecycle.PRODUCTION, 0)
     incubating = lifecycles.get(Lifecycle.INCUBATING, 0)
-    if label == EMBEDDED and production * 2 > total:
-        return (
-            f"{production} of {total} pipelines are in production: successful ML projects can "
-            "spin off into a dedicated central team."
-        )
-    if label in (CENTRALIZED, MATRIX) and incubating * 2 > total:
-        return (
-            f"{incubating} of {total} pipelines are incubating: embedding scientists in "
-            "product squads explores ML applications faster."
-        )
-    return "The structure fits the lifecycle of the pipelines."
+    if label == EMBEDDED:
+        if production * 2 > total:
+            return (
+                f"{production} of {total} pipelines are in production: successful ML projects "
+                "can spin off into a dedicated central team."
+            )
+        if incubating * 2 > total:
+            return (
+                f"{incubating} of {total} pipelines are incubating, which the embedded model "
+                "suits: squads test ML products in production quickly."
+            )
+    else:  # centralized or matrix
+        if incubating * 2 > total:
+            return (
+                f"{incubating} of {total} pipelines are incubating: embedding scientists in "
+                "product squads explores ML applications faster."
+            )
+        if production * 2 > total:
+            return (
+                f"{production} of {total} pipelines are in production, which a central model "
+                "suits: it runs and maintains core ML products in production well."
+            )
+    return (
+        f"No lifecycle holds a majority of the {total} pipelines "
+        f"({production} in production, {incubating} incubating), so they do not point to "
+        "another model."
+    )
