@@ -109,6 +109,16 @@ def test_patch_and_put_change_a_team(writer, org):
     assert (team.name, team.kind, team.kpi_type) == ("New", "tooling", "output_volume")
 
 
+def test_a_team_can_be_measured_on_publications(writer, org):
+    response = writer.post(
+        api_url(org, "teams/"),
+        {"name": "Research", "kind": "modeling", "kpi": "Papers", "kpi_type": "publications"},
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["kpi_type"] == "publications"
+    assert Team.objects.get(organisation=org, name="Research").kpi_type == "publications"
+
+
 def test_a_team_is_deleted_with_its_memberships_but_not_its_people(writer, org):
     team = TeamFactory(organisation=org, name="Gone")
     member = MembershipFactory(person=PersonFactory(organisation=org), team=team)

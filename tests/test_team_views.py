@@ -150,6 +150,18 @@ def test_the_teams_list_is_paginated_with_links_that_keep_their_href(editor, org
 # Creating a team --------------------------------------------------------------------------
 
 
+def test_an_editor_measures_a_team_on_publications(editor, org, lead):
+    editor.post(
+        "/orgs/acme/teams/new/",
+        {"name": "Research", "kind": "modeling", "lead": lead.pk, "kpi": "Papers accepted",
+         "kpi_type": "publications"},
+        **HTMX,
+    )
+
+    assert Team.objects.get(organisation=org, name="Research").kpi_type == "publications"
+    assert "<td>Publications</td>" in editor.get("/orgs/acme/teams/").content.decode()
+
+
 def test_an_editor_adds_a_team_inline_with_a_lead(editor, org, lead):
     response = editor.post(
         "/orgs/acme/teams/new/",
