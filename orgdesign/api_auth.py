@@ -12,31 +12,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from typing import NoReturn
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.utils import timezone
 from rest_framework import exceptions, serializers, status
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from teams.access import ROLE_RANK, get_org_for_user
+from orgdesign.access import can_edit, get_org_for_user
+from orgdesign.bearer import BadToken, token_from_request
+from orgdesign.etags import if_match_refuses, strong_etag
 from teams.actor import Actor
-from teams.models import AccessRole, ApiToken, Door, TokenScope
+from teams.models import ApiToken, Door, TokenScope
 from teams.services import ConflictError, version_of
-from teams.tokens import token_for_key
-
-# Recording every use would write a row per request; a minute is precise enough to tell
-# whether a token is still in use.
-LAST_USED_RESOLUTION = timedelta(minutes=1)
-
 
 # Who is calling ------------------------------------------------------------------------------
 
@@ -45,33 +39,17 @@ class BearerTokenAuthentication(BaseAuthentication):
     """`Authorization: Bearer <key>`: an active API token (one query), as `request.auth`."""
 
     def authenticate(self, request):
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != b"bearer":
-            return None  # not ours: a logged-in session may still answer
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed(
-                "Send the token as 'Authorization: Bearer <token>'."
-            )
         try:
-            key = parts[1].decode()
-        except UnicodeDecodeError as error:
-            raise exceptions.AuthenticationFailed("The token is not valid text.") from error
-        token = token_for_key(key)
+            token = token_from_request(request)
+        except BadToken as error:
+            raise exceptions.AuthenticationFailed(str(error)) from error
         if token is None:
-            raise exceptions.AuthenticationFailed("Unknown or revoked token.")
-        record_use(token)
+            return None  # not ours: a logged-in session may still answer
         return AnonymousUser(), token
 
     def authenticate_header(self, request) -> str:
         # Makes DRF answer 401 (not 403) to a request without credentials.
         return 'Bearer realm="api"'
-
-
-def record_use(token: ApiToken) -> None:
-    now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
 
 
 def token_of(request) -> ApiToken | None:
@@ -116,7 +94,7 @@ class OrganisationPermission(BasePermission):
         if request.method in SAFE_METHODS:
             return True
         self.message = f"This needs the editor role in {view.organisation.name}."
-        return ROLE_RANK[view.organisation.user_role] >= ROLE_RANK[AccessRole.EDITOR]
+        return can_edit(view.organisation)
 
 
 class ApiClientThrottle(SimpleRateThrottle):
@@ -175,17 +153,17 @@ class PreconditionFailed(exceptions.APIException):
 
 
 def etag_of(instance) -> str:
-    return f'"{version_of(instance)}"'
+    return strong_etag(version_of(instance))
 
 
 def expected_version(request, instance) -> str | None:
     """The version a write must find, from `If-Match`: None without the header (or with
     `*`); 412 at once when it already names another version than the one just read."""
     header = request.headers.get("If-Match")
+    if if_match_refuses(header, etag_of(instance)):
+        raise PreconditionFailed()
     if header is None or header.strip() == "*":
         return None
-    if etag_of(instance) not in {tag.strip() for tag in header.split(",")}:
-        raise PreconditionFailed()
     return version_of(instance)
 
 

@@ -16,16 +16,15 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from orgdesign.access import get_org_for_user
 from orgdesign.analysis.findings import compute_findings
 from orgdesign.analysis.loader import load_org_data
 from orgdesign.analysis.matrix import MatrixFilters, build_columns, build_rows, filter_pipelines
 from orgdesign.analysis.orgdata import OrgIndex
-from orgdesign.api_auth import record_use
+from orgdesign.bearer import BadToken, token_from_request
 from pipelines.csv_format import stream_rows
-from teams.access import get_org_for_user
 from teams.forms import PersonFilterForm
 from teams.models import Membership, Organisation, Person
-from teams.tokens import token_for_key
 
 MATRIX_COLUMNS = ["pipeline", "pm_owner", "lifecycle"]
 ENGAGEMENT_COLUMNS = [
@@ -55,15 +54,14 @@ def export_view(view: Callable[[HttpRequest, Organisation], HttpResponse]):
     @require_GET
     @wraps(view)
     def wrapper(request: HttpRequest, slug: str) -> HttpResponse:
-        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() == "bearer":
-            token = token_for_key(key.strip())
-            if token is None:
-                return _unauthorised("Unknown or revoked token.")
+        try:
+            token = token_from_request(request)
+        except BadToken as error:
+            return _unauthorised(str(error))
+        if token is not None:
             if token.organisation.slug != slug:
                 # As if it did not exist: a token cannot learn which slugs are taken.
                 raise Http404("No such organisation.")
-            record_use(token)
             return view(request, token.organisation)
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())

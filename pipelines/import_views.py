@@ -30,11 +30,11 @@ from django.template.defaultfilters import filesizeformat, pluralize
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
+from orgdesign.access import get_org_for_user
 from pipelines import services
 from pipelines.csv_format import CsvFileError, Problem, read_table
 from pipelines.matrix_import import INFORMATIONAL_COLUMNS, MatrixPlan, plan_matrix_import
 from pipelines.models import Engagement, Pipeline
-from teams.access import get_org_for_user
 from teams.actor import Actor
 from teams.models import AccessRole, Door, Organisation, Team
 from teams.roster_import import (

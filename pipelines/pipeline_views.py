@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from orgdesign.access import can_edit, get_org_for_user
 from orgdesign.analysis.findings import compute_findings
 from orgdesign.analysis.loader import load_org_data
 from orgdesign.analysis.orgdata import OrgIndex
@@ -13,8 +14,6 @@ from orgdesign.forms import add_service_errors
 from pipelines import services
 from pipelines.forms import PipelineForm
 from pipelines.models import Engagement, Pipeline
-from pipelines.views import can_edit
-from teams.access import get_org_for_user
 from teams.actor import browser_actor
 from teams.models import AccessRole
 from teams.people_views import pickers_for

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from orgdesign.access import get_org_for_user
 from orgdesign.analysis.loader import load_org_data
 from orgdesign.analysis.structure import (
     CENTRALIZED,
@@ -16,7 +17,6 @@ from orgdesign.analysis.structure import (
     classify_structure,
 )
 from pipelines.models import Lifecycle
-from teams.access import get_org_for_user
 from teams.models import SPECIALISED_KINDS
 
 

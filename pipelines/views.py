@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from orgdesign.access import can_edit, get_org_for_user
 from orgdesign.analysis.catalogue import CATALOGUE, SEVERITY_ORDER, SEVERITY_RULES
 from orgdesign.analysis.findings import compute_findings, count_by_severity
 from orgdesign.analysis.loader import load_org_data
@@ -22,7 +23,6 @@ from orgdesign.analysis.orgdata import OrgIndex
 from orgdesign.analysis.structure import classify_structure
 from pipelines import services
 from pipelines.models import Engagement, Lifecycle, Pipeline, Tier
-from teams.access import ROLE_RANK, get_org_for_user
 from teams.actor import browser_actor
 from teams.models import AccessRole, Team, TeamKind
 
@@ -34,10 +34,6 @@ def _analyse(organisation):
     data = load_org_data(organisation)
     index = OrgIndex(data)
     return index, compute_findings(data, index)
-
-
-def can_edit(organisation) -> bool:
-    return ROLE_RANK[organisation.user_role] >= ROLE_RANK[AccessRole.EDITOR]
 
 
 @require_GET

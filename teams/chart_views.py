@@ -13,10 +13,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from orgdesign.access import get_org_for_user
 from orgdesign.analysis.chart import ChartNode, OrgChart, person_ids, set_titles
 from orgdesign.analysis.loader import load_org_data
 from orgdesign.analysis.orgdata import OrgIndex
-from teams.access import get_org_for_user
 from teams.models import Organisation, Person
 
 OTHER_ROOTS_PAGE_SIZE = 50

@@ -8,9 +8,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from orgdesign.access import can_edit, get_org_for_user
 from orgdesign.forms import add_service_errors
 from teams import services
-from teams.access import ROLE_RANK, get_org_for_user
 from teams.actor import browser_actor
 from teams.models import AccessRole, ApiToken, OrganisationAccess, Person, TokenScope
 from teams.people_views import pickers_for
@@ -181,7 +181,7 @@ def org_settings(request, slug):
         "teams/org_settings.html",
         {
             "organisation": organisation,
-            "editable": ROLE_RANK[organisation.user_role] >= ROLE_RANK[AccessRole.EDITOR],
+            "editable": can_edit(organisation),
             "form": form,
             "pickers": pickers_for(form, "ml_head"),
             "conflict": conflict,

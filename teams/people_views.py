@@ -15,10 +15,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from orgdesign.access import can_edit, get_org_for_user
 from orgdesign.analysis.orgdata import OrgData, OrgIndex
 from orgdesign.forms import add_service_errors, save_edit
 from teams import services
-from teams.access import ROLE_RANK, get_org_for_user
 from teams.actor import browser_actor
 from teams.forms import MembershipForm, PersonEditForm, PersonFilterForm, PersonForm
 from teams.models import AccessRole, Membership, Organisation, Person, Team
@@ -36,10 +36,6 @@ PICKERS = {
     "ml_head": ("ML head", False),
     "pm_owner": ("PM owner", False),
 }
-
-
-def can_edit(organisation: Organisation) -> bool:
-    return ROLE_RANK[organisation.user_role] >= ROLE_RANK[AccessRole.EDITOR]
 
 
 def wants_fragment(request) -> bool:

@@ -26,7 +26,6 @@ Identity providers bend the protocol in known ways; `normalise_patch` and `user_
 absorb those quirks before the library validates (see their docstrings).
 """
 
-import hashlib
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -90,6 +89,7 @@ from scim2_models.path import (
     ValuePath,
 )
 
+from orgdesign.etags import if_match_refuses, weak_etag
 from teams.models import SPECIALISED_KINDS, Membership, Organisation, Person, Team
 from teams.services import ConflictError, version_of
 
@@ -309,35 +309,18 @@ def validated(model: type, payload: Any, context: Context) -> Any:
 # Versions ------------------------------------------------------------------------------------
 
 
-def _weak_etag(*parts: object) -> str:
-    digest = hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()
-    return f'W/"{digest[:20]}"'
-
-
 def user_etag(person: Person) -> str:
-    return _weak_etag("user", person.pk, version_of(person))
+    return weak_etag("user", person.pk, version_of(person))
 
 
 def group_etag(team: Team, member_count: int, members_changed: datetime | None) -> str:
     """A team's version together with its active members': who joins or leaves changes it."""
-    return _weak_etag("group", team.pk, version_of(team), member_count, members_changed)
-
-
-def etag_listed(header: str, etag: str) -> bool:
-    """Whether an If-Match or If-None-Match header names this version (or "*"). Versions
-    are compared without their weakness marker: these headers compare versions."""
-    tags = {_opaque(tag) for tag in header.split(",")}
-    return "*" in tags or _opaque(etag) in tags
-
-
-def _opaque(tag: str) -> str:
-    tag = tag.strip()
-    return tag[2:] if tag.startswith("W/") else tag
+    return weak_etag("group", team.pk, version_of(team), member_count, members_changed)
 
 
 def check_if_match(header: str | None, current_etag: str) -> None:
     """Refuse a write whose If-Match names another version than the current one (412)."""
-    if header is not None and not etag_listed(header, current_etag):
+    if if_match_refuses(header, current_etag):
         raise PreconditionFailedException(
             detail="The resource changed since you read it (If-Match does not match its "
             "ETag). Nothing was changed: read it again and retry."

@@ -34,11 +34,11 @@ from scim2_models import (
     UnauthorizedException,
 )
 
-from orgdesign.api_auth import record_use
+from orgdesign.bearer import BadToken, token_from_request
+from orgdesign.etags import etag_listed
 from teams import scim, services
 from teams.actor import Actor
 from teams.models import ApiToken, Door, Organisation, Person, Team, TokenScope
-from teams.tokens import token_for_key
 
 CONTENT_TYPE = "application/scim+json"
 JSON_TYPES = {"application/scim+json", "application/json"}
@@ -88,13 +88,12 @@ def scim_endpoint(*methods: str, reads: tuple[str, ...] = ("GET",)) -> Callable:
 
 
 def _token(request: HttpRequest) -> ApiToken:
-    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
-        raise UnauthorizedException(detail="Send the API token as 'Authorization: Bearer <token>'.")
-    token = token_for_key(key.strip())
+    try:
+        token = token_from_request(request)
+    except BadToken as error:
+        raise UnauthorizedException(detail=str(error)) from error
     if token is None:
-        raise UnauthorizedException(detail="Unknown or revoked token.")
-    record_use(token)
+        raise UnauthorizedException(detail="Send the API token as 'Authorization: Bearer <token>'.")
     return token
 
 
@@ -156,7 +155,7 @@ def _response_parameters(request: HttpRequest, model: Any) -> Any:
 
 def _not_modified(request: HttpRequest, etag: str) -> bool:
     header = request.headers.get("If-None-Match")
-    return header is not None and scim.etag_listed(header, etag)
+    return header is not None and etag_listed(header, etag)
 
 
 def _list_response(

@@ -12,14 +12,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from orgdesign.access import can_edit, get_org_for_user
 from orgdesign.analysis.orgdata import OrgData, OrgIndex, PersonRow
 from orgdesign.forms import add_service_errors, save_edit
 from teams import services
-from teams.access import get_org_for_user
 from teams.actor import browser_actor
 from teams.forms import MemberForm, TeamEditForm, TeamForm
 from teams.models import AccessRole, Organisation, Person, Team
-from teams.people_views import can_edit, membership_rows, pickers_for, wants_fragment
+from teams.people_views import membership_rows, pickers_for, wants_fragment
 
 PAGE_SIZE = 100
 

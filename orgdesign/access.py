@@ -1,4 +1,5 @@
-"""Who may see and change which organisation. Every view goes through `get_org_for_user`."""
+"""Who may see and change which organisation. Every browser view goes through
+`get_org_for_user`; every role comparison, in any door, through `role_at_least`."""
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Value
@@ -7,6 +8,16 @@ from django.http import Http404, HttpRequest
 from teams.models import AccessRole, Organisation
 
 ROLE_RANK = {AccessRole.VIEWER: 0, AccessRole.EDITOR: 1, AccessRole.ADMIN: 2}
+
+
+def role_at_least(role: str, min_role: str) -> bool:
+    """Whether `role` allows what `min_role` allows (admin > editor > viewer)."""
+    return ROLE_RANK[role] >= ROLE_RANK[min_role]
+
+
+def can_edit(organisation: Organisation) -> bool:
+    """Whether the user the organisation was fetched for (`user_role`) may change it."""
+    return role_at_least(organisation.user_role, AccessRole.EDITOR)
 
 
 def get_org_for_user(
@@ -26,6 +37,6 @@ def get_org_for_user(
     organisation = queryset.first()
     if organisation is None:
         raise Http404("No such organisation.")
-    if ROLE_RANK[organisation.user_role] < ROLE_RANK[min_role]:
+    if not role_at_least(organisation.user_role, min_role):
         raise PermissionDenied(f"This needs the {min_role} role in {organisation.name}.")
     return organisation
