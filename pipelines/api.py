@@ -16,6 +16,7 @@ from orgdesign.analysis.matrix import MatrixFilters, build_columns, build_rows, 
 from orgdesign.analysis.orgdata import OrgIndex
 from orgdesign.analysis.structure import classify_structure
 from orgdesign.api_auth import refuse
+from orgdesign.api_filters import IdFilter, UpdatedSinceFilterSet
 from orgdesign.api_views import OrganisationScopedView, OrganisationViewSet
 from pipelines import services
 from pipelines.models import Engagement, EngagementRole, Lifecycle, Pipeline, Tier
@@ -30,7 +31,6 @@ from pipelines.serializers import (
     PipelineSerializer,
 )
 from teams.actor import Actor
-from teams.api import IdFilter, UpdatedSinceFilterSet
 from teams.services import lock_unchanged
 
 

@@ -88,7 +88,10 @@ class Engagement(Attributed):
     """A cell of the matrix: how a team takes part in a pipeline."""
 
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="engagements")
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="engagements")
+    # A team engaged in pipelines is not deleted behind the matrix's back, whatever the door
+    # (the services refuse it with a message). RESTRICT rather than PROTECT: deleting a whole
+    # organisation still takes its engagements with its pipelines.
+    team = models.ForeignKey(Team, on_delete=models.RESTRICT, related_name="engagements")
     role = models.CharField(max_length=12, choices=EngagementRole.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -2,8 +2,9 @@
 forms run the services' checks first, so the admin cannot write what the app would refuse."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from teams import services
 from teams.actor import admin_actor
@@ -49,11 +50,62 @@ class OrganisationAdmin(admin.ModelAdmin):
             obj.pk = created.pk
 
 
+class OrganisationAccessAdminForm(forms.ModelForm):
+    class Meta:
+        model = OrganisationAccess
+        fields = ["organisation", "user", "role"]
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk and data.get("role"):
+            # A role change must not leave the organisation without an admin.
+            services.check_access_change(
+                organisation=self.instance.organisation, user=self.instance.user, role=data["role"]
+            )
+        return data
+
+
 @admin.register(OrganisationAccess)
 class OrganisationAccessAdmin(admin.ModelAdmin):
+    form = OrganisationAccessAdminForm
     list_display = ["organisation", "user", "role"]
     list_filter = ["role", "organisation"]
     raw_id_fields = ["user"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Changing who holds the role would be a revoke and a grant: add a new row instead.
+        return ["organisation", "user"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        # The services refuse to remove an organisation's last admin.
+        return obj is None or services.access_removable(
+            organisation=obj.organisation, user=obj.user
+        )
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        organisation = obj.organisation if change else data["organisation"]
+        user = obj.user if change else data["user"]
+        obj.pk = services.access_grant(organisation=organisation, user=user, role=data["role"]).pk
+
+    def delete_model(self, request, obj):
+        services.access_revoke(organisation=obj.organisation, user=obj.user)
+
+    def delete_queryset(self, request, queryset):
+        _delete_each(request, queryset, services.access_revoke, lambda a: {
+            "organisation": a.organisation, "user": a.user
+        })
+
+
+def _delete_each(request, queryset, delete, arguments) -> None:
+    """The bulk delete action, one service call per row, each refusal reported: the rows the
+    services allow are deleted, the others stay."""
+    for obj in queryset:
+        try:
+            with transaction.atomic():
+                delete(**arguments(obj))
+        except ValidationError as error:
+            messages.error(request, f"{obj}: {' '.join(error.messages)}")
 
 
 class PersonAdminForm(forms.ModelForm):
@@ -96,7 +148,8 @@ class PersonAdmin(admin.ModelAdmin):
     actions = ["deactivate"]
 
     def has_delete_permission(self, request, obj=None):
-        # People who leave are deactivated, never deleted (see services.person_delete).
+        # People who leave are deactivated (services.person_deactivate), never deleted, so
+        # their reporting lines and history stay in the design.
         return False
 
     @admin.action(description="Deactivate the selected people")
@@ -131,8 +184,6 @@ class TeamAdminForm(forms.ModelForm):
         data = super().clean()
         if data.get("organisation") is not None:
             services.require_same_org(data["organisation"].pk, "lead", data.get("lead"))
-        if data.get("name"):
-            services.check_team_name(data["name"])
         return data
 
 
@@ -152,6 +203,16 @@ class TeamAdmin(admin.ModelAdmin):
             services.team_update(actor=admin_actor(request), team=obj, **data)
         else:
             obj.pk = services.team_create(actor=admin_actor(request), **data).pk
+
+    def has_delete_permission(self, request, obj=None):
+        # The services refuse to delete a team that pipelines engage (its cells would go).
+        return obj is None or not obj.engagements.exists()
+
+    def delete_model(self, request, obj):
+        services.team_delete(team=obj)
+
+    def delete_queryset(self, request, queryset):
+        _delete_each(request, queryset, services.team_delete, lambda team: {"team": team})
 
 
 class MembershipAdminForm(forms.ModelForm):

@@ -3,16 +3,16 @@
 API as its door and the token as its author; `orgdesign.api_auth` checks who may do what.
 """
 
-from datetime import UTC, timedelta
 
-from django import forms
 from django.db.models import Prefetch
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from orgdesign.analysis.loader import ml_org_of_teams
 from orgdesign.api_auth import api_actor, expected_version, refuse, service_call
+from orgdesign.api_filters import IdFilter, UpdatedSinceFilterSet
 from orgdesign.api_views import OrganisationScopedView, OrganisationViewSet
 from teams import services
 from teams.actor import Actor
@@ -28,9 +28,6 @@ from teams.serializers import (
     TeamSerializer,
 )
 from teams.sync import sync_people
-from teams.team_views import ml_org_of_teams
-
-MAX_ID = 2**63 - 1  # the largest id a 64-bit primary key holds
 
 
 class OrganisationView(OrganisationScopedView):
@@ -56,37 +53,6 @@ class OrganisationView(OrganisationScopedView):
                 **serializer.validated_data,
             )
         return self.object_response(organisation)
-
-
-class IdFilter(filters.NumberFilter):
-    """The id of a related object: a whole number the database can hold (400 otherwise)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, **kwargs):
-        super().__init__(min_value=0, max_value=MAX_ID, **kwargs)
-
-
-class UpdatedSinceFilter(filters.IsoDateTimeFilter):
-    """A time compared in UTC: ISO 8601 allows offsets (up to 24 hours) that PostgreSQL
-    refuses (beyond 15:59)."""
-
-    def filter(self, queryset, value):
-        if value is None:
-            return queryset
-        try:
-            value = value.astimezone(UTC)
-        except OverflowError:
-            # Before year 1 in UTC everything is newer; after 9999, nothing is.
-            return queryset if value.utcoffset() > timedelta(0) else queryset.none()
-        return super().filter(queryset, value)
-
-
-class UpdatedSinceFilterSet(filters.FilterSet):
-    updated_since = UpdatedSinceFilter(
-        field_name="updated_at", lookup_expr="gte",
-        label="Only objects changed at or after this time (ISO 8601).",
-    )
 
 
 class PersonFilter(UpdatedSinceFilterSet):
@@ -202,7 +168,7 @@ class MembershipViewSet(OrganisationViewSet):
 
     def delete_object(self, membership, expected, actor) -> None:
         services.lock_unchanged(membership, expected)
-        services.membership_remove(person=membership.person, team=membership.team, actor=actor)
+        services.membership_remove(person=membership.person, team=membership.team)
 
 
 class PeopleSyncView(OrganisationScopedView):

@@ -6,6 +6,7 @@ Models hold plain fields and database constraints only. Every write goes through
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -55,6 +56,30 @@ class KpiType(models.TextChoices):
 
 # Column names of matrix.csv that a team name would collide with.
 RESERVED_TEAM_NAMES = ("pipeline", "pm_owner", "lifecycle")
+# people.csv writes a person's teams as "Team A:60;Team B:40".
+TEAM_NAME_SEPARATORS = (":", ";")
+
+
+def validate_team_name(name: str) -> None:
+    """The rules of a team name that the columns of the CSV formats impose. The database
+    enforces the separators too (`team_name_no_separators`)."""
+    if name.strip().lower() in RESERVED_TEAM_NAMES:
+        raise ValidationError(f"A team cannot be named {name!r}: it is a column of matrix.csv.")
+    if any(separator in name for separator in TEAM_NAME_SEPARATORS):
+        raise ValidationError("A team name cannot contain ':' or ';'.")
+
+
+# A membership's share of one person's time, in whole percent.
+ALLOCATION_MIN, ALLOCATION_MAX = 1, 100
+
+
+def is_allocation(value: object) -> bool:
+    """A whole percent from 1 to 100 (a boolean is not a number here)."""
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and ALLOCATION_MIN <= value <= ALLOCATION_MAX
+    )
 
 
 class Door(models.TextChoices):
@@ -208,7 +233,7 @@ class Person(Attributed):
 
 class Team(Attributed):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_team_name])
     kind = models.CharField(max_length=20, choices=TeamKind.choices, default=TeamKind.OTHER)
     lead = models.ForeignKey(
         Person,
@@ -232,7 +257,8 @@ class Team(Attributed):
                 fields=["organisation", "name"], name="team_name_unique_in_org"
             ),
             models.CheckConstraint(
-                condition=~Q(name__contains=":") & ~Q(name__contains=";"),
+                condition=~Q(name__contains=TEAM_NAME_SEPARATORS[0])
+                & ~Q(name__contains=TEAM_NAME_SEPARATORS[1]),
                 name="team_name_no_separators",
             ),
         ]
@@ -248,7 +274,7 @@ class Membership(Attributed):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     allocation = models.PositiveSmallIntegerField(
         default=100,
-        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        validators=[MinValueValidator(ALLOCATION_MIN), MaxValueValidator(ALLOCATION_MAX)],
         help_text="Percent of one FTE, 1 to 100.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -259,7 +285,7 @@ class Membership(Attributed):
         constraints = [
             models.UniqueConstraint(fields=["person", "team"], name="membership_one_per_pair"),
             models.CheckConstraint(
-                condition=Q(allocation__gte=1) & Q(allocation__lte=100),
+                condition=Q(allocation__gte=ALLOCATION_MIN) & Q(allocation__lte=ALLOCATION_MAX),
                 name="membership_allocation_1_100",
             ),
         ]

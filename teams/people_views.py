@@ -5,10 +5,10 @@ page hides the buttons, but a fragment rendered alone skips the template's check
 write goes through `teams.services`, whose refusals are shown next to the field they name.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,117 +18,15 @@ from django.views.decorators.vary import vary_on_headers
 from orgdesign.access import can_edit, get_org_for_user
 from orgdesign.analysis.orgdata import OrgData, OrgIndex
 from orgdesign.forms import add_service_errors, save_edit
+from orgdesign.htmx import wants_fragment
 from teams import services
 from teams.actor import browser_actor
 from teams.forms import MembershipForm, PersonEditForm, PersonFilterForm, PersonForm
+from teams.membership_editor import membership_rows
 from teams.models import AccessRole, Membership, Organisation, Person, Team
+from teams.picker_views import pickers_for
 
 PAGE_SIZE = 50
-# Matches the picker shows: enough to find someone by a few letters of their name.
-SEARCH_LIMIT = 20
-
-# The fields a person picker can fill: its label, and whether it holds several people.
-PICKERS = {
-    "manager": ("Manager", False),
-    "dotted_line_managers": ("Dotted-line managers", True),
-    "lead": ("Lead", False),
-    "person": ("Person", False),
-    "ml_head": ("ML head", False),
-    "pm_owner": ("PM owner", False),
-}
-
-
-def wants_fragment(request) -> bool:
-    """An htmx request swaps one fragment; restoring history after a reload needs the page."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-# The person picker ------------------------------------------------------------------------
-
-
-@dataclass
-class Picker:
-    """What a picker shows: the people chosen so far (their ids are its hidden inputs)."""
-
-    field: str
-    label: str
-    multiple: bool
-    chosen: list[Person]
-    errors: list[str] = field(default_factory=list)
-    focus: bool = False
-
-
-def pickers_for(form, *names: str) -> dict[str, Picker]:
-    """The pickers of `form`'s person fields, showing what it was given or started from.
-
-    A refused form shows the people it was sent, even the one a service refused (its error
-    is removed from `cleaned_data`), so saving again never clears the field by surprise.
-    """
-    pickers = {}
-    for name in names:
-        label, multiple = PICKERS[name]
-        if not form.is_bound:
-            value = form.initial.get(name)
-        elif name in getattr(form, "cleaned_data", {}):
-            value = form.cleaned_data[name]
-        else:
-            try:
-                value = form.fields[name].clean(form[name].data)
-            except ValidationError:
-                value = None  # an id of no one in this organisation: nothing to show
-        chosen = list(value or ()) if multiple else [value] if value else []
-        pickers[name] = Picker(name, label, multiple, chosen, list(form.errors.get(name, ())))
-    return pickers
-
-
-@require_GET
-@login_required
-def person_search(request, slug):
-    """At most SEARCH_LIMIT people of this organisation whose name contains `q`."""
-    organisation = get_org_for_user(request, slug)
-    query = request.GET.get("q", "").strip()
-    results = []
-    if query:
-        results = list(
-            Person.objects.filter(organisation=organisation, name__icontains=query).order_by(
-                "-active", "name", "id"
-            )[:SEARCH_LIMIT]
-        )
-    return render(
-        request,
-        "teams/picker.html#picker-results",
-        {"organisation": organisation, "query": query, "results": results},
-    )
-
-
-@require_GET
-@login_required
-def person_pick(request, slug):
-    """The picker `field` again, with `pick` added to (or `remove` taken from) its people.
-
-    The picker's hidden inputs are sent along, so the server, not a script, keeps the list.
-    """
-    organisation = get_org_for_user(request, slug)
-    name = request.GET.get("field", "")
-    if name not in PICKERS:
-        raise BadRequest("Unknown picker.")
-    label, multiple = PICKERS[name]
-    ids = request.GET.getlist(name) if multiple else []
-    if pick := request.GET.get("pick"):
-        ids = [*ids, pick] if multiple else [pick]
-    removed = request.GET.get("remove")
-    # Only ids a database can hold; anything else cannot be anyone.
-    wanted = [int(i) for i in dict.fromkeys(ids) if i.isdecimal() and len(i) < 19 and i != removed]
-    found = Person.objects.filter(organisation=organisation).in_bulk(wanted) if wanted else {}
-    chosen = [found[pk] for pk in wanted if pk in found]
-    return render(
-        request,
-        "teams/picker.html#picker",
-        {
-            "organisation": organisation,
-            "picker": Picker(name, label, multiple, chosen, focus=True),
-        },
-    )
 
 
 # The list ---------------------------------------------------------------------------------
@@ -292,31 +190,6 @@ def _person_form_context(
     }
 
 
-@dataclass
-class MembershipRow:
-    membership: Membership
-    allocation: object  # what the allocation input shows: stored, or as the editor typed it
-    errors: list[str]
-
-
-def membership_rows(memberships: list[Membership], form, key: str) -> tuple[list, object]:
-    """The rows of a membership list, and the form for adding one.
-
-    A refused change of an existing row (`key` names the row's other side: "team" on a
-    person's page, "person" on a team's) shows its errors in that row, beside its allocation;
-    any other refused form is the add form, with its errors beside its fields.
-    """
-    failed = form if form is not None and form.errors else None
-    failed_id = failed.data.get(key) if failed is not None else None
-    rows = []
-    for membership in memberships:
-        if failed is not None and str(getattr(membership, f"{key}_id")) == failed_id:
-            errors = [message for messages in failed.errors.values() for message in messages]
-            rows.append(MembershipRow(membership, failed["allocation"].value(), errors))
-            failed = None
-        else:
-            rows.append(MembershipRow(membership, membership.allocation, []))
-    return rows, failed
 
 
 def _memberships_context(organisation: Organisation, person: Person, form=None) -> dict:
@@ -433,5 +306,5 @@ def person_membership_remove(request, slug, pk, team_pk):
     organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
     person = _get_person(organisation, pk)
     team = get_object_or_404(Team, organisation=organisation, pk=team_pk)
-    services.membership_remove(actor=browser_actor(request), person=person, team=team)
+    services.membership_remove(person=person, team=team)
     return _memberships_response(request, organisation, person)

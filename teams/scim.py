@@ -89,8 +89,9 @@ from scim2_models.path import (
     ValuePath,
 )
 
+from orgdesign.analysis.orgdata import main_team_of
 from orgdesign.etags import if_match_refuses, weak_etag
-from teams.models import SPECIALISED_KINDS, Membership, Organisation, Person, Team
+from teams.models import Membership, Organisation, Person, Team
 from teams.services import ConflictError, version_of
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -348,17 +349,6 @@ def memberships_of(people: Iterable[Person]) -> dict[int, list[Membership]]:
     return by_person
 
 
-def main_team(memberships: list[Membership]) -> Team | None:
-    """The team with the largest allocation; ties go to a specialised team, then the lower id."""
-    if not memberships:
-        return None
-    best = min(
-        memberships,
-        key=lambda m: (-m.allocation, m.team.kind not in SPECIALISED_KINDS, m.team_id),
-    )
-    return best.team
-
-
 def user_resource(person: Person, memberships: list[Membership], base_url: str) -> Any:
     """The User a person is. `person.manager` must be loaded (select_related)."""
     user = UserResource(
@@ -385,7 +375,7 @@ def user_resource(person: Person, memberships: list[Membership], base_url: str) 
             version=user_etag(person),
         ),
     )
-    team = main_team(memberships)
+    team = main_team_of((m.allocation, m.team) for m in memberships)
     manager = person.manager
     enterprise = EnterpriseUser(
         employee_number=person.external_id or None,

@@ -565,7 +565,7 @@ def _write_group(token: ApiToken, team: Team, members: list[Person], wanted: Any
         services.membership_set(person=person, team=team, allocation=100, actor=actor)
     for person_id, person in current.items():
         if person_id not in wanted_ids:
-            services.membership_remove(person=person, team=team, actor=actor)
+            services.membership_remove(person=person, team=team)
 
 
 # Searching every resource type ---------------------------------------------------------------

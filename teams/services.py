@@ -17,13 +17,14 @@ from django.utils import timezone
 from orgdesign.analysis.reporting import cycle_if_manager_set
 from teams.actor import SYSTEM, Actor
 from teams.models import (
-    RESERVED_TEAM_NAMES,
     AccessRole,
     Membership,
     Organisation,
     OrganisationAccess,
     Person,
     Team,
+    is_allocation,
+    validate_team_name,
 )
 
 
@@ -143,16 +144,17 @@ def organisation_update(
     return organisation
 
 
+def _is_last_admin(organisation: Organisation, user, *, lock: bool = False) -> bool:
+    admins = OrganisationAccess.objects.filter(organisation=organisation, role=AccessRole.ADMIN)
+    others = admins.exclude(user=user)
+    if lock:
+        # Two admins demoting each other at once must not both succeed.
+        others = others.select_for_update()
+    return admins.filter(user=user).exists() and not others.exists()
+
+
 def _refuse_losing_last_admin(organisation: Organisation, user) -> None:
-    others = (
-        OrganisationAccess.objects.select_for_update()
-        .filter(organisation=organisation, role=AccessRole.ADMIN)
-        .exclude(user=user)
-    )
-    is_admin = OrganisationAccess.objects.filter(
-        organisation=organisation, user=user, role=AccessRole.ADMIN
-    ).exists()
-    if is_admin and not others.exists():
+    if _is_last_admin(organisation, user, lock=True):
         raise ValidationError(
             {
                 "role": f"{user} is the last admin of {organisation.name}; make someone else "
@@ -162,12 +164,23 @@ def _refuse_losing_last_admin(organisation: Organisation, user) -> None:
 
 
 @transaction.atomic
-def access_grant(*, organisation: Organisation, user, role: str) -> OrganisationAccess:
-    """Give a login a role in the organisation, or change it; never leaves it without admin."""
+def check_access_change(*, organisation: Organisation, user, role: str) -> None:
+    """Refuse a role the services would not grant: unknown, or taking the last admin's."""
     if role not in AccessRole.values:
         raise ValidationError({"role": f"Unknown role {role!r}."})
     if role != AccessRole.ADMIN:
         _refuse_losing_last_admin(organisation, user)
+
+
+def access_removable(*, organisation: Organisation, user) -> bool:
+    """Whether `access_revoke` would remove this login (it keeps the last admin)."""
+    return not _is_last_admin(organisation, user)
+
+
+@transaction.atomic
+def access_grant(*, organisation: Organisation, user, role: str) -> OrganisationAccess:
+    """Give a login a role in the organisation, or change it; never leaves it without admin."""
+    check_access_change(organisation=organisation, user=user, role=role)
     access, _ = OrganisationAccess.objects.update_or_create(
         organisation=organisation, user=user, defaults={"role": role}
     )
@@ -318,23 +331,14 @@ def person_deactivate(
     return person
 
 
-def person_delete(*, person: Person) -> None:
-    raise ValidationError(
-        f"{person.name} cannot be deleted: people who leave are deactivated instead, so "
-        "their reporting lines and history stay in the design."
-    )
-
-
 # Teams and memberships -----------------------------------------------------------------------
 
 
 def check_team_name(name: str) -> None:
-    if name.strip().lower() in RESERVED_TEAM_NAMES:
-        raise ValidationError(
-            {"name": f"A team cannot be named {name!r}: it is a column of matrix.csv."}
-        )
-    if ":" in name or ";" in name:
-        raise ValidationError({"name": "A team name cannot contain ':' or ';'."})
+    try:
+        validate_team_name(name)
+    except ValidationError as error:
+        raise ValidationError({"name": error.messages}) from error
 
 
 @transaction.atomic
@@ -408,7 +412,7 @@ def membership_set(
     """Put a person in a team with an allocation, or change the allocation."""
     if person.organisation_id != team.organisation_id:
         raise ValidationError({"team": f"{team} belongs to another organisation."})
-    if not isinstance(allocation, int) or not 1 <= allocation <= 100:
+    if not is_allocation(allocation):
         raise ValidationError(
             {"allocation": f"Allocation must be a whole percent from 1 to 100, not {allocation}."}
         )
@@ -419,5 +423,5 @@ def membership_set(
 
 
 @transaction.atomic
-def membership_remove(*, person: Person, team: Team, actor: Actor = SYSTEM) -> None:
+def membership_remove(*, person: Person, team: Team) -> None:
     Membership.objects.filter(person=person, team=team).delete()

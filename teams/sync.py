@@ -23,12 +23,16 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils import timezone
 
+from orgdesign.analysis.reporting import loops_in
 from teams.actor import SYSTEM, Actor
-from teams.models import Membership, Organisation, Person, Role, Team
+from teams.models import Membership, Organisation, Person, Role, Team, is_allocation
 
 MODES = ("delta", "snapshot")
 PERSON_FIELDS = ("name", "email", "title", "role", "active")
-MAX_LENGTHS = {"external_id": 100, "name": 200, "email": 254, "title": 200}
+MAX_LENGTHS = {
+    name: Person._meta.get_field(name).max_length
+    for name in ("external_id", "name", "email", "title")
+}
 BATCH = 500  # rows per bulk statement: well under SQLite's variable limit
 
 
@@ -149,7 +153,9 @@ class _Plan:
                 continue
             external_id = external_id.strip()
             if len(external_id) > MAX_LENGTHS["external_id"]:
-                self._error(index, "external_id", "At most 100 characters.")
+                self._error(
+                    index, "external_id", f"At most {MAX_LENGTHS['external_id']} characters."
+                )
                 continue
             if external_id in seen:
                 self._error(
@@ -236,11 +242,7 @@ class _Plan:
             if team_id in wanted:
                 self._error(index, "teams", f"Team {name!r} is listed twice.")
                 continue
-            if (
-                isinstance(allocation, bool)
-                or not isinstance(allocation, int)
-                or not (1 <= allocation <= 100)
-            ):
+            if not is_allocation(allocation):
                 self._error(
                     index,
                     "teams",
@@ -305,7 +307,7 @@ class _Plan:
             manager_of[planned.external_id] = manager
 
         index_of = {p.external_id: p.index for p in self.planned}
-        for loop in _loops(manager_of):
+        for loop in loops_in(manager_of):
             chain = " → ".join(name_of.get(key, key) for key in [*loop, loop[0]])
             message = f"The reporting lines would go round in a loop ({chain})."
             in_batch = [key for key in loop if key in index_of]
@@ -493,28 +495,6 @@ def _teams_text(teams: dict[int, int], names: dict[int, str]) -> str:
         f"{names.get(team_id, team_id)}:{allocation}"
         for team_id, allocation in sorted(teams.items(), key=lambda item: names.get(item[0], ""))
     )
-
-
-def _loops(manager_of: Mapping[str, str | None]) -> list[list[str]]:
-    """Every reporting loop in the mapping, each once, as the list of its members."""
-    state: dict[str, int] = {}  # 1 on the current path, 2 done
-    loops = []
-    for start in manager_of:
-        if start in state:
-            continue
-        path: list[str] = []
-        position: dict[str, int] = {}
-        current: str | None = start
-        while current is not None and current not in state:
-            state[current] = 1
-            position[current] = len(path)
-            path.append(current)
-            current = manager_of.get(current)
-        if current is not None and state.get(current) == 1:
-            loops.append(path[position[current] :])
-        for key in path:
-            state[key] = 2
-    return loops
 
 
 def _levels(new: list[_Planned], manager_of: Mapping[str, str | None]) -> list[list[_Planned]]:

@@ -13,42 +13,17 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from orgdesign.access import can_edit, get_org_for_user
-from orgdesign.analysis.orgdata import OrgData, OrgIndex, PersonRow
+from orgdesign.analysis.loader import ml_org_of_teams
 from orgdesign.forms import add_service_errors, save_edit
+from orgdesign.htmx import wants_fragment
 from teams import services
 from teams.actor import browser_actor
 from teams.forms import MemberForm, TeamEditForm, TeamForm
+from teams.membership_editor import membership_rows
 from teams.models import AccessRole, Organisation, Person, Team
-from teams.people_views import membership_rows, pickers_for, wants_fragment
+from teams.picker_views import pickers_for
 
 PAGE_SIZE = 100
-
-
-def ml_org_of_teams(organisation: Organisation, teams: list[Team]) -> dict[int, bool | None]:
-    """Whether each team is in the ML org (`OrgIndex.team_in_ml_org`: when its active lead
-    is). Chains run through the whole company, so everyone's solid line is read, in one
-    query; none when there is no active ML head and so nothing to tell."""
-    head = organisation.ml_head
-    if not teams or head is None or not head.active:
-        return {team.id: None for team in teams}
-    lines = Person.objects.filter(organisation=organisation).values_list(
-        "id", "manager_id", "active"
-    )
-    people = [
-        PersonRow(id=pk, name="", role="", manager_id=manager_id, active=active)
-        for pk, manager_id, active in lines
-    ]
-    index = OrgIndex(
-        OrgData(
-            organisation=organisation,
-            people=people,
-            teams=teams,
-            memberships=[],
-            pipelines=[],
-            engagements=[],
-        )
-    )
-    return {team.id: index.team_in_ml_org(team) for team in teams}
 
 
 def _teams_list_context(request, organisation: Organisation) -> dict:
@@ -247,5 +222,5 @@ def team_member_remove(request, slug, pk, person_pk):
     organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
     team = _get_team(organisation, pk)
     person = get_object_or_404(Person, organisation=organisation, pk=person_pk)
-    services.membership_remove(actor=browser_actor(request), person=person, team=team)
+    services.membership_remove(person=person, team=team)
     return _members_response(request, organisation, team)

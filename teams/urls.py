@@ -2,13 +2,13 @@
 
 from django.urls import path
 
-from teams import people_views, team_views
+from teams import people_views, picker_views, team_views
 
 urlpatterns = [
     path("people/", people_views.people, name="people"),
     path("people/new/", people_views.person_create, name="person_create"),
-    path("people/search/", people_views.person_search, name="person_search"),
-    path("people/picker/", people_views.person_pick, name="person_pick"),
+    path("people/search/", picker_views.person_search, name="person_search"),
+    path("people/picker/", picker_views.person_pick, name="person_pick"),
     path("people/<int:pk>/", people_views.person_detail, name="person_detail"),
     path("people/<int:pk>/edit/", people_views.person_update, name="person_update"),
     path("people/<int:pk>/deactivate/", people_views.person_deactivate, name="person_deactivate"),

@@ -1,10 +1,13 @@
 """The admin is one more door into the design: it must apply the same rules as the services."""
 
 import pytest
+from django.db.models import RestrictedError
 from django.test import Client
 
+from pipelines import services as pipeline_services
+from pipelines.models import Engagement
 from teams import services
-from teams.models import Person
+from teams.models import OrganisationAccess, Person, Team
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +97,119 @@ def test_the_admin_refuses_an_allocation_of_150(admin_client):
     )
     assert response.status_code == 200
     assert not person.memberships.exists()
+
+
+# Gaps the admin had around the services: deleting an engaged team, losing the last admin.
+
+
+def engaged_team(org):
+    team = services.team_create(organisation=org, name="ML Platform", kind="infrastructure")
+    pipeline = pipeline_services.pipeline_create(organisation=org, name="Feed ranking")
+    pipeline_services.engagement_set(pipeline=pipeline, team=team, role="owner")
+    return team
+
+
+def test_the_admin_cannot_delete_a_team_that_pipelines_engage(admin_client):
+    org = OrganisationFactory()
+    team = engaged_team(org)
+
+    response = admin_client.post(f"/admin/teams/team/{team.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code in (200, 302, 403)
+    assert Team.objects.filter(pk=team.pk).exists()
+    assert Engagement.objects.filter(team=team).count() == 1
+
+
+def test_the_admin_cannot_delete_an_engaged_team_in_bulk_either(admin_client):
+    org = OrganisationFactory()
+    team = engaged_team(org)
+
+    admin_client.post(
+        "/admin/teams/team/",
+        {"action": "delete_selected", "_selected_action": [team.pk], "post": "yes"},
+    )
+
+    assert Team.objects.filter(pk=team.pk).exists()
+    assert Engagement.objects.filter(team=team).count() == 1
+
+
+def test_the_admin_deletes_a_team_no_pipeline_engages_and_keeps_its_people(admin_client):
+    org = OrganisationFactory()
+    team = services.team_create(organisation=org, name="Guild", kind="other")
+    ada = services.person_create(organisation=org, name="Ada")
+    services.membership_set(person=ada, team=team, allocation=50)
+
+    response = admin_client.post(f"/admin/teams/team/{team.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Team.objects.filter(pk=team.pk).exists()
+    assert Person.objects.filter(pk=ada.pk).exists()
+
+
+def last_admin(org):
+    user = UserFactory()
+    services.access_grant(organisation=org, user=user, role="admin")
+    return OrganisationAccess.objects.get(organisation=org, user=user)
+
+
+def test_the_admin_cannot_remove_an_organisations_last_admin(admin_client):
+    access = last_admin(OrganisationFactory())
+
+    admin_client.post(f"/admin/teams/organisationaccess/{access.pk}/delete/", {"post": "yes"})
+
+    assert OrganisationAccess.objects.filter(pk=access.pk, role="admin").exists()
+
+
+def test_the_admin_cannot_remove_the_last_admin_in_bulk(admin_client):
+    access = last_admin(OrganisationFactory())
+
+    admin_client.post(
+        "/admin/teams/organisationaccess/",
+        {"action": "delete_selected", "_selected_action": [access.pk], "post": "yes"},
+    )
+
+    assert OrganisationAccess.objects.filter(pk=access.pk, role="admin").exists()
+
+
+def test_the_admin_cannot_demote_the_last_admin(admin_client):
+    access = last_admin(OrganisationFactory())
+
+    response = admin_client.post(
+        f"/admin/teams/organisationaccess/{access.pk}/change/",
+        {"organisation": access.organisation_id, "user": access.user_id, "role": "viewer"},
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert "last admin" in response.content.decode()
+    access.refresh_from_db()
+    assert access.role == "admin"
+
+
+def test_the_admin_removes_an_admin_when_another_remains(admin_client):
+    org = OrganisationFactory()
+    first = last_admin(org)
+    last_admin(org)
+
+    response = admin_client.post(
+        f"/admin/teams/organisationaccess/{first.pk}/delete/", {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not OrganisationAccess.objects.filter(pk=first.pk).exists()
+
+
+def test_deleting_a_whole_organisation_still_takes_its_matrix_with_it():
+    org = OrganisationFactory()
+    team = engaged_team(org)
+
+    org.delete()
+
+    assert not Team.objects.filter(pk=team.pk).exists()
+    assert not Engagement.objects.filter(team_id=team.pk).exists()
+
+
+def test_no_door_deletes_an_engaged_team_behind_the_services():
+    team = engaged_team(OrganisationFactory())
+
+    with pytest.raises(RestrictedError):
+        team.delete()

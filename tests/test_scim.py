@@ -10,9 +10,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from orgdesign.analysis.orgdata import main_team_of
 from pipelines.generator import generate_org
 from teams import scim
-from teams.models import ApiToken, Door, Membership, Person, Team
+from teams.models import ApiToken, Door, Person, Team
 from teams.tokens import token_create, token_revoke
 from tests.factories import (
     EngagementFactory,
@@ -285,19 +286,16 @@ def test_a_user_is_the_person(organisation, api):
 
 
 def test_department_is_the_main_team():
-    people = Person(pk=1)
+    # The one rule of the analysis (`main_team_of`), which SCIM and the findings share.
     squad = Team(pk=1, name="Squad", kind="product_squad")
     modeling = Team(pk=2, name="Modeling", kind="modeling")
     other = Team(pk=3, name="Guild", kind="other")
 
-    def member(team, allocation):
-        return Membership(person=people, team=team, team_id=team.pk, allocation=allocation)
-
-    assert scim.main_team([member(squad, 30), member(other, 70)]) == other
+    assert main_team_of([(30, squad), (70, other)]) == other
     # Ties: a specialised team first, then the lower id.
-    assert scim.main_team([member(squad, 50), member(modeling, 50)]) == modeling
-    assert scim.main_team([member(other, 50), member(squad, 50)]) == squad
-    assert scim.main_team([]) is None
+    assert main_team_of([(50, squad), (50, modeling)]) == modeling
+    assert main_team_of([(50, other), (50, squad)]) == squad
+    assert main_team_of([]) is None
 
 
 def test_the_manager_name_comes_when_asked_for(organisation, api):

@@ -90,12 +90,8 @@ def test_it_refuses_an_unknown_role(org):
     assert "role" in caught.value.message_dict
 
 
-def test_it_refuses_to_delete_a_person_and_deactivates_instead(org):
+def test_a_person_who_leaves_is_deactivated_not_deleted(org):
     ada = services.person_create(organisation=org, name="Ada")
-    with pytest.raises(ValidationError, match="deactivated"):
-        services.person_delete(person=ada)
-    assert Person.objects.filter(pk=ada.pk, active=True).exists()
-
     services.person_deactivate(person=ada)
     ada.refresh_from_db()
     assert ada.active is False

@@ -115,8 +115,7 @@ class OrgChart:
 
     @cached_property
     def ml_head_chain(self) -> set[int]:
-        head = self.index.ml_head
-        return set(chain_of(self.index.manager_of, head.id)) if head is not None else set()
+        return set(self.index.head_chain)
 
     @cached_property
     def dependencies_by_lead(self) -> dict[int, list[Finding]]:

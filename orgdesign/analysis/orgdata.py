@@ -9,7 +9,7 @@ queries the database: tests build unsaved model instances with explicit ids.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -56,6 +56,18 @@ class OrgData:
     memberships: Sequence[Membership | MembershipRow]
     pipelines: Sequence[Pipeline]
     engagements: Sequence[Engagement | EngagementRow]
+
+
+def main_team_of(allocations: Iterable[tuple[int, Team]]) -> Team | None:
+    """A person's main team, from their (allocation, team) pairs: the largest allocation;
+    ties go to a specialised team, then to the lower id."""
+    best = None
+    best_key = None
+    for allocation, team in allocations:
+        key = (-allocation, team.kind not in SPECIALISED_KINDS, team.id)
+        if best_key is None or key < best_key:
+            best, best_key = team, key
+    return best
 
 
 class OrgIndex:
@@ -209,17 +221,11 @@ class OrgIndex:
         return result
 
     def main_team(self, person_id: int) -> Team | None:
-        """The team with the largest allocation; ties: a specialised team, then the lower id."""
-        best = None
-        best_key = None
-        for membership in self.memberships_by_person.get(person_id, ()):
-            team = self.teams_by_id.get(membership.team_id)
-            if team is None:
-                continue
-            key = (-membership.allocation, team.kind not in SPECIALISED_KINDS, team.id)
-            if best_key is None or key < best_key:
-                best, best_key = team, key
-        return best
+        return main_team_of(
+            (membership.allocation, self.teams_by_id[membership.team_id])
+            for membership in self.memberships_by_person.get(person_id, ())
+            if membership.team_id in self.teams_by_id
+        )
 
     # Pipelines and engagements -------------------------------------------------------------
 

@@ -1,11 +1,15 @@
 """Solid-line reporting chains: pure functions over a `{person_id: manager_id}` mapping.
 
-Used by the findings engine (who is in the ML org, how deep) and by the services (a manager
-change must not close a cycle). Nothing here queries the database.
+Used by the findings engine (who is in the ML org, how deep), by the services (a manager
+change must not close a cycle) and by the bulk sync (a batch must not form a loop). Nothing
+here queries the database.
 """
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
+from typing import TypeVar
+
+K = TypeVar("K", bound=Hashable)
 
 
 def chain_of(manager_of: Mapping[int, int | None], person_id: int) -> list[int]:
@@ -28,25 +32,38 @@ def cycle_if_manager_set(
 ) -> list[int] | None:
     """The loop that giving `person_id` the manager `new_manager_id` would close, or None.
 
-    The list starts and ends with `person_id`: [person, new manager, ..., person].
+    The list starts and ends with `person_id`: [person, new manager, ..., person]. A loop
+    already higher up that does not pass through the person is not theirs to close.
     """
     if new_manager_id is None:
         return None
-    if new_manager_id == person_id:
-        return [person_id, person_id]
-    path = [person_id]
-    seen = {person_id}
-    current: int | None = new_manager_id
-    while current is not None:
-        path.append(current)
-        if current == person_id:
-            return path
-        if current in seen:
-            # An existing loop higher up that does not pass through this person.
-            return None
-        seen.add(current)
-        current = manager_of.get(current)
-    return None
+    chain = chain_of(manager_of, new_manager_id)
+    if person_id not in chain:
+        return None
+    return [person_id, *chain[: chain.index(person_id) + 1]]
+
+
+def loops_in(manager_of: Mapping[K, K | None]) -> list[list[K]]:
+    """Every reporting loop in a whole mapping (of ids, or of HR external ids before a bulk
+    sync writes anything), each once, as the list of its members."""
+    state: dict[K, int] = {}  # 1 on the current path, 2 done
+    loops = []
+    for start in manager_of:
+        if start in state:
+            continue
+        path: list[K] = []
+        position: dict[K, int] = {}
+        current: K | None = start
+        while current is not None and current not in state:
+            state[current] = 1
+            position[current] = len(path)
+            path.append(current)
+            current = manager_of.get(current)
+        if current is not None and state.get(current) == 1:
+            loops.append(path[position[current] :])
+        for key in path:
+            state[key] = 2
+    return loops
 
 
 def children_of(manager_of: Mapping[int, int | None]) -> dict[int, list[int]]:
