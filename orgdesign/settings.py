@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Django's own form templates, which the project's field template (FORM_RENDERER) extends.
+    "django.forms",
     "django_htmx",
     "template_partials",
     "rest_framework",
@@ -82,6 +84,11 @@ TEMPLATES = [
         },
     },
 ]
+
+# Forms render through the templates above, so `{{ form.x.as_field_group }}` draws the one
+# field template, templates/django/forms/field.html (Django's own widget templates come from
+# the "django.forms" app).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 WSGI_APPLICATION = "orgdesign.wsgi.application"
 

@@ -1,19 +1,20 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from orgdesign.import_page import import_page
 from orgdesign.views import healthz
 from pipelines.structure_views import structure
 from teams import org_views
-from teams import views as team_views
 from teams.chart_views import org_chart
+from teams.home_views import home
 
 urlpatterns = [
-    path("", team_views.home, name="home"),
+    path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("orgdesign.api_urls")),
-    path("scim/v2/", include("teams.scim_urls")),
+    path("scim/v2/", include("teams.scim.urls")),
     path("orgs/new/", org_views.org_create, name="org_create"),
     path("orgs/<slug:slug>/settings/", org_views.org_settings, name="org_settings"),
     path("orgs/<slug:slug>/members/", org_views.members, name="members"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("orgs/<slug:slug>/members/<int:user_id>/", org_views.member_change, name="member_change"),
     path("orgs/<slug:slug>/chart/", org_chart, name="chart"),
     path("orgs/<slug:slug>/structure/", structure, name="structure"),
+    path("orgs/<slug:slug>/import/", import_page, name="import"),
     path("orgs/<slug:slug>/", include("pipelines.urls")),
     path("orgs/<slug:slug>/", include("teams.urls")),
 ]

@@ -16,7 +16,7 @@ from pipelines.forms import PipelineForm
 from pipelines.models import Engagement, Pipeline
 from teams.actor import browser_actor
 from teams.models import AccessRole
-from teams.picker_views import pickers_for
+from teams.picker import pickers_for
 from teams.services import ConflictError, version_of
 
 PAGE_SIZE = 50

@@ -13,7 +13,7 @@ from orgdesign.forms import add_service_errors
 from teams import services
 from teams.actor import browser_actor
 from teams.models import AccessRole, ApiToken, OrganisationAccess, Person, TokenScope
-from teams.picker_views import pickers_for
+from teams.picker import pickers_for
 from teams.tokens import token_create, token_revoke
 
 

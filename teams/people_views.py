@@ -24,7 +24,7 @@ from teams.actor import browser_actor
 from teams.forms import MembershipForm, PersonEditForm, PersonFilterForm, PersonForm
 from teams.membership_editor import membership_rows
 from teams.models import AccessRole, Membership, Organisation, Person, Team
-from teams.picker_views import pickers_for
+from teams.picker import pickers_for
 
 PAGE_SIZE = 50
 

@@ -1,8 +1,9 @@
-"""People and teams pages of one organisation, under /orgs/<slug>/."""
+"""People and teams pages of one organisation, under /orgs/<slug>/, with the people import
+and people.csv."""
 
 from django.urls import path
 
-from teams import people_views, picker_views, team_views
+from teams import export_views, people_import_views, people_views, picker_views, team_views
 
 urlpatterns = [
     path("people/", people_views.people, name="people"),
@@ -21,6 +22,13 @@ urlpatterns = [
         "people/<int:pk>/memberships/<int:team_pk>/remove/",
         people_views.person_membership_remove,
         name="person_membership_remove",
+    ),
+    path("export/people.csv", export_views.export_people, name="export_people"),
+    path("import/people/", people_import_views.import_people, name="import_people"),
+    path(
+        "import/people/apply/",
+        people_import_views.import_people_apply,
+        name="import_people_apply",
     ),
     path("teams/", team_views.teams, name="teams"),
     path("teams/new/", team_views.team_create, name="team_create"),

@@ -1,7 +1,10 @@
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
-from tests.factories import UserFactory
+from teams.models import Organisation
+from tests.api_helpers import token_client
+from tests.factories import OrganisationFactory, UserFactory, client_for
 
 
 @pytest.fixture(autouse=True)
@@ -24,3 +27,48 @@ def logged_in_client(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+# Organisations, and clients acting in one --------------------------------------------------
+
+
+@pytest.fixture
+def org(db) -> Organisation:
+    """An empty organisation, acme."""
+    return OrganisationFactory(slug="acme", name="Acme")
+
+
+@pytest.fixture
+def demo(db) -> Organisation:
+    """The demo organisation of `seed_demo`, with its deliberate problems."""
+    call_command("seed_demo", verbosity=0)
+    return Organisation.objects.get(slug="demo")
+
+
+@pytest.fixture
+def organisation(org) -> Organisation:
+    """The organisation the clients below act in: `org`, unless a test module overrides this
+    fixture (`def organisation(demo): return demo`)."""
+    return org
+
+
+@pytest.fixture
+def editor(organisation) -> Client:
+    return client_for(organisation, "editor")
+
+
+@pytest.fixture
+def viewer(organisation) -> Client:
+    return client_for(organisation, "viewer")
+
+
+@pytest.fixture
+def reader(organisation):
+    """An API client with a read token of the organisation."""
+    return token_client(organisation, "read")
+
+
+@pytest.fixture
+def writer(organisation):
+    """An API client with a write token of the organisation."""
+    return token_client(organisation, "write")

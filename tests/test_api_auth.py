@@ -29,11 +29,6 @@ READS = ["", "people/", "teams/", "memberships/", "pipelines/", "engagements/", 
 
 
 @pytest.fixture
-def org():
-    return OrganisationFactory(slug="acme")
-
-
-@pytest.fixture
 def other():
     """Another organisation, with one object of every kind."""
     organisation = OrganisationFactory(slug="rival")

@@ -1,27 +1,21 @@
 """API v1: the findings of a design, their catalogue, and the matrix (read only)."""
 
 import pytest
-from django.core.management import call_command
 
 from orgdesign.analysis.catalogue import CATALOGUE
 from orgdesign.analysis.findings import compute_findings
 from orgdesign.analysis.loader import load_org_data
 from pipelines.models import Engagement, Pipeline
-from teams.models import Organisation, Team
-from tests.api_helpers import api_url, token_client
+from teams.models import Team
+from tests.api_helpers import api_url
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo():
-    call_command("seed_demo", verbosity=0)
-    return Organisation.objects.get(slug="demo")
-
-
-@pytest.fixture
-def reader(demo):
-    return token_client(demo, "read")
+def organisation(demo):
+    """The clients of conftest act in the demo organisation."""
+    return demo
 
 
 # Findings -----------------------------------------------------------------------------------

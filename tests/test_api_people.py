@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from teams.models import Person
-from tests.api_helpers import api_url, token_client
-from tests.factories import MembershipFactory, OrganisationFactory, PersonFactory, TeamFactory
+from tests.api_helpers import api_url
+from tests.factories import MembershipFactory, PersonFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -15,21 +15,6 @@ PERSON_FIELDS = {
     "id", "external_id", "name", "email", "title", "role", "manager", "manager_external_id",
     "dotted_line_managers", "active", "updated_at",
 }
-
-
-@pytest.fixture
-def org():
-    return OrganisationFactory(slug="acme", name="Acme")
-
-
-@pytest.fixture
-def writer(org):
-    return token_client(org, "write")
-
-
-@pytest.fixture
-def reader(org):
-    return token_client(org, "read")
 
 
 # The organisation ---------------------------------------------------------------------------

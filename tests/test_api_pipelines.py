@@ -3,31 +3,15 @@
 import pytest
 
 from pipelines.models import Engagement, Pipeline
-from tests.api_helpers import api_url, token_client
+from tests.api_helpers import api_url
 from tests.factories import (
     EngagementFactory,
-    OrganisationFactory,
     PersonFactory,
     PipelineFactory,
     TeamFactory,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def org():
-    return OrganisationFactory(slug="acme")
-
-
-@pytest.fixture
-def writer(org):
-    return token_client(org, "write")
-
-
-@pytest.fixture
-def reader(org):
-    return token_client(org, "read")
 
 
 # Pipelines ----------------------------------------------------------------------------------

@@ -5,13 +5,12 @@ import io
 import tracemalloc
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
 from orgdesign.analysis.findings import compute_findings
 from orgdesign.analysis.loader import load_org_data
-from pipelines.csv_format import neutralise, restore
+from orgdesign.csv_format import neutralise, restore
 from pipelines.generator import generate_org
 from pipelines.models import Engagement
 from teams.models import Organisation, Person, Team
@@ -24,14 +23,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def viewer():
-    call_command("seed_demo", verbosity=0)
-    demo = Organisation.objects.get(slug="demo")
-    user = UserFactory()
-    AccessFactory(organisation=demo, user=user, role="viewer")
-    client = Client()
-    client.force_login(user)
-    return client
+def organisation(demo):
+    """The clients of conftest act in the demo organisation."""
+    return demo
 
 
 def read_csv(response) -> list[dict]:
@@ -86,11 +80,6 @@ def test_an_export_needs_access():
     client = Client()
     client.force_login(UserFactory())
     assert client.get(f"/orgs/{other.slug}/export/matrix.csv").status_code == 404
-
-
-@pytest.fixture
-def demo(viewer) -> Organisation:
-    return Organisation.objects.get(slug="demo")
 
 
 def test_engagements_csv_has_a_row_per_engaged_cell(viewer, demo):

@@ -7,40 +7,32 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 
-from pipelines import import_views
-from pipelines.csv_format import read_table
+from orgdesign import uploads
+from orgdesign.csv_format import read_table
 from pipelines.matrix_import import plan_matrix_import
 from pipelines.models import Engagement
-from teams.models import Organisation, Team
+from teams.models import Team
 from tests.factories import OrganisationFactory, client_for
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def organisation(demo):
+    """The clients of conftest act in the demo organisation."""
+    return demo
+
+
 @pytest.fixture(autouse=True)
 def _upload_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr(import_views, "UPLOAD_DIR", tmp_path / "uploads")
+    monkeypatch.setattr(uploads, "UPLOAD_DIR", tmp_path / "uploads")
 
 
 def csv_bytes(rows, *, separator=",", encoding="utf-8") -> bytes:
     out = io.StringIO()
     csv.writer(out, delimiter=separator).writerows(rows)
     return out.getvalue().encode(encoding)
-
-
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo", verbosity=0)
-    return Organisation.objects.get(slug="demo")
-
-
-@pytest.fixture
-def editor(demo):
-    return client_for(demo, "editor")
 
 
 def export(client, query="") -> list[list[str]]:

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 
-from pipelines import import_views
+from orgdesign import uploads
 from teams.models import Membership, Organisation, Person
 from teams.roster_import import parse_roster
 from tests.factories import (
@@ -32,7 +32,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 @pytest.fixture(autouse=True)
 def _upload_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr(import_views, "UPLOAD_DIR", tmp_path / "uploads")
+    monkeypatch.setattr(uploads, "UPLOAD_DIR", tmp_path / "uploads")
 
 
 def csv_bytes(rows, *, separator=",", encoding="utf-8") -> bytes:
@@ -41,19 +41,12 @@ def csv_bytes(rows, *, separator=",", encoding="utf-8") -> bytes:
     return out.getvalue().encode(encoding)
 
 
-
-
 @pytest.fixture
 def org():
     organisation = OrganisationFactory(slug="acme")
     TeamFactory(organisation=organisation, name="Models", kind="modeling")
     TeamFactory(organisation=organisation, name="Platform", kind="infrastructure")
     return organisation
-
-
-@pytest.fixture
-def editor(org):
-    return client_for(org, "editor")
 
 
 def upload(client, data: bytes, *, slug="acme", mode="delta", name="people.csv", **extra):

@@ -3,32 +3,19 @@
 import re
 
 import pytest
-from django.core.management import call_command
 
 from pipelines.generator import generate_org
 from pipelines.models import Engagement, Pipeline
-from teams.models import Organisation, Team
+from teams.models import Team
 from tests.factories import OrganisationFactory, client_for
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo():
-    call_command("seed_demo", verbosity=0)
-    return Organisation.objects.get(slug="demo")
-
-
-
-
-@pytest.fixture
-def editor(demo):
-    return client_for(demo, "editor")
-
-
-@pytest.fixture
-def viewer(demo):
-    return client_for(demo, "viewer")
+def organisation(demo):
+    """The clients of conftest act in the demo organisation."""
+    return demo
 
 
 def cell_url(pipeline, team) -> str:

@@ -3,32 +3,22 @@
 import re
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.utils.html import escape
 
 from orgdesign.analysis.catalogue import CATALOGUE, SEVERITY_RULES
 from pipelines.generator import generate_org
 from pipelines.models import Engagement, Pipeline
-from teams.models import Organisation, Person, Team
+from teams.models import Person, Team
 from tests.factories import AccessFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo():
-    call_command("seed_demo", verbosity=0)
-    return Organisation.objects.get(slug="demo")
-
-
-@pytest.fixture
-def viewer(demo):
-    user = UserFactory()
-    AccessFactory(organisation=demo, user=user, role="viewer")
-    client = Client()
-    client.force_login(user)
-    return client
+def organisation(demo):
+    """The clients of conftest act in the demo organisation."""
+    return demo
 
 
 def test_pages_need_a_login(client, demo):

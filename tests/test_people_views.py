@@ -4,7 +4,6 @@ import re
 
 import factory
 import pytest
-from django.test import Client
 
 from pipelines.generator import generate_org
 from teams import services
@@ -20,23 +19,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-
-
-@pytest.fixture
-def org():
-    return OrganisationFactory(slug="acme", name="Acme")
-
-
-@pytest.fixture
-def editor(org) -> Client:
-    return client_for(org, "editor")
-
-
-@pytest.fixture
-def viewer(org) -> Client:
-    return client_for(org, "viewer")
 
 
 @pytest.fixture

@@ -9,11 +9,15 @@ import json
 import pytest
 from django.test import Client
 from django.utils import timezone
+from scim2_models import Context
 
 from orgdesign.analysis.orgdata import main_team_of
 from pipelines.generator import generate_org
-from teams import scim
 from teams.models import ApiToken, Door, Person, Team
+from teams.scim import schemas as scim
+from teams.scim.patch import apply_patch, normalise_patch
+from teams.scim.payloads import UserRequest, validated
+from teams.scim.user_writes import user_changes, user_state, user_values
 from teams.tokens import token_create, token_revoke
 from tests.factories import (
     EngagementFactory,
@@ -1050,7 +1054,7 @@ def test_quirky_patch_bodies_are_normalised_before_the_library_reads_them():
         {"op": "replace", "value": {manager: 7, ENTERPRISE: {"manager": "8", "department": "x"}}},
         {"op": "replace", "path": "title", "value": "unchanged"},
     ]}
-    assert scim.normalise_patch(body)["Operations"] == [
+    assert normalise_patch(body)["Operations"] == [
         {"op": "Replace", "path": manager, "value": {"value": "42"}},
         {"op": "Remove", "path": manager},
         {"op": "remove", "path": manager},
@@ -1058,27 +1062,27 @@ def test_quirky_patch_bodies_are_normalised_before_the_library_reads_them():
                                     ENTERPRISE: {"manager": {"value": "8"}, "department": "x"}}},
         {"op": "replace", "path": "title", "value": "unchanged"},
     ]
-    assert scim.normalise_patch(["not", "a", "patch"]) == ["not", "a", "patch"]
+    assert normalise_patch(["not", "a", "patch"]) == ["not", "a", "patch"]
 
 
 def test_a_patch_is_applied_to_a_copy_and_read_back_as_changes():
     person = Person(pk=5, name="Ada", email="ada@example.com", external_id="HR-1", manager_id=2)
-    state = scim.user_state(person)
-    after = scim.apply_patch(scim.UserRequest, state, {"schemas": [PATCH_OP], "Operations": [
+    state = user_state(person)
+    after = apply_patch(UserRequest, state, {"schemas": [PATCH_OP], "Operations": [
         {"op": "replace", "value": {"active": "False", "title": "Lead"}},
         {"op": "remove", "path": f"{ENTERPRISE}:manager"},
     ]})
     assert state.active is True  # untouched
-    changes = scim.user_changes(state, after)
+    changes = user_changes(state, after)
     assert (changes.active, changes.title, changes.manager_id) == (False, "Lead", "")
     assert (changes.email, changes.name, changes.external_id) == (None, None, None)
 
 
 def test_a_new_user_reads_its_name_and_external_id_from_what_comes():
     def values(**fields):
-        user = scim.validated(scim.UserRequest, new_user(userName=" a@example.com ", **fields),
-                              scim.Context.RESOURCE_CREATION_REQUEST)
-        return scim.user_values(user, replacing=False)
+        user = validated(UserRequest, new_user(userName=" a@example.com ", **fields),
+                         Context.RESOURCE_CREATION_REQUEST)
+        return user_values(user, replacing=False)
 
     assert values(displayName="Ada").name == "Ada"
     assert values(name={"formatted": "Ada L", "givenName": "X"}).name == "Ada L"

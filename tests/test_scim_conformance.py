@@ -33,7 +33,7 @@ from scim2_models import Mutability, ScimProvider
 from scim2_tester import CheckResult, Status, check_server, filling
 from scim2_tester.checkers import patch_add, patch_replace
 
-from teams.scim import CORE_GROUP, CORE_USER
+from teams.scim.schemas import CORE_GROUP, CORE_USER
 from teams.tokens import token_create
 from tests.factories import OrganisationFactory
 

@@ -18,11 +18,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def org():
-    return OrganisationFactory()
-
-
 def test_it_refuses_a_manager_change_that_closes_a_cycle_and_names_the_chain(org):
     ada = services.person_create(organisation=org, name="Ada")
     bob = services.person_create(organisation=org, name="Bob", manager=ada)

@@ -5,6 +5,7 @@ People, memberships and engagements come as light rows (see `PersonRow`); teams 
 pipelines, a few hundred at most, as model instances for the pages to show.
 """
 
+from orgdesign.analysis.findings import Finding, compute_findings
 from orgdesign.analysis.orgdata import (
     EngagementRow,
     MembershipRow,
@@ -61,3 +62,10 @@ def ml_org_of_teams(organisation: Organisation, teams: list[Team]) -> dict[int, 
         )
     )
     return {team.id: index.team_in_ml_org(team) for team in teams}
+
+
+def analyse(organisation: Organisation) -> tuple[OrgIndex, list[Finding]]:
+    """Load the design once (five queries) and compute its findings: what most pages need."""
+    data = load_org_data(organisation)
+    index = OrgIndex(data)
+    return index, compute_findings(data, index)

@@ -3,8 +3,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from orgdesign.demo import DEMO_SLUG, build_demo
 from teams import services
-from teams.demo import DEMO_SLUG, build_demo
 from teams.models import AccessRole, Organisation
 
 DEMO_USERNAME = "demo"

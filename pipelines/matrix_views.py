@@ -1,16 +1,15 @@
-"""The matrix editor and the findings page of one organisation."""
+"""The matrix page, /orgs/<slug>/: pipelines as rows, teams as columns, each problem where it
+is; editors change a cell in place."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from orgdesign.access import can_edit, get_org_for_user
-from orgdesign.analysis.catalogue import CATALOGUE, SEVERITY_ORDER, SEVERITY_RULES
-from orgdesign.analysis.findings import compute_findings, count_by_severity
-from orgdesign.analysis.loader import load_org_data
+from orgdesign.analysis.findings import count_by_severity
+from orgdesign.analysis.loader import analyse
 from orgdesign.analysis.matrix import (
     MatrixFilters,
     build_columns,
@@ -19,28 +18,18 @@ from orgdesign.analysis.matrix import (
     pm_choices,
     rows_per_page,
 )
-from orgdesign.analysis.orgdata import OrgIndex
 from orgdesign.analysis.structure import classify_structure
 from pipelines import services
 from pipelines.models import Engagement, Lifecycle, Pipeline, Tier
 from teams.actor import browser_actor
 from teams.models import AccessRole, Team, TeamKind
 
-FINDINGS_PAGE_SIZE = 200
-
-
-def _analyse(organisation):
-    """Load the design once (five queries) and run the pure analyses over it."""
-    data = load_org_data(organisation)
-    index = OrgIndex(data)
-    return index, compute_findings(data, index)
-
 
 @require_GET
 @login_required
 def matrix(request, slug):
     organisation = get_org_for_user(request, slug)
-    index, findings = _analyse(organisation)
+    index, findings = analyse(organisation)
     filters = MatrixFilters.from_query(request.GET)
     groups = build_columns(index, findings, kind=filters.kind)
     column_count = sum(len(group.columns) for group in groups)
@@ -95,7 +84,7 @@ def matrix_cell(request, slug, pipeline_id, team_id):
         except ValidationError as error:
             message = " ".join(error.messages)
 
-    index, findings = _analyse(organisation)
+    index, findings = analyse(organisation)
     filters = MatrixFilters.from_query(request.POST)
     groups = build_columns(index, findings, kind=filters.kind)
     pipeline = index.pipelines_by_id[pipeline.id]
@@ -113,61 +102,3 @@ def matrix_cell(request, slug, pipeline_id, team_id):
             "message": message,
         },
     )
-
-
-@require_GET
-@login_required
-def findings(request, slug):
-    organisation = get_org_for_user(request, slug)
-    _, all_findings = _analyse(organisation)
-    severity = request.GET.get("severity", "")
-    code = request.GET.get("code", "")
-    shown = [
-        finding
-        for finding in all_findings
-        if (not severity or finding.severity == severity) and (not code or finding.code == code)
-    ]
-    page = Paginator(shown, FINDINGS_PAGE_SIZE).get_page(request.GET.get("page"))
-    groups = []
-    for level in SEVERITY_ORDER:
-        items = [finding for finding in page.object_list if finding.severity == level]
-        if items:
-            groups.append({"severity": level, "findings": items})
-    code_counts: dict[str, int] = {}
-    for finding in all_findings:
-        code_counts[finding.code] = code_counts.get(finding.code, 0) + 1
-    return render(
-        request,
-        "pipelines/findings.html",
-        {
-            "organisation": organisation,
-            "groups": groups,
-            "page": page,
-            "counts": count_by_severity(all_findings),
-            "total": len(all_findings),
-            "catalogue": CATALOGUE,
-            "code_counts": [
-                (CATALOGUE[code], count) for code, count in sorted(code_counts.items())
-            ],
-            # Every code, so the page always explains the whole catalogue.
-            "catalogue_counts": [
-                (entry, code_counts.get(code, 0)) for code, entry in sorted(CATALOGUE.items())
-            ],
-            "severity_rules": SEVERITY_RULES,
-            "severity": severity,
-            "code": code,
-            "subject_urls": subject_url_prefixes(organisation),
-        },
-    )
-
-
-def subject_url_prefixes(organisation) -> dict[str, str]:
-    """Where each kind of subject is fixed, as URL prefixes (ids appended in the template):
-    reversing one URL per finding would cost more than the page at L size."""
-    slug = organisation.slug
-    return {
-        "pipeline": reverse("pipeline_detail", args=[slug, 0]).removesuffix("0/"),
-        "team": reverse("team_detail", args=[slug, 0]).removesuffix("0/"),
-        "person": reverse("person_detail", args=[slug, 0]).removesuffix("0/"),
-        "organisation": reverse("org_settings", args=[slug]),
-    }

@@ -1,0 +1,214 @@
+"""Uploads that are previewed, then applied: the plumbing the people and matrix imports share.
+
+Between the preview and the apply, the uploaded bytes wait in a temporary file named by
+their SHA-256. The apply form carries that hash signed with the organisation, the user, the
+kind of import and a fingerprint of the previewed changes (`ticket`), so nobody can apply
+someone else's file or another file than the one previewed. Uploads over the size limit are
+refused before their body is read (`upload_view`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.template.defaultfilters import filesizeformat
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+
+from orgdesign.access import get_org_for_user
+from orgdesign.csv_format import Problem
+from teams.actor import Actor
+from teams.models import AccessRole, Door, Organisation
+
+UPLOAD_DIR = Path(tempfile.gettempdir()) / "orgdesign-imports"
+PREVIEW_MAX_AGE = 60 * 60  # seconds during which a preview can be applied
+SIGNING_SALT = "orgdesign.import"
+# Rows of changes, and of problems, a page shows; the counts always cover them all.
+SHOWN = 500
+# The form's other fields and the multipart boundaries around the file.
+FORM_OVERHEAD = 64 * 1024
+
+PEOPLE, MATRIX = "people", "matrix"
+
+
+class UploadRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def max_bytes() -> int:
+    return settings.ORGDESIGN_IMPORT_MAX_BYTES
+
+
+def too_large() -> str:
+    return (
+        f"The file is larger than {filesizeformat(max_bytes())}, the most an import takes. "
+        "Nothing was imported."
+    )
+
+
+def declared_too_large(request) -> bool:
+    """Whether the request says, before its body is read, that it is over the limit.
+
+    Without a Content-Length Django reads no form at all, so this check cannot be dodged.
+    """
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > max_bytes() + FORM_OVERHEAD
+
+
+def read_upload(request) -> tuple[bytes, str]:
+    """The bytes and the name of the uploaded file, its size checked before it is read."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise UploadRefused("Choose a CSV file to upload.")
+    if upload.size > max_bytes():
+        raise UploadRefused(too_large())
+    if not upload.size:
+        raise UploadRefused("The file is empty.")
+    return upload.read(), os.path.basename(upload.name or "upload.csv")
+
+
+def store_upload(data: bytes) -> str:
+    """Keep the bytes until the apply; their SHA-256 names them."""
+    digest = hashlib.sha256(data).hexdigest()
+    UPLOAD_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _prune_uploads()
+    path = UPLOAD_DIR / digest
+    if path.exists():
+        path.touch()  # a fresh preview of the same bytes: keep them for as long again
+    else:
+        partial = UPLOAD_DIR / f"{digest}.{os.getpid()}.part"
+        partial.write_bytes(data)
+        partial.replace(path)  # atomic: a reader sees the whole file or none
+    return digest
+
+
+def load_upload(digest: str) -> bytes | None:
+    if not re.fullmatch(r"[0-9a-f]{64}", digest):
+        return None
+    try:
+        data = (UPLOAD_DIR / digest).read_bytes()
+    except FileNotFoundError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == digest else None
+
+
+def discard_upload(digest: str) -> None:
+    (UPLOAD_DIR / digest).unlink(missing_ok=True)
+
+
+def _prune_uploads() -> None:
+    """Forget the files of previews nobody applied."""
+    oldest = time.time() - 2 * PREVIEW_MAX_AGE
+    with os.scandir(UPLOAD_DIR) as entries:
+        for entry in entries:
+            try:
+                if entry.stat().st_mtime < oldest:
+                    os.unlink(entry.path)
+            except FileNotFoundError:
+                pass  # pruned meanwhile by another request
+
+
+def ticket(request, organisation: Organisation, kind: str, **values) -> str:
+    """What the apply form carries: which file, for whom, and which changes were shown."""
+    return signing.dumps(
+        {"org": organisation.pk, "user": request.user.pk, "kind": kind, **values},
+        salt=SIGNING_SALT,
+    )
+
+
+def read_ticket(request, organisation: Organisation, kind: str) -> dict | None:
+    try:
+        ticket = signing.loads(
+            request.POST.get("ticket", ""), salt=SIGNING_SALT, max_age=PREVIEW_MAX_AGE
+        )
+    except signing.BadSignature:  # tampered with, or expired
+        return None
+    if (ticket.get("org"), ticket.get("user"), ticket.get("kind")) != (
+        organisation.pk, request.user.pk, kind,
+    ):
+        return None
+    return ticket
+
+
+EXPIRED = (
+    "This preview has expired or was already applied. Upload the file again to see a fresh "
+    "preview."
+)
+
+
+# What the import page shows --------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    kind: str  # people or matrix
+    state: str  # refused, preview, nothing (a preview with no change), applied
+    filename: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    counts: list[tuple[str, int]] = field(default_factory=list)
+    changes: list = field(default_factory=list)  # PersonRow or matrix_import.CellChange
+    total_changes: int = 0
+    ticket: str = ""
+    mode: str = ""
+    read_as: str = ""  # the encoding and separator the file was read with
+    notes: list[str] = field(default_factory=list)
+    alert: str = ""  # why an apply showed a new preview instead
+
+    @property
+    def shown_problems(self) -> list[Problem]:
+        return self.problems[:SHOWN]
+
+    @property
+    def hidden_problems(self) -> int:
+        return max(0, len(self.problems) - SHOWN)
+
+    @property
+    def hidden_changes(self) -> int:
+        return max(0, self.total_changes - len(self.changes))
+
+
+def import_actor(request) -> Actor:
+    return Actor(via=Door.IMPORT, user=request.user)
+
+
+def upload_view(kind: str, preview, refused):
+    """A POST view that refuses an upload over the size limit before its body is read, then
+    hands the file to `preview(request, organisation, data, filename)`; a refused upload is
+    shown by `refused(request, organisation, kind, problems)`.
+
+    The CSRF check reads the form, body and all, so it is made here after the size check
+    rather than by the middleware before it (Django's documented pattern for uploads).
+    """
+
+    @csrf_protect
+    def checked(request, organisation):
+        try:
+            data, filename = read_upload(request)
+        except UploadRefused as refusal:
+            return refused(request, organisation, kind, [Problem(refusal.message)])
+        return preview(request, organisation, data, filename)
+
+    @csrf_exempt
+    @require_POST
+    @login_required
+    def view(request, slug):
+        organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
+        if declared_too_large(request):
+            return refused(request, organisation, kind, [Problem(too_large())])
+        return checked(request, organisation)
+
+    return view

@@ -1,0 +1,191 @@
+"""The people import of the import page: people.csv or an HR system's roster, previewed as
+the changes the bulk sync (`teams.sync.sync_people`) would make, then applied all or nothing.
+Applying reads and checks the file again against the design as it is then, and writes only
+when the changes are still the ones previewed; otherwise it shows the new preview."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.views.decorators.http import require_POST
+
+from orgdesign.access import get_org_for_user
+from orgdesign.csv_format import Problem
+from orgdesign.import_page import refused, render_import
+from orgdesign.uploads import (
+    EXPIRED,
+    PEOPLE,
+    SHOWN,
+    Outcome,
+    discard_upload,
+    import_actor,
+    load_upload,
+    read_ticket,
+    store_upload,
+    ticket,
+    upload_view,
+)
+from teams.models import AccessRole
+from teams.roster_import import Roster, parse_roster
+from teams.sync import SyncResult, sync_people
+
+MODES = {"delta", "snapshot"}
+
+
+@dataclass
+class PersonRow:
+    """A person who would change, as the preview lists them."""
+
+    action: str  # create, update, deactivate
+    line: int | None
+    name: str
+    external_id: str
+    fields: list[tuple[str, str, str]] = field(default_factory=list)  # (column, old, new)
+
+
+def _shown(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):  # teams of a record
+        return ";".join(f"{team['team']}:{team['allocation']}" for team in value)
+    return str(value)
+
+
+def _sync_problems(result: SyncResult, roster: Roster) -> list[Problem]:
+    problems = []
+    for error in result.errors:
+        index = error.get("index")
+        line = roster.line_of(index) if isinstance(index, int) else None
+        for name, messages in error.get("errors", {}).items():
+            column = roster.columns.get(name, "")
+            for message in messages:
+                problems.append(Problem(message, line=line, column=column))
+    return problems
+
+
+def _people_fingerprint(result: SyncResult) -> str:
+    text = "\n".join(
+        sorted(
+            repr((change.action, change.external_id, sorted(change.fields.items())))
+            for change in result.changes
+            if change.action != "unchanged"
+        )
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _people_rows(result: SyncResult, roster: Roster) -> list[PersonRow]:
+    """The first SHOWN changes: what a new person gets, what changes for the others."""
+    records = {
+        record["external_id"]: (record, line)
+        for record, line in zip(roster.records, roster.lines, strict=True)
+    }
+    rows = []
+    for change in result.changes:
+        if change.action == "unchanged":
+            continue
+        if len(rows) == SHOWN:
+            break
+        record, line = records.get(change.external_id, ({}, None))
+        if change.action == "create":
+            fields = [
+                (roster.header_of(name), "", _shown(value))
+                for name, value in record.items()
+                if name not in ("external_id", "name") and _shown(value)
+            ]
+        else:
+            fields = [
+                (roster.header_of(name), _shown(old), _shown(new))
+                for name, (old, new) in change.fields.items()
+            ]
+        rows.append(PersonRow(change.action, line, change.name or change.external_id,
+                              change.external_id, fields))
+    return rows
+
+
+def _people_outcome(
+    state: str, result: SyncResult, roster: Roster, filename: str, mode: str
+) -> Outcome:
+    total = result.created + result.updated + result.deactivated
+    notes = []
+    if roster.ignored_columns:
+        notes.append(f"Columns not imported: {', '.join(roster.ignored_columns)}.")
+    return Outcome(
+        PEOPLE,
+        "nothing" if state == "preview" and not total else state,
+        filename=filename,
+        counts=[("created", result.created), ("updated", result.updated),
+                ("deactivated", result.deactivated), ("unchanged", result.unchanged)],
+        changes=_people_rows(result, roster),
+        total_changes=total,
+        mode=mode,
+        read_as=f"{roster.encoding}, {roster.separator}-separated, {len(roster.records)} rows",
+        notes=notes,
+    )
+
+
+def _people_preview(request, organisation, data: bytes, filename: str, *, mode: str,
+                    alert: str = ""):
+    roster = parse_roster(data)
+    if roster.problems:
+        return refused(request, organisation, PEOPLE, roster.problems, filename=filename)
+    result = sync_people(organisation=organisation, records=roster.records, mode=mode,
+                         dry_run=True, actor=import_actor(request))
+    if result.errors:
+        return refused(request, organisation, PEOPLE, _sync_problems(result, roster),
+                        filename=filename, mode=mode)
+    outcome = _people_outcome("preview", result, roster, filename, mode)
+    outcome.alert = alert
+    if outcome.state == "preview":
+        outcome.ticket = ticket(request, organisation, PEOPLE, sha=store_upload(data),
+                                 name=filename, mode=mode, changes=_people_fingerprint(result))
+    return render_import(request, organisation, outcome)
+
+
+def _preview_people_upload(request, organisation, data: bytes, filename: str):
+    mode = request.POST.get("mode", "delta")
+    return _people_preview(request, organisation, data, filename,
+                           mode=mode if mode in MODES else "delta")
+
+
+import_people = upload_view(PEOPLE, _preview_people_upload, refused)
+
+
+class _ChangedSincePreview(Exception):
+    pass
+
+
+@require_POST
+@login_required
+def import_people_apply(request, slug):
+    organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
+    ticket = read_ticket(request, organisation, PEOPLE)
+    data = load_upload(ticket["sha"]) if ticket else None
+    if data is None:
+        return refused(request, organisation, PEOPLE, [Problem(EXPIRED)])
+    filename, mode = ticket["name"], ticket["mode"]
+    roster = parse_roster(data)
+    if roster.problems:
+        return refused(request, organisation, PEOPLE, roster.problems, filename=filename)
+    try:
+        with transaction.atomic():
+            result = sync_people(organisation=organisation, records=roster.records, mode=mode,
+                                 dry_run=False, actor=import_actor(request))
+            if not result.errors and _people_fingerprint(result) != ticket["changes"]:
+                raise _ChangedSincePreview  # undo: this is not what was shown
+    except _ChangedSincePreview:
+        return _people_preview(request, organisation, data, filename, mode=mode, alert=(
+            "The people changed since your preview, so nothing was imported. Here is the "
+            "preview against the design as it is now."
+        ))
+    if result.errors:
+        return refused(request, organisation, PEOPLE, _sync_problems(result, roster),
+                        filename=filename, mode=mode)
+    discard_upload(ticket["sha"])
+    return render_import(request, organisation,
+                   _people_outcome("applied", result, roster, filename, mode))

@@ -1,0 +1,91 @@
+"""The door every SCIM view goes through, and what the views share about a request.
+
+The token decides the organisation (`Authorization: Bearer <token>`, read by
+`orgdesign.bearer`): without a valid one, 401; a read token cannot write, 403; another method,
+405. Requests are JSON (application/scim+json or application/json), answers
+application/scim+json, refusals SCIM Error messages. Every write goes through
+`teams.services` with SCIM as its door and the token as its author (`actor_for`).
+"""
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from scim2_models import (
+    ForbiddenException,
+    InvalidSyntaxException,
+    SCIMException,
+    UnauthorizedException,
+)
+
+from orgdesign.bearer import BadToken, token_from_request
+from teams.actor import Actor
+from teams.models import ApiToken, Door, TokenScope
+from teams.scim.errors import MethodNotAllowed, UnsupportedMediaType, error_response
+
+JSON_TYPES = {"application/scim+json", "application/json"}
+
+
+def scim_endpoint(*methods: str, reads: tuple[str, ...] = ("GET",)) -> Callable:
+    """A token-authenticated SCIM view taking (request, token, ...): 401 without a valid
+    token, 405 for another method, 403 for a write with a read token; any SCIM refusal
+    raised inside answers as a SCIM Error. `reads` are the methods a read token may use
+    (POST too for the .search endpoints)."""
+
+    def decorator(view: Callable) -> Callable:
+        @csrf_exempt
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            try:
+                token = _token(request)
+                if request.method not in methods:
+                    response = error_response(MethodNotAllowed())
+                    response["Allow"] = ", ".join(methods)
+                    return response
+                if request.method not in reads and token.scope != TokenScope.WRITE:
+                    raise ForbiddenException(
+                        detail="This token can only read; provisioning needs a token of "
+                        "scope write."
+                    )
+                return view(request, token, *args, **kwargs)
+            except SCIMException as error:
+                return error_response(error)
+
+        return wrapped
+
+    return decorator
+
+
+def _token(request: HttpRequest) -> ApiToken:
+    try:
+        token = token_from_request(request)
+    except BadToken as error:
+        raise UnauthorizedException(detail=str(error)) from error
+    if token is None:
+        raise UnauthorizedException(detail="Send the API token as 'Authorization: Bearer <token>'.")
+    return token
+
+
+def read_payload(request: HttpRequest) -> Any:
+    """The JSON body (None when empty); 415 for another media type, 400 for bad JSON."""
+    content_type = request.content_type or ""
+    if request.body and content_type and content_type not in JSON_TYPES:
+        raise UnsupportedMediaType()
+    try:
+        return json.loads(request.body or b"null")
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InvalidSyntaxException(detail=f"The body is not valid JSON: {error}.") from error
+
+
+def base_url(request: HttpRequest) -> str:
+    """The absolute URL of /scim/v2, without a trailing slash."""
+    return request.build_absolute_uri(reverse("scim-root")).rstrip("/")
+
+
+def actor_for(token: ApiToken) -> Actor:
+    """Who a SCIM write is by, for the services: the token, through the SCIM door."""
+    return Actor(via=Door.SCIM, token=token)

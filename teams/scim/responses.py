@@ -1,0 +1,27 @@
+"""What answers look like: SCIM JSON bodies as application/scim+json, and ListResponses of
+resources with the attributes a client asked for.
+"""
+
+import json
+from typing import Any
+
+from django.http import HttpResponse
+from scim2_models import Context, ListResponse
+
+CONTENT_TYPE = "application/scim+json"
+
+
+def scim_response(payload: dict, status: int = 200, headers: dict | None = None) -> HttpResponse:
+    return HttpResponse(
+        json.dumps(payload), status=status, content_type=CONTENT_TYPE, headers=headers
+    )
+
+
+def list_response(
+    model: Any, resources: list, total: int, start: int, search: Any, context: Context
+) -> HttpResponse:
+    listed = ListResponse[model](
+        total_results=total, start_index=start, items_per_page=len(resources),
+        resources=resources,
+    )
+    return scim_response(listed.model_dump(scim_ctx=context, response_parameters=search))
