@@ -73,11 +73,6 @@ class Scim:
 
 
 @pytest.fixture
-def organisation():
-    return OrganisationFactory()
-
-
-@pytest.fixture
 def token_key(organisation):
     return token_create(organisation=organisation, name="Entra ID", scope="write")
 
