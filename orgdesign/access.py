@@ -29,7 +29,7 @@ def get_org_for_user(
     tenants are not disclosed, and 403 when the role is too low. One query.
     """
     user = request.user
-    queryset = Organisation.objects.select_related("ml_head").filter(slug=slug)
+    queryset = Organisation.objects.select_related("ml_head", "scenario_of").filter(slug=slug)
     if user.is_superuser:
         queryset = queryset.annotate(user_role=Value(AccessRole.ADMIN.value))
     else:

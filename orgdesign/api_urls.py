@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from orgdesign.scenario_api import CompareView
 from pipelines import api as pipelines_api
 from teams import api as teams_api
 
@@ -20,6 +21,8 @@ organisation_urls = [
     path("", teams_api.OrganisationView.as_view(), name="api-organisation"),
     path("people/sync/", teams_api.PeopleSyncView.as_view(), name="api-people-sync"),
     path("matrix/", pipelines_api.MatrixView.as_view(), name="api-matrix"),
+    # <str:> so that any value answers a JSON 404, not the HTML page of an unmatched URL.
+    path("compare/<str:other>/", CompareView.as_view(), name="api-compare"),
     *router.urls,
 ]
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from orgdesign import scenario_views
 from orgdesign.import_page import import_page
 from orgdesign.views import healthz
 from pipelines.structure_views import structure
@@ -25,6 +26,10 @@ urlpatterns = [
     path("orgs/<slug:slug>/chart/", org_chart, name="chart"),
     path("orgs/<slug:slug>/structure/", structure, name="structure"),
     path("orgs/<slug:slug>/import/", import_page, name="import"),
+    path("orgs/<slug:slug>/scenarios/", scenario_views.scenarios, name="scenarios"),
+    path(
+        "orgs/<slug:slug>/compare/<slug:other_slug>/", scenario_views.compare, name="compare"
+    ),
     path("orgs/<slug:slug>/", include("pipelines.urls")),
     path("orgs/<slug:slug>/", include("teams.urls")),
 ]

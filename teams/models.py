@@ -131,6 +131,16 @@ class Organisation(Attributed):
     layers_max = models.PositiveSmallIntegerField(
         default=6, help_text="More steps than this from the ML head is too deep."
     )
+    # A scenario is a copy of a design to try changes on; its origin is the design it copies
+    # (the live one, or another scenario). Kept when the origin goes, as a design of its own.
+    scenario_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="scenarios",
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

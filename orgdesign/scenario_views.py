@@ -1,0 +1,128 @@
+"""The scenarios of a design and the compare page: /orgs/<slug>/scenarios/ and
+/orgs/<a>/compare/<b>/ (DESIGN.md section 4)."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from orgdesign.access import can_edit, get_org_for_user
+from orgdesign.analysis.compare import Comparison, compare_designs
+from orgdesign.analysis.findings import compute_findings, count_by_severity
+from orgdesign.analysis.loader import load_many
+from orgdesign.csv_format import stream_rows
+from orgdesign.scenarios import scenario_create
+from teams.actor import browser_actor
+from teams.models import Organisation
+
+COMPARE_COLUMNS = ["type", "key", "name", "change", "field", "a", "b"]
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def scenarios(request, slug):
+    """The scenarios of a design, with their findings beside the design's own; an editor
+    copies the design into a new scenario (POST `name`)."""
+    organisation = get_org_for_user(request, slug)
+    error = ""
+    if request.method == "POST":
+        if not can_edit(organisation):
+            raise PermissionDenied(f"This needs the editor role in {organisation.name}.")
+        try:
+            scenario = scenario_create(
+                origin=organisation,
+                name=request.POST.get("name", ""),
+                creator=request.user,
+                actor=browser_actor(request),
+            )
+        except ValidationError as refusal:
+            error = " ".join(refusal.messages)
+        else:
+            return redirect("scenarios", slug=scenario.slug)
+    copies = _visible(request, organisation.scenarios.order_by("-created_at", "-id"))
+    data = load_many([organisation, *copies])
+    counts = {
+        org_id: count_by_severity(compute_findings(design)) for org_id, design in data.items()
+    }
+    return render(
+        request,
+        "scenarios/scenarios.html",
+        {
+            "organisation": organisation,
+            "editable": can_edit(organisation),
+            "own_counts": counts[organisation.pk],
+            "rows": [(copy, counts[copy.pk]) for copy in copies],
+            "error": error,
+            "name": request.POST.get("name", "") if error else "",
+        },
+        status=400 if error else 200,
+    )
+
+
+def _visible(request, queryset) -> list[Organisation]:
+    if not request.user.is_superuser:
+        queryset = queryset.filter(access__user_id=request.user.pk)
+    return list(queryset)
+
+
+@require_GET
+@login_required
+def compare(request, slug, other_slug):
+    """What differs from this design to `other_slug`, both of which the user may see."""
+    organisation = get_org_for_user(request, slug)
+    other = get_org_for_user(request, other_slug)
+    data = load_many([organisation, other])
+    comparison = compare_designs(data[organisation.pk], data[other.pk])
+    if request.GET.get("format") == "csv":
+        return compare_csv(comparison, organisation, other)
+    return render(
+        request,
+        "scenarios/compare.html",
+        {
+            "organisation": organisation,
+            "other": other,
+            "comparison": comparison,
+            "counts": comparison.counts,
+            "sections": [
+                ("People", "people", comparison.people),
+                ("Teams", "teams", comparison.teams),
+                ("Pipelines", "pipelines", comparison.pipelines),
+                ("Cells of the matrix", "cells", comparison.cells),
+            ],
+        },
+    )
+
+
+def compare_rows(comparison: Comparison):
+    yield COMPARE_COLUMNS
+    for changes in (comparison.people, comparison.teams, comparison.pipelines, comparison.cells):
+        for change in changes:
+            if not change.fields:
+                yield [change.type, change.key, change.name, change.change, "", "", ""]
+            for name, (a, b) in change.fields.items():
+                yield [change.type, change.key, change.name, change.change, name,
+                       _cell(a), _cell(b)]
+    for kind, findings in (("fixed", comparison.fixed), ("introduced", comparison.introduced)):
+        for finding in findings:
+            yield ["finding", finding.subject.type, finding.subject.name, kind, finding.code,
+                   finding.message if kind == "fixed" else "",
+                   finding.message if kind == "introduced" else ""]
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def compare_csv(comparison: Comparison, organisation, other) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        stream_rows(compare_rows(comparison)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="compare-{organisation.slug}-{other.slug}.csv"'
+    )
+    return response

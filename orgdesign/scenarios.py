@@ -1,0 +1,169 @@
+"""Scenarios: a copy of a design to try changes on, beside the live one.
+
+A scenario is an organisation of its own, marked as a scenario of its origin
+(`Organisation.scenario_of`), so every page, the API and the findings work on it unchanged.
+The copy writes every table in bulk, in a fixed number of statements per thousand rows:
+people first without their managers, then their managers in one pass, since a manager's new
+id is only known once they are inserted. This module writes to both apps' tables, so it
+lives above them, like the demo organisation.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from pipelines.models import Engagement, Pipeline
+from teams.actor import SYSTEM, Actor
+from teams.bulk import bulk_update
+from teams.models import AccessRole, Membership, Organisation, Person, Team
+from teams.services import access_grant
+
+BATCH = 2000
+SLUG_MAX = Organisation._meta.get_field("slug").max_length
+
+PERSON_FIELDS = ["external_id", "name", "email", "title", "role", "active", "scim_deleted_at"]
+
+
+def scenario_slug(name: str) -> str:
+    """A free slug derived from the scenario's name: `name`, `name-2`, `name-3`..."""
+    base = (slugify(name) or "scenario")[: SLUG_MAX - 6]
+    taken = set(
+        Organisation.objects.filter(slug__startswith=base).values_list("slug", flat=True)
+    )
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
+
+
+@transaction.atomic
+def scenario_create(
+    *, origin: Organisation, name: str, creator=None, actor: Actor = SYSTEM
+) -> Organisation:
+    """A copy of `origin` (people, reporting and dotted lines, teams, memberships, pipelines,
+    engagements, settings) marked as its scenario; `creator` becomes its admin. Tokens and
+    members are not copied."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "Give the scenario a name."})
+    scenario = Organisation.objects.create(
+        slug=scenario_slug(name),
+        name=name[: Organisation._meta.get_field("name").max_length],
+        scenario_of=origin,
+        span_max=origin.span_max,
+        layers_max=origin.layers_max,
+        **actor.fields(),
+    )
+    people = copy_design(origin, scenario, actor=actor)
+    if origin.ml_head_id is not None:
+        scenario.ml_head_id = people.get(origin.ml_head_id)
+        scenario.save(update_fields=["ml_head"])
+    if creator is not None:
+        access_grant(organisation=scenario, user=creator, role=AccessRole.ADMIN)
+    return scenario
+
+
+def copy_design(source: Organisation, target: Organisation, *, actor: Actor) -> dict[int, int]:
+    """Copy every row of `source`'s design into the empty `target`. Returns the map of
+    person ids (source -> target)."""
+    stamp = actor.fields()
+    rows = list(
+        Person.objects.filter(organisation=source)
+        .order_by("id")
+        .values("id", "manager_id", *PERSON_FIELDS)
+    )
+    copies = Person.objects.bulk_create(
+        [
+            Person(organisation=target, **{f: row[f] for f in PERSON_FIELDS}, **stamp)
+            for row in rows
+        ],
+        batch_size=BATCH,
+    )
+    people = {row["id"]: copy.pk for row, copy in zip(rows, copies, strict=True)}
+    managed = []
+    for row, copy in zip(rows, copies, strict=True):
+        if row["manager_id"] is not None:
+            copy.manager_id = people[row["manager_id"]]
+            managed.append(copy)
+    bulk_update(Person, managed, ["manager_id"])
+
+    dotted = Person.dotted_line_managers.through
+    dotted.objects.bulk_create(
+        [
+            dotted(from_person_id=people[a], to_person_id=people[b])
+            for a, b in dotted.objects.filter(from_person__organisation=source).values_list(
+                "from_person_id", "to_person_id"
+            )
+        ],
+        batch_size=BATCH,
+    )
+
+    team_rows = list(
+        Team.objects.filter(organisation=source)
+        .order_by("id")
+        .values("id", "name", "kind", "lead_id", "kpi", "kpi_type")
+    )
+    team_copies = Team.objects.bulk_create(
+        [
+            Team(
+                organisation=target,
+                name=row["name"],
+                kind=row["kind"],
+                lead_id=people.get(row["lead_id"]),
+                kpi=row["kpi"],
+                kpi_type=row["kpi_type"],
+                **stamp,
+            )
+            for row in team_rows
+        ],
+        batch_size=BATCH,
+    )
+    teams = {row["id"]: copy.pk for row, copy in zip(team_rows, team_copies, strict=True)}
+    Membership.objects.bulk_create(
+        [
+            Membership(person_id=people[p], team_id=teams[t], allocation=a, **stamp)
+            for p, t, a in Membership.objects.filter(team__organisation=source).values_list(
+                "person_id", "team_id", "allocation"
+            )
+        ],
+        batch_size=BATCH,
+    )
+
+    pipeline_rows = list(
+        Pipeline.objects.filter(organisation=source)
+        .order_by("id")
+        .values("id", "name", "pm_owner_id", "lifecycle", "tier", "metric", "required_stages")
+    )
+    pipeline_copies = Pipeline.objects.bulk_create(
+        [
+            Pipeline(
+                organisation=target,
+                name=row["name"],
+                pm_owner_id=people.get(row["pm_owner_id"]),
+                lifecycle=row["lifecycle"],
+                tier=row["tier"],
+                metric=row["metric"],
+                required_stages=row["required_stages"],
+                **stamp,
+            )
+            for row in pipeline_rows
+        ],
+        batch_size=BATCH,
+    )
+    pipelines = {
+        row["id"]: copy.pk for row, copy in zip(pipeline_rows, pipeline_copies, strict=True)
+    }
+    Engagement.objects.bulk_create(
+        [
+            Engagement(pipeline_id=pipelines[p], team_id=teams[t], role=r, **stamp)
+            for p, t, r in Engagement.objects.filter(pipeline__organisation=source).values_list(
+                "pipeline_id", "team_id", "role"
+            )
+        ],
+        batch_size=BATCH,
+    )
+    return people

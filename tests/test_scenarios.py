@@ -1,0 +1,320 @@
+"""Scenarios (copies of a design) and compare: the service, the pages, the CSV and the API."""
+
+import csv
+import io
+import math
+
+import pytest
+from django.db import connection
+
+from orgdesign.analysis.compare import compare_designs
+from orgdesign.analysis.findings import compute_findings
+from orgdesign.analysis.loader import load_org_data
+from orgdesign.scenarios import scenario_create
+from pipelines import services as pipeline_services
+from pipelines.generator import generate_org
+from pipelines.models import Engagement, Pipeline
+from teams import services
+from teams.models import ApiToken, Membership, Organisation, OrganisationAccess, Person, Team
+from teams.tokens import token_create
+from tests.api_helpers import api_url, token_client
+from tests.factories import OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def organisation(demo):
+    """The clients of conftest act in the demo organisation."""
+    return demo
+
+
+def copy_of(origin: Organisation, name: str = "Try it") -> Organisation:
+    return scenario_create(origin=origin, name=name, creator=UserFactory())
+
+
+def findings_as_text(organisation: Organisation) -> list[tuple]:
+    """The findings of a design without its ids, to compare two designs object for object."""
+    return [
+        (f.code, f.severity, f.subject.type, f.subject.name, f.message, f.stage,
+         tuple(ref.name for ref in f.related))
+        for f in compute_findings(load_org_data(organisation))
+    ]
+
+
+# The copy -------------------------------------------------------------------------------------
+
+
+def test_a_copy_has_the_same_findings_object_for_object(demo):
+    copy = copy_of(demo)
+
+    assert findings_as_text(copy) == findings_as_text(demo)
+    comparison = compare_designs(load_org_data(demo), load_org_data(copy))
+    assert comparison.counts == dict.fromkeys(comparison.counts, 0)
+
+
+def test_a_copy_has_every_row_of_every_table(demo):
+    copy = copy_of(demo)
+
+    for model, lookup in (
+        (Person, "organisation"),
+        (Team, "organisation"),
+        (Pipeline, "organisation"),
+        (Membership, "team__organisation"),
+        (Engagement, "pipeline__organisation"),
+    ):
+        assert model.objects.filter(**{lookup: copy}).count() == model.objects.filter(
+            **{lookup: demo}
+        ).count(), model.__name__
+    assert copy.ml_head.name == demo.ml_head.name
+    assert copy.ml_head.organisation == copy
+    dotted = Person.objects.get(organisation=copy, name="Pablo Jiménez").dotted_line_managers
+    assert [p.name for p in dotted.all()] == ["Marcus Lee"]
+    assert dotted.get().organisation == copy
+    assert (copy.scenario_of, copy.span_max, copy.layers_max) == (
+        demo, demo.span_max, demo.layers_max
+    )
+
+
+def test_a_copy_of_a_generated_organisation_is_faithful_too():
+    origin = OrganisationFactory()
+    generate_org(origin, people=400, teams=20, pipelines=20, seed=3)
+
+    copy = copy_of(origin)
+
+    assert findings_as_text(copy) == findings_as_text(origin)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite splits bulk inserts by its limit of variables, so its counts follow size",
+)
+@pytest.mark.parametrize("people", [400, 1200])
+def test_the_copy_runs_a_fixed_number_of_queries_per_table(django_assert_num_queries, people):
+    origin = OrganisationFactory()
+    generate_org(origin, people=people, teams=20, pipelines=20, seed=1)
+    creator = UserFactory()
+    managed = Person.objects.filter(organisation=origin, manager__isnull=False).count()
+
+    # Savepoint, the slug, the organisation; each table read then inserted (people, dotted
+    # lines, teams, memberships, pipelines, engagements); the managers set in one UPDATE per
+    # thousand people; the ML head; the creator made admin (savepoint, the last-admin check,
+    # the row, release). Nothing else grows with the organisation.
+    with django_assert_num_queries(26 + math.ceil(managed / 1000)):
+        scenario_create(origin=origin, name="Bigger", creator=creator)
+
+
+def test_the_copier_becomes_admin_and_neither_members_nor_tokens_are_copied(demo):
+    member = UserFactory()
+    services.access_grant(organisation=demo, user=member, role="editor")
+    token_create(organisation=demo, name="HR sync", scope="write")
+    creator = UserFactory()
+
+    copy = scenario_create(origin=demo, name="Try it", creator=creator)
+
+    assert list(OrganisationAccess.objects.filter(organisation=copy).values_list(
+        "user", "role")) == [(creator.pk, "admin")]
+    assert not ApiToken.objects.filter(organisation=copy).exists()
+
+
+def test_scenario_slugs_come_from_their_names_and_never_collide(demo):
+    first = copy_of(demo, "Infra under ML")
+    second = copy_of(demo, "Infra under ML")
+
+    assert (first.slug, second.slug) == ("infra-under-ml", "infra-under-ml-2")
+
+
+def test_a_scenario_needs_a_name(demo):
+    with pytest.raises(Exception, match="name"):
+        scenario_create(origin=demo, name="  ")
+    assert not Organisation.objects.filter(scenario_of=demo).exists()
+
+
+# The scenarios page ---------------------------------------------------------------------------
+
+
+def test_an_editor_copies_the_design_and_lands_in_the_scenario(editor, demo):
+    response = editor.post("/orgs/demo/scenarios/", {"name": "Infra under ML"})
+
+    copy = Organisation.objects.get(scenario_of=demo)
+    assert response.status_code == 302
+    assert response["Location"] == "/orgs/infra-under-ml/scenarios/"
+    page = editor.get("/orgs/infra-under-ml/").content.decode()
+    assert 'class="scenario-banner"' in page
+    assert f'data-scenario-of="{demo.slug}"' in page
+    assert OrganisationAccess.objects.get(organisation=copy, user=editor.user).role == "admin"
+
+
+def test_the_live_design_has_no_banner(viewer):
+    assert 'class="scenario-banner"' not in viewer.get("/orgs/demo/").content.decode()
+
+
+def test_the_page_lists_scenarios_with_their_findings_beside_the_origins(editor, demo):
+    editor.post("/orgs/demo/scenarios/", {"name": "Infra under ML"})
+    errors = sum(1 for f in compute_findings(load_org_data(demo)) if f.severity == "error")
+
+    content = editor.get("/orgs/demo/scenarios/").content.decode()
+
+    assert 'data-organisation="demo"' in content
+    assert 'data-organisation="infra-under-ml"' in content
+    assert content.count(f'<td class="count error">{errors}</td>') == 2
+    assert 'href="/orgs/demo/compare/infra-under-ml/"' in content
+
+
+def test_a_viewer_cannot_copy(viewer, demo):
+    response = viewer.post("/orgs/demo/scenarios/", {"name": "Nope"})
+    assert response.status_code == 403
+    assert not Organisation.objects.filter(scenario_of=demo).exists()
+
+
+def test_an_empty_name_is_refused_next_to_the_field(editor, demo):
+    response = editor.post("/orgs/demo/scenarios/", {"name": ""})
+    assert response.status_code == 400
+    assert "Give the scenario a name." in response.content.decode()
+    assert not Organisation.objects.filter(scenario_of=demo).exists()
+
+
+def test_the_scenarios_page_runs_a_fixed_number_of_queries(
+    django_assert_num_queries, editor, demo
+):
+    for name in ("One", "Two", "Three"):
+        scenario_create(origin=demo, name=name, creator=editor.user)
+    # session, user, organisation, its scenarios, then one query per table for all designs.
+    with django_assert_num_queries(9):
+        editor.get("/orgs/demo/scenarios/")
+
+
+# Compare ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def moved(demo):
+    """A scenario of the demo with one change of each kind."""
+    copy = copy_of(demo, "Infra under ML")
+    person = Person.objects.get
+    # The ML platform team's lead moves under the ML head: its dependency is fixed.
+    services.person_update(
+        person=person(organisation=copy, name="Dana Kim"),
+        manager=person(organisation=copy, name="Amara Okafor"),
+    )
+    # Someone joins a second team.
+    services.membership_set(
+        person=person(organisation=copy, name="Tom Becker"),
+        team=Team.objects.get(organisation=copy, name="Labeling Ops"),
+        allocation=20,
+    )
+    # A cell changes role, a pipeline is added, someone leaves.
+    home = Pipeline.objects.get(organisation=copy, name="Home feed ranking")
+    pipeline_services.engagement_set(
+        pipeline=home, team=Team.objects.get(organisation=copy, name="ML Tooling"), role="owner"
+    )
+    pipeline_services.pipeline_create(organisation=copy, name="Churn prediction")
+    services.person_deactivate(person=person(organisation=copy, name="Erik Lund"))
+    return copy
+
+
+def test_compare_lists_each_kind_of_difference(demo, moved):
+    comparison = compare_designs(load_org_data(demo), load_org_data(moved))
+
+    people = {change.name: change for change in comparison.people}
+    assert people["Dana Kim"].fields["manager"] == ("Priya Shah", "Amara Okafor")
+    assert people["Tom Becker"].fields["teams"] == (
+        "ML Tooling:100", "ML Tooling:100;Labeling Ops:20"
+    )
+    assert people["Erik Lund"].fields["active"] == (True, False)
+    teams = {change.name: change for change in comparison.teams}
+    assert teams["ML Platform"].fields["in_ml_org"] == (False, True)
+    assert [(c.name, c.change) for c in comparison.pipelines] == [("Churn prediction", "added")]
+    assert [(c.name, c.fields) for c in comparison.cells] == [
+        ("Home feed ranking × ML Tooling", {"role": ("contributor", "owner")})
+    ]
+    counts = comparison.counts
+    assert (counts["people_moved"], counts["teams_into_ml_org"], counts["cells_changed"]) == (
+        2, 1, 1
+    )
+    assert counts["pipelines_added"] == 1
+
+
+def test_compare_shows_the_dependency_fixed_and_the_findings_introduced(demo, moved):
+    comparison = compare_designs(load_org_data(demo), load_org_data(moved))
+
+    fixed = {(f.code, f.subject.name) for f in comparison.fixed}
+    introduced = {(f.code, f.subject.name) for f in comparison.introduced}
+    assert ("dependency.outside_ml_org", "ML Platform") in fixed
+    assert ("pipeline.no_pm", "Churn prediction") in introduced
+    assert not fixed & introduced
+
+
+def test_compare_matches_people_by_external_id_then_by_name():
+    a = OrganisationFactory()
+    ada = services.person_create(organisation=a, name="Ada", external_id="E1")
+    services.person_create(organisation=a, name="Bo")
+    b = copy_of(a)
+    services.person_update(person=Person.objects.get(organisation=b, pk__gt=ada.pk,
+                                                     external_id="E1"), name="Ada Byron")
+
+    comparison = compare_designs(load_org_data(a), load_org_data(b))
+
+    assert [(c.key, c.change, c.fields) for c in comparison.people] == [
+        ("external_id:E1", "changed", {"name": ("Ada", "Ada Byron")})
+    ]
+
+
+def test_the_compare_page_shows_counts_and_differences(viewer, demo, moved):
+    # The viewer needs a role in the scenario too.
+    OrganisationAccess.objects.create(organisation=moved, user=viewer.user, role="viewer")
+
+    content = viewer.get(f"/orgs/demo/compare/{moved.slug}/").content.decode()
+
+    assert 'data-compare="fixed"' in content
+    assert 'data-finding="dependency.outside_ml_org" data-compare="fixed"' in content
+    assert "Dana Kim" in content and "Amara Okafor" in content
+    assert '<dd data-count="cells_changed">1</dd>' in content
+
+
+def test_the_compare_page_needs_a_role_in_both_designs(viewer, moved):
+    assert viewer.get(f"/orgs/demo/compare/{moved.slug}/").status_code == 404
+
+
+def test_the_compare_csv_has_a_row_per_changed_field_and_finding(viewer, demo, moved):
+    OrganisationAccess.objects.create(organisation=moved, user=viewer.user, role="viewer")
+
+    response = viewer.get(f"/orgs/demo/compare/{moved.slug}/?format=csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+    assert response["Content-Type"].startswith("text/csv")
+    assert {"type": "person", "key": rows[0]["key"], "name": "Dana Kim", "change": "changed",
+            "field": "manager", "a": "Priya Shah", "b": "Amara Okafor"} in rows
+    assert any(r["type"] == "finding" and r["field"] == "dependency.outside_ml_org"
+               and r["change"] == "fixed" for r in rows)
+
+
+def test_the_api_compares_designs_of_a_tokens_family(demo, moved):
+    reader = token_client(demo, "read")
+
+    response = reader.get(api_url(demo, f"compare/{moved.slug}/"))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"counts", "people", "teams", "pipelines", "cells", "findings"}
+    assert set(body["findings"]) == {"fixed", "introduced"}
+    assert body["counts"]["teams_into_ml_org"] == 1
+    assert any(f["code"] == "dependency.outside_ml_org" for f in body["findings"]["fixed"])
+    # From the scenario's side, the same differences the other way round.
+    back = token_client(moved, "read").get(api_url(moved, "compare/demo/")).json()
+    assert back["counts"]["teams_out_of_ml_org"] == 1
+
+
+def test_a_token_cannot_compare_with_a_design_outside_its_family(demo):
+    stranger = OrganisationFactory(slug="stranger")
+
+    response = token_client(demo, "read").get(api_url(demo, f"compare/{stranger.slug}/"))
+
+    assert response.status_code == 404
+
+
+def test_compare_runs_a_fixed_number_of_queries(django_assert_num_queries, viewer, demo, moved):
+    OrganisationAccess.objects.create(organisation=moved, user=viewer.user, role="viewer")
+    # session, user, the two organisations, then one query per table for both designs.
+    with django_assert_num_queries(9):
+        assert viewer.get(f"/orgs/demo/compare/{moved.slug}/").status_code == 200
