@@ -3,18 +3,20 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orgdesign.access import can_edit, get_org_for_user
+from orgdesign.access import can_edit, get_org_for_user, role_at_least
 from orgdesign.analysis.compare import Comparison, compare_designs
 from orgdesign.analysis.findings import compute_findings, count_by_severity
 from orgdesign.analysis.loader import load_many
 from orgdesign.csv_format import stream_rows
-from orgdesign.scenarios import scenario_create
+from orgdesign.scenarios import scenario_create, scenario_promote
 from teams.actor import browser_actor
-from teams.models import Organisation
+from teams.models import AccessRole, Organisation
 
 COMPARE_COLUMNS = ["type", "key", "name", "change", "field", "a", "b"]
 
@@ -55,8 +57,28 @@ def scenarios(request, slug):
             "rows": [(copy, counts[copy.pk]) for copy in copies],
             "error": error,
             "name": request.POST.get("name", "") if error else "",
+            "administrable": role_at_least(organisation.user_role, AccessRole.ADMIN),
+            "promoted": request.GET.get("promoted", ""),
+            "backup": request.GET.get("backup", ""),
         },
         status=400 if error else 200,
+    )
+
+
+@require_POST
+@login_required
+def promote(request, slug):
+    """Make this scenario the live design of its origin (admins of the origin). The origin's
+    previous state is kept as a new scenario, so promoting that one undoes it."""
+    scenario = get_org_for_user(request, slug)
+    if scenario.scenario_of_id is None:
+        raise Http404("This design is not a scenario.")
+    origin = get_org_for_user(request, scenario.scenario_of.slug, min_role=AccessRole.ADMIN)
+    backup = scenario_promote(scenario=scenario, creator=request.user,
+                              actor=browser_actor(request))
+    return redirect(
+        f"{reverse('scenarios', args=[origin.slug])}?"
+        f"{urlencode({'promoted': scenario.slug, 'backup': backup.slug})}"
     )
 
 

@@ -67,6 +67,53 @@ def scenario_create(
     return scenario
 
 
+@transaction.atomic
+def scenario_promote(
+    *, scenario: Organisation, creator=None, actor: Actor = SYSTEM
+) -> Organisation:
+    """Make `scenario` the design of its origin, in one transaction: the origin's people,
+    teams, memberships, pipelines, engagements and settings are replaced by copies of the
+    scenario's. The origin keeps its slug, members and tokens. What it held before is kept
+    first as a new scenario of it, returned, so promoting that one undoes the promotion."""
+    origin = scenario.scenario_of
+    if origin is None:
+        raise ValidationError(
+            "This design is not a scenario: there is nothing to promote it to."
+        )
+    # Lock the origin: two promotions at once must not interleave their wipes and copies.
+    origin = Organisation.objects.select_for_update().get(pk=origin.pk)
+    backup = scenario_create(
+        origin=origin,
+        name=f"{origin.name} before {scenario.name}"[:200],
+        creator=creator,
+        actor=actor,
+    )
+    _wipe_design(origin)
+    people = copy_design(scenario, origin, actor=actor)
+    origin.ml_head_id = people.get(scenario.ml_head_id) if scenario.ml_head_id else None
+    origin.span_max, origin.layers_max = scenario.span_max, scenario.layers_max
+    actor.stamp(origin)
+    origin.save(update_fields=["ml_head", "span_max", "layers_max", *actor.fields()])
+    return backup
+
+
+def _wipe_design(organisation: Organisation) -> None:
+    """Delete every row of a design but the organisation itself, its members and tokens.
+    Cells first: a team engaged in pipelines cannot be deleted from under them."""
+    Engagement.objects.filter(pipeline__organisation=organisation).delete()
+    Pipeline.objects.filter(organisation=organisation).delete()
+    Membership.objects.filter(team__organisation=organisation).delete()
+    Team.objects.filter(organisation=organisation).delete()
+    Organisation.objects.filter(pk=organisation.pk).update(ml_head=None)
+    Person.dotted_line_managers.through.objects.filter(
+        from_person__organisation=organisation
+    ).delete()
+    people = Person.objects.filter(organisation=organisation)
+    # No manager left to point at: the delete then needs no update of the survivors.
+    people.update(manager=None)
+    people.delete()
+
+
 def copy_design(source: Organisation, target: Organisation, *, actor: Actor) -> dict[int, int]:
     """Copy every row of `source`'s design into the empty `target`. Returns the map of
     person ids (source -> target)."""

@@ -7,10 +7,11 @@ import math
 import pytest
 from django.db import connection
 
+from orgdesign import scenarios as scenarios_module
 from orgdesign.analysis.compare import compare_designs
 from orgdesign.analysis.findings import compute_findings
 from orgdesign.analysis.loader import load_org_data
-from orgdesign.scenarios import scenario_create
+from orgdesign.scenarios import scenario_create, scenario_promote
 from pipelines import services as pipeline_services
 from pipelines.generator import generate_org
 from pipelines.models import Engagement, Pipeline
@@ -18,7 +19,7 @@ from teams import services
 from teams.models import ApiToken, Membership, Organisation, OrganisationAccess, Person, Team
 from teams.tokens import token_create
 from tests.api_helpers import api_url, token_client
-from tests.factories import OrganisationFactory, UserFactory
+from tests.factories import OrganisationFactory, UserFactory, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -318,3 +319,84 @@ def test_compare_runs_a_fixed_number_of_queries(django_assert_num_queries, viewe
     # session, user, the two organisations, then one query per table for both designs.
     with django_assert_num_queries(9):
         assert viewer.get(f"/orgs/demo/compare/{moved.slug}/").status_code == 200
+
+
+# Promote ------------------------------------------------------------------------------------
+
+
+def test_promoting_a_scenario_makes_it_the_design_and_keeps_the_previous_one(demo, moved):
+    member = UserFactory()
+    services.access_grant(organisation=demo, user=member, role="viewer")
+    token, _ = token_create(organisation=demo, name="HR sync", scope="write")
+    before, after = findings_as_text(demo), findings_as_text(moved)
+    admin = UserFactory()
+
+    backup = scenario_promote(scenario=moved, creator=admin)
+
+    demo.refresh_from_db()
+    assert findings_as_text(demo) == after
+    assert findings_as_text(backup) == before
+    assert backup.scenario_of == demo
+    # The live design keeps its address, members and tokens.
+    assert demo.slug == "demo"
+    assert OrganisationAccess.objects.filter(organisation=demo, user=member).exists()
+    assert ApiToken.objects.filter(pk=token.pk, organisation=demo).exists()
+    assert demo.ml_head.organisation == demo
+
+
+def test_promoting_the_kept_design_undoes_a_promotion(demo, moved):
+    before = findings_as_text(demo)
+    backup = scenario_promote(scenario=moved)
+
+    scenario_promote(scenario=backup)
+
+    demo.refresh_from_db()
+    assert findings_as_text(demo) == before
+    counts = compare_designs(load_org_data(backup), load_org_data(demo)).counts
+    assert counts == dict.fromkeys(counts, 0)
+
+
+def test_a_promotion_that_fails_midway_leaves_the_design_as_it_was(demo, moved, monkeypatch):
+    before = findings_as_text(demo)
+    people = Person.objects.filter(organisation=demo).count()
+
+    def broken_copy(source, target, *, actor):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(scenarios_module, "copy_design", broken_copy)
+    with pytest.raises(RuntimeError):
+        scenario_promote(scenario=moved)
+
+    assert findings_as_text(demo) == before
+    assert Person.objects.filter(organisation=demo).count() == people
+    assert Organisation.objects.filter(scenario_of=demo).count() == 1  # just `moved`
+
+
+def test_an_origin_admin_promotes_from_the_scenarios_page(demo, moved):
+    admin = client_for(demo, "admin")
+    OrganisationAccess.objects.create(organisation=moved, user=admin.user, role="viewer")
+    page = admin.get("/orgs/demo/scenarios/").content.decode()
+    assert f'data-promote="{moved.slug}"' in page
+
+    response = admin.post(f"/orgs/{moved.slug}/promote/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/orgs/demo/scenarios/?promoted=")
+    shown = admin.get(response["Location"]).content.decode()
+    assert f'data-promoted="{moved.slug}"' in shown
+    assert ("dependency.outside_ml_org", "ML Platform") not in {
+        (code, name) for code, _, _, name, *_ in findings_as_text(demo)
+    }
+
+
+def test_an_editor_of_the_origin_cannot_promote(editor, demo, moved):
+    OrganisationAccess.objects.create(organisation=moved, user=editor.user, role="admin")
+
+    assert editor.post(f"/orgs/{moved.slug}/promote/").status_code == 403
+    assert "data-promote" not in editor.get("/orgs/demo/scenarios/").content.decode()
+    assert not Organisation.objects.filter(scenario_of=demo).exclude(pk=moved.pk).exists()
+
+
+def test_a_live_design_cannot_be_promoted(demo):
+    admin = client_for(demo, "admin")
+    assert admin.post("/orgs/demo/promote/").status_code == 404
