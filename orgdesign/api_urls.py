@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from orgdesign.job_api import JobView
 from orgdesign.scenario_api import CompareView
 from pipelines import api as pipelines_api
 from teams import api as teams_api
@@ -23,6 +24,7 @@ organisation_urls = [
     path("matrix/", pipelines_api.MatrixView.as_view(), name="api-matrix"),
     # <str:> so that any value answers a JSON 404, not the HTML page of an unmatched URL.
     path("compare/<str:other>/", CompareView.as_view(), name="api-compare"),
+    path("jobs/<int:pk>/", JobView.as_view(), name="api-job"),
     *router.urls,
 ]
 

@@ -2,11 +2,9 @@
 /orgs/<a>/compare/<b>/ (DESIGN.md section 4)."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import urlencode
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orgdesign.access import can_edit, get_org_for_user, role_at_least
@@ -14,9 +12,9 @@ from orgdesign.analysis.compare import Comparison, compare_designs
 from orgdesign.analysis.findings import compute_findings, count_by_severity
 from orgdesign.analysis.loader import load_many
 from orgdesign.csv_format import stream_rows
-from orgdesign.scenarios import scenario_create, scenario_promote
+from orgdesign.jobs import job_start
 from teams.actor import browser_actor
-from teams.models import AccessRole, Organisation
+from teams.models import AccessRole, Job, JobKind, Organisation
 
 COMPARE_COLUMNS = ["type", "key", "name", "change", "field", "a", "b"]
 
@@ -31,17 +29,18 @@ def scenarios(request, slug):
     if request.method == "POST":
         if not can_edit(organisation):
             raise PermissionDenied(f"This needs the editor role in {organisation.name}.")
-        try:
-            scenario = scenario_create(
-                origin=organisation,
-                name=request.POST.get("name", ""),
-                creator=request.user,
+        name = request.POST.get("name", "").strip()
+        if not name:
+            error = "Give the scenario a name."
+        else:
+            # A copy of a whole company takes seconds: a worker does it, the page follows.
+            job = job_start(
+                organisation=organisation,
+                kind=JobKind.SCENARIO_COPY,
+                params={"name": name},
                 actor=browser_actor(request),
             )
-        except ValidationError as refusal:
-            error = " ".join(refusal.messages)
-        else:
-            return redirect("scenarios", slug=scenario.slug)
+            return redirect("job", slug=organisation.slug, pk=job.pk)
     copies = _visible(request, organisation.scenarios.order_by("-created_at", "-id"))
     data = load_many([organisation, *copies])
     counts = {
@@ -58,8 +57,6 @@ def scenarios(request, slug):
             "error": error,
             "name": request.POST.get("name", "") if error else "",
             "administrable": role_at_least(organisation.user_role, AccessRole.ADMIN),
-            "promoted": request.GET.get("promoted", ""),
-            "backup": request.GET.get("backup", ""),
         },
         status=400 if error else 200,
     )
@@ -74,12 +71,25 @@ def promote(request, slug):
     if scenario.scenario_of_id is None:
         raise Http404("This design is not a scenario.")
     origin = get_org_for_user(request, scenario.scenario_of.slug, min_role=AccessRole.ADMIN)
-    backup = scenario_promote(scenario=scenario, creator=request.user,
-                              actor=browser_actor(request))
-    return redirect(
-        f"{reverse('scenarios', args=[origin.slug])}?"
-        f"{urlencode({'promoted': scenario.slug, 'backup': backup.slug})}"
+    job = job_start(
+        organisation=origin,
+        kind=JobKind.SCENARIO_PROMOTE,
+        params={"scenario": scenario.pk, "name": scenario.name},
+        actor=browser_actor(request),
     )
+    return redirect("job", slug=origin.slug, pk=job.pk)
+
+
+@require_GET
+@login_required
+def job(request, slug, pk):
+    """How far a job of this organisation got; htmx polls the `job` fragment until it ends."""
+    organisation = get_org_for_user(request, slug)
+    job = get_object_or_404(Job, organisation=organisation, pk=pk)
+    context = {"organisation": organisation, "job": job}
+    if request.htmx:
+        return render(request, "scenarios/job.html#job", context)
+    return render(request, "scenarios/job.html", context)
 
 
 def _visible(request, queryset) -> list[Organisation]:

@@ -10,6 +10,8 @@ lives above them, like the demo organisation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
@@ -22,6 +24,16 @@ from teams.services import access_grant
 
 BATCH = 2000
 SLUG_MAX = Organisation._meta.get_field("slug").max_length
+
+# The tables a copy writes one after the other, for its progress.
+COPY_STEPS = 6
+
+Progress = Callable[[int, int], None]
+
+
+def _no_progress(done: int, total: int) -> None:
+    pass
+
 
 PERSON_FIELDS = ["external_id", "name", "email", "title", "role", "active", "scim_deleted_at"]
 
@@ -42,7 +54,12 @@ def scenario_slug(name: str) -> str:
 
 @transaction.atomic
 def scenario_create(
-    *, origin: Organisation, name: str, creator=None, actor: Actor = SYSTEM
+    *,
+    origin: Organisation,
+    name: str,
+    creator=None,
+    actor: Actor = SYSTEM,
+    progress: Progress = _no_progress,
 ) -> Organisation:
     """A copy of `origin` (people, reporting and dotted lines, teams, memberships, pipelines,
     engagements, settings) marked as its scenario; `creator` becomes its admin. Tokens and
@@ -58,7 +75,7 @@ def scenario_create(
         layers_max=origin.layers_max,
         **actor.fields(),
     )
-    people = copy_design(origin, scenario, actor=actor)
+    people = copy_design(origin, scenario, actor=actor, progress=progress)
     if origin.ml_head_id is not None:
         scenario.ml_head_id = people.get(origin.ml_head_id)
         scenario.save(update_fields=["ml_head"])
@@ -69,7 +86,11 @@ def scenario_create(
 
 @transaction.atomic
 def scenario_promote(
-    *, scenario: Organisation, creator=None, actor: Actor = SYSTEM
+    *,
+    scenario: Organisation,
+    creator=None,
+    actor: Actor = SYSTEM,
+    progress: Progress = _no_progress,
 ) -> Organisation:
     """Make `scenario` the design of its origin, in one transaction: the origin's people,
     teams, memberships, pipelines, engagements and settings are replaced by copies of the
@@ -82,14 +103,22 @@ def scenario_promote(
         )
     # Lock the origin: two promotions at once must not interleave their wipes and copies.
     origin = Organisation.objects.select_for_update().get(pk=origin.pk)
+    # Three parts of COPY_STEPS steps each: keep the design, wipe it, copy the scenario in.
     backup = scenario_create(
         origin=origin,
         name=f"{origin.name} before {scenario.name}"[:200],
         creator=creator,
         actor=actor,
+        progress=lambda done, total: progress(done, 3 * total),
     )
     _wipe_design(origin)
-    people = copy_design(scenario, origin, actor=actor)
+    progress(2 * COPY_STEPS, 3 * COPY_STEPS)
+    people = copy_design(
+        scenario,
+        origin,
+        actor=actor,
+        progress=lambda done, total: progress(2 * total + done, 3 * total),
+    )
     origin.ml_head_id = people.get(scenario.ml_head_id) if scenario.ml_head_id else None
     origin.span_max, origin.layers_max = scenario.span_max, scenario.layers_max
     actor.stamp(origin)
@@ -114,9 +143,15 @@ def _wipe_design(organisation: Organisation) -> None:
     people.delete()
 
 
-def copy_design(source: Organisation, target: Organisation, *, actor: Actor) -> dict[int, int]:
-    """Copy every row of `source`'s design into the empty `target`. Returns the map of
-    person ids (source -> target)."""
+def copy_design(
+    source: Organisation,
+    target: Organisation,
+    *,
+    actor: Actor,
+    progress: Progress = _no_progress,
+) -> dict[int, int]:
+    """Copy every row of `source`'s design into the empty `target`, telling `progress` after
+    each of its COPY_STEPS tables. Returns the map of person ids (source -> target)."""
     stamp = actor.fields()
     rows = list(
         Person.objects.filter(organisation=source)
@@ -137,6 +172,7 @@ def copy_design(source: Organisation, target: Organisation, *, actor: Actor) -> 
             copy.manager_id = people[row["manager_id"]]
             managed.append(copy)
     bulk_update(Person, managed, ["manager_id"])
+    progress(1, COPY_STEPS)
 
     dotted = Person.dotted_line_managers.through
     dotted.objects.bulk_create(
@@ -148,6 +184,7 @@ def copy_design(source: Organisation, target: Organisation, *, actor: Actor) -> 
         ],
         batch_size=BATCH,
     )
+    progress(2, COPY_STEPS)
 
     team_rows = list(
         Team.objects.filter(organisation=source)
@@ -170,6 +207,7 @@ def copy_design(source: Organisation, target: Organisation, *, actor: Actor) -> 
         batch_size=BATCH,
     )
     teams = {row["id"]: copy.pk for row, copy in zip(team_rows, team_copies, strict=True)}
+    progress(3, COPY_STEPS)
     Membership.objects.bulk_create(
         [
             Membership(person_id=people[p], team_id=teams[t], allocation=a, **stamp)
@@ -179,6 +217,7 @@ def copy_design(source: Organisation, target: Organisation, *, actor: Actor) -> 
         ],
         batch_size=BATCH,
     )
+    progress(4, COPY_STEPS)
 
     pipeline_rows = list(
         Pipeline.objects.filter(organisation=source)
@@ -204,6 +243,7 @@ def copy_design(source: Organisation, target: Organisation, *, actor: Actor) -> 
     pipelines = {
         row["id"]: copy.pk for row, copy in zip(pipeline_rows, pipeline_copies, strict=True)
     }
+    progress(5, COPY_STEPS)
     Engagement.objects.bulk_create(
         [
             Engagement(pipeline_id=pipelines[p], team_id=teams[t], role=r, **stamp)
@@ -213,4 +253,5 @@ def copy_design(source: Organisation, target: Organisation, *, actor: Actor) -> 
         ],
         batch_size=BATCH,
     )
+    progress(6, COPY_STEPS)
     return people

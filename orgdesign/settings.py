@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "teams",
     "pipelines",
 ]
@@ -216,3 +218,7 @@ LOGGING = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(
     os.environ.get("ORGDESIGN_MAX_REQUEST_BYTES", str(64 * 1024 * 1024))
 )
+
+# Background jobs (orgdesign/jobs.py): queued in the database, run by `manage.py db_worker`,
+# which `make run` and docker-compose start beside the web server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -28,6 +28,7 @@ urlpatterns = [
     path("orgs/<slug:slug>/import/", import_page, name="import"),
     path("orgs/<slug:slug>/scenarios/", scenario_views.scenarios, name="scenarios"),
     path("orgs/<slug:slug>/promote/", scenario_views.promote, name="promote"),
+    path("orgs/<slug:slug>/jobs/<int:pk>/", scenario_views.job, name="job"),
     path(
         "orgs/<slug:slug>/compare/<slug:other_slug>/", scenario_views.compare, name="compare"
     ),

@@ -5,18 +5,20 @@ API as its door and the token as its author; `orgdesign.api_auth` checks who may
 
 
 from django.db.models import Prefetch
+from django.urls import reverse
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from orgdesign.analysis.loader import ml_org_of_teams
 from orgdesign.api_auth import api_actor, expected_version, refuse, service_call
 from orgdesign.api_filters import IdFilter, UpdatedSinceFilterSet
 from orgdesign.api_views import OrganisationScopedView, OrganisationViewSet
+from orgdesign.jobs import job_start
 from teams import services
 from teams.actor import Actor
-from teams.models import Membership, Organisation, Person, Role, Team, TeamKind
+from teams.models import JobKind, Membership, Organisation, Person, Role, Team, TeamKind
 from teams.serializers import (
     MembershipSerializer,
     MembershipUpdateSerializer,
@@ -171,6 +173,12 @@ class MembershipViewSet(OrganisationViewSet):
         services.membership_remove(person=membership.person, team=membership.team)
 
 
+class JobAcceptedSerializer(serializers.Serializer):
+    job = serializers.IntegerField()
+    state = serializers.CharField()
+    location = serializers.CharField(help_text="The job's address, also in Location.")
+
+
 class PeopleSyncView(OrganisationScopedView):
     """A batch of people as an HR system sends them, applied all or nothing by `teams.sync`."""
 
@@ -178,7 +186,7 @@ class PeopleSyncView(OrganisationScopedView):
 
     @extend_schema(
         request=PeopleSyncRequestSerializer,
-        responses={200: SyncResultSerializer},
+        responses={200: SyncResultSerializer, 202: JobAcceptedSerializer},
         description=(
             "Creates, updates (and in snapshot mode deactivates) people in one go. 200 when "
             "applied, or when a dry run is clean; 400 with every bad record and nothing "
@@ -188,6 +196,24 @@ class PeopleSyncView(OrganisationScopedView):
     def post(self, request, slug: str) -> Response:
         envelope = self.get_serializer(data=request.data)
         envelope.is_valid(raise_exception=True)
+        if envelope.validated_data.get("async"):
+            # A worker applies it; the answer says where to follow the job.
+            job = job_start(
+                organisation=self.organisation,
+                kind=JobKind.PEOPLE_SYNC,
+                params={
+                    "people": envelope.validated_data["people"],
+                    "mode": envelope.validated_data["mode"],
+                    "dry_run": envelope.validated_data["dry_run"],
+                },
+                actor=api_actor(request),
+            )
+            location = reverse("api-job", args=[self.organisation.slug, job.pk])
+            return Response(
+                {"job": job.pk, "state": job.state, "location": location},
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Location": location},
+            )
         with service_call():
             result = sync_people(
                 organisation=self.organisation,

@@ -21,8 +21,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from orgdesign.jobs import job_start
 from pipelines.models import Engagement, Pipeline
-from teams.models import Membership, Organisation, Person, Team
+from teams.actor import SYSTEM
+from teams.models import Job, JobKind, Membership, Organisation, Person, Team
 from teams.tokens import token_create
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +41,8 @@ CONTRACT_PATHS = [
     "/api/v1/orgs/{slug}/findings/",
     "/api/v1/orgs/{slug}/findings/codes/",
     "/api/v1/orgs/{slug}/matrix/",
+    "/api/v1/orgs/{slug}/compare/{other}/",
+    "/api/v1/orgs/{slug}/jobs/{id}/",
 ]
 
 
@@ -96,6 +100,9 @@ def demo_write_key() -> Iterator[str]:
     call_command("seed_demo", verbosity=0)
     organisation = Organisation.objects.get(slug="demo")
     _, key = token_create(organisation=organisation, name="schemathesis", scope="write")
+    # A job for jobs/{id}/ to read; no worker runs it here.
+    job_start(organisation=organisation, kind=JobKind.SCENARIO_COPY, params={"name": "Copy"},
+              actor=SYSTEM)
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
@@ -111,6 +118,7 @@ REAL_IDS = {
     "memberships": lambda org: Membership.objects.filter(team__organisation=org),
     "pipelines": lambda org: Pipeline.objects.filter(organisation=org),
     "engagements": lambda org: Engagement.objects.filter(pipeline__organisation=org),
+    "jobs": lambda org: Job.objects.filter(organisation=org),
 }
 
 

@@ -3,9 +3,12 @@
 import csv
 import io
 import math
+from unittest import mock
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
+from django_tasks_db.management.commands import db_worker
 
 from orgdesign import scenarios as scenarios_module
 from orgdesign.analysis.compare import compare_designs
@@ -16,7 +19,15 @@ from pipelines import services as pipeline_services
 from pipelines.generator import generate_org
 from pipelines.models import Engagement, Pipeline
 from teams import services
-from teams.models import ApiToken, Membership, Organisation, OrganisationAccess, Person, Team
+from teams.models import (
+    ApiToken,
+    Job,
+    Membership,
+    Organisation,
+    OrganisationAccess,
+    Person,
+    Team,
+)
 from teams.tokens import token_create
 from tests.api_helpers import api_url, token_client
 from tests.factories import OrganisationFactory, UserFactory, client_for
@@ -134,12 +145,34 @@ def test_a_scenario_needs_a_name(demo):
 # The scenarios page ---------------------------------------------------------------------------
 
 
-def test_an_editor_copies_the_design_and_lands_in_the_scenario(editor, demo):
+def run_worker() -> None:
+    """What `manage.py db_worker` does in production: run every queued job, then stop.
+
+    The worker closes connections between tasks, as a new process would; inside a test's
+    transaction that would drop the test's own connection, so it keeps it here."""
+    with mock.patch.object(db_worker, "close_old_connections", lambda: None):
+        call_command(
+            "db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0
+        )
+
+
+def test_an_editor_copies_the_design_through_a_job_and_lands_in_the_scenario(editor, demo):
     response = editor.post("/orgs/demo/scenarios/", {"name": "Infra under ML"})
 
-    copy = Organisation.objects.get(scenario_of=demo)
+    job = Job.objects.get(organisation=demo)
     assert response.status_code == 302
-    assert response["Location"] == "/orgs/infra-under-ml/scenarios/"
+    assert response["Location"] == f"/orgs/demo/jobs/{job.pk}/"
+    waiting = editor.get(response["Location"]).content.decode()
+    assert 'data-job-state="queued"' in waiting
+    assert 'hx-trigger="every 1s"' in waiting  # the page polls while the job runs
+
+    run_worker()
+
+    copy = Organisation.objects.get(scenario_of=demo)
+    done = editor.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-job-state="done"' in done
+    assert "hx-trigger" not in done
+    assert f'href="/orgs/{copy.slug}/"' in done
     page = editor.get("/orgs/infra-under-ml/").content.decode()
     assert 'class="scenario-banner"' in page
     assert f'data-scenario-of="{demo.slug}"' in page
@@ -152,6 +185,7 @@ def test_the_live_design_has_no_banner(viewer):
 
 def test_the_page_lists_scenarios_with_their_findings_beside_the_origins(editor, demo):
     editor.post("/orgs/demo/scenarios/", {"name": "Infra under ML"})
+    run_worker()
     errors = sum(1 for f in compute_findings(load_org_data(demo)) if f.severity == "error")
 
     content = editor.get("/orgs/demo/scenarios/").content.decode()
@@ -165,14 +199,14 @@ def test_the_page_lists_scenarios_with_their_findings_beside_the_origins(editor,
 def test_a_viewer_cannot_copy(viewer, demo):
     response = viewer.post("/orgs/demo/scenarios/", {"name": "Nope"})
     assert response.status_code == 403
-    assert not Organisation.objects.filter(scenario_of=demo).exists()
+    assert not Job.objects.exists()
 
 
 def test_an_empty_name_is_refused_next_to_the_field(editor, demo):
     response = editor.post("/orgs/demo/scenarios/", {"name": ""})
     assert response.status_code == 400
     assert "Give the scenario a name." in response.content.decode()
-    assert not Organisation.objects.filter(scenario_of=demo).exists()
+    assert not Job.objects.exists()
 
 
 def test_the_scenarios_page_runs_a_fixed_number_of_queries(
@@ -360,7 +394,7 @@ def test_a_promotion_that_fails_midway_leaves_the_design_as_it_was(demo, moved, 
     before = findings_as_text(demo)
     people = Person.objects.filter(organisation=demo).count()
 
-    def broken_copy(source, target, *, actor):
+    def broken_copy(source, target, *, actor, progress):
         raise RuntimeError("the disk is full")
 
     monkeypatch.setattr(scenarios_module, "copy_design", broken_copy)
@@ -379,11 +413,14 @@ def test_an_origin_admin_promotes_from_the_scenarios_page(demo, moved):
     assert f'data-promote="{moved.slug}"' in page
 
     response = admin.post(f"/orgs/{moved.slug}/promote/")
+    job = Job.objects.get(organisation=demo)
+    assert response["Location"] == f"/orgs/demo/jobs/{job.pk}/"
+    run_worker()
 
-    assert response.status_code == 302
-    assert response["Location"].startswith("/orgs/demo/scenarios/?promoted=")
     shown = admin.get(response["Location"]).content.decode()
-    assert f'data-promoted="{moved.slug}"' in shown
+    job.refresh_from_db()
+    assert job.state == "done"
+    assert f'href="/orgs/{job.result["backup"]}/"' in shown
     assert ("dependency.outside_ml_org", "ML Platform") not in {
         (code, name) for code, _, _, name, *_ in findings_as_text(demo)
     }
@@ -394,9 +431,92 @@ def test_an_editor_of_the_origin_cannot_promote(editor, demo, moved):
 
     assert editor.post(f"/orgs/{moved.slug}/promote/").status_code == 403
     assert "data-promote" not in editor.get("/orgs/demo/scenarios/").content.decode()
-    assert not Organisation.objects.filter(scenario_of=demo).exclude(pk=moved.pk).exists()
+    assert not Job.objects.exists()
 
 
 def test_a_live_design_cannot_be_promoted(demo):
     admin = client_for(demo, "admin")
     assert admin.post("/orgs/demo/promote/").status_code == 404
+
+
+# Jobs ---------------------------------------------------------------------------------------
+
+
+def test_a_job_that_fails_midway_writes_nothing_and_shows_its_error(editor, demo, monkeypatch):
+    def broken_copy(source, target, *, actor, progress):
+        Person.objects.create(organisation=target, name="Half written")
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(scenarios_module, "copy_design", broken_copy)
+    response = editor.post("/orgs/demo/scenarios/", {"name": "Doomed"})
+    run_worker()
+
+    job = Job.objects.get(organisation=demo)
+    assert (job.state, job.error) == ("failed", "RuntimeError: the disk is full")
+    assert not Organisation.objects.filter(scenario_of=demo).exists()
+    assert not Person.objects.filter(name="Half written").exists()
+    page = editor.get(response["Location"]).content.decode()
+    assert 'data-job-state="failed"' in page
+    assert "the disk is full" in page
+
+
+def test_the_api_answers_a_jobs_progress(demo):
+    job = scenarios_job(demo)
+    reader = token_client(demo, "read")
+
+    queued = reader.get(api_url(demo, f"jobs/{job.pk}/")).json()
+    run_worker()
+    done = reader.get(api_url(demo, f"jobs/{job.pk}/")).json()
+
+    assert (queued["state"], queued["kind"]) == ("queued", "scenario_copy")
+    assert done["state"] == "done"
+    assert done["done"] == done["total"] > 0
+    assert done["result"]["scenario"] == "api-copy"
+    assert reader.get(api_url(demo, "jobs/999999/")).status_code == 404
+
+
+def test_a_token_cannot_read_another_organisations_job(demo):
+    job = scenarios_job(demo)
+    other = OrganisationFactory()
+    assert token_client(other, "read").get(api_url(other, f"jobs/{job.pk}/")).status_code == 404
+
+
+def scenarios_job(origin):
+    from orgdesign.jobs import job_start
+    from teams.actor import SYSTEM
+
+    return job_start(organisation=origin, kind="scenario_copy", params={"name": "API copy"},
+                     actor=SYSTEM)
+
+
+def test_an_async_people_sync_answers_202_and_a_worker_applies_it(demo):
+    writer = token_client(demo, "write")
+    body = {"async": True, "people": [
+        {"external_id": "NEW-1", "name": "Nia New", "email": "nia@northwind.example"}
+    ]}
+
+    response = writer.post(api_url(demo, "people/sync/"), body, format="json")
+
+    assert response.status_code == 202
+    assert not Person.objects.filter(external_id="NEW-1").exists()
+    run_worker()
+    state = writer.get(response["Location"]).json()
+    assert (state["state"], state["result"]["created"]) == ("done", 1)
+    person = Person.objects.get(organisation=demo, external_id="NEW-1")
+    assert (person.updated_via, person.updated_by_token_id) == ("api", writer.token.pk)
+
+
+def test_a_refused_async_sync_fails_with_every_bad_record_and_writes_nothing(demo):
+    writer = token_client(demo, "write")
+    body = {"async": True, "people": [
+        {"external_id": "NEW-1", "name": "Nia New"},
+        {"external_id": "NEW-2", "name": "Bad", "manager_external_id": "NOBODY"},
+    ]}
+
+    response = writer.post(api_url(demo, "people/sync/"), body, format="json")
+    run_worker()
+
+    state = writer.get(response["Location"]).json()
+    assert state["state"] == "failed"
+    assert [error["index"] for error in state["result"]["errors"]] == [1]
+    assert not Person.objects.filter(external_id__startswith="NEW-").exists()
