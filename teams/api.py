@@ -197,7 +197,17 @@ class PeopleSyncView(OrganisationScopedView):
         envelope = self.get_serializer(data=request.data)
         envelope.is_valid(raise_exception=True)
         if envelope.validated_data.get("async"):
-            # A worker applies it; the answer says where to follow the job.
+            # Checked now, so a bad batch is refused at once with every bad record (and never
+            # stored); a worker then applies it, and the answer says where to follow it.
+            check = sync_people(
+                organisation=self.organisation,
+                records=envelope.validated_data["people"],
+                mode=envelope.validated_data["mode"],
+                dry_run=True,
+                actor=api_actor(request),
+            )
+            if check.errors:
+                return Response(check.as_dict(), status=status.HTTP_400_BAD_REQUEST)
             job = job_start(
                 organisation=self.organisation,
                 kind=JobKind.PEOPLE_SYNC,

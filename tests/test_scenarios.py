@@ -506,7 +506,7 @@ def test_an_async_people_sync_answers_202_and_a_worker_applies_it(demo):
     assert (person.updated_via, person.updated_by_token_id) == ("api", writer.token.pk)
 
 
-def test_a_refused_async_sync_fails_with_every_bad_record_and_writes_nothing(demo):
+def test_a_refused_async_sync_is_refused_at_once_with_every_bad_record(demo):
     writer = token_client(demo, "write")
     body = {"async": True, "people": [
         {"external_id": "NEW-1", "name": "Nia New"},
@@ -514,9 +514,25 @@ def test_a_refused_async_sync_fails_with_every_bad_record_and_writes_nothing(dem
     ]}
 
     response = writer.post(api_url(demo, "people/sync/"), body, format="json")
+
+    assert response.status_code == 400
+    assert [error["index"] for error in response.json()["errors"]] == [1]
+    assert not Job.objects.exists()
+    assert not Person.objects.filter(external_id__startswith="NEW-").exists()
+
+
+def test_an_async_sync_refused_by_the_worker_fails_and_writes_nothing(demo):
+    # The design changed between the check and the worker's run: the worker refuses it too.
+    writer = token_client(demo, "write")
+    body = {"async": True, "people": [{"external_id": "NEW-1", "name": "Nia New"}]}
+    response = writer.post(api_url(demo, "people/sync/"), body, format="json")
+    Job.objects.filter(pk=response.json()["job"]).update(
+        params={"people": [{"external_id": "NEW-1", "name": ""}], "mode": "delta"}
+    )
+
     run_worker()
 
     state = writer.get(response["Location"]).json()
     assert state["state"] == "failed"
-    assert [error["index"] for error in state["result"]["errors"]] == [1]
-    assert not Person.objects.filter(external_id__startswith="NEW-").exists()
+    assert [error["index"] for error in state["result"]["errors"]] == [0]
+    assert not Person.objects.filter(external_id="NEW-1").exists()
