@@ -13,8 +13,9 @@ from django.core.management import call_command
 from pipelines import services as pipeline_services
 from pipelines.models import Engagement, Pipeline
 from teams import services
-from teams.models import Organisation, Team
+from teams.models import Organisation, Person, Team
 from tests.factories import UserFactory
+from tests.worker import run_worker
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -138,9 +139,37 @@ def test_the_export_link_downloads_the_matrix(page):
     assert "Podcast recommendations" not in body  # filtered like the page
 
 
+def test_copy_the_demo_move_a_team_under_the_ml_head_and_see_its_dependency_fixed(page, demo):
+    page.goto("/orgs/demo/scenarios/")
+    page.get_by_label("Name").fill("Infra under ML")
+    page.get_by_role("button", name=f"Copy {demo.name}").click()
+    page.wait_for_url("**/jobs/*/")
+    assert serious_violations(page) == []
+    run_worker()
+    # The job page polls: it shows the result without a reload.
+    page.locator('[data-job-state="done"]').wait_for(timeout=10_000)
+    page.get_by_role("link", name="Infra under ML").click()
+    page.wait_for_url("**/orgs/infra-under-ml/")
+    assert page.locator(".scenario-banner").is_visible()
+    assert serious_violations(page) == []
+    copy = Organisation.objects.get(slug="infra-under-ml")
+    services.person_update(
+        person=Person.objects.get(organisation=copy, name="Dana Kim"),
+        manager=Person.objects.get(organisation=copy, name="Amara Okafor"),
+    )
+
+    page.get_by_role("link", name=f"Compare with {demo.name}").click()
+
+    fixed = page.locator('[data-compare="fixed"][data-finding="dependency.outside_ml_org"]')
+    assert fixed.count() == 1
+    assert "ML Platform" in fixed.inner_text()
+    assert serious_violations(page) == []
+
+
 @pytest.mark.parametrize(
     "path", ["/orgs/demo/", "/orgs/demo/findings/", "/orgs/demo/people/", "/orgs/demo/teams/",
-             "/orgs/demo/chart/", "/orgs/demo/structure/", "/orgs/demo/pipelines/"]
+             "/orgs/demo/chart/", "/orgs/demo/structure/", "/orgs/demo/pipelines/",
+             "/orgs/demo/scenarios/"]
 )
 def test_no_serious_accessibility_violation(page, path):
     page.goto(path)

@@ -3,12 +3,9 @@
 import csv
 import io
 import math
-from unittest import mock
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
-from django_tasks_db.management.commands import db_worker
 
 from orgdesign import scenarios as scenarios_module
 from orgdesign.analysis.compare import compare_designs
@@ -31,6 +28,7 @@ from teams.models import (
 from teams.tokens import token_create
 from tests.api_helpers import api_url, token_client
 from tests.factories import OrganisationFactory, UserFactory, client_for
+from tests.worker import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -143,17 +141,6 @@ def test_a_scenario_needs_a_name(demo):
 
 
 # The scenarios page ---------------------------------------------------------------------------
-
-
-def run_worker() -> None:
-    """What `manage.py db_worker` does in production: run every queued job, then stop.
-
-    The worker closes connections between tasks, as a new process would; inside a test's
-    transaction that would drop the test's own connection, so it keeps it here."""
-    with mock.patch.object(db_worker, "close_old_connections", lambda: None):
-        call_command(
-            "db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0
-        )
 
 
 def test_an_editor_copies_the_design_through_a_job_and_lands_in_the_scenario(editor, demo):
