@@ -18,6 +18,24 @@ from teams.models import AccessRole, Job, JobKind, Organisation
 
 COMPARE_COLUMNS = ["type", "key", "name", "change", "field", "a", "b"]
 
+# The compare page's counts, in the order a reader asks for them.
+COUNT_LABELS = {
+    "findings_fixed": "findings fixed",
+    "findings_introduced": "findings introduced",
+    "people_moved": "people moved (manager or teams)",
+    "people_added": "people added",
+    "people_removed": "people removed",
+    "teams_into_ml_org": "teams moved into the ML org",
+    "teams_out_of_ml_org": "teams moved out of the ML org",
+    "teams_added": "teams added",
+    "teams_removed": "teams removed",
+    "teams_changed": "teams changed",
+    "pipelines_added": "pipelines added",
+    "pipelines_removed": "pipelines removed",
+    "pipelines_changed": "pipelines changed",
+    "cells_changed": "cells changed",
+}
+
 
 @require_http_methods(["GET", "POST"])
 @login_required
@@ -116,6 +134,9 @@ def compare(request, slug, other_slug):
             "other": other,
             "comparison": comparison,
             "counts": comparison.counts,
+            "tiles": [
+                (label, key, comparison.counts[key]) for key, label in COUNT_LABELS.items()
+            ],
             "sections": [
                 ("People", "people", comparison.people),
                 ("Teams", "teams", comparison.teams),

@@ -3,6 +3,7 @@
 import csv
 import io
 import math
+import re
 
 import pytest
 from django.db import connection
@@ -179,7 +180,7 @@ def test_the_page_lists_scenarios_with_their_findings_beside_the_origins(editor,
 
     assert 'data-organisation="demo"' in content
     assert 'data-organisation="infra-under-ml"' in content
-    assert content.count(f'<td class="count error">{errors}</td>') == 2
+    assert content.count(f'<td class="num" data-severity="error">{errors}</td>') == 2
     assert 'href="/orgs/demo/compare/infra-under-ml/"' in content
 
 
@@ -291,7 +292,9 @@ def test_the_compare_page_shows_counts_and_differences(viewer, demo, moved):
     assert 'data-compare="fixed"' in content
     assert 'data-finding="dependency.outside_ml_org" data-compare="fixed"' in content
     assert "Dana Kim" in content and "Amara Okafor" in content
-    assert '<dd data-count="cells_changed">1</dd>' in content
+    assert re.search(
+        r'<li data-count="cells_changed" class="nonzero"><span class="value">1</span>', content
+    )
 
 
 def test_the_compare_page_needs_a_role_in_both_designs(viewer, moved):
