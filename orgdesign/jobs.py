@@ -1,6 +1,6 @@
 """Background jobs: long work (a scenario copy or promotion, a people sync sent with
-`"async": true`) done by a worker process, `manage.py db_worker`, with its progress on a `Job`
-row that the job pages poll.
+`"async": true`, a roster of more than a few thousand rows) done by a worker process,
+`manage.py db_worker`, with its progress on a `Job` row that the job pages poll.
 
 The queue is django-tasks with its database backend: no other service, on SQLite and
 PostgreSQL alike, and several workers can share one PostgreSQL (each claims a task under a
@@ -109,10 +109,41 @@ def _sync(job: Job, progress: Callable[[int, int], None]) -> dict:
     return result.as_dict()
 
 
+def _import(job: Job, progress: Callable[[int, int], None]) -> dict:
+    from orgdesign.uploads import discard_upload, load_upload
+    from teams.roster_import import ChangedSincePreview, apply_roster, parse_roster
+
+    data = load_upload(job.params["sha"])
+    if data is None:
+        raise JobRefused("The uploaded file is gone: upload it again.", {})
+    roster = parse_roster(data)
+    if roster.problems:
+        raise JobRefused("The file can no longer be read: upload it again.", {})
+    try:
+        result = apply_roster(
+            organisation=job.organisation,
+            roster=roster,
+            mode=job.params.get("mode", "delta"),
+            fingerprint=job.params["changes"],
+            actor=_actor(job),
+        )
+    except ChangedSincePreview:
+        raise JobRefused(
+            "The people changed since your preview, so nothing was imported: upload the "
+            "file again for a fresh preview.",
+            {},
+        ) from None
+    if result.errors:
+        raise JobRefused("Nothing was written: some rows were refused.", result.as_dict())
+    discard_upload(job.params["sha"])
+    return result.as_dict()
+
+
 RUNNERS: dict[str, Callable[[Job, Callable[[int, int], None]], dict]] = {
     JobKind.SCENARIO_COPY: _copy,
     JobKind.SCENARIO_PROMOTE: _promote,
     JobKind.PEOPLE_SYNC: _sync,
+    JobKind.PEOPLE_IMPORT: _import,
 }
 
 

@@ -355,6 +355,7 @@ class JobKind(models.TextChoices):
     SCENARIO_COPY = "scenario_copy", "Copy into a scenario"
     SCENARIO_PROMOTE = "scenario_promote", "Promote a scenario"
     PEOPLE_SYNC = "people_sync", "People sync"
+    PEOPLE_IMPORT = "people_import", "People import"
 
 
 class Job(models.Model):

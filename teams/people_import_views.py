@@ -5,16 +5,18 @@ when the changes are still the ones previewed; otherwise it shows the new previe
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from orgdesign.access import get_org_for_user
 from orgdesign.csv_format import Problem
 from orgdesign.import_page import refused, render_import
+from orgdesign.jobs import job_start
 from orgdesign.uploads import (
     EXPIRED,
     PEOPLE,
@@ -28,11 +30,19 @@ from orgdesign.uploads import (
     ticket,
     upload_view,
 )
-from teams.models import AccessRole
-from teams.roster_import import Roster, parse_roster
+from teams.models import AccessRole, JobKind
+from teams.roster_import import (
+    ChangedSincePreview,
+    Roster,
+    apply_roster,
+    parse_roster,
+    people_fingerprint,
+)
 from teams.sync import SyncResult, sync_people
 
 MODES = {"delta", "snapshot"}
+# Rosters longer than this are applied by a worker (orgdesign/jobs.py), not in the request.
+ASYNC_ROWS = 2000
 
 
 @dataclass
@@ -66,17 +76,6 @@ def _sync_problems(result: SyncResult, roster: Roster) -> list[Problem]:
             for message in messages:
                 problems.append(Problem(message, line=line, column=column))
     return problems
-
-
-def _people_fingerprint(result: SyncResult) -> str:
-    text = "\n".join(
-        sorted(
-            repr((change.action, change.external_id, sorted(change.fields.items())))
-            for change in result.changes
-            if change.action != "unchanged"
-        )
-    )
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _people_rows(result: SyncResult, roster: Roster) -> list[PersonRow]:
@@ -143,7 +142,7 @@ def _people_preview(request, organisation, data: bytes, filename: str, *, mode: 
     outcome.alert = alert
     if outcome.state == "preview":
         outcome.ticket = ticket(request, organisation, PEOPLE, sha=store_upload(data),
-                                 name=filename, mode=mode, changes=_people_fingerprint(result))
+                                 name=filename, mode=mode, changes=people_fingerprint(result))
     return render_import(request, organisation, outcome)
 
 
@@ -154,10 +153,6 @@ def _preview_people_upload(request, organisation, data: bytes, filename: str):
 
 
 import_people = upload_view(PEOPLE, _preview_people_upload, refused)
-
-
-class _ChangedSincePreview(Exception):
-    pass
 
 
 @require_POST
@@ -172,13 +167,23 @@ def import_people_apply(request, slug):
     roster = parse_roster(data)
     if roster.problems:
         return refused(request, organisation, PEOPLE, roster.problems, filename=filename)
+    if len(roster.records) > ASYNC_ROWS:
+        # A whole company takes seconds: a worker applies it, the job page follows it.
+        job = job_start(
+            organisation=organisation,
+            kind=JobKind.PEOPLE_IMPORT,
+            params={"sha": ticket["sha"], "name": filename, "mode": mode,
+                    "changes": ticket["changes"], "rows": len(roster.records)},
+            actor=import_actor(request),
+        )
+        url = reverse("job", args=[organisation.slug, job.pk])
+        if request.htmx:
+            return HttpResponse(status=204, headers={"HX-Redirect": url})
+        return redirect(url)
     try:
-        with transaction.atomic():
-            result = sync_people(organisation=organisation, records=roster.records, mode=mode,
-                                 dry_run=False, actor=import_actor(request))
-            if not result.errors and _people_fingerprint(result) != ticket["changes"]:
-                raise _ChangedSincePreview  # undo: this is not what was shown
-    except _ChangedSincePreview:
+        result = apply_roster(organisation=organisation, roster=roster, mode=mode,
+                              fingerprint=ticket["changes"], actor=import_actor(request))
+    except ChangedSincePreview:
         return _people_preview(request, organisation, data, filename, mode=mode, alert=(
             "The people changed since your preview, so nothing was imported. Here is the "
             "preview against the design as it is now."

@@ -11,11 +11,16 @@ so the import follows the same rules as the API.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
+from django.db import transaction
+
 from orgdesign.csv_format import CsvFileError, Problem, Table, read_table
-from teams.models import Role
+from teams.actor import Actor
+from teams.models import Organisation, Role
+from teams.sync import SyncResult, sync_people
 
 REQUIRED_COLUMNS = ("external_id", "name")
 
@@ -215,3 +220,37 @@ def parse_roster(data: bytes) -> Roster:
         roster.records.append(record)
         roster.lines.append(row.line)
     return roster
+
+
+# Applying a previewed roster ----------------------------------------------------------------
+
+
+class ChangedSincePreview(Exception):
+    """The roster would now make other changes than the preview showed: nothing was written."""
+
+
+def people_fingerprint(result: SyncResult) -> str:
+    """What a sync would change, as a hash: the preview's and the apply's must agree."""
+    text = "\n".join(
+        sorted(
+            repr((change.action, change.external_id, sorted(change.fields.items())))
+            for change in result.changes
+            if change.action != "unchanged"
+        )
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@transaction.atomic
+def apply_roster(
+    *, organisation: Organisation, roster: Roster, mode: str, fingerprint: str, actor: Actor
+) -> SyncResult:
+    """Apply a previewed roster, all or nothing: refused records come back in the result
+    with nothing written, and `ChangedSincePreview` undoes a sync that would not make the
+    changes the preview showed."""
+    result = sync_people(
+        organisation=organisation, records=roster.records, mode=mode, dry_run=False, actor=actor
+    )
+    if not result.errors and people_fingerprint(result) != fingerprint:
+        raise ChangedSincePreview
+    return result

@@ -13,7 +13,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from orgdesign import uploads
-from teams.models import Membership, Organisation, Person
+from teams import people_import_views, services
+from teams.models import Job, Membership, Organisation, Person
 from teams.roster_import import parse_roster
 from tests.factories import (
     AccessFactory,
@@ -24,6 +25,7 @@ from tests.factories import (
     UserFactory,
     client_for,
 )
+from tests.worker import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -479,8 +481,12 @@ def test_a_50000_row_roster_imports_within_a_minute(org, editor):
     previewed = time.perf_counter()
     assert outcome(preview).state == "preview", outcome(preview).problems[:3]
     applied = apply(editor, preview)
+    # Past a few thousand rows a worker applies it (the request only queues the job).
+    assert applied.status_code == 302
+    run_worker()
     finished = time.perf_counter()
-    assert outcome(applied).state == "applied"
+    job = Job.objects.get(organisation=org, kind="people_import")
+    assert (job.state, job.result["created"]) == ("done", 50_000), job.error
     assert Person.objects.filter(organisation=org).count() == 50_000
     assert Membership.objects.filter(person__organisation=org).count() == 10_000
     print(f"\n50,000-row roster ({len(data) / 1e6:.1f} MB): preview "
@@ -533,3 +539,72 @@ def test_in_a_browser_a_roster_is_previewed_and_applied_in_place(transactional_d
         page.wait_for_selector("[data-import-state=applied]")
         browser.close()
     assert Person.objects.get(external_id="E2").manager.external_id == "E1"
+
+
+# Long rosters, applied by a worker -----------------------------------------------------------
+
+
+@pytest.fixture
+def small_async_limit(monkeypatch):
+    """Apply through a worker from two rows on, so the test file stays small."""
+    monkeypatch.setattr(people_import_views, "ASYNC_ROWS", 1)
+
+
+def two_people() -> bytes:
+    return csv_bytes([
+        ["external_id", "name", "email"],
+        ["E1", "Ada", "ada@x.org"],
+        ["E2", "Bea", "bea@x.org"],
+    ])
+
+
+def test_a_long_roster_is_applied_by_a_worker_and_followed_on_the_job_page(
+    org, editor, small_async_limit
+):
+    preview = upload(editor, two_people())
+
+    response = apply(editor, preview)
+
+    job = Job.objects.get(organisation=org, kind="people_import")
+    assert response.status_code == 302
+    assert response["Location"] == f"/orgs/acme/jobs/{job.pk}/"
+    assert not Person.objects.filter(organisation=org).exists()  # not in the request
+    run_worker()
+    job.refresh_from_db()
+    assert (job.state, job.result["created"]) == ("done", 2)
+    assert sorted(Person.objects.filter(organisation=org).values_list("name", flat=True)) == [
+        "Ada", "Bea"
+    ]
+    assert Person.objects.get(organisation=org, name="Ada").updated_via == "import"
+    assert "2 created" in editor.get(response["Location"]).content.decode()
+
+
+def test_an_htmx_apply_of_a_long_roster_redirects_the_page_to_its_job(
+    org, editor, small_async_limit
+):
+    preview = upload(editor, two_people())
+    ticket = preview.context["outcome"].ticket
+
+    response = editor.post("/orgs/acme/import/people/apply/", {"ticket": ticket},
+                           HTTP_HX_REQUEST="true")
+
+    job = Job.objects.get(organisation=org)
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == f"/orgs/acme/jobs/{job.pk}/"
+
+
+def test_a_long_roster_whose_people_changed_since_the_preview_fails_and_writes_nothing(
+    org, editor, small_async_limit
+):
+    response = apply(editor, upload(editor, two_people()))
+    services.person_create(organisation=org, name="Ada", external_id="E1")  # meanwhile
+
+    run_worker()
+
+    job = Job.objects.get(organisation=org)
+    assert job.state == "failed"
+    assert "changed since your preview" in job.error
+    assert list(Person.objects.filter(organisation=org).values_list("name", flat=True)) == [
+        "Ada"
+    ]
+    assert "changed since your preview" in editor.get(response["Location"]).content.decode()
