@@ -46,3 +46,23 @@ def save_edit(request, *, organisation, instance, form, update, edit_form, respo
         return redirect(detail_url, slug=organisation.slug, pk=instance.pk)
     return respond(request, organisation, instance, edit_form(organisation, instance),
                    notice="Saved.")
+
+
+def save_create(request, *, organisation, form, create, new_form, detail_url: str, respond):
+    """The add-inline flow of a list page, shared by the people and teams pages.
+
+    `create(cleaned_data)` calls the service. A refused form comes back with its errors
+    (400); a saved one redirects to the new object's page, or answers htmx with a fresh form
+    and the object just `created`. `respond(form, created, status)` renders the answer.
+    """
+    created = None
+    if form.is_valid():
+        try:
+            created = create(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+    if created is not None and not request.htmx:
+        return redirect(detail_url, slug=organisation.slug, pk=created.pk)
+    if created is not None:
+        form = new_form()
+    return respond(form, created, 400 if form.errors else 200)

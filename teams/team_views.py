@@ -14,7 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from orgdesign.access import can_edit, get_org_for_user
 from orgdesign.analysis.loader import ml_org_of_teams
-from orgdesign.forms import add_service_errors, save_edit
+from orgdesign.forms import add_service_errors, save_create, save_edit
 from orgdesign.htmx import wants_fragment
 from teams import services
 from teams.actor import browser_actor
@@ -78,25 +78,25 @@ def teams(request, slug):
 @login_required
 def team_create(request, slug):
     organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
-    form = _new_team_form(organisation, request.POST)
-    created = None
-    if form.is_valid():
-        try:
-            created = services.team_create(
-                actor=browser_actor(request), organisation=organisation, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-    if created is not None and not request.htmx:
-        return redirect("team_detail", slug=organisation.slug, pk=created.pk)
-    if created is not None:
-        form = _new_team_form(organisation)
-    context = _create_context(organisation, form, created)
-    status = 400 if form.errors else 200
-    if request.htmx:
-        return render(request, "teams/teams.html#team-create", context, status=status)
-    context.update(_teams_list_context(request, organisation))
-    return render(request, "teams/teams.html", context, status=status)
+
+    def respond(form, created, status):
+        context = _create_context(organisation, form, created)
+        if request.htmx:
+            return render(request, "teams/teams.html#team-create", context, status=status)
+        context.update(_teams_list_context(request, organisation))
+        return render(request, "teams/teams.html", context, status=status)
+
+    return save_create(
+        request,
+        organisation=organisation,
+        form=_new_team_form(organisation, request.POST),
+        create=lambda data: services.team_create(
+            actor=browser_actor(request), organisation=organisation, **data
+        ),
+        new_form=lambda: _new_team_form(organisation),
+        detail_url="team_detail",
+        respond=respond,
+    )
 
 
 # One team ---------------------------------------------------------------------------------
