@@ -2,8 +2,8 @@
 /orgs/<a>/compare/<b>/ (DESIGN.md section 4)."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, StreamingHttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -11,8 +11,9 @@ from orgdesign.access import can_edit, get_org_for_user, role_at_least
 from orgdesign.analysis.compare import Comparison, compare_designs
 from orgdesign.analysis.findings import compute_findings, count_by_severity
 from orgdesign.analysis.loader import load_many
-from orgdesign.csv_format import stream_rows
+from orgdesign.exports import csv_response
 from orgdesign.jobs import job_start
+from orgdesign.scenarios import scenario_name
 from teams.actor import browser_actor
 from teams.models import AccessRole, Job, JobKind, Organisation
 
@@ -47,9 +48,10 @@ def scenarios(request, slug):
     if request.method == "POST":
         if not can_edit(organisation):
             raise PermissionDenied(f"This needs the editor role in {organisation.name}.")
-        name = request.POST.get("name", "").strip()
-        if not name:
-            error = "Give the scenario a name."
+        try:
+            name = scenario_name(request.POST.get("name", ""))
+        except ValidationError as refusal:
+            error = " ".join(refusal.messages)
         else:
             # A copy of a whole company takes seconds: a worker does it, the page follows.
             job = job_start(
@@ -125,7 +127,8 @@ def compare(request, slug, other_slug):
     data = load_many([organisation, other])
     comparison = compare_designs(data[organisation.pk], data[other.pk])
     if request.GET.get("format") == "csv":
-        return compare_csv(comparison, organisation, other)
+        return csv_response(compare_rows(comparison), organisation=organisation,
+                            name=f"compare-{other.slug}", request=request)
     return render(
         request,
         "scenarios/compare.html",
@@ -169,13 +172,3 @@ def _cell(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def compare_csv(comparison: Comparison, organisation, other) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(
-        stream_rows(compare_rows(comparison)), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="compare-{organisation.slug}-{other.slug}.csv"'
-    )
-    return response

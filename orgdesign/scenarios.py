@@ -38,6 +38,14 @@ def _no_progress(done: int, total: int) -> None:
 PERSON_FIELDS = ["external_id", "name", "email", "title", "role", "active", "scim_deleted_at"]
 
 
+def scenario_name(name: str) -> str:
+    """The name a new scenario takes, checked before its copy is queued and when it runs."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "Give the scenario a name."})
+    return name[: Organisation._meta.get_field("name").max_length]
+
+
 def scenario_slug(name: str) -> str:
     """A free slug derived from the scenario's name: `name`, `name-2`, `name-3`..."""
     base = (slugify(name) or "scenario")[: SLUG_MAX - 6]
@@ -64,12 +72,10 @@ def scenario_create(
     """A copy of `origin` (people, reporting and dotted lines, teams, memberships, pipelines,
     engagements, settings) marked as its scenario; `creator` becomes its admin. Tokens and
     members are not copied."""
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": "Give the scenario a name."})
+    name = scenario_name(name)
     scenario = Organisation.objects.create(
         slug=scenario_slug(name),
-        name=name[: Organisation._meta.get_field("name").max_length],
+        name=name,
         scenario_of=origin,
         span_max=origin.span_max,
         layers_max=origin.layers_max,

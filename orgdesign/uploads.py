@@ -122,7 +122,7 @@ def _prune_uploads() -> None:
                 pass  # pruned meanwhile by another request
 
 
-def ticket(request, organisation: Organisation, kind: str, **values) -> str:
+def sign_ticket(request, organisation: Organisation, kind: str, **values) -> str:
     """What the apply form carries: which file, for whom, and which changes were shown."""
     return signing.dumps(
         {"org": organisation.pk, "user": request.user.pk, "kind": kind, **values},
@@ -143,6 +143,14 @@ def read_ticket(request, organisation: Organisation, kind: str) -> dict | None:
         return None
     return ticket
 
+
+
+def previewed_upload(request, organisation: Organisation, kind: str) -> tuple[dict, bytes] | None:
+    """What an apply form names: its ticket and the previewed file's bytes; None when the
+    ticket is expired, tampered with, someone else's, or its file is gone."""
+    ticket = read_ticket(request, organisation, kind)
+    data = load_upload(ticket["sha"]) if ticket else None
+    return (ticket, data) if data is not None else None
 
 EXPIRED = (
     "This preview has expired or was already applied. Upload the file again to see a fresh "

@@ -21,10 +21,9 @@ from orgdesign.uploads import (
     Outcome,
     discard_upload,
     import_actor,
-    load_upload,
-    read_ticket,
+    previewed_upload,
+    sign_ticket,
     store_upload,
-    ticket,
     upload_view,
 )
 from pipelines import services
@@ -97,8 +96,10 @@ def _matrix_preview(request, organisation, data: bytes, filename: str, alert: st
     outcome = _matrix_outcome("preview", plan, filename, read_as)
     outcome.alert = alert
     if outcome.state == "preview":
-        outcome.ticket = ticket(request, organisation, MATRIX, sha=store_upload(data),
-                                 name=filename, changes=plan.fingerprint())
+        outcome.ticket = sign_ticket(
+            request, organisation, MATRIX, sha=store_upload(data), name=filename,
+            changes=plan.fingerprint(),
+        )
     return render_import(request, organisation, outcome)
 
 
@@ -109,10 +110,10 @@ import_matrix = upload_view(MATRIX, _matrix_preview, refused)
 @login_required
 def import_matrix_apply(request, slug):
     organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
-    ticket = read_ticket(request, organisation, MATRIX)
-    data = load_upload(ticket["sha"]) if ticket else None
-    if data is None:
+    previewed = previewed_upload(request, organisation, MATRIX)
+    if previewed is None:
         return refused(request, organisation, MATRIX, [Problem(EXPIRED)])
+    ticket, data = previewed
     filename = ticket["name"]
     actor = import_actor(request)
     try:

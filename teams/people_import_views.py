@@ -24,10 +24,9 @@ from orgdesign.uploads import (
     Outcome,
     discard_upload,
     import_actor,
-    load_upload,
-    read_ticket,
+    previewed_upload,
+    sign_ticket,
     store_upload,
-    ticket,
     upload_view,
 )
 from teams.models import AccessRole, JobKind
@@ -141,8 +140,10 @@ def _people_preview(request, organisation, data: bytes, filename: str, *, mode: 
     outcome = _people_outcome("preview", result, roster, filename, mode)
     outcome.alert = alert
     if outcome.state == "preview":
-        outcome.ticket = ticket(request, organisation, PEOPLE, sha=store_upload(data),
-                                 name=filename, mode=mode, changes=people_fingerprint(result))
+        outcome.ticket = sign_ticket(
+            request, organisation, PEOPLE, sha=store_upload(data), name=filename, mode=mode,
+            changes=people_fingerprint(result),
+        )
     return render_import(request, organisation, outcome)
 
 
@@ -159,10 +160,10 @@ import_people = upload_view(PEOPLE, _preview_people_upload, refused)
 @login_required
 def import_people_apply(request, slug):
     organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
-    ticket = read_ticket(request, organisation, PEOPLE)
-    data = load_upload(ticket["sha"]) if ticket else None
-    if data is None:
+    previewed = previewed_upload(request, organisation, PEOPLE)
+    if previewed is None:
         return refused(request, organisation, PEOPLE, [Problem(EXPIRED)])
+    ticket, data = previewed
     filename, mode = ticket["name"], ticket["mode"]
     roster = parse_roster(data)
     if roster.problems:

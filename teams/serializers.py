@@ -174,13 +174,15 @@ class PeopleSyncSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=["delta", "snapshot"], default="delta")
     dry_run = serializers.BooleanField(default=False)
     people = serializers.ListField(child=serializers.DictField())
-    # "async" is a Python keyword: the field is declared below under its JSON name.
 
-
-PeopleSyncSerializer._declared_fields["async"] = serializers.BooleanField(
-    default=False,
-    help_text="Apply it in the background: 202 with the job's address in Location.",
-)
+    def get_fields(self) -> dict:
+        # "async" is a Python keyword, so it cannot be declared as a class attribute.
+        fields = super().get_fields()
+        fields["async"] = serializers.BooleanField(
+            default=False,
+            help_text="Apply it in the background: 202 with the job's address in Location.",
+        )
+        return fields
 
 
 class PeopleSyncRequestSerializer(PeopleSyncSerializer):

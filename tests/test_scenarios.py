@@ -6,6 +6,7 @@ import math
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from orgdesign import scenarios as scenarios_module
@@ -136,7 +137,7 @@ def test_scenario_slugs_come_from_their_names_and_never_collide(demo):
 
 
 def test_a_scenario_needs_a_name(demo):
-    with pytest.raises(Exception, match="name"):
+    with pytest.raises(ValidationError, match="Give the scenario a name"):
         scenario_create(origin=demo, name="  ")
     assert not Organisation.objects.filter(scenario_of=demo).exists()
 
@@ -308,6 +309,7 @@ def test_the_compare_csv_has_a_row_per_changed_field_and_finding(viewer, demo, m
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
 
     assert response["Content-Type"].startswith("text/csv")
+    assert f'filename="demo-compare-{moved.slug}-' in response["Content-Disposition"]
     assert {"type": "person", "key": rows[0]["key"], "name": "Dana Kim", "change": "changed",
             "field": "manager", "a": "Priya Shah", "b": "Amara Okafor"} in rows
     assert any(r["type"] == "finding" and r["field"] == "dependency.outside_ml_org"
