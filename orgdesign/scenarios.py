@@ -11,6 +11,7 @@ lives above them, like the demo organisation.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,7 +20,7 @@ from django.utils.text import slugify
 from pipelines.models import Engagement, Pipeline
 from teams.actor import SYSTEM, Actor
 from teams.bulk import bulk_update
-from teams.models import AccessRole, Membership, Organisation, Person, Team
+from teams.models import AccessRole, Door, Membership, Organisation, Person, Team
 from teams.services import access_grant
 
 BATCH = 2000
@@ -73,7 +74,7 @@ def scenario_create(
     engagements, settings) marked as its scenario; `creator` becomes its admin. Tokens and
     members are not copied."""
     name = scenario_name(name)
-    scenario = Organisation.objects.create(
+    scenario = Organisation(
         slug=scenario_slug(name),
         name=name,
         scenario_of=origin,
@@ -81,6 +82,9 @@ def scenario_create(
         layers_max=origin.layers_max,
         **actor.fields(),
     )
+    # The copy is recorded once, here: its rows are written in bulk, without an entry each.
+    scenario._change_reason = f"Copied from {origin.name} ({origin.slug})"
+    scenario.save()
     people = copy_design(origin, scenario, actor=actor, progress=progress)
     if origin.ml_head_id is not None:
         scenario.ml_head_id = people.get(origin.ml_head_id)
@@ -107,6 +111,8 @@ def scenario_promote(
         raise ValidationError(
             "This design is not a scenario: there is nothing to promote it to."
         )
+    # Whoever asks, and wherever from, the rows it writes came in through the promotion.
+    actor = replace(actor, via=Door.PROMOTION)
     # Lock the origin: two promotions at once must not interleave their wipes and copies.
     origin = Organisation.objects.select_for_update().get(pk=origin.pk)
     # Three parts of COPY_STEPS steps each: keep the design, wipe it, copy the scenario in.
@@ -128,25 +134,40 @@ def scenario_promote(
     origin.ml_head_id = people.get(scenario.ml_head_id) if scenario.ml_head_id else None
     origin.span_max, origin.layers_max = scenario.span_max, scenario.layers_max
     actor.stamp(origin)
+    # The one history entry of the promotion: on the organisation, naming what replaced its
+    # design and where the design before it is kept.
+    origin._change_reason = promotion_reason(scenario, backup)
     origin.save(update_fields=["ml_head", "span_max", "layers_max", *actor.fields()])
     return backup
 
 
+def promotion_reason(scenario: Organisation, backup: Organisation) -> str:
+    return f"Promoted {scenario.name} ({scenario.slug}); the design before is kept as " \
+        f"{backup.name} ({backup.slug})"
+
+
 def _wipe_design(organisation: Organisation) -> None:
     """Delete every row of a design but the organisation itself, its members and tokens.
-    Cells first: a team engaged in pipelines cannot be deleted from under them."""
-    Engagement.objects.filter(pipeline__organisation=organisation).delete()
-    Pipeline.objects.filter(organisation=organisation).delete()
-    Membership.objects.filter(team__organisation=organisation).delete()
-    Team.objects.filter(organisation=organisation).delete()
+
+    A plain DELETE per table, children first, so nothing cascades: Model.delete()'s signals
+    would write a history entry per row, and the promotion is recorded once, on the
+    organisation. Rows still pointing at a deleted one would fail the foreign keys."""
     Organisation.objects.filter(pk=organisation.pk).update(ml_head=None)
-    Person.dotted_line_managers.through.objects.filter(
-        from_person__organisation=organisation
-    ).delete()
     people = Person.objects.filter(organisation=organisation)
-    # No manager left to point at: the delete then needs no update of the survivors.
+    # No manager left to point at: the people then go without updating one another.
     people.update(manager=None)
-    people.delete()
+    for rows in (
+        Engagement.objects.filter(pipeline__organisation=organisation),
+        Pipeline.objects.filter(organisation=organisation),
+        Membership.objects.filter(team__organisation=organisation),
+        Team.objects.filter(organisation=organisation),
+        Person.dotted_line_managers.through.objects.filter(
+            from_person__organisation=organisation
+        ),
+        Person.dotted_line_managers.through.objects.filter(to_person__organisation=organisation),
+        people,
+    ):
+        rows._raw_delete(rows.db)
 
 
 def copy_design(

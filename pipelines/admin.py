@@ -6,6 +6,7 @@ from django.contrib import admin
 from pipelines import services
 from pipelines.models import Engagement, Pipeline
 from teams.actor import admin_actor
+from teams.admin import delete_each
 from teams.services import require_same_org
 
 
@@ -32,6 +33,13 @@ class PipelineAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     raw_id_fields = ["pm_owner"]
     list_select_related = ["organisation", "pm_owner"]
+
+    def delete_model(self, request, obj):
+        services.pipeline_delete(pipeline=obj, actor=admin_actor(request))
+
+    def delete_queryset(self, request, queryset):
+        delete_each(request, queryset, services.pipeline_delete, lambda pipeline: {
+            "pipeline": pipeline, "actor": admin_actor(request)})
 
     def save_model(self, request, obj, form, change):
         data = dict(form.cleaned_data)
@@ -62,6 +70,16 @@ class EngagementAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     raw_id_fields = ["pipeline", "team"]
     list_select_related = ["pipeline", "team"]
+
+    def delete_model(self, request, obj):
+        services.engagement_set(
+            pipeline=obj.pipeline, team=obj.team, role=None, actor=admin_actor(request)
+        )
+
+    def delete_queryset(self, request, queryset):
+        delete_each(request, queryset, services.engagement_set, lambda cell: {
+            "pipeline": cell.pipeline, "team": cell.team, "role": None,
+            "actor": admin_actor(request)})
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

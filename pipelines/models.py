@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
-from teams.models import Attributed, Organisation, Person, Team, TeamKind
+from teams.models import Attributed, Organisation, Person, Team, TeamKind, history
 
 
 class Stage(models.TextChoices):
@@ -71,6 +71,7 @@ class Pipeline(Attributed):
     required_stages = models.JSONField(default=default_required_stages)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = history()
 
     class Meta:
         ordering = ["name", "id"]
@@ -95,6 +96,7 @@ class Engagement(Attributed):
     role = models.CharField(max_length=12, choices=EngagementRole.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = history()
 
     class Meta:
         ordering = ["pipeline_id", "team_id"]

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from pipelines.models import Engagement, EngagementRole, Pipeline, Stage, default_required_stages
 from teams.actor import SYSTEM, Actor
+from teams.history import WITH_ITS_PIPELINE, delete_recorded
 from teams.models import Organisation, Person, Team
 from teams.services import UNSET, lock_unchanged, require_same_org, validate_instance
 
@@ -89,6 +90,21 @@ def pipeline_update(
 
 
 @transaction.atomic
+def pipeline_delete(*, pipeline: Pipeline, actor: Actor = SYSTEM) -> None:
+    """Delete a pipeline and its cells, recorded as deleted with it, so restoring the
+    pipeline brings them back."""
+    delete_recorded(
+        Engagement,
+        list(pipeline.engagements.values_list("id", flat=True)),
+        organisation_id=pipeline.organisation_id,
+        actor=actor,
+        reason=WITH_ITS_PIPELINE,
+    )
+    actor.stamp(pipeline)
+    pipeline.delete()
+
+
+@transaction.atomic
 def engagement_set(
     *, pipeline: Pipeline, team: Team, role: str | None, actor: Actor = SYSTEM
 ) -> Engagement | None:
@@ -96,7 +112,14 @@ def engagement_set(
     if pipeline.organisation_id != team.organisation_id:
         raise ValidationError({"team": f"{team} belongs to another organisation."})
     if not role:
-        Engagement.objects.filter(pipeline=pipeline, team=team).delete()
+        delete_recorded(
+            Engagement,
+            list(
+                Engagement.objects.filter(pipeline=pipeline, team=team).values_list("id", flat=True)
+            ),
+            organisation_id=pipeline.organisation_id,
+            actor=actor,
+        )
         return None
     if role not in EngagementRole.values:
         raise ValidationError(

@@ -92,12 +92,12 @@ class OrganisationAccessAdmin(admin.ModelAdmin):
         services.access_revoke(organisation=obj.organisation, user=obj.user)
 
     def delete_queryset(self, request, queryset):
-        _delete_each(request, queryset, services.access_revoke, lambda a: {
+        delete_each(request, queryset, services.access_revoke, lambda a: {
             "organisation": a.organisation, "user": a.user
         })
 
 
-def _delete_each(request, queryset, delete, arguments) -> None:
+def delete_each(request, queryset, delete, arguments) -> None:
     """The bulk delete action, one service call per row, each refusal reported: the rows the
     services allow are deleted, the others stay."""
     for obj in queryset:
@@ -209,10 +209,11 @@ class TeamAdmin(admin.ModelAdmin):
         return obj is None or not obj.engagements.exists()
 
     def delete_model(self, request, obj):
-        services.team_delete(team=obj)
+        services.team_delete(team=obj, actor=admin_actor(request))
 
     def delete_queryset(self, request, queryset):
-        _delete_each(request, queryset, services.team_delete, lambda team: {"team": team})
+        delete_each(request, queryset, services.team_delete, lambda team: {
+            "team": team, "actor": admin_actor(request)})
 
 
 class MembershipAdminForm(forms.ModelForm):
@@ -234,6 +235,14 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ["person", "team", "allocation"]
     raw_id_fields = ["person", "team"]
     list_select_related = ["person", "team"]
+
+    def delete_model(self, request, obj):
+        services.membership_remove(person=obj.person, team=obj.team, actor=admin_actor(request))
+
+    def delete_queryset(self, request, queryset):
+        delete_each(request, queryset, services.membership_remove, lambda membership: {
+            "person": membership.person, "team": membership.team,
+            "actor": admin_actor(request)})
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -126,7 +126,7 @@ class TeamViewSet(OrganisationViewSet):
         return services.team_update(team=team, expected_version=expected, actor=actor, **data)
 
     def delete_object(self, team, expected, actor) -> None:
-        services.team_delete(team=team, expected_version=expected)
+        services.team_delete(team=team, expected_version=expected, actor=actor)
 
 
 class MembershipFilter(UpdatedSinceFilterSet):
@@ -170,7 +170,9 @@ class MembershipViewSet(OrganisationViewSet):
 
     def delete_object(self, membership, expected, actor) -> None:
         services.lock_unchanged(membership, expected)
-        services.membership_remove(person=membership.person, team=membership.team)
+        services.membership_remove(
+            person=membership.person, team=membership.team, actor=actor
+        )
 
 
 class JobAcceptedSerializer(serializers.Serializer):

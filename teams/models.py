@@ -5,12 +5,15 @@ Models hold plain fields and database constraints only. Every write goes through
 `orgdesign.analysis.structure`.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from simple_history.models import HistoricalRecords
 
 
 class Role(models.TextChoices):
@@ -90,6 +93,7 @@ class Door(models.TextChoices):
     SCIM = "scim", "SCIM"
     IMPORT = "import", "CSV import"
     ADMIN = "admin", "Admin"
+    PROMOTION = "promotion", "Scenario promotion"
     SYSTEM = "system", "System"
 
 
@@ -110,6 +114,46 @@ class Attributed(models.Model):
 
     class Meta:
         abstract = True
+
+
+class HistoryEntry(models.Model):
+    """What every history table adds to django-simple-history's columns.
+
+    A row's own attribution columns (`updated_by`, `updated_by_token`, `updated_via`) are
+    copied into its history, so each entry says who changed it and through which door. The
+    organisation is kept on every entry, memberships and cells included, so one design's
+    history reads without joining tables whose rows may be gone.
+    """
+
+    history_org = models.BigIntegerField(null=True, editable=False, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+def history_author(instance, **kwargs):
+    """The login who made the change, for simple-history's `history_user`: the row's own
+    `updated_by`, without a query when only its id is known."""
+    if instance.updated_by_id is None:
+        return None
+    field = instance._meta.get_field("updated_by")
+    if field.is_cached(instance):
+        return instance.updated_by
+    return _UserKey(instance.updated_by_id)
+
+
+@dataclass(frozen=True)
+class _UserKey:
+    """Just the primary key of a login, which is all simple-history stores of it."""
+
+    pk: int
+
+
+def history(**kwargs) -> HistoricalRecords:
+    """The history of a model of the design (see HistoryEntry)."""
+    return HistoricalRecords(
+        bases=[HistoryEntry], get_user=history_author, excluded_fields=["updated_at"], **kwargs
+    )
 
 
 class Organisation(Attributed):
@@ -143,6 +187,7 @@ class Organisation(Attributed):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = history()
 
     class Meta:
         ordering = ["name"]
@@ -206,6 +251,7 @@ class Person(Attributed):
     scim_deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = history()
 
     class Meta:
         verbose_name_plural = "people"
@@ -259,6 +305,7 @@ class Team(Attributed):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = history()
 
     class Meta:
         ordering = ["name", "id"]
@@ -289,6 +336,7 @@ class Membership(Attributed):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = history()
 
     class Meta:
         ordering = ["team_id", "person_id"]

@@ -306,5 +306,5 @@ def person_membership_remove(request, slug, pk, team_pk):
     organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
     person = _get_person(organisation, pk)
     team = get_object_or_404(Team, organisation=organisation, pk=team_pk)
-    services.membership_remove(person=person, team=team)
+    services.membership_remove(person=person, team=team, actor=browser_actor(request))
     return _memberships_response(request, organisation, person)

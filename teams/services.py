@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from orgdesign.analysis.reporting import cycle_if_manager_set
 from teams.actor import SYSTEM, Actor
+from teams.history import WITH_ITS_TEAM, delete_recorded
 from teams.models import (
     AccessRole,
     Membership,
@@ -392,9 +393,12 @@ def team_update(
 
 
 @transaction.atomic
-def team_delete(*, team: Team, expected_version: str | None = None) -> None:
+def team_delete(
+    *, team: Team, expected_version: str | None = None, actor: Actor = SYSTEM
+) -> None:
     """Delete a team and its memberships (the people stay). A team engaged in pipelines is
-    refused: deleting it would silently empty cells of the matrix."""
+    refused: deleting it would silently empty cells of the matrix. The memberships are
+    recorded as deleted with it, so restoring the team brings them back."""
     lock_unchanged(team, expected_version)
     engaged = team.engagements.count()
     if engaged:
@@ -402,6 +406,14 @@ def team_delete(*, team: Team, expected_version: str | None = None) -> None:
             f"{team.name} is engaged in {engaged} pipeline{'s' if engaged != 1 else ''}: "
             "clear its cells in the matrix first, so no pipeline loses a team unnoticed."
         )
+    delete_recorded(
+        Membership,
+        list(team.memberships.values_list("id", flat=True)),
+        organisation_id=team.organisation_id,
+        actor=actor,
+        reason=WITH_ITS_TEAM,
+    )
+    actor.stamp(team)
     team.delete()
 
 
@@ -423,5 +435,10 @@ def membership_set(
 
 
 @transaction.atomic
-def membership_remove(*, person: Person, team: Team) -> None:
-    Membership.objects.filter(person=person, team=team).delete()
+def membership_remove(*, person: Person, team: Team, actor: Actor = SYSTEM) -> None:
+    delete_recorded(
+        Membership,
+        list(Membership.objects.filter(person=person, team=team).values_list("id", flat=True)),
+        organisation_id=person.organisation_id,
+        actor=actor,
+    )

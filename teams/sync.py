@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orgdesign.analysis.reporting import loops_in
+from teams import history
 from teams.actor import SYSTEM, Actor
 from teams.bulk import bulk_update
 from teams.models import Membership, Organisation, Person, Role, Team, is_allocation
@@ -422,6 +423,7 @@ class _Plan:
                 for planned in level
             ]
             Person.objects.bulk_create(people, batch_size=BATCH)
+            history.record(people, history.ADDED, organisation_id=self.organisation.pk)
             for person in people:
                 ids[person.external_id] = person.pk
 
@@ -449,8 +451,9 @@ class _Plan:
         for start in range(0, len(changed_ids), BATCH):
             Person.objects.filter(id__in=changed_ids[start : start + BATCH]).update(**stamp)
 
+
         # Memberships of the records that list their teams.
-        self._apply_memberships(ids, stamp, now)
+        self._apply_memberships(ids, stamp, now, actor)
 
         # Snapshot: who is missing from the batch leaves.
         missing = [person.id for person in self.to_deactivate]
@@ -458,8 +461,12 @@ class _Plan:
             Person.objects.filter(id__in=missing[start : start + BATCH]).update(
                 active=False, **stamp
             )
+        # The history of every changed person, read back once the writes are done.
+        history.record_ids(
+            Person, changed_ids + missing, history.CHANGED, organisation_id=self.organisation.pk
+        )
 
-    def _apply_memberships(self, ids: dict[str, int], stamp: dict, now) -> None:
+    def _apply_memberships(self, ids: dict[str, int], stamp: dict, now, actor: Actor) -> None:
         remove, create, update = [], [], []
         for planned in self.planned:
             if planned.teams is None:
@@ -485,10 +492,14 @@ class _Plan:
                     for name, value in stamp.items():
                         setattr(membership, name, value)
                     update.append(membership)
-        for start in range(0, len(remove), BATCH):
-            Membership.objects.filter(id__in=remove[start : start + BATCH]).delete()
+        organisation_id = self.organisation.pk
+        history.delete_recorded(Membership, remove, organisation_id=organisation_id, actor=actor)
         Membership.objects.bulk_create(create, batch_size=BATCH)
+        history.record(create, history.ADDED, organisation_id=organisation_id)
         Membership.objects.bulk_update(update, ["allocation", *stamp], batch_size=BATCH)
+        history.record_ids(
+            Membership, [m.id for m in update], history.CHANGED, organisation_id=organisation_id
+        )
 
 
 def _teams_text(teams: dict[int, int], names: dict[int, str]) -> str:

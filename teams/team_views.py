@@ -222,5 +222,5 @@ def team_member_remove(request, slug, pk, person_pk):
     organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
     team = _get_team(organisation, pk)
     person = get_object_or_404(Person, organisation=organisation, pk=person_pk)
-    services.membership_remove(person=person, team=team)
+    services.membership_remove(person=person, team=team, actor=browser_actor(request))
     return _members_response(request, organisation, team)

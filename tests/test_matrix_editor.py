@@ -188,8 +188,9 @@ def test_a_wide_matrix_shows_fewer_rows_a_page():
 
 
 # session, user, organisation with role, pipeline, team, the current cell, the write
-# (three savepoints, select, insert, three releases), then the five tables of the answer.
-CELL_QUERIES = 19
+# (three savepoints, select, insert, its history entry, three releases), then the five
+# tables of the answer.
+CELL_QUERIES = 20
 
 
 @pytest.mark.parametrize("size", [(400, 20, 20), (2000, 80, 120)])

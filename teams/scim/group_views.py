@@ -155,7 +155,7 @@ def group(request: HttpRequest, token: ApiToken, group_id: str) -> HttpResponse:
                 request.headers.get("If-Match"),
                 group_etag(team, team.member_count, team.members_changed),
             )
-            services.team_delete(team=team)
+            services.team_delete(team=team, actor=actor_for(token))
         return HttpResponse(status=204)
     payload = read_payload(request)
     with transaction.atomic(), service_errors():
@@ -196,4 +196,4 @@ def _write_group(token: ApiToken, team: Team, members: list[Person], wanted: Any
         services.membership_set(person=person, team=team, allocation=100, actor=actor)
     for person_id, person in current.items():
         if person_id not in wanted_ids:
-            services.membership_remove(person=person, team=team)
+            services.membership_remove(person=person, team=team, actor=actor)
