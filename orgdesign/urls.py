@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from orgdesign import scenario_views
+from orgdesign import history_views, scenario_views
 from orgdesign.import_page import import_page
 from orgdesign.views import healthz
 from pipelines.structure_views import structure
@@ -29,6 +29,12 @@ urlpatterns = [
     path("orgs/<slug:slug>/scenarios/", scenario_views.scenarios, name="scenarios"),
     path("orgs/<slug:slug>/promote/", scenario_views.promote, name="promote"),
     path("orgs/<slug:slug>/jobs/<int:pk>/", scenario_views.job, name="job"),
+    path("orgs/<slug:slug>/history/", history_views.history, name="history"),
+    path(
+        "orgs/<slug:slug>/history/<str:kind>/<int:history_id>/restore/",
+        history_views.history_restore,
+        name="history_restore",
+    ),
     path(
         "orgs/<slug:slug>/compare/<slug:other_slug>/", scenario_views.compare, name="compare"
     ),

@@ -40,10 +40,13 @@ def pipeline_create(
     tier: str = "normal",
     metric: str = "",
     required_stages: Iterable[str] | None = None,
+    id: int | None = None,
     actor: Actor = SYSTEM,
 ) -> Pipeline:
+    """A new pipeline; `id` is given only to bring back a deleted one from its history."""
     require_same_org(organisation.id, "pm_owner", pm_owner)
     pipeline = Pipeline(
+        id=id,
         organisation=organisation,
         name=name,
         pm_owner=pm_owner,

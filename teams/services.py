@@ -351,12 +351,16 @@ def team_create(
     lead: Person | None = None,
     kpi: str = "",
     kpi_type: str = "",
+    id: int | None = None,
     actor: Actor = SYSTEM,
 ) -> Team:
+    """A new team; `id` is given only to bring back a deleted team from its history, so
+    that its history goes on where it stopped."""
     check_team_name(name)
     require_same_org(organisation.id, "lead", lead)
     team = Team(
-        organisation=organisation, name=name, kind=kind, lead=lead, kpi=kpi, kpi_type=kpi_type
+        id=id, organisation=organisation, name=name, kind=kind, lead=lead, kpi=kpi,
+        kpi_type=kpi_type,
     )
     validate_instance(team)
     actor.stamp(team)
