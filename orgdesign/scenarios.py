@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from pipelines.models import Engagement, Pipeline
+from teams import history
 from teams.actor import SYSTEM, Actor
 from teams.bulk import bulk_update
 from teams.models import AccessRole, Door, Membership, Organisation, Person, Team
@@ -82,13 +83,17 @@ def scenario_create(
         layers_max=origin.layers_max,
         **actor.fields(),
     )
-    # The copy is recorded once, here: its rows are written in bulk, without an entry each.
-    scenario._change_reason = f"Copied from {origin.name} ({origin.slug})"
+    # The copy is recorded once, at its end: its rows are written in bulk, without an entry
+    # each, and the organisation's own saves are left out too.
+    scenario.skip_history_when_saving = True
     scenario.save()
     people = copy_design(origin, scenario, actor=actor, progress=progress)
     if origin.ml_head_id is not None:
         scenario.ml_head_id = people.get(origin.ml_head_id)
         scenario.save(update_fields=["ml_head"])
+    del scenario.skip_history_when_saving
+    history.record([scenario], history.ADDED, organisation_id=scenario.pk,
+                   reason=f"Copied from {origin.name} ({origin.slug})")
     if creator is not None:
         access_grant(organisation=scenario, user=creator, role=AccessRole.ADMIN)
     return scenario

@@ -11,6 +11,7 @@ from orgdesign.analysis.findings import compute_findings
 from orgdesign.analysis.loader import load_org_data
 from orgdesign.analysis.orgdata import OrgIndex
 from orgdesign.forms import add_service_errors
+from orgdesign.history import recent_context
 from pipelines import services
 from pipelines.forms import PipelineForm
 from pipelines.models import Engagement, Pipeline
@@ -128,6 +129,7 @@ def pipeline_detail(request, slug, pk):
             "saved": saved,
             "findings": findings,
             "engagements": engagements,
+            **recent_context(request, organisation, pipeline=pipeline.pk),
         },
         status=status,
     )

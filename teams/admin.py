@@ -159,7 +159,7 @@ class PersonAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = {key: form.cleaned_data[key] for key in form.Meta.fields if key in form.cleaned_data}
-        data.pop("dotted_line_managers", None)
+        data["dotted_line_managers"] = list(data.get("dotted_line_managers") or [])
         if change:
             data.pop("organisation")
             services.person_update(actor=admin_actor(request), person=obj, **data)
@@ -168,11 +168,9 @@ class PersonAdmin(admin.ModelAdmin):
             obj.pk = created.pk
 
     def save_related(self, request, form, formsets, change):
-        services.person_update(
-            actor=admin_actor(request),
-            person=form.instance,
-            dotted_line_managers=form.cleaned_data.get("dotted_line_managers") or [],
-        )
+        # The dotted lines were saved with the rest by save_model, in one service call (and
+        # one history entry); the form's own save_m2m would write them again.
+        pass
 
 
 class TeamAdminForm(forms.ModelForm):

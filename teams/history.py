@@ -37,8 +37,11 @@ def organisation_of(instance) -> int | None:
 
 
 @receiver(pre_create_historical_record)
-def _keep_organisation(sender, instance, history_instance, **kwargs) -> None:
+def _file_entry(sender, instance, history_instance, **kwargs) -> None:
+    """An entry written by simple-history's signals: its organisation, and its author, the
+    login stamped on the row (by id: the user need not be loaded)."""
     history_instance.history_org = organisation_of(instance)
+    history_instance.history_user_id = instance.updated_by_id
 
 
 def record(

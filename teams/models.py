@@ -5,8 +5,6 @@ Models hold plain fields and database constraints only. Every write goes through
 `orgdesign.analysis.structure`.
 """
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -131,28 +129,15 @@ class HistoryEntry(models.Model):
         abstract = True
 
 
-def history_author(instance, **kwargs):
-    """The login who made the change, for simple-history's `history_user`: the row's own
-    `updated_by`, without a query when only its id is known."""
-    if instance.updated_by_id is None:
-        return None
-    field = instance._meta.get_field("updated_by")
-    if field.is_cached(instance):
-        return instance.updated_by
-    return _UserKey(instance.updated_by_id)
-
-
-@dataclass(frozen=True)
-class _UserKey:
-    """Just the primary key of a login, which is all simple-history stores of it."""
-
-    pk: int
-
-
 def history(**kwargs) -> HistoricalRecords:
     """The history of a model of the design (see HistoryEntry)."""
     return HistoricalRecords(
-        bases=[HistoryEntry], get_user=history_author, excluded_fields=["updated_at"], **kwargs
+        bases=[HistoryEntry],
+        # The author is the row's own `updated_by`, set by teams.history on each entry: no
+        # request-bound user, and no query for a user the row names only by id.
+        get_user=lambda **kwargs: None,
+        excluded_fields=["updated_at"],
+        **kwargs,
     )
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 from orgdesign.access import can_edit, get_org_for_user
 from orgdesign.analysis.orgdata import OrgData, OrgIndex
 from orgdesign.forms import add_service_errors, save_create, save_edit
+from orgdesign.history import recent_context
 from orgdesign.htmx import wants_fragment
 from teams import services
 from teams.actor import browser_actor
@@ -217,6 +218,7 @@ def person_detail(request, slug, pk):
     context = {
         **_person_form_context(organisation, person, _edit_form(organisation, person)),
         **_memberships_context(organisation, person),
+        **recent_context(request, organisation, person=person.pk),
     }
     return render(request, "teams/person_detail.html", context)
 

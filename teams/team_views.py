@@ -15,6 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 from orgdesign.access import can_edit, get_org_for_user
 from orgdesign.analysis.loader import ml_org_of_teams
 from orgdesign.forms import add_service_errors, save_create, save_edit
+from orgdesign.history import recent_context
 from orgdesign.htmx import wants_fragment
 from teams import services
 from teams.actor import browser_actor
@@ -155,6 +156,7 @@ def team_detail(request, slug, pk):
     context = {
         **_team_form_context(organisation, team, _edit_form(organisation, team)),
         **_members_context(organisation, team),
+        **recent_context(request, organisation, team=team.pk),
     }
     return render(request, "teams/team_detail.html", context)
 

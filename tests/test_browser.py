@@ -166,10 +166,34 @@ def test_copy_the_demo_move_a_team_under_the_ml_head_and_see_its_dependency_fixe
     assert serious_violations(page) == []
 
 
+def test_change_a_title_see_it_in_the_history_and_restore_the_earlier_one(page, demo):
+    person = Person.objects.get(organisation=demo, name="Dana Kim")
+    old_title = person.title
+    page.goto(f"/orgs/demo/people/{person.pk}/")
+    page.get_by_label("Title").fill("Head of Platform")
+    page.get_by_role("button", name="Save").first.click()
+    page.locator("#person-form").get_by_text("Saved").wait_for(timeout=5_000)
+
+    page.goto("/orgs/demo/history/?kind=person")
+    newest = page.locator('tr[data-history="person"]').first
+    assert "Dana Kim" in newest.inner_text() and "ada" in newest.inner_text()
+    assert newest.locator("ins").inner_text() == "Head of Platform"
+    assert serious_violations(page) == []
+
+    # Her page lists the same change; restoring the version before it brings the title back.
+    page.goto(f"/orgs/demo/people/{person.pk}/")
+    history = page.locator("#object-history")
+    history.locator('tr[data-history="person"]').nth(1).get_by_role("button").click()
+    page.get_by_role("status").get_by_text("Restored.").wait_for(timeout=5_000)
+    person.refresh_from_db()
+    assert person.title == old_title
+    assert page.get_by_label("Title").input_value() == old_title
+
+
 @pytest.mark.parametrize(
     "path", ["/orgs/demo/", "/orgs/demo/findings/", "/orgs/demo/people/", "/orgs/demo/teams/",
              "/orgs/demo/chart/", "/orgs/demo/structure/", "/orgs/demo/pipelines/",
-             "/orgs/demo/scenarios/"]
+             "/orgs/demo/scenarios/", "/orgs/demo/history/"]
 )
 def test_no_serious_accessibility_violation(page, path):
     page.goto(path)

@@ -273,3 +273,67 @@ def test_a_person_restored_whose_manager_left_the_design_keeps_no_manager(org):
     restore(org, "person", record, actor=BROWSER)
     ada.refresh_from_db()
     assert ada.manager_id is None
+
+
+# The History section of a person's, team's and pipeline's page --------------------------
+
+
+@pytest.mark.parametrize("edits", [3, 30])
+def test_a_person_page_shows_their_history_in_a_fixed_number_of_queries(
+    org, edits, django_assert_num_queries
+):
+    client = client_for(org, "editor")
+    team = TeamFactory(organisation=org)
+    person = services.person_create(organisation=org, name="Ada", actor=BROWSER)
+    for number in range(edits):
+        services.person_update(person=person, title=f"Title {number}", actor=BROWSER)
+    services.membership_set(person=person, team=team, allocation=50, actor=BROWSER)
+    # session, user, organisation, the person with their manager, their dotted-line
+    # managers, their memberships, the teams to add them to; then the history: the count,
+    # the page, the person's entries and those before them, the memberships' entries, and
+    # the names of the people and teams they refer to.
+    with django_assert_num_queries(7 + 2 + 2 + 1 + 2):
+        response = client.get(f"/orgs/{org.slug}/people/{person.pk}/")
+    html = response.content.decode()
+    section = html[html.index('id="object-history"'):]
+    assert section.count("<tr data-history=") == min(10, edits + 2)
+    assert f"<ins>Title {edits - 1}</ins>" in section
+    if edits + 2 > 10:
+        assert f"All {edits + 2} changes" in section
+    else:
+        assert "Open in the history" in section
+    assert f"/orgs/{org.slug}/history/?person={person.pk}" in section
+    # The restore buttons come back to this page.
+    assert f'name="next" value="/orgs/{org.slug}/people/{person.pk}/"' in section
+
+
+def test_a_viewer_sees_the_history_without_restore_buttons(org, viewer):
+    person = services.person_create(organisation=org, name="Ada")
+    services.person_update(person=person, title="Lead")
+    html = viewer.get(f"/orgs/{org.slug}/people/{person.pk}/").content.decode()
+    assert html.count("<tr data-history=") == 2
+    assert "/restore/" not in html
+
+
+def test_a_team_page_shows_the_team_its_memberships_and_its_cells(org, editor):
+    team = services.team_create(organisation=org, name="Vision")
+    person = PersonFactory(organisation=org)
+    services.membership_set(person=person, team=team, allocation=100)
+    pipeline = PipelineFactory(organisation=org)
+    pipeline_services.engagement_set(pipeline=pipeline, team=team, role="owner")
+    html = editor.get(f"/orgs/{org.slug}/teams/{team.pk}/").content.decode()
+    section = html[html.index('id="object-history"'):]
+    assert re.findall(r'data-history="(\w+)"', section) == ["engagement", "membership", "team"]
+
+
+def test_a_pipeline_page_shows_the_pipeline_and_its_cells(org, editor):
+    pipeline = pipeline_services.pipeline_create(organisation=org, name="Ranking")
+    team = TeamFactory(organisation=org)
+    pipeline_services.engagement_set(pipeline=pipeline, team=team, role="owner")
+    pipeline_services.engagement_set(pipeline=pipeline, team=team, role=None)
+    html = editor.get(f"/orgs/{org.slug}/pipelines/{pipeline.pk}/").content.decode()
+    section = html[html.index('id="object-history"'):]
+    assert re.findall(r'data-history="(\w+)" data-history-id="\d+" data-action="(\w+)"',
+                      section) == [("engagement", "deleted"), ("engagement", "added"),
+                                   ("pipeline", "added")]
+    assert "Bring back" in section
