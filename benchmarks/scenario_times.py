@@ -22,13 +22,14 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from orgdesign.analysis.compare import compare_designs  # noqa: E402
 from orgdesign.analysis.loader import load_many  # noqa: E402
-from orgdesign.scenarios import scenario_create  # noqa: E402
+from orgdesign.scenarios import design_delete, scenario_create  # noqa: E402
 from teams.models import Organisation  # noqa: E402
 
 
 def main(slug: str) -> None:
     origin = Organisation.objects.get(slug=slug)
-    Organisation.objects.filter(scenario_of=origin, name="Benchmark copy").delete()
+    for old in Organisation.objects.filter(scenario_of=origin, name="Benchmark copy"):
+        design_delete(old)
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
         copy = scenario_create(origin=origin, name="Benchmark copy")
@@ -40,7 +41,7 @@ def main(slug: str) -> None:
         comparison = compare_designs(data[origin.pk], data[copy.pk])
         print(f"load both and compare: {time.perf_counter() - started:.2f} s "
               f"({sum(comparison.counts.values())} differences)")
-    copy.delete()
+    design_delete(copy)
 
 
 if __name__ == "__main__":

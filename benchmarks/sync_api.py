@@ -22,6 +22,7 @@ from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from benchmarks.sync_people import batch  # noqa: E402
+from orgdesign.scenarios import design_delete  # noqa: E402
 from teams import services  # noqa: E402
 from teams.models import Organisation  # noqa: E402
 from teams.tokens import token_create  # noqa: E402
@@ -30,7 +31,8 @@ from teams.tokens import token_create  # noqa: E402
 def main(size: int) -> None:
     settings.ALLOWED_HOSTS = ["testserver"]
     slug = f"sync-api-{size}"
-    Organisation.objects.filter(slug=slug).delete()
+    for old in Organisation.objects.filter(slug=slug):
+        design_delete(old)
     organisation = services.organisation_create(slug=slug, name=f"Sync API bench {size}")
     services.team_create(organisation=organisation, name="Platform", kind="infrastructure")
     _, key = token_create(organisation=organisation, name="bench", scope="write")
@@ -46,7 +48,8 @@ def main(size: int) -> None:
         answer["errors"] = len(answer.get("errors", []))
         print(f"{label:20} {elapsed:6.1f} s  HTTP {response.status_code}  "
               f"{len(body) // 1024} KiB  {answer}")
-    Organisation.objects.filter(slug=slug).delete()
+    for old in Organisation.objects.filter(slug=slug):
+        design_delete(old)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from orgdesign.scenarios import design_delete  # noqa: E402
 from teams import services  # noqa: E402
 from teams.models import Organisation  # noqa: E402
 from teams.sync import sync_people  # noqa: E402
@@ -49,7 +50,8 @@ def timed(label: str, **kwargs) -> None:
 
 def main(size: int) -> None:
     slug = f"sync-bench-{size}"
-    Organisation.objects.filter(slug=slug).delete()
+    for old in Organisation.objects.filter(slug=slug):
+        design_delete(old)
     organisation = services.organisation_create(slug=slug, name=f"Sync bench {size}")
     services.team_create(organisation=organisation, name="Platform", kind="infrastructure")
     first = batch(size, "Engineer")
@@ -59,7 +61,8 @@ def main(size: int) -> None:
           records=batch(size, "Senior engineer"), mode="snapshot", dry_run=True)
     timed("change to everyone", organisation=organisation,
           records=batch(size, "Senior engineer"), mode="snapshot")
-    Organisation.objects.filter(slug=slug).delete()
+    for old in Organisation.objects.filter(slug=slug):
+        design_delete(old)
 
 
 if __name__ == "__main__":

@@ -222,4 +222,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(
 
 # Background jobs (orgdesign/jobs.py): queued in the database, run by `manage.py db_worker`,
 # which `make run` and docker-compose start beside the web server.
+# History (django-simple-history): a change's reason names scenarios, past 100 characters.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

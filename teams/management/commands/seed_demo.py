@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from orgdesign.demo import DEMO_SLUG, build_demo
+from orgdesign.scenarios import design_delete
 from teams import services
 from teams.models import AccessRole, Organisation
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args, reset: bool = False, **options):
         existing = Organisation.objects.filter(slug=DEMO_SLUG).first()
         if existing and reset:
-            existing.delete()
+            design_delete(existing)
             existing = None
         if existing:
             organisation = existing
