@@ -56,6 +56,16 @@ ACTIONS = {recording.ADDED: "added", recording.CHANGED: "changed", recording.DEL
 # changes of the object.
 _NOT_SHOWN = {"id", "organisation", "updated_by", "updated_by_token", "updated_via",
               "created_at", "scim_deleted_at", "scenario_of"}
+# A person entry's dotted lines, as kept with it (simple-history's table of them).
+_LINES = ("historicalperson_dotted_line_managers_set",)
+DOTTED = "Dotted-line managers"
+
+
+def dotted_line_ids(record) -> list[int]:
+    """The dotted-line managers a person entry holds (prefetched with the entry)."""
+    return sorted(row.to_person_id for row in getattr(record, _LINES[0]).all())
+
+
 # Which referenced objects' names a field needs.
 _REFERENCES = {"manager": "person", "lead": "person", "pm_owner": "person",
                "ml_head": "person", "person": "person", "team": "team", "pipeline": "pipeline"}
@@ -182,16 +192,18 @@ def entries_of(rows: list[tuple]) -> list[Entry]:
             | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")),
             id=OuterRef("id"),
         ).order_by("-history_date", "-history_id")
+        lines = _LINES if kind == "person" else ()
         found = list(
             model.objects.filter(history_id__in=ids)
             .select_related("updated_by", "updated_by_token")
+            .prefetch_related(*lines)
             .annotate(previous_id=Subquery(earlier.values("history_id")[:1]))
         )
         before = {
             row.history_id: row
             for row in model.objects.filter(
                 history_id__in=[r.previous_id for r in found if r.previous_id]
-            )
+            ).prefetch_related(*lines)
         }
         for record in found:
             records[kind, record.history_id] = record
@@ -221,6 +233,8 @@ def _names(entries: list[Entry]) -> dict[str, dict[int, str]]:
                 value = getattr(record, f"{name}_id", None)
                 if value is not None:
                     wanted[kind].add(value)
+            if entry.kind == "person":
+                wanted["person"].update(dotted_line_ids(record))
     names: dict[str, dict[int, str]] = {}
     for kind, ids in wanted.items():
         model = KINDS[kind]
@@ -296,7 +310,21 @@ def _changes(entry: Entry, names) -> list[Change]:
             after = _display(record, model_field, names)
             if previous is None or before != after:
                 changes.append(Change(label, before, after))
+    if entry.kind == "person":
+        lines = _dotted_lines(record, names)
+        if record.history_type == recording.ADDED and lines:
+            changes.append(Change(DOTTED, "", lines))
+        elif record.history_type == recording.DELETED and lines:
+            changes.append(Change(DOTTED, lines, ""))
+        elif record.history_type == recording.CHANGED and previous is not None:
+            earlier = _dotted_lines(previous, names)
+            if earlier != lines:
+                changes.append(Change(DOTTED, earlier or "none", lines or "none"))
     return changes
+
+
+def _dotted_lines(record, names) -> str:
+    return ", ".join(_name(names, "person", pk) for pk in dotted_line_ids(record))
 
 
 def _tracked(record) -> set[str]:
@@ -340,8 +368,10 @@ def _restore_person(organisation, record, actor) -> str:
         raise ValidationError(
             f"{record.name} is no longer in this design (a promotion replaced its people)."
         )
+    lines = dotted_line_ids(record)
     services.person_update(
         person=person,
+        dotted_line_managers=list(Person.objects.filter(organisation=organisation, pk__in=lines)),
         name=record.name,
         external_id=record.external_id,
         email=record.email,

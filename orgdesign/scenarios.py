@@ -85,13 +85,13 @@ def scenario_create(
     )
     # The copy is recorded once, at its end: its rows are written in bulk, without an entry
     # each, and the organisation's own saves are left out too.
-    scenario.skip_history_when_saving = True
-    scenario.save()
+    with history.left_out(scenario):
+        scenario.save()
     people = copy_design(origin, scenario, actor=actor, progress=progress)
     if origin.ml_head_id is not None:
         scenario.ml_head_id = people.get(origin.ml_head_id)
-        scenario.save(update_fields=["ml_head"])
-    del scenario.skip_history_when_saving
+        with history.left_out(scenario):
+            scenario.save(update_fields=["ml_head"])
     history.record([scenario], history.ADDED, organisation_id=scenario.pk,
                    reason=f"Copied from {origin.name} ({origin.slug})")
     if creator is not None:

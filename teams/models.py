@@ -236,7 +236,8 @@ class Person(Attributed):
     scim_deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = history()
+    # The dotted lines are kept with each entry, as the set of managers at that time.
+    history = history(m2m_fields=["dotted_line_managers"])
 
     class Meta:
         verbose_name_plural = "people"

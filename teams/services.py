@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orgdesign.analysis.reporting import cycle_if_manager_set
+from teams import history
 from teams.actor import SYSTEM, Actor
 from teams.history import WITH_ITS_TEAM, delete_recorded
 from teams.models import (
@@ -265,9 +266,14 @@ def person_create(
     person_check_manager(person, manager)
     validate_instance(person)
     actor.stamp(person)
-    person.save()
-    if dotted_line_managers:
+    if not dotted_line_managers:
+        person.save()
+        return person
+    # One history entry, with the dotted lines: the row needs an id before its lines.
+    with history.left_out(person):
+        person.save()
         _set_dotted_line(person, dotted_line_managers)
+    history.record([person], history.ADDED, organisation_id=person.organisation_id)
     return person
 
 
@@ -305,9 +311,11 @@ def person_update(
         person.scim_deleted_at = None  # back in the organisation: provisioned again
     validate_instance(person)
     actor.stamp(person)
-    person.save()
     if dotted_line_managers is not UNSET:
-        _set_dotted_line(person, dotted_line_managers)
+        # The lines first, unrecorded: the save's history entry then holds them, one entry.
+        with history.left_out(person):
+            _set_dotted_line(person, dotted_line_managers)
+    person.save()
     return person
 
 

@@ -114,9 +114,10 @@ def test_the_page_runs_a_fixed_number_of_queries(org, people, django_assert_num_
     services.organisation_update(organisation=org, span_max=7, actor=BROWSER)
     # Session, user, organisation and role; the count and the page; per table on the page
     # its entries (settings, cells, people, memberships) and, where some have one, the
-    # entries before them (settings and people: the cells and memberships are new); the
-    # names of the people, teams and pipelines they refer to.
-    with django_assert_num_queries(3 + 2 + 4 + 2 + 3):
+    # entries before them (settings and people: the cells and memberships are new), the
+    # dotted lines of both sets of people entries; the names of the people, teams and
+    # pipelines they refer to.
+    with django_assert_num_queries(3 + 2 + 4 + 2 + 2 + 3):
         response = client.get(history_url(org))
     assert response.status_code == 200
     assert len(rows(response)) == 50
@@ -290,9 +291,9 @@ def test_a_person_page_shows_their_history_in_a_fixed_number_of_queries(
     services.membership_set(person=person, team=team, allocation=50, actor=BROWSER)
     # session, user, organisation, the person with their manager, their dotted-line
     # managers, their memberships, the teams to add them to; then the history: the count,
-    # the page, the person's entries and those before them, the memberships' entries, and
-    # the names of the people and teams they refer to.
-    with django_assert_num_queries(7 + 2 + 2 + 1 + 2):
+    # the page, the person's entries and those before them with their dotted lines, the
+    # memberships' entries, and the names of the people and teams they refer to.
+    with django_assert_num_queries(7 + 2 + 4 + 1 + 2):
         response = client.get(f"/orgs/{org.slug}/people/{person.pk}/")
     html = response.content.decode()
     section = html[html.index('id="object-history"'):]
@@ -337,3 +338,24 @@ def test_a_pipeline_page_shows_the_pipeline_and_its_cells(org, editor):
                       section) == [("engagement", "deleted"), ("engagement", "added"),
                                    ("pipeline", "added")]
     assert "Bring back" in section
+
+
+def test_dotted_lines_are_recorded_shown_and_restored(org, editor):
+    ada = services.person_create(organisation=org, name="Ada")
+    bob = services.person_create(organisation=org, name="Bob")
+    cy = services.person_create(organisation=org, name="Cy", dotted_line_managers=[ada])
+    services.person_update(person=cy, dotted_line_managers=[ada, bob], actor=BROWSER)
+    services.person_update(person=cy, dotted_line_managers=[], actor=BROWSER)
+    # One entry per change, each holding the dotted lines of its time.
+    entries = history_page(org, Filters(person=cy.pk)).object_list
+    assert [entry.action for entry in entries] == ["changed", "changed", "added"]
+    assert [(c.label, c.before, c.after) for c in entries[0].changes] == [
+        ("Dotted-line managers", "Ada, Bob", "none")]
+    assert [(c.label, c.before, c.after) for c in entries[1].changes] == [
+        ("Dotted-line managers", "Ada", "Ada, Bob")]
+    assert ("Dotted-line managers", "", "Ada") in [
+        (c.label, c.before, c.after) for c in entries[2].changes]
+    html = editor.get(history_url(org, f"?person={cy.pk}")).content.decode()
+    assert "<del>Ada, Bob</del>" in html
+    editor.post(restore_url(org, "person", entries[1].record.history_id))
+    assert set(cy.dotted_line_managers.values_list("name", flat=True)) == {"Ada", "Bob"}
