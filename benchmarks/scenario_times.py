@@ -22,7 +22,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from orgdesign.analysis.compare import compare_designs  # noqa: E402
 from orgdesign.analysis.loader import load_many  # noqa: E402
-from orgdesign.scenarios import design_delete, scenario_create  # noqa: E402
+from orgdesign.scenarios import design_delete, scenario_create, scenario_promote  # noqa: E402
 from teams.models import Organisation  # noqa: E402
 
 
@@ -41,7 +41,17 @@ def main(slug: str) -> None:
         comparison = compare_designs(data[origin.pk], data[copy.pk])
         print(f"load both and compare: {time.perf_counter() - started:.2f} s "
               f"({sum(comparison.counts.values())} differences)")
+    # The promotion replaces the origin's rows with equal ones: the design stays the same.
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        backup = scenario_promote(scenario=copy)
+    print(f"promote the copy (keep, wipe, copy in): {time.perf_counter() - started:.1f} s, "
+          f"{len(queries)} queries")
     design_delete(copy)
+    started = time.perf_counter()
+    design_delete(backup)
+    print(f"delete a design of {origin.people.count()} people: "
+          f"{time.perf_counter() - started:.1f} s")
 
 
 if __name__ == "__main__":

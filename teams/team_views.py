@@ -4,6 +4,7 @@ Same rules as the people pages: reads for every role, writes for editors (checke
 view), every write through `teams.services`, refusals next to the field they name.
 """
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -226,3 +227,22 @@ def team_member_remove(request, slug, pk, person_pk):
     person = get_object_or_404(Person, organisation=organisation, pk=person_pk)
     services.membership_remove(person=person, team=team, actor=browser_actor(request))
     return _members_response(request, organisation, team)
+
+
+@require_POST
+@login_required
+def team_delete(request, slug, pk):
+    """Delete a team (its memberships with it; the people stay). Refused, with the reason,
+    while pipelines engage it. The history keeps it, to bring it back."""
+    organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
+    team = _get_team(organisation, pk)
+    name = team.name
+    try:
+        services.team_delete(team=team, actor=browser_actor(request))
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+        return redirect("team_detail", organisation.slug, pk)
+    messages.success(
+        request, f"{name} is deleted, with its memberships. History can bring it back."
+    )
+    return redirect("teams", organisation.slug)

@@ -34,6 +34,7 @@ urlpatterns = [
     path("teams/new/", team_views.team_create, name="team_create"),
     path("teams/<int:pk>/", team_views.team_detail, name="team_detail"),
     path("teams/<int:pk>/edit/", team_views.team_update, name="team_update"),
+    path("teams/<int:pk>/delete/", team_views.team_delete, name="team_delete"),
     path("teams/<int:pk>/members/", team_views.team_member_set, name="team_member_set"),
     path(
         "teams/<int:pk>/members/<int:person_pk>/remove/",

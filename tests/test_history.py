@@ -359,3 +359,29 @@ def test_dotted_lines_are_recorded_shown_and_restored(org, editor):
     assert "<del>Ada, Bob</del>" in html
     editor.post(restore_url(org, "person", entries[1].record.history_id))
     assert set(cy.dotted_line_managers.values_list("name", flat=True)) == {"Ada", "Bob"}
+
+
+def test_a_team_deleted_in_the_browser_is_brought_back_from_its_page_history(org, editor):
+    team = services.team_create(organisation=org, name="Vision")
+    ada = PersonFactory(organisation=org)
+    services.membership_set(person=ada, team=team, allocation=70)
+    team_id = team.pk
+    response = editor.post(f"/orgs/{org.slug}/teams/{team_id}/delete/", follow=True)
+    assert "Vision is deleted" in response.content.decode()
+    assert not Team.objects.filter(pk=team_id).exists()
+    page = editor.get(history_url(org, "?kind=team")).content.decode()
+    assert "Bring back" in page
+    deleted = Team.history.get(id=team_id, history_type="-")
+    assert (deleted.updated_via, deleted.updated_by_id) == (Door.BROWSER, editor.user.pk)
+    editor.post(restore_url(org, "team", deleted.history_id))
+    assert Membership.objects.get(team_id=team_id, person=ada).allocation == 70
+
+
+def test_a_team_engaged_in_pipelines_is_not_deleted_in_the_browser(org, editor, viewer):
+    team = TeamFactory(organisation=org, name="Vision")
+    pipeline_services.engagement_set(pipeline=PipelineFactory(organisation=org), team=team,
+                                     role="owner")
+    response = editor.post(f"/orgs/{org.slug}/teams/{team.pk}/delete/", follow=True)
+    assert "clear its cells in the matrix first" in response.content.decode()
+    assert Team.objects.filter(pk=team.pk).exists()
+    assert viewer.post(f"/orgs/{org.slug}/teams/{team.pk}/delete/").status_code == 403
