@@ -32,6 +32,9 @@ from teams.actor import Actor
 from teams.models import Door, Membership, Organisation, Person, Team
 
 PER_PAGE = 50
+# How long before a team's (or pipeline's) deletion its memberships (or cells) may have been
+# deleted with it: the same transaction, so well within this.
+WITH_ITS_PARENT = datetime.timedelta(minutes=5)
 
 # The object types of a design's history, as named in URLs and filters.
 KINDS: dict[str, type[models.Model]] = {
@@ -428,14 +431,22 @@ def _restore_pipeline(organisation, record, actor) -> str:
 
 
 def _bring_back(model, organisation, actor, *, reason, other, value, **parent) -> int:
-    """Recreate the rows deleted with their team or pipeline (the newest such deletion of
-    each), in bulk, where their other end is still in the design."""
+    """Recreate, in bulk, the rows deleted with their team or pipeline when it was last
+    deleted (in the same transaction: just before it), where their other end is still in
+    the design. Rows deleted with an earlier deletion of it stay deleted."""
     (parent_field, parent_id), = parent.items()
     other_field, other_model = other
+    parent_model = Team if parent_field == "team_id" else Pipeline
+    last = parent_model.history.filter(
+        history_org=organisation.pk, id=parent_id, history_type=recording.DELETED
+    ).latest("history_date", "history_id")
     deleted = {}
     for row in model.history.filter(
         history_org=organisation.pk, history_type=recording.DELETED,
-        history_change_reason=reason, **parent,
+        history_change_reason=reason,
+        history_date__gte=last.history_date - WITH_ITS_PARENT,
+        history_date__lte=last.history_date,
+        **parent,
     ).order_by("history_date", "history_id"):
         deleted[getattr(row, other_field)] = getattr(row, value)  # the newest wins
     alive = set(

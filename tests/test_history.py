@@ -6,6 +6,7 @@ import datetime
 import re
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from orgdesign.history import Filters, history_page
@@ -385,3 +386,22 @@ def test_a_team_engaged_in_pipelines_is_not_deleted_in_the_browser(org, editor, 
     assert "clear its cells in the matrix first" in response.content.decode()
     assert Team.objects.filter(pk=team.pk).exists()
     assert viewer.post(f"/orgs/{org.slug}/teams/{team.pk}/delete/").status_code == 403
+
+
+def test_bringing_a_team_back_brings_only_the_members_it_had_when_last_deleted(org, editor):
+    team = services.team_create(organisation=org, name="Vision")
+    ada, bob = PersonFactory(organisation=org), PersonFactory(organisation=org)
+    services.membership_set(person=ada, team=team, allocation=50)
+    services.membership_set(person=bob, team=team, allocation=50)
+    team_id = team.pk
+    services.team_delete(team=team)
+    editor.post(restore_url(org, "team", Team.history.get(id=team_id, history_type="-").history_id))
+    # An hour later, Bob leaves the team on his own; then the team goes again, with Ada.
+    for model in (Team, Membership):
+        model.history.update(history_date=F("history_date") - datetime.timedelta(hours=1))
+    services.membership_remove(person=bob, team=Team.objects.get(pk=team_id))
+    services.team_delete(team=Team.objects.get(pk=team_id))
+    last = Team.history.filter(id=team_id, history_type="-").latest("history_date")
+    editor.post(restore_url(org, "team", last.history_id))
+    assert list(Membership.objects.filter(team_id=team_id).values_list("person_id", flat=True)
+                ) == [ada.pk]
