@@ -140,7 +140,9 @@ def test_badges_carry_the_message_for_hover_and_focus(viewer):
     badge = re.search(r'<span class="badge error" data-finding="pipeline.no_pm"[^>]*>', content)
     assert badge
     assert 'tabindex="0"' in badge.group(0)
-    assert 'data-message="Pipeline Podcast recommendations has no PM owner."' in badge.group(0)
+    # In words: the catalogue's title, then the message.
+    assert ('data-message="Pipeline without a PM: Pipeline Podcast recommendations has no PM '
+            'owner."') in badge.group(0)
 
 
 def test_filter_by_lifecycle(viewer):

@@ -6,12 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.http import QueryDict
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from orgdesign.analysis.findings import Finding
+from orgdesign.analysis.findings import Finding, owner_teams_by_stage
 from orgdesign.analysis.orgdata import OrgIndex
-from pipelines.models import KIND_STAGE, EngagementRole, Lifecycle, Pipeline, Tier
+from pipelines.models import KIND_STAGE, EngagementRole, Lifecycle, Pipeline, Stage, Tier
 from teams.models import SPECIALISED_KINDS, Team, TeamKind
 
 # Columns run along the pipeline, then the squads and the rest.
@@ -72,6 +72,33 @@ class ColumnGroup:
 class Cell:
     team_id: int
     role: str
+    # The finding marked on the cell itself, if any: an outside dependency (the team reports
+    # outside the ML org), else a stage resting on the one person of this team.
+    finding: Finding | None = None
+
+
+# A stage of a pipeline, as its strip in the matrix shows it.
+OWNED, UNOWNED, SINGLE, SEVERAL = "owned", "unowned", "single", "several"
+STAGE_STATE_CODES = {
+    UNOWNED: "pipeline.stage_unowned",
+    SINGLE: "pipeline.single_person_stage",
+    SEVERAL: "pipeline.stage_multiple_owners",
+}
+
+
+@dataclass
+class StageMark:
+    stage: str
+    label: str
+    state: str
+    owners: list[str]
+    finding: Finding | None = None
+
+    @property
+    def message(self) -> str:
+        if self.finding is not None:
+            return self.finding.message
+        return f"{self.label}: owned by {', '.join(self.owners)}."
 
 
 @dataclass
@@ -80,6 +107,13 @@ class Row:
     pm_name: str
     cells: list[Cell]
     findings: list[Finding] = field(default_factory=list)
+    stages: list[StageMark] = field(default_factory=list)
+
+    @property
+    def row_findings(self) -> list[Finding]:
+        """The findings shown as the row's badges: not those on its stage strip."""
+        on_strip = {id(mark.finding) for mark in self.stages if mark.finding is not None}
+        return [finding for finding in self.findings if id(finding) not in on_strip]
 
     def cells_html(self, editable: bool = False) -> SafeString:
         """The row's cells, escaped. Built here rather than in a template loop because an L
@@ -92,12 +126,12 @@ class Row:
         if not editable:
             return format_html_join(
                 "",
-                '<td data-pipeline="{}" data-team="{}" class="cell {}">{}</td>',
-                ((pid, c.team_id, c.role or "empty", c.role) for c in self.cells),
+                '<td data-pipeline="{}" data-team="{}" class="cell {}"{}>{}</td>',
+                ((pid, c.team_id, c.role or "empty", _cell_flag(c), c.role) for c in self.cells),
             )
         return format_html_join(
             "",
-            '<td data-pipeline="{}" data-team="{}" class="cell {}"><button type="button" '
+            '<td data-pipeline="{}" data-team="{}" class="cell {}"{}><button type="button" '
             'hx-post="cells/{}/{}/" hx-vals=\'{{"role": "{}", "expected": "{}"}}\'{}>{}</button>'
             "</td>",
             (
@@ -105,6 +139,7 @@ class Row:
                     pid,
                     c.team_id,
                     c.role or "empty",
+                    _cell_flag(c),
                     pid,
                     c.team_id,
                     next_role(c.role),
@@ -119,6 +154,17 @@ class Row:
     @property
     def has_errors(self) -> bool:
         return any(finding.severity == "error" for finding in self.findings)
+
+
+def _cell_flag(cell: Cell) -> str:
+    """The attributes of a cell marked with a finding: its code for machines, its class for
+    the eye, its message for hover and focus."""
+    if cell.finding is None:
+        return ""
+    return format_html(
+        ' data-finding="{}" data-severity="{}" data-message="{}"',
+        cell.finding.code, cell.finding.severity, cell.finding.message,
+    )
 
 
 def findings_by_subject(findings: list[Finding]) -> dict[tuple[str, int], list[Finding]]:
@@ -168,18 +214,71 @@ def build_rows(
 ) -> list[Row]:
     by_subject = findings_by_subject(findings)
     team_ids = [column.team.id for group in groups for column in group.columns]
+    marked = cell_findings(findings)
     rows = []
     for pipeline in pipelines:
         roles = {e.team_id: e.role for e in index.engagements_by_pipeline.get(pipeline.id, ())}
+        row_findings = by_subject.get(("pipeline", pipeline.id), [])
         rows.append(
             Row(
                 pipeline=pipeline,
                 pm_name=index.person_name(pipeline.pm_owner_id) if pipeline.pm_owner_id else "",
-                cells=[Cell(team_id=team_id, role=roles.get(team_id, "")) for team_id in team_ids],
-                findings=by_subject.get(("pipeline", pipeline.id), []),
+                cells=[
+                    Cell(
+                        team_id=team_id,
+                        role=roles.get(team_id, ""),
+                        finding=marked.get((pipeline.id, team_id)),
+                    )
+                    for team_id in team_ids
+                ],
+                findings=row_findings,
+                stages=stage_marks(index, pipeline, row_findings),
             )
         )
     return rows
+
+
+def cell_findings(findings: list[Finding]) -> dict[tuple[int, int], Finding]:
+    """The finding to mark on each (pipeline, team) cell: a dependency on a team outside the
+    ML org first, else a stage resting on the one person of the owning team."""
+    marked: dict[tuple[int, int], Finding] = {}
+    for finding in findings:
+        if finding.code == "pipeline.single_person_stage":
+            for team in finding.related:
+                marked.setdefault((finding.subject.id, team.id), finding)
+    for finding in findings:
+        if finding.code == "dependency.outside_ml_org":
+            for pipeline in finding.related:
+                marked[(pipeline.id, finding.subject.id)] = finding
+    return marked
+
+
+def stage_marks(index: OrgIndex, pipeline: Pipeline, findings: list[Finding]) -> list[StageMark]:
+    """Every required stage of the pipeline, in pipeline order, with who owns it and the
+    finding it carries (nobody, one person, several owners)."""
+    by_stage = {
+        (finding.stage, finding.code): finding for finding in findings if finding.stage
+    }
+    owners = owner_teams_by_stage(index, pipeline)
+    required = set(pipeline.required_stages or ())
+    marks = []
+    for stage in Stage:
+        if stage.value not in required:
+            continue
+        for state in (UNOWNED, SINGLE, SEVERAL):
+            finding = by_stage.get((stage.value, STAGE_STATE_CODES[state]))
+            if finding is not None:
+                break
+        else:
+            state = OWNED
+        marks.append(StageMark(
+            stage=stage.value,
+            label=str(stage.label),
+            state=state,
+            owners=[team.name for team in owners.get(stage.value, ())],
+            finding=finding,
+        ))
+    return marks
 
 
 def sorted_pipelines(index: OrgIndex) -> list[Pipeline]:

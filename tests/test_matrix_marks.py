@@ -1,0 +1,109 @@
+"""The matrix marks each problem where it is (issue 12): every required stage of a row on its
+strip, an unowned one marked in that row, cells engaging a team outside the ML org and cells
+of a stage resting on one person marked on the cell, and the row's badges in words."""
+
+import re
+
+import pytest
+
+from orgdesign.analysis.findings import compute_findings
+from orgdesign.analysis.loader import load_org_data
+from orgdesign.analysis.matrix import (
+    OWNED,
+    SINGLE,
+    UNOWNED,
+    build_columns,
+    build_rows,
+    sorted_pipelines,
+)
+from orgdesign.analysis.orgdata import OrgIndex
+from pipelines import services as pipeline_services
+from pipelines.models import Pipeline
+from teams import services
+from tests.factories import PersonFactory, PipelineFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def organisation(demo):
+    return demo
+
+
+def rows_of(organisation):
+    data = load_org_data(organisation)
+    index = OrgIndex(data)
+    findings = compute_findings(data, index)
+    groups = build_columns(index, findings)
+    return {row.pipeline.name: row for row in build_rows(index, sorted_pipelines(index), groups,
+                                                         findings)}
+
+
+def row_html(content: str, pipeline_id: int) -> str:
+    match = re.search(rf'<tr id="row-{pipeline_id}".*?</tr>', content, re.S)
+    assert match, f"no row for pipeline {pipeline_id}"
+    return match.group(0)
+
+
+def test_every_required_stage_is_on_the_strip_with_its_state(org):
+    pipeline = PipelineFactory(organisation=org, name="Ranking",
+                               required_stages=["data", "modeling", "deployment"])
+    lone = TeamFactory(organisation=org, kind="modeling", name="Models")
+    services.membership_set(person=PersonFactory(organisation=org), team=lone, allocation=100)
+    crew = TeamFactory(organisation=org, kind="data_ops", name="Labels")
+    for _ in range(2):
+        services.membership_set(person=PersonFactory(organisation=org), team=crew,
+                                allocation=100)
+    pipeline_services.engagement_set(pipeline=pipeline, team=lone, role="owner")
+    pipeline_services.engagement_set(pipeline=pipeline, team=crew, role="owner")
+
+    row = rows_of(org)["Ranking"]
+
+    assert [(mark.stage, mark.state) for mark in row.stages] == [
+        ("data", OWNED), ("modeling", SINGLE), ("deployment", UNOWNED)]
+    assert row.stages[0].owners == ["Labels"]
+    assert row.stages[2].finding.code == "pipeline.stage_unowned"
+    # The strip carries the stage findings; the badges the rest, none twice.
+    assert "pipeline.stage_unowned" not in {f.code for f in row.row_findings}
+    single_cell = next(cell for cell in row.cells if cell.team_id == lone.id)
+    assert single_cell.finding.code == "pipeline.single_person_stage"
+    assert next(cell for cell in row.cells if cell.team_id == crew.id).finding is None
+
+
+def test_the_unowned_stage_is_marked_inside_its_own_row(viewer, demo):
+    search = Pipeline.objects.get(organisation=demo, name="Search relevance")
+    content = viewer.get(f"/orgs/{demo.slug}/").content.decode()
+    row = row_html(content, search.pk)
+    assert re.search(r'<li class="stage unowned" data-stage="deployment" '
+                     r'data-finding="pipeline.stage_unowned"', row)
+    # Exactly one such marker in the whole page: the only unowned stage of the demo.
+    assert content.count('data-finding="pipeline.stage_unowned"') == 1
+    # Every other required stage of the row is on the strip too, owned.
+    strip = re.search(r'<ul class="stage-strip".*?</ul>', row, re.S).group(0)
+    assert re.findall(r'data-stage="(\w+)"', strip) == search.required_stages
+
+
+def test_cells_of_a_team_outside_the_ml_org_are_marked_as_dependencies(viewer, demo):
+    content = viewer.get(f"/orgs/{demo.slug}/").content.decode()
+    platform = demo.teams.get(name="ML Platform")
+    marked = re.findall(
+        rf'<td data-pipeline="(\d+)" data-team="{platform.pk}" class="cell \w+" '
+        r'data-finding="dependency.outside_ml_org" data-severity="error" data-message="([^"]+)"',
+        content)
+    engaged = set(platform.engagements.values_list("pipeline_id", flat=True))
+    assert {int(pid) for pid, _ in marked} == engaged
+    assert all("ML Platform" in message for _, message in marked)
+    # Only the cells of the two teams the demo depends on outside the ML org are marked.
+    outside = demo.teams.filter(name__in=["ML Platform", "Applied Research"])
+    cells = sum(team.engagements.count() for team in outside)
+    assert content.count('class="cell') > cells
+    assert len(re.findall(r'class="cell \w+" data-finding="dependency.outside_ml_org"',
+                          content)) == cells
+
+
+def test_badges_and_stages_say_what_is_wrong_in_words(viewer, demo):
+    content = viewer.get(f"/orgs/{demo.slug}/").content.decode()
+    assert 'data-message="Pipeline without a PM: ' in content
+    assert 'aria-label="No team owns the deployment stage of Search relevance."' in content
+    # Tooltips come from the page's script, in the top layer, not from CSS inside the table.
+    assert "js/tips.js" in content
