@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from pipelines import services as pipeline_services
@@ -206,3 +207,78 @@ def test_the_accessibility_check_does_catch_violations(page):
     page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', "
                   "'<input type=\"text\" id=\"unlabelled\">')")
     assert any(v.startswith("label ") for v in serious_violations(page))
+
+
+# Every problem in its place, at any size, on any screen (issue 12) -------------------------
+
+NARROW = {"width": 390, "height": 844}
+DEMO_PAGES = ["/orgs/demo/", "/orgs/demo/findings/", "/orgs/demo/people/", "/orgs/demo/teams/",
+              "/orgs/demo/chart/", "/orgs/demo/structure/", "/orgs/demo/pipelines/",
+              "/orgs/demo/scenarios/", "/orgs/demo/history/", "/orgs/demo/import/",
+              "/orgs/demo/settings/", "/"]
+
+
+def test_the_unowned_stage_is_marked_visibly_inside_its_row(page, demo):
+    page.goto("/orgs/demo/")
+    search = Pipeline.objects.get(organisation=demo, name="Search relevance")
+    marker = page.locator(f'tr#row-{search.pk} [data-finding="pipeline.stage_unowned"]'
+                          '[data-stage="deployment"]')
+    sync_api.expect(marker).to_be_visible()
+    # Its words show on keyboard focus, in the top layer: inside the viewport, not clipped.
+    marker.focus()
+    tip = page.locator("#tip")
+    sync_api.expect(tip).to_be_visible()
+    assert "No team owns the deployment stage" in tip.inner_text()
+    box = tip.bounding_box()
+    assert box["x"] >= 0 and box["y"] >= 0
+    assert box["x"] + box["width"] <= page.viewport_size["width"]
+
+
+def test_a_large_matrix_keeps_team_and_pipeline_names_in_view(page, demo):
+    call_command("generate_org", "wide", "--people", "2000", "--teams", "80", "--pipelines",
+                 "120", "--seed", "4", verbosity=0)
+    wide = Organisation.objects.get(slug="wide")
+    # The page's login is ada's: she sees the generated design too.
+    services.access_grant(organisation=wide, user=get_user_model().objects.get(username="ada"),
+                          role="viewer")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto("/orgs/wide/")
+    box = page.locator(".matrix-scroll")
+    box.evaluate("box => box.scrollBy(3000, 2000)")
+    assert box.evaluate("box => box.scrollLeft") >= 3000
+    assert box.evaluate("box => box.scrollTop") > 0
+    page.wait_for_timeout(100)
+
+    def in_view(locator) -> bool:
+        return locator.evaluate(
+            """element => {
+                const r = element.getBoundingClientRect();
+                const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+                return r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth
+                    && (hit === element || element.contains(hit));
+            }""")
+
+    team_names = page.locator("thead th.team a.team-name")
+    pipeline_names = page.locator("tbody th[scope=row] > a")
+    assert any(in_view(team_names.nth(i)) for i in range(team_names.count()))
+    assert any(in_view(pipeline_names.nth(i)) for i in range(pipeline_names.count()))
+
+
+@pytest.mark.parametrize("path", DEMO_PAGES)
+def test_every_page_fits_a_phone_without_sideways_scrolling(page, path):
+    page.set_viewport_size(NARROW)
+    page.goto(path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    assert serious_violations(page) == []
+
+
+def test_the_navigation_folds_into_a_menu_on_a_phone(page):
+    page.set_viewport_size(NARROW)
+    page.goto("/orgs/demo/")
+    people = page.locator("#org-nav").get_by_role("link", name="People")
+    sync_api.expect(people).to_be_hidden()
+    page.get_by_role("button", name="Menu").click()
+    sync_api.expect(people).to_be_visible()
+    assert page.get_by_role("button", name="Menu").get_attribute("aria-expanded") == "true"
+    people.click()
+    page.wait_for_url("**/people/")

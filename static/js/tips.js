@@ -5,6 +5,7 @@
 (function () {
   "use strict";
   let tip = null;
+  let current = null;
 
   function ensureTip() {
     if (tip) return tip;
@@ -21,6 +22,7 @@
     const message = target.getAttribute("data-message");
     if (!message) return;
     const box = ensureTip();
+    current = target;
     box.textContent = message;
     if (!box.matches(":popover-open")) box.showPopover();
     const anchor = target.getBoundingClientRect();
@@ -34,6 +36,7 @@
   }
 
   function hide() {
+    current = null;
     if (tip && tip.matches(":popover-open")) tip.hidePopover();
   }
 
@@ -56,5 +59,8 @@
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") hide();
   });
-  document.addEventListener("scroll", hide, true);
+  // Scrolling (focus scrolls its target into view) moves the tip with its target.
+  document.addEventListener("scroll", function () {
+    if (current) show(current);
+  }, true);
 })();
