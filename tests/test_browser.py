@@ -109,6 +109,15 @@ def test_a_cell_is_changed_from_the_keyboard(page, demo):
     sync_api.expect(page.locator(f'#row-{feed.pk} td[data-team="{tooling.pk}"]')).to_have_text(
         "owner"
     )
+    # Focus is back on the changed cell (of the new row), so Enter goes on cycling.
+    page.wait_for_function(
+        "([pipeline, team]) => { const td = document.activeElement.closest('td');"
+        " return td && td.dataset.pipeline === pipeline && td.dataset.team === team; }",
+        arg=[str(feed.pk), str(tooling.pk)], timeout=5_000)
+    page.keyboard.press("Enter")
+    sync_api.expect(page.locator(f'#row-{feed.pk} td[data-team="{tooling.pk}"]')).to_have_text(
+        "contributor"
+    )
 
 
 def test_a_manager_change_that_closes_a_cycle_is_refused_with_the_chain(page, demo):
@@ -282,3 +291,21 @@ def test_the_navigation_folds_into_a_menu_on_a_phone(page):
     assert page.get_by_role("button", name="Menu").get_attribute("aria-expanded") == "true"
     people.click()
     page.wait_for_url("**/people/")
+
+
+def test_a_refused_save_puts_focus_on_the_first_field_in_error(page, demo):
+    person = Person.objects.get(organisation=demo, name="Dana Kim")
+    page.goto(f"/orgs/demo/people/{person.pk}/")
+    page.get_by_label("Name").fill("")
+    page.get_by_role("button", name="Save").first.click()
+    sync_api.expect(page.get_by_label("Name")).to_be_focused()
+
+
+def test_the_skip_link_leads_to_the_matrix(page):
+    page.goto("/orgs/demo/")
+    link = page.get_by_role("link", name="Skip to the matrix")
+    link.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    # The next stop is inside the matrix, not 40 links of navigation and filters away.
+    assert page.evaluate("() => !!document.activeElement.closest('#matrix-table')")
