@@ -1,10 +1,10 @@
 """Who may see and change which organisation. Every browser view goes through
 `get_org_for_user`; every role comparison, in any door, through `role_at_least`."""
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import F, Value
 from django.http import Http404, HttpRequest
 
+from orgdesign.errors import RoleRequired
 from teams.models import AccessRole, Organisation
 
 ROLE_RANK = {AccessRole.VIEWER: 0, AccessRole.EDITOR: 1, AccessRole.ADMIN: 2}
@@ -38,5 +38,5 @@ def get_org_for_user(
     if organisation is None:
         raise Http404("No such organisation.")
     if not role_at_least(organisation.user_role, min_role):
-        raise PermissionDenied(f"This needs the {min_role} role in {organisation.name}.")
+        raise RoleRequired(organisation, min_role)
     return organisation

@@ -2,7 +2,7 @@
 /orgs/<a>/compare/<b>/ (DESIGN.md section 4)."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -11,6 +11,7 @@ from orgdesign.access import can_edit, get_org_for_user, role_at_least
 from orgdesign.analysis.compare import Comparison, compare_designs
 from orgdesign.analysis.findings import compute_findings, count_by_severity
 from orgdesign.analysis.loader import load_many
+from orgdesign.errors import RoleRequired
 from orgdesign.exports import csv_response
 from orgdesign.jobs import job_start
 from orgdesign.scenarios import scenario_name
@@ -47,7 +48,7 @@ def scenarios(request, slug):
     error = ""
     if request.method == "POST":
         if not can_edit(organisation):
-            raise PermissionDenied(f"This needs the editor role in {organisation.name}.")
+            raise RoleRequired(organisation, AccessRole.EDITOR)
         try:
             name = scenario_name(request.POST.get("name", ""))
         except ValidationError as refusal:

@@ -41,3 +41,8 @@ urlpatterns = [
     path("orgs/<slug:slug>/", include("pipelines.urls")),
     path("orgs/<slug:slug>/", include("teams.urls")),
 ]
+
+# Error pages inside the app's layout (orgdesign/errors.py).
+handler403 = "orgdesign.errors.permission_denied"
+handler404 = "orgdesign.errors.page_not_found"
+handler500 = "orgdesign.errors.server_error"

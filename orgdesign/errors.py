@@ -1,0 +1,47 @@
+"""The error pages, inside the app's layout: what went wrong, and what to do about it. A 403
+says which role is needed and who can grant it (the organisation's admins)."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.views.decorators.csrf import requires_csrf_token
+
+from teams.models import AccessRole, OrganisationAccess
+
+
+class RoleRequired(PermissionDenied):
+    """A login with a role in an organisation, but too low a one for what it asked."""
+
+    def __init__(self, organisation, needed: str):
+        self.organisation = organisation
+        self.needed = needed
+        super().__init__(f"This needs the {needed} role in {organisation.name}.")
+
+
+@requires_csrf_token
+def permission_denied(request, exception=None):
+    context = {"reason": str(exception) if exception else ""}
+    if isinstance(exception, RoleRequired):
+        organisation = exception.organisation
+        admins = (
+            OrganisationAccess.objects.filter(organisation=organisation, role=AccessRole.ADMIN)
+            .select_related("user")
+            .order_by("user__username")
+        )
+        context.update(
+            organisation=organisation,
+            needed=exception.needed,
+            held=organisation.user_role,
+            admins=[access.user for access in admins],
+        )
+    return render(request, "403.html", context, status=403)
+
+
+@requires_csrf_token
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+@requires_csrf_token
+def server_error(request):
+    # No context processors' queries and no request details: the database may be what failed.
+    return render(request, "500.html", status=500)
