@@ -1,5 +1,9 @@
-"""The findings page, /orgs/<slug>/findings/: every flag of the design with its reason and
-remedy, grouped by severity, and the whole catalogue."""
+"""The findings page, /orgs/<slug>/findings/: every flag of the design, by severity and then
+by code, each group saying once what the flag means, why it matters and how to fix it, each
+finding its message and a link to the object to fix. Large groups show their first few and
+link to all of them (the code's own, paginated view)."""
+
+from dataclasses import dataclass, field
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -8,11 +12,65 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from orgdesign.access import get_org_for_user
-from orgdesign.analysis.catalogue import CATALOGUE, SEVERITY_ORDER, SEVERITY_RULES
-from orgdesign.analysis.findings import count_by_severity
+from orgdesign.analysis.catalogue import CATALOGUE, SEVERITY_ORDER, SEVERITY_RULES, CatalogueEntry
+from orgdesign.analysis.findings import Finding, count_by_severity
 from orgdesign.analysis.loader import analyse
 
 FINDINGS_PAGE_SIZE = 200
+# A group shows this many findings; "show all" opens the code's own view.
+PREVIEW = 5
+
+# What a finding's related objects are to it, where the plain "Related" would say too little.
+RELATED_LABELS = {
+    "dependency.outside_ml_org": "Pipelines that depend on it",
+    "pipeline.stage_multiple_owners": "Owners",
+    "pipeline.single_person_stage": "Owned by",
+}
+
+
+@dataclass
+class FindingGroup:
+    entry: CatalogueEntry
+    severity: str
+    findings: list[Finding] = field(default_factory=list)
+    show_all: bool = False
+
+    @property
+    def preview(self) -> list[Finding]:
+        return self.findings if self.show_all else self.findings[:PREVIEW]
+
+    @property
+    def related_label(self) -> str:
+        return RELATED_LABELS.get(self.entry.code, "Related")
+
+    @property
+    def hidden(self) -> int:
+        return 0 if self.show_all else max(0, len(self.findings) - PREVIEW)
+
+
+def group_findings(findings: list[Finding]) -> list[dict]:
+    """Severity sections, each with its codes' groups, the largest first."""
+    sections = []
+    for level in SEVERITY_ORDER:
+        groups: dict[str, FindingGroup] = {}
+        for finding in findings:
+            if finding.severity == level:
+                groups.setdefault(
+                    finding.code, FindingGroup(CATALOGUE[finding.code], level)
+                ).findings.append(finding)
+        if groups:
+            ordered = sorted(groups.values(), key=lambda g: (-len(g.findings), g.entry.code))
+            sections.append({"severity": level, "groups": ordered})
+    return sections
+
+
+def concerns(finding: Finding, kind: str, pk: int) -> bool:
+    """Whether a finding is about a team or pipeline, as its subject or a related object."""
+    return any(ref.type == kind and ref.id == pk for ref in (finding.subject, *finding.related))
+
+
+def _int(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
 
 
 @require_GET
@@ -22,30 +80,45 @@ def findings(request, slug):
     _, all_findings = analyse(organisation)
     severity = request.GET.get("severity", "")
     code = request.GET.get("code", "")
+    team = _int(request.GET.get("team", ""))
+    pipeline = _int(request.GET.get("pipeline", ""))
     shown = [
         finding
         for finding in all_findings
-        if (not severity or finding.severity == severity) and (not code or finding.code == code)
+        if (not severity or finding.severity == severity)
+        and (not code or finding.code == code)
+        and (team is None or concerns(finding, "team", team))
+        and (pipeline is None or concerns(finding, "pipeline", pipeline))
     ]
-    page = Paginator(shown, FINDINGS_PAGE_SIZE).get_page(request.GET.get("page"))
-    groups = []
-    for level in SEVERITY_ORDER:
-        items = [finding for finding in page.object_list if finding.severity == level]
-        if items:
-            groups.append({"severity": level, "findings": items})
+    # One code: all its findings, paginated. Otherwise: each code's first few.
+    page = None
+    if code:
+        page = Paginator(shown, FINDINGS_PAGE_SIZE).get_page(request.GET.get("page"))
+        sections = group_findings(list(page.object_list))
+        for section in sections:
+            for group in section["groups"]:
+                group.show_all = True
+    else:
+        sections = group_findings(shown)
     code_counts: dict[str, int] = {}
+    teams, pipelines = {}, {}
     for finding in all_findings:
         code_counts[finding.code] = code_counts.get(finding.code, 0) + 1
+        for ref in (finding.subject, *finding.related):
+            if ref.type == "team":
+                teams[ref.id] = ref.name
+            elif ref.type == "pipeline":
+                pipelines[ref.id] = ref.name
     return render(
         request,
         "pipelines/findings.html",
         {
             "organisation": organisation,
-            "groups": groups,
+            "sections": sections,
             "page": page,
+            "shown": len(shown),
             "counts": count_by_severity(all_findings),
             "total": len(all_findings),
-            "catalogue": CATALOGUE,
             "code_counts": [
                 (CATALOGUE[code], count) for code, count in sorted(code_counts.items())
             ],
@@ -53,9 +126,14 @@ def findings(request, slug):
             "catalogue_counts": [
                 (entry, code_counts.get(code, 0)) for code, entry in sorted(CATALOGUE.items())
             ],
+            "team_choices": sorted(teams.items(), key=lambda item: item[1].casefold()),
+            "pipeline_choices": sorted(pipelines.items(), key=lambda item: item[1].casefold()),
             "severity_rules": SEVERITY_RULES,
             "severity": severity,
             "code": code,
+            "team": team,
+            "pipeline": pipeline,
+            "filtered": bool(severity or code or team is not None or pipeline is not None),
             "subject_urls": subject_url_prefixes(organisation),
         },
     )

@@ -98,8 +98,8 @@ def test_the_findings_page_lists_the_demo_problems_grouped_by_severity(viewer, d
         "person.over_allocated",
     ):
         assert f'data-finding="{code}"' in content
-    errors = content.index('<section class="severity-group error">')
-    warnings = content.index('<section class="severity-group warning">')
+    errors = content.index('<section class="severity-group error"')
+    warnings = content.index('<section class="severity-group warning"')
     assert errors < warnings
     assert content.index('data-finding="pipeline.no_pm"') < warnings
     assert content.index('data-finding="person.over_allocated"') > warnings
