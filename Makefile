@@ -25,7 +25,7 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py seed_demo
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} ORGDESIGN_ADDRESS=http://$(HOST):$(PORT) $(BIN)/python manage.py seed_demo
 	# The worker of background jobs runs beside the server and stops with it.
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py db_worker & \
 	  WORKER=$$!; trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from orgdesign import history_views, scenario_views
 from orgdesign.import_page import import_page
-from orgdesign.views import healthz
+from orgdesign.views import favicon, healthz
 from pipelines.structure_views import structure
 from teams import org_views
 from teams.chart_views import org_chart
@@ -30,6 +30,8 @@ urlpatterns = [
     path("orgs/<slug:slug>/promote/", scenario_views.promote, name="promote"),
     path("orgs/<slug:slug>/jobs/<int:pk>/", scenario_views.job, name="job"),
     path("orgs/<slug:slug>/history/", history_views.history, name="history"),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", favicon),
     path(
         "orgs/<slug:slug>/history/<str:kind>/<int:history_id>/restore/",
         history_views.history_restore,

@@ -14,7 +14,7 @@ from orgdesign.forms import add_service_errors
 from orgdesign.history import recent_context
 from pipelines import services
 from pipelines.forms import PipelineForm
-from pipelines.models import Engagement, Pipeline
+from pipelines.models import Engagement, Lifecycle, Pipeline, Stage, Tier
 from teams.actor import browser_actor
 from teams.models import AccessRole
 from teams.picker import pickers_for
@@ -46,9 +46,16 @@ def pipelines(request, slug):
         else:
             return redirect("pipeline_detail", slug, pipeline.pk)
     query = request.GET.get("q", "").strip()
+    lifecycle = request.GET.get("lifecycle", "")
+    tier = request.GET.get("tier", "")
     queryset = Pipeline.objects.filter(organisation=organisation).select_related("pm_owner")
     if query:
         queryset = queryset.filter(name__icontains=query)
+    # Unknown values are ignored rather than refused: a filter link never breaks.
+    if lifecycle in Lifecycle.values:
+        queryset = queryset.filter(lifecycle=lifecycle)
+    if tier in Tier.values:
+        queryset = queryset.filter(tier=tier)
     page = Paginator(queryset.order_by("name", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     status = 400 if request.method == "POST" else 200
     template = "pipelines/pipelines.html"
@@ -64,6 +71,12 @@ def pipelines(request, slug):
             "pm_picker": pickers_for(form, "pm_owner")["pm_owner"],
             "page": page,
             "query": query,
+            "lifecycle": lifecycle,
+            "tier": tier,
+            "lifecycles": Lifecycle.choices,
+            "tiers": Tier.choices,
+            "stage_labels": dict(Stage.choices),
+            "filtered": bool(query or lifecycle in Lifecycle.values or tier in Tier.values),
         },
         status=status,
     )

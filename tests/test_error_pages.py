@@ -72,3 +72,64 @@ def test_a_server_error_answers_the_layouts_500():
     assert response.status_code == 500
     html = response.content.decode()
     assert "Something went wrong on our side" in html and "saved whole or not at all" in html
+
+
+# Finish the rest (issue 12) -------------------------------------------------------------------
+
+
+def test_the_home_page_shows_each_organisations_health(demo):
+    from orgdesign.analysis.findings import count_by_severity
+    from orgdesign.analysis.loader import analyse
+
+    client = client_for(demo, "viewer")
+    _, findings = analyse(demo)
+    counts = count_by_severity(findings)
+    html = client.get("/").content.decode()
+    row = html[html.index('data-organisation="demo"'):]
+    row = row[:row.index("</tr>")]
+    assert f'data-severity="error">{counts["error"]}</a>' in row
+    assert f'data-severity="warning">{counts["warning"]}</a>' in row
+    assert 'data-structure="hybrid"' in row
+
+
+def test_the_home_page_runs_a_fixed_number_of_queries(demo, django_assert_num_queries):
+    from orgdesign.scenarios import scenario_create
+
+    client = client_for(demo, "viewer")
+    # session, user, the organisations, then their five tables in one go each.
+    with django_assert_num_queries(3 + 5):
+        client.get("/")
+    for number in range(3):
+        scenario = scenario_create(origin=demo, name=f"Copy {number}")
+        AccessFactory(organisation=scenario, user=client.user, role="viewer")
+    with django_assert_num_queries(3 + 5):
+        html = client.get("/").content.decode()
+    assert html.count("scenario of Northwind Media") == 3
+
+
+def test_seed_demo_says_the_address_it_is_served_at(db, monkeypatch, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.DEBUG = True  # the demo login is made only in development
+    monkeypatch.setenv("ORGDESIGN_ADDRESS", "http://127.0.0.1:8123")
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "http://127.0.0.1:8123/accounts/login/" in out.getvalue()
+    assert "8000" not in out.getvalue()
+
+
+def test_a_favicon_is_served(client):
+    assert client.get("/favicon.ico").status_code == 301
+    html = client.get("/accounts/login/").content.decode()
+    assert 'rel="icon"' in html and "favicon.svg" in html
+
+
+def test_the_pipelines_page_filters_and_says_stages_in_words(demo):
+    client = client_for(demo, "editor")
+    html = client.get("/orgs/demo/pipelines/?lifecycle=incubating").content.decode()
+    assert "Fraud scoring" in html and "Ad click prediction" not in html
+    assert "2 pipelines match the filters" in html
+    assert '<span class="stage-chip">Infrastructure</span>' in html
+    assert "<summary>Add a pipeline</summary>" in html  # folded until wanted

@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -62,7 +64,10 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"Login '{DEMO_USERNAME}' already exists.")
         services.access_grant(organisation=organisation, user=user, role=AccessRole.EDITOR)
+        # `make run` says where it serves (HOST and PORT); by hand, runserver's default.
+        address = os.environ.get("ORGDESIGN_ADDRESS", "http://127.0.0.1:8000").rstrip("/")
         self.stdout.write(
-            f"Log in at http://127.0.0.1:8000/accounts/login/ as '{DEMO_USERNAME}' (password "
-            f"'{DEMO_PASSWORD}' if this command created it), then open /orgs/{DEMO_SLUG}/."
+            f"Log in at {address}/accounts/login/ as '{DEMO_USERNAME}' (password "
+            f"'{DEMO_PASSWORD}' if this command created it), then open "
+            f"{address}/orgs/{DEMO_SLUG}/."
         )
