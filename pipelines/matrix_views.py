@@ -11,12 +11,15 @@ from orgdesign.access import can_edit, get_org_for_user
 from orgdesign.analysis.findings import count_by_severity
 from orgdesign.analysis.loader import analyse
 from orgdesign.analysis.matrix import (
+    UNOWNED,
     MatrixFilters,
     build_columns,
     build_rows,
     filter_pipelines,
+    overview,
     pm_choices,
     rows_per_page,
+    stage_coverage,
 )
 from orgdesign.analysis.structure import classify_structure
 from pipelines import services
@@ -54,6 +57,27 @@ def matrix(request, slug):
     }
     template = "pipelines/matrix.html#matrix-table" if request.htmx else "pipelines/matrix.html"
     return render(request, template, context)
+
+
+@require_GET
+@login_required
+def matrix_overview(request, slug):
+    """Every pipeline's stages on one screen, coloured by who owns them, each linking to its
+    row in the matrix: where a large organisation's gaps are, at a glance."""
+    organisation = get_org_for_user(request, slug)
+    index, findings = analyse(organisation)
+    tiles = overview(index, findings)
+    # The worst first: stages nobody owns, then any problem; the eye goes where they are.
+    ordered = sorted(tiles, key=lambda tile: (
+        -sum(1 for mark in tile.marks if mark.state == UNOWNED), -tile.problems,
+        tile.pipeline.name.casefold()))
+    return render(request, "pipelines/overview.html", {
+        "organisation": organisation,
+        "tiles": ordered,
+        "coverage": stage_coverage(tiles),
+        "with_problems": sum(1 for tile in tiles if tile.problems),
+        "counts": count_by_severity(findings),
+    })
 
 
 @require_POST

@@ -13,6 +13,7 @@ from pipelines import (
 
 urlpatterns = [
     path("", matrix_views.matrix, name="matrix"),
+    path("overview/", matrix_views.matrix_overview, name="matrix_overview"),
     path("cells/<int:pipeline_id>/<int:team_id>/", matrix_views.matrix_cell, name="matrix_cell"),
     path("findings/", findings_views.findings, name="findings"),
     path("export/matrix.csv", export_views.export_matrix, name="export_matrix"),

@@ -107,3 +107,56 @@ def test_badges_and_stages_say_what_is_wrong_in_words(viewer, demo):
     assert 'aria-label="No team owns the deployment stage of Search relevance."' in content
     # Tooltips come from the page's script, in the top layer, not from CSS inside the table.
     assert "js/tips.js" in content
+
+
+# The overview ---------------------------------------------------------------------------------
+
+
+def test_the_overview_has_every_pipeline_with_its_five_stages_and_matrix_page(org):
+    from orgdesign.analysis.matrix import NOT_REQUIRED, overview, rows_per_page, stage_coverage
+
+    team = TeamFactory(organisation=org, kind="data_ops")
+    for number in range(60):
+        PipelineFactory(organisation=org, name=f"P{number:02d}",
+                        required_stages=["data", "deployment"])
+    owned = Pipeline.objects.get(organisation=org, name="P00")
+    for _ in range(2):
+        services.membership_set(person=PersonFactory(organisation=org), team=team,
+                                allocation=100)
+    pipeline_services.engagement_set(pipeline=owned, team=team, role="owner")
+    data = load_org_data(org)
+    index = OrgIndex(data)
+    tiles = overview(index, compute_findings(data, index))
+    assert len(tiles) == 60
+    first = tiles[0]
+    assert [mark.state for mark in first.marks] == [OWNED, NOT_REQUIRED, NOT_REQUIRED,
+                                                    NOT_REQUIRED, UNOWNED]
+    per_page = rows_per_page(1)
+    assert tiles[per_page].page == 2 and tiles[per_page - 1].page == 1
+    coverage = {row["stage"]: row for row in stage_coverage(tiles)}
+    assert (coverage["data"]["owned"], coverage["data"]["unowned"]) == (1, 59)
+    assert coverage["tooling"][NOT_REQUIRED] == 60
+
+
+def test_the_overview_page_links_each_pipeline_to_its_row_worst_first(viewer, demo):
+    content = viewer.get(f"/orgs/{demo.slug}/overview/").content.decode()
+    search = Pipeline.objects.get(organisation=demo, name="Search relevance")
+    tiles = re.findall(r'<a class="heat-tile" href="([^"]+)" data-pipeline="(\d+)"', content)
+    assert len(tiles) == demo.pipelines.count()
+    # The one pipeline with a stage nobody owns comes first, linking to its row.
+    assert tiles[0] == (f"/orgs/{demo.slug}/?page=1#row-{search.pk}", str(search.pk))
+    assert 'data-stage="deployment" data-finding="pipeline.stage_unowned"' in content
+    assert "Search relevance: Deployment: nobody owns it" in content
+
+
+@pytest.mark.parametrize("pipelines", [20, 120])
+def test_the_overview_runs_a_fixed_number_of_queries(org, pipelines, django_assert_num_queries):
+    from pipelines.generator import generate_org
+    from tests.factories import client_for
+
+    generate_org(org, people=400, teams=20, pipelines=pipelines, seed=2)
+    client = client_for(org, "viewer")
+    # session, user, organisation; the design's five tables.
+    with django_assert_num_queries(8):
+        response = client.get(f"/orgs/{org.slug}/overview/")
+    assert response.content.decode().count('class="heat-tile"') == pipelines

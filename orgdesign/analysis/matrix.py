@@ -312,3 +312,64 @@ def pm_choices(index: OrgIndex) -> list[tuple[int, str]]:
 def rows_per_page(column_count: int, *, cells: int = 5000, most: int = 50, least: int = 10) -> int:
     """Fewer rows a page when there are many columns, so a page stays light at L size."""
     return max(least, min(most, cells // max(column_count, 1)))
+
+
+# The overview: every pipeline's stages on one screen ----------------------------------------
+
+NOT_REQUIRED = "optional"  # a stage the pipeline does not require
+
+
+@dataclass
+class OverviewTile:
+    pipeline: Pipeline
+    marks: list[StageMark]  # all five stages, in order; a stage not required is NOT_REQUIRED
+    page: int  # the matrix page the pipeline's row is on
+
+    @property
+    def problems(self) -> int:
+        return sum(1 for mark in self.marks if mark.state not in (OWNED, NOT_REQUIRED))
+
+    @property
+    def summary(self) -> str:
+        wrong = [f"{mark.label}: {STATE_WORDS[mark.state]}" for mark in self.marks
+                 if mark.state not in (OWNED, NOT_REQUIRED)]
+        return f"{self.pipeline.name}: " + ("; ".join(wrong) if wrong else "every stage owned")
+
+
+STATE_WORDS = {
+    OWNED: "owned",
+    UNOWNED: "nobody owns it",
+    SINGLE: "rests on one person",
+    SEVERAL: "several owners",
+    NOT_REQUIRED: "not required",
+}
+
+
+def overview(index: OrgIndex, findings: list[Finding]) -> list[OverviewTile]:
+    """Every pipeline with the state of each of its stages (the heat map of the overview),
+    in the matrix's order, each knowing the matrix page its row is on."""
+    by_subject = findings_by_subject(findings)
+    per_page = rows_per_page(len(index.data.teams))
+    tiles = []
+    for position, pipeline in enumerate(sorted_pipelines(index)):
+        required = {mark.stage: mark for mark in stage_marks(
+            index, pipeline, by_subject.get(("pipeline", pipeline.id), []))}
+        marks = [
+            required.get(stage.value)
+            or StageMark(stage=stage.value, label=str(stage.label), state=NOT_REQUIRED, owners=[])
+            for stage in Stage
+        ]
+        tiles.append(OverviewTile(pipeline=pipeline, marks=marks, page=position // per_page + 1))
+    return tiles
+
+
+def stage_coverage(tiles: list[OverviewTile]) -> list[dict]:
+    """Per stage, how many pipelines have it owned, on one person, with several owners or
+    nobody: the overview's totals."""
+    rows = []
+    for number, stage in enumerate(Stage):
+        counts = dict.fromkeys((OWNED, SINGLE, SEVERAL, UNOWNED, NOT_REQUIRED), 0)
+        for tile in tiles:
+            counts[tile.marks[number].state] += 1
+        rows.append({"stage": stage.value, "label": str(stage.label), **counts})
+    return rows
