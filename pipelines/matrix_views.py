@@ -34,8 +34,8 @@ def matrix(request, slug):
     organisation = get_org_for_user(request, slug)
     index, findings = analyse(organisation)
     filters = MatrixFilters.from_query(request.GET)
-    groups = build_columns(index, findings, kind=filters.kind)
-    column_count = sum(len(group.columns) for group in groups)
+    groups = build_columns(index, findings, kind=filters.kind, collapse=filters.collapse)
+    column_count = sum(group.span for group in groups)
     pipelines = filter_pipelines(index, findings, filters)
     page = Paginator(pipelines, rows_per_page(column_count)).get_page(request.GET.get("page"))
     context = {
@@ -47,6 +47,7 @@ def matrix(request, slug):
         "counts": count_by_severity(findings),
         "structure": classify_structure(index.data, index),
         "column_count": column_count,
+        "team_count": sum(len(group.columns) for group in groups),
         "filters": filters,
         "pm_choices": pm_choices(index),
         "lifecycles": Lifecycle.choices,
@@ -110,7 +111,7 @@ def matrix_cell(request, slug, pipeline_id, team_id):
 
     index, findings = analyse(organisation)
     filters = MatrixFilters.from_query(request.POST)
-    groups = build_columns(index, findings, kind=filters.kind)
+    groups = build_columns(index, findings, kind=filters.kind, collapse=filters.collapse)
     pipeline = index.pipelines_by_id[pipeline.id]
     row = build_rows(index, [pipeline], groups, findings)[0]
     column = next(c for g in build_columns(index, findings, team_ids={team.id}) for c in g.columns)

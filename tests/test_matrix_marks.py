@@ -160,3 +160,48 @@ def test_the_overview_runs_a_fixed_number_of_queries(org, pipelines, django_asse
     with django_assert_num_queries(8):
         response = client.get(f"/orgs/{org.slug}/overview/")
     assert response.content.decode().count('class="heat-tile"') == pipelines
+
+
+# Folding a kind of teams into one column ------------------------------------------------------
+
+
+def test_a_folded_kind_is_one_summary_column_with_its_marks(viewer, demo):
+    content = viewer.get(f"/orgs/{demo.slug}/?collapse=modeling").content.decode()
+    modeling = demo.teams.filter(kind="modeling")
+    assert modeling.count() > 1
+    for team in modeling:
+        assert f'data-team="{team.pk}"' not in content  # no column of its own
+    header = re.search(r'<th scope="col" class="team summary kind-modeling"[^>]*>(.*?)</th>',
+                       content, re.S)
+    assert header and f"{modeling.count()} teams" in header.group(1)
+    assert "1 outside ML org" in header.group(1)  # Applied Research
+    search = Pipeline.objects.get(organisation=demo, name="Search relevance")
+    cell = re.search(rf'<td data-pipeline="{search.pk}" data-kind="modeling" [^>]*>(.*?)</td>',
+                     row_html(content, search.pk), re.S)
+    # Applied Research owns modeling here, from outside the ML org: the fold keeps the mark.
+    assert 'data-finding="dependency.outside_ml_org"' in cell.group(0)
+    assert "1 owner" in cell.group(1)
+    # The other kinds stay open, and the setting survives the filters and the cell buttons.
+    assert f'data-team="{demo.teams.get(name="ML Platform").pk}"' in content
+    assert '<input type="hidden" name="collapse" value="modeling">' in content
+    assert '"collapse": "modeling"' in content
+
+
+def test_folding_every_kind_and_a_cell_change_keep_the_layout(editor, demo):
+    content = editor.get(f"/orgs/{demo.slug}/?collapse=all").content.decode()
+    assert 'data-team="' not in re.search(r"<tbody>.*</tbody>", content, re.S).group(0)
+    search = Pipeline.objects.get(organisation=demo, name="Search relevance")
+    tooling = demo.teams.get(name="ML Tooling")
+    response = editor.post(
+        f"/orgs/{demo.slug}/cells/{search.pk}/{tooling.pk}/",
+        {"role": "owner", "expected": "", "collapse": "modeling"},
+    )
+    row = row_html(response.content.decode(), search.pk)
+    assert f'data-team="{tooling.pk}" class="cell owner"' in row
+    assert 'data-kind="modeling"' in row
+
+
+def test_an_unknown_kind_to_fold_is_ignored(viewer, demo):
+    response = viewer.get(f"/orgs/{demo.slug}/?collapse=nonsense,<script>")
+    assert response.status_code == 200
+    assert 'class="team summary' not in response.content.decode()

@@ -32,6 +32,8 @@ class MatrixFilters:
     tier: str = ""
     kind: str = ""
     errors_only: bool = False
+    # The team kinds shown as one summary column each (a view setting, not a filter).
+    collapse: frozenset[str] = frozenset()
 
     @classmethod
     def from_query(cls, query: QueryDict) -> MatrixFilters:
@@ -40,13 +42,21 @@ class MatrixFilters:
         lifecycle = query.get("lifecycle", "")
         tier = query.get("tier", "")
         kind = query.get("kind", "")
+        collapse = set(query.get("collapse", "").split(","))
+        if "all" in collapse:
+            collapse = set(TeamKind.values)
         return cls(
             pm=int(pm) if pm.isdigit() else None,
             lifecycle=lifecycle if lifecycle in Lifecycle.values else "",
             tier=tier if tier in Tier.values else "",
             kind=kind if kind in TeamKind.values else "",
             errors_only=query.get("errors") in ("1", "on", "true"),
+            collapse=frozenset(collapse & set(TeamKind.values)),
         )
+
+    @property
+    def collapse_param(self) -> str:
+        return ",".join(sorted(self.collapse))
 
     @property
     def active(self) -> bool:
@@ -66,6 +76,36 @@ class ColumnGroup:
     kind: str
     label: str
     columns: list[Column]
+    # Folded into one summary column (MatrixFilters.collapse).
+    collapsed: bool = False
+    toggle: str = ""  # the `collapse` value that folds or opens it
+
+    @property
+    def span(self) -> int:
+        return 1 if self.collapsed else len(self.columns)
+
+    @property
+    def outside_count(self) -> int:
+        return sum(1 for column in self.columns if column.in_ml_org is False)
+
+
+@dataclass
+class SummaryCell:
+    """The cell of a folded kind of teams in one row: how many of them own, contribute or
+    serve, and the worst finding marked on any of their cells."""
+
+    kind: str
+    label: str
+    roles: dict[str, int]
+    finding: Finding | None = None
+
+    @property
+    def text(self) -> str:
+        return ", ".join(f"{count} {role}" for role, count in self.roles.items() if count)
+
+    @property
+    def main_role(self) -> str:
+        return next((role for role, count in self.roles.items() if count), "")
 
 
 @dataclass
@@ -123,6 +163,8 @@ class Row:
         so a change made meanwhile by someone else is detected rather than overwritten.
         """
         pid = self.pipeline.id
+        if any(isinstance(cell, SummaryCell) for cell in self.cells):
+            return _mixed_cells_html(self, editable)
         if not editable:
             return format_html_join(
                 "",
@@ -156,6 +198,22 @@ class Row:
         return any(finding.severity == "error" for finding in self.findings)
 
 
+def _mixed_cells_html(row: Row, editable: bool) -> SafeString:
+    """A row with folded kinds: their summary cells between the team cells (read-only; a
+    folded kind opens to edit)."""
+    parts = []
+    for cell in row.cells:
+        if isinstance(cell, SummaryCell):
+            parts.append(format_html(
+                '<td data-pipeline="{}" data-kind="{}" class="cell summary {}"{}>{}</td>',
+                row.pipeline.id, cell.kind, cell.main_role or "empty", _cell_flag(cell),
+                cell.text or "·",
+            ))
+        else:
+            parts.append(Row(row.pipeline, row.pm_name, [cell]).cells_html(editable))
+    return mark_safe("".join(parts))
+
+
 def _cell_flag(cell: Cell) -> str:
     """The attributes of a cell marked with a finding: its code for machines, its class for
     the eye, its message for hover and focus."""
@@ -175,9 +233,15 @@ def findings_by_subject(findings: list[Finding]) -> dict[tuple[str, int], list[F
 
 
 def build_columns(
-    index: OrgIndex, findings: list[Finding], *, kind: str = "", team_ids: set[int] | None = None
+    index: OrgIndex,
+    findings: list[Finding],
+    *,
+    kind: str = "",
+    team_ids: set[int] | None = None,
+    collapse: frozenset[str] = frozenset(),
 ) -> list[ColumnGroup]:
-    """The teams grouped by kind, in pipeline order; only `kind` or `team_ids` when given."""
+    """The teams grouped by kind, in pipeline order; only `kind` or `team_ids` when given;
+    the kinds in `collapse` folded into one column each."""
     by_subject = findings_by_subject(findings)
     by_kind: dict[str, list[Team]] = defaultdict(list)
     for team in index.data.teams:
@@ -201,7 +265,13 @@ def build_columns(
             for team in teams
         ]
         groups.append(
-            ColumnGroup(kind=str(group_kind), label=TeamKind(group_kind).label, columns=columns)
+            ColumnGroup(
+                kind=str(group_kind),
+                label=TeamKind(group_kind).label,
+                columns=columns,
+                collapsed=group_kind in collapse,
+                toggle=",".join(sorted(set(collapse) ^ {str(group_kind)})),
+            )
         )
     return groups
 
@@ -213,29 +283,46 @@ def build_rows(
     findings: list[Finding],
 ) -> list[Row]:
     by_subject = findings_by_subject(findings)
-    team_ids = [column.team.id for group in groups for column in group.columns]
     marked = cell_findings(findings)
     rows = []
     for pipeline in pipelines:
         roles = {e.team_id: e.role for e in index.engagements_by_pipeline.get(pipeline.id, ())}
         row_findings = by_subject.get(("pipeline", pipeline.id), [])
+        cells: list[Cell | SummaryCell] = []
+        for group in groups:
+            group_cells = [
+                Cell(
+                    team_id=column.team.id,
+                    role=roles.get(column.team.id, ""),
+                    finding=marked.get((pipeline.id, column.team.id)),
+                )
+                for column in group.columns
+            ]
+            if group.collapsed:
+                cells.append(_summary(group, group_cells))
+            else:
+                cells.extend(group_cells)
         rows.append(
             Row(
                 pipeline=pipeline,
                 pm_name=index.person_name(pipeline.pm_owner_id) if pipeline.pm_owner_id else "",
-                cells=[
-                    Cell(
-                        team_id=team_id,
-                        role=roles.get(team_id, ""),
-                        finding=marked.get((pipeline.id, team_id)),
-                    )
-                    for team_id in team_ids
-                ],
+                cells=cells,
                 findings=row_findings,
                 stages=stage_marks(index, pipeline, row_findings),
             )
         )
     return rows
+
+
+def _summary(group: ColumnGroup, cells: list[Cell]) -> SummaryCell:
+    roles = {str(role): 0 for role in ROLE_CYCLE[1:]}
+    for cell in cells:
+        if cell.role:
+            roles[cell.role] += 1
+    flagged = [cell.finding for cell in cells if cell.finding is not None]
+    # An error (an outside dependency) outweighs a warning (a stage on one person).
+    flagged.sort(key=lambda finding: finding.severity != "error")
+    return SummaryCell(group.kind, group.label, roles, flagged[0] if flagged else None)
 
 
 def cell_findings(findings: list[Finding]) -> dict[tuple[int, int], Finding]:
