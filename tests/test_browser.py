@@ -203,10 +203,15 @@ def test_change_a_title_see_it_in_the_history_and_restore_the_earlier_one(page, 
 @pytest.mark.parametrize(
     "path", ["/orgs/demo/", "/orgs/demo/findings/", "/orgs/demo/people/", "/orgs/demo/teams/",
              "/orgs/demo/chart/", "/orgs/demo/structure/", "/orgs/demo/pipelines/",
-             "/orgs/demo/scenarios/", "/orgs/demo/history/"]
+             "/orgs/demo/scenarios/", "/orgs/demo/history/", "/orgs/demo/overview/",
+             "/orgs/demo/?collapse=modeling", "/orgs/demo/import/", "/orgs/demo/settings/",
+             "/orgs/demo/pipelines/{search}/", "/orgs/demo/members/", "/orgs/demo/nowhere/"]
 )
-def test_no_serious_accessibility_violation(page, path):
-    page.goto(path)
+def test_no_serious_accessibility_violation(page, demo, path, settings):
+    settings.DEBUG = False  # the app's own error pages, not Django's debugging ones
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(path.format(search=Pipeline.objects.get(organisation=demo,
+                                                      name="Search relevance").pk))
     assert serious_violations(page) == []
 
 
@@ -224,7 +229,8 @@ NARROW = {"width": 390, "height": 844}
 DEMO_PAGES = ["/orgs/demo/", "/orgs/demo/findings/", "/orgs/demo/people/", "/orgs/demo/teams/",
               "/orgs/demo/chart/", "/orgs/demo/structure/", "/orgs/demo/pipelines/",
               "/orgs/demo/scenarios/", "/orgs/demo/history/", "/orgs/demo/import/",
-              "/orgs/demo/settings/", "/"]
+              "/orgs/demo/settings/", "/orgs/demo/overview/", "/orgs/demo/pipelines/{search}/",
+              "/orgs/demo/members/", "/orgs/demo/nowhere/", "/"]
 
 
 def test_the_unowned_stage_is_marked_visibly_inside_its_row(page, demo):
@@ -274,9 +280,11 @@ def test_a_large_matrix_keeps_team_and_pipeline_names_in_view(page, demo):
 
 
 @pytest.mark.parametrize("path", DEMO_PAGES)
-def test_every_page_fits_a_phone_without_sideways_scrolling(page, path):
+def test_every_page_fits_a_phone_without_sideways_scrolling(page, demo, path, settings):
+    settings.DEBUG = False  # the app's own error pages, not Django's debugging ones
     page.set_viewport_size(NARROW)
-    page.goto(path)
+    page.goto(path.format(search=Pipeline.objects.get(organisation=demo,
+                                                      name="Search relevance").pk))
     assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
     assert serious_violations(page) == []
 
