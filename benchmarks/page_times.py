@@ -26,7 +26,8 @@ from django.test import Client  # noqa: E402
 from teams import services  # noqa: E402
 from teams.models import Organisation  # noqa: E402
 
-PAGES = ["/orgs/{slug}/", "/orgs/{slug}/?page=10", "/orgs/{slug}/findings/"]
+PAGES = ["/orgs/{slug}/", "/orgs/{slug}/?page=10", "/orgs/{slug}/?collapse=all",
+         "/orgs/{slug}/findings/", "/orgs/{slug}/overview/", "/"]
 RUNS = int(os.environ.get("RUNS", "5"))
 
 
