@@ -8,18 +8,31 @@ reports (a chunk of them from `offset`), which a collapsed node loads when it is
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.db.models import Q
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from orgdesign.access import get_org_for_user
-from orgdesign.analysis.chart import ChartNode, OrgChart, person_ids, set_titles
+from orgdesign.analysis.chart import (
+    REVEAL_LIMIT,
+    ChartNode,
+    OrgChart,
+    person_ids,
+    picture_node,
+    picture_nodes,
+    problem_people,
+    reveal,
+    set_titles,
+)
+from orgdesign.analysis.findings import compute_findings
 from orgdesign.analysis.loader import load_org_data
 from orgdesign.analysis.orgdata import OrgIndex
 from teams.models import Organisation, Person
 
 OTHER_ROOTS_PAGE_SIZE = 50
+PROBLEM_LIST_LIMIT = 100
 
 
 def _number(value: str | None) -> int | None:
@@ -63,6 +76,19 @@ def org_chart(request, slug):
         _add_titles(organisation, [parent])
         return render(request, "teams/chart.html#children", {**context, "parent": parent})
 
+    # The side list of the picture: the people whose problems it opens on, then the rest.
+    findings = compute_findings(index.data, index)
+    problems = []
+    for person_id in problem_people(chart, findings)[:PROBLEM_LIST_LIMIT]:
+        messages = [f.message for f in chart.dependencies_by_lead.get(person_id, ())] or [
+            f.message for f in findings
+            if f.subject.type == "person" and f.subject.id == person_id and f.severity == "error"
+        ]
+        problems.append({"id": person_id, "name": index.people_by_id[person_id].name,
+                         "message": messages[0] if messages else ""})
+    context["problems"] = problems
+    context["data_url"] = reverse("chart_data", args=[slug])
+
     page = None
     other_roots: list[ChartNode] = []
     if root_id is not None:
@@ -91,3 +117,80 @@ def org_chart(request, slug):
             "shown_count": sum(1 for top in shown for _ in top.walk()),
         },
     )
+
+
+@require_GET
+@login_required
+def chart_data(request, slug):
+    """The drawn chart's data, as JSON: `{"nodes": [...], "dotted": [...]}`.
+
+    Without parameters, the picture's first view: the tree open down to the ML head and its
+    first levels, and the way down to every dependency lead and person with an error. With
+    `?root=<id>` (and `offset`), a chunk of that person's reports; with `?reveal=<id>` or
+    `?find=<name>`, the way down to that person. A fixed number of queries: the design's five
+    tables, the titles and the dotted lines of the people sent.
+    """
+    organisation = get_org_for_user(request, slug)
+    data = load_org_data(organisation)
+    index = OrgIndex(data)
+    chart = OrgChart(index)
+    findings = compute_findings(data, index)
+    by_person: dict[int, list] = {}
+    for finding in findings:
+        if finding.subject.type == "person":
+            by_person.setdefault(finding.subject.id, []).append(finding)
+
+    root_id = _number(request.GET.get("root"))
+    reveal_id = _number(request.GET.get("reveal"))
+    query = request.GET.get("find", "").strip().casefold()
+    if query:
+        match = next((p for p in sorted(data.people, key=lambda p: p.name.casefold())
+                      if query in p.name.casefold()), None)
+        if match is None:
+            return JsonResponse({"nodes": [], "dotted": [], "found": None})
+        reveal_id = match.id
+    for person_id in (root_id, reveal_id):
+        if person_id is not None and person_id not in index.people_by_id:
+            raise Http404("No such person in this organisation.")
+
+    if root_id is not None:
+        parent = chart.reports_chunk(root_id, _number(request.GET.get("offset")) or 0)
+        tops, parent_of_top = parent.children, root_id
+        for child in tops:
+            child.children = []
+    elif reveal_id is not None:
+        # The chain from the top of their tree down to them, each with their manager.
+        chain = [ancestor.person_id for ancestor in chart.ancestors(reveal_id)] + [reveal_id]
+        tops = []
+        for person_id in chain:
+            node = chart.node(person_id)
+            tops.append(node)
+        parent_of_top = None
+        _add_titles(organisation, tops)
+        nodes = [
+            picture_node(node, index.manager_of.get(node.person_id) if i else None, by_person)
+            for i, node in enumerate(tops)
+        ]
+        return _chart_json(organisation, nodes, found=reveal_id)
+    else:
+        tree = chart.main_tree()
+        if tree is None:
+            return JsonResponse({"nodes": [], "dotted": []})
+        for person_id in problem_people(chart, findings)[:REVEAL_LIMIT]:
+            reveal(chart, tree, person_id)
+        tops, parent_of_top = [tree], None
+    _add_titles(organisation, tops)
+    return _chart_json(organisation, picture_nodes(tops, parent_of_top, by_person))
+
+
+def _chart_json(organisation, nodes: list[dict], **extra) -> JsonResponse:
+    ids = [node["id"] for node in nodes]
+    through = Person.dotted_line_managers.through
+    dotted = [
+        {"from": manager, "to": report}
+        for report, manager in through.objects.filter(
+            Q(from_person_id__in=ids) | Q(to_person_id__in=ids),
+            from_person__organisation=organisation,
+        ).values_list("from_person_id", "to_person_id")
+    ]
+    return JsonResponse({"nodes": nodes, "dotted": dotted, **extra})

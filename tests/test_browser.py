@@ -317,3 +317,50 @@ def test_the_skip_link_leads_to_the_matrix(page):
     page.keyboard.press("Tab")
     # The next stop is inside the matrix, not 40 links of navigation and filters away.
     assert page.evaluate("() => !!document.activeElement.closest('#matrix-table')")
+
+
+# The org chart as a picture (issue 13) --------------------------------------------------------
+
+
+def test_the_chart_draws_boxes_and_lines_with_both_dependency_leads_in_view(page, demo):
+    page.goto("/orgs/demo/chart/")
+    picture = page.locator("#org-picture")
+    page.wait_for_selector('#org-picture[data-ready="true"]', timeout=10_000)
+    data = page.evaluate("async url => (await fetch(url)).json()", "/orgs/demo/chart/data/")
+    boxes = picture.locator("svg [data-person]")
+    # A box per person sent, a line per reporting line among them.
+    assert boxes.count() == len(data["nodes"])
+    assert picture.locator("svg path.reporting-line").count() == len(data["nodes"]) - 1
+    for name in ("Dana Kim", "Yuki Tanaka"):
+        person = Person.objects.get(organisation=demo, name=name)
+        box = picture.locator(f'svg [data-person="{person.pk}"]')
+        sync_api.expect(box).to_be_visible()  # no click needed
+        assert box.locator('[data-finding="dependency.outside_ml_org"]').count() == 1
+    assert serious_violations(page) == []
+
+
+def test_the_chart_downloads_as_svg_with_the_dependency_leads(page, demo):
+    page.goto("/orgs/demo/chart/")
+    page.wait_for_selector('#org-picture[data-ready="true"]', timeout=10_000)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download SVG").click()
+    path = download.value.path()
+    from xml.etree import ElementTree
+
+    text = Path(path).read_text()
+    root = ElementTree.fromstring(text)  # it parses
+    assert root.tag.endswith("svg")
+    for name in ("Dana Kim", "Yuki Tanaka"):
+        assert name in text
+
+
+def test_the_side_list_centres_the_chart_on_a_person(page, demo):
+    page.goto("/orgs/demo/chart/")
+    page.wait_for_selector('#org-picture[data-ready="true"]', timeout=10_000)
+    dana = Person.objects.get(organisation=demo, name="Dana Kim")
+    page.locator(f'[data-centre="{dana.pk}"]').click()
+    sync_api.expect(page.locator("[data-chart-status]")).to_have_text("Centred on Dana Kim.")
+    box = page.locator(f'#org-picture svg [data-person="{dana.pk}"]').bounding_box()
+    canvas = page.locator(".org-picture-canvas").bounding_box()
+    centre_x = box["x"] + box["width"] / 2
+    assert canvas["x"] < centre_x < canvas["x"] + canvas["width"]

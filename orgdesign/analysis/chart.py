@@ -249,3 +249,85 @@ def set_titles(nodes: Iterable[ChartNode], titles: dict[int, str]) -> None:
     for top in nodes:
         for node in top.walk():
             node.title = titles.get(node.person_id, "")
+
+
+# The picture: the same tree as flat nodes for the drawn chart (d3-org-chart) ---------------
+
+# People whose way down the picture opens from the first view, at most: every dependency lead
+# and person with an error (the rest are in the side list, opened on demand).
+REVEAL_LIMIT = 50
+
+
+def problem_people(chart: OrgChart, findings: list[Finding]) -> list[int]:
+    """The people the picture must show from the first view: the leads of teams the ML org
+    depends on from outside it, then everyone with an error-level finding about them."""
+    people = chart.index.people_by_id
+    found: list[int] = []
+    for lead_id in chart.dependencies_by_lead:
+        if lead_id in people and lead_id not in found:
+            found.append(lead_id)
+    for finding in findings:
+        if (finding.severity == "error" and finding.subject.type == "person"
+                and finding.subject.id in people and finding.subject.id not in found):
+            found.append(finding.subject.id)
+    return found
+
+
+def reveal(chart: OrgChart, root: ChartNode, person_id: int) -> bool:
+    """Open the way from `root` down to `person_id`, adding them where their manager's first
+    chunk of reports left them out. False when they are not under `root`."""
+    chain = list(reversed(chain_of(chart.index.manager_of, person_id)))
+    if not chain or chain[0] != root.person_id:
+        return False
+    node = root
+    for next_id in chain[1:]:
+        if not node.expanded:
+            chart.open(node)
+        child = next((c for c in node.children if c.person_id == next_id), None)
+        if child is None:
+            child = chart.node(next_id)
+            node.children.append(child)
+            node.remaining = max(node.remaining - 1, 0)
+        node = child
+    return True
+
+
+def picture_nodes(
+    tops: list[ChartNode], parent_of_top: int | None, findings_by_person: dict[int, list[Finding]]
+) -> list[dict]:
+    """Flat nodes for the picture: each person once, with their manager's id (`parentId`) and
+    the marks a box shows."""
+    nodes = []
+    for top in tops:
+        stack = [(top, parent_of_top)]
+        while stack:
+            node, parent_id = stack.pop()
+            nodes.append(picture_node(node, parent_id, findings_by_person))
+            stack.extend((child, node.person_id) for child in reversed(node.children))
+    return nodes
+
+
+def picture_node(
+    node: ChartNode, parent_id: int | None, findings_by_person: dict[int, list[Finding]]
+) -> dict:
+    findings = [*node.dependencies, *findings_by_person.get(node.person_id, ())]
+    return {
+        "id": node.person_id,
+        "parentId": parent_id,
+        "name": node.name,
+        "title": node.title,
+        "role": node.role_label,
+        "team": node.main_team.name if node.main_team is not None else "",
+        "teamOutside": node.main_team_in_ml_org is False and node.main_team_specialised,
+        "inMlOrg": node.in_ml_org,
+        "mlHead": node.is_ml_head,
+        "active": node.active,
+        "reports": node.report_count,
+        "under": node.people_under,
+        "shown": len(node.children),
+        # d3-org-chart shows a node whose own `_expanded` is set: everyone sent is shown.
+        "_expanded": True,
+        "findings": [
+            {"code": f.code, "severity": f.severity, "message": f.message} for f in findings
+        ],
+    }

@@ -1,0 +1,219 @@
+// The org chart drawn as boxes and lines (d3-org-chart, vendored with d3 and d3-flextree).
+// The server sends the tree as JSON (/orgs/<slug>/chart/data/); reports not sent yet load on
+// demand. Every box carries data-person="<id>"; the list below the picture stays the
+// accessible fallback and works without JavaScript.
+(function () {
+  "use strict";
+  const host = document.getElementById("org-picture");
+  if (!host || !window.d3 || !d3.OrgChart) return;
+  const source = host.dataset.src;
+  const canvas = host.querySelector(".org-picture-canvas");
+  const status = host.querySelector("[data-chart-status]");
+  let chart = null;
+  let nodes = [];
+  let dotted = [];
+  let showDotted = true;
+
+  function escape(text) {
+    return String(text == null ? "" : text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function say(text) {
+    if (status) status.textContent = text;
+  }
+
+  function boxHtml(d) {
+    const p = d.data;
+    const org = p.inMlOrg === true ? "ml-org" : p.inMlOrg === false ? "outside" : "unknown";
+    const marks = [];
+    if (p.mlHead) marks.push('<span class="marker ml-head">ML head</span>');
+    if (!p.active) marks.push('<span class="marker left">left</span>');
+    if (p.teamOutside) marks.push('<span class="marker outside">team outside ML org</span>');
+    const badges = p.findings.map(function (f) {
+      return '<span class="badge ' + escape(f.severity) + '" tabindex="0" data-finding="' +
+        escape(f.code) + '" data-message="' + escape(f.message) + '" aria-label="' +
+        escape(f.severity + ": " + f.message) + '">' + escape(f.severity[0].toUpperCase()) +
+        "</span>";
+    }).join("");
+    const more = p.reports > p.shown
+      ? '<button type="button" class="oc-more" data-load="' + p.id + '">' +
+        (p.shown ? "Load " + (p.reports - p.shown) + " more reports" : "Show " + p.reports + " report" + (p.reports === 1 ? "" : "s")) +
+        "</button>"
+      : "";
+    return '<div class="oc-node ' + org + (p.active ? "" : " inactive") + '" data-person="' + p.id +
+      '" data-ml-org="' + org + '">' +
+      '<div class="oc-name">' + escape(p.name) + " " + marks.join(" ") + "</div>" +
+      '<div class="oc-meta">' + escape(p.title || p.role) + "</div>" +
+      '<div class="oc-meta">' + (p.team ? escape(p.team) : "no team") + " · " +
+      (org === "ml-org" ? "in the ML org" : org === "outside" ? "outside the ML org" : "ML org unknown") + "</div>" +
+      '<div class="oc-foot">' + badges + (p.under ? '<span class="oc-under">' + p.under + " under</span>" : "") + more + "</div>" +
+      "</div>";
+  }
+
+  function connections() {
+    if (!showDotted) return [];
+    const shown = new Set(nodes.map(function (n) { return n.id; }));
+    return dotted.filter(function (c) { return shown.has(c.from) && shown.has(c.to); })
+      .map(function (c) { return { from: String(c.from), to: String(c.to), label: "" }; });
+  }
+
+  function addNodes(more) {
+    const known = new Set(nodes.map(function (n) { return n.id; }));
+    more.forEach(function (n) {
+      if (!known.has(n.id)) {
+        nodes.push(n);
+        known.add(n.id);
+      }
+    });
+  }
+
+  function refresh() {
+    chart.data(nodes).connections(connections()).render();
+  }
+
+  function fetchJson(query) {
+    return fetch(source + query, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status + " " + response.statusText);
+        return response.json();
+      });
+  }
+
+  function merge(data) {
+    addNodes(data.nodes);
+    dotted = dotted.concat(data.dotted);
+  }
+
+  function loadReports(id) {
+    const node = nodes.find(function (n) { return n.id === id; });
+    say("Loading the reports of " + (node ? node.name : "this person") + "…");
+    return fetchJson("?root=" + id + "&offset=" + (node ? node.shown : 0)).then(function (data) {
+      merge(data);
+      if (node) node.shown += data.nodes.length;
+      if (node) node._expanded = true;
+      refresh();
+      chart.setExpanded(String(id)).render();
+      say("");
+    }).catch(function (error) { say("Could not load the reports: " + error.message); });
+  }
+
+  function centre(id) {
+    const open = function () {
+      chart.setExpanded(String(id)).setCentered(String(id)).setHighlighted(String(id)).render();
+      const box = canvas.querySelector('[data-person="' + id + '"]');
+      if (box) say("Centred on " + box.querySelector(".oc-name").textContent.trim() + ".");
+    };
+    if (nodes.some(function (n) { return n.id === id; })) {
+      open();
+      return Promise.resolve();
+    }
+    return fetchJson("?reveal=" + id).then(function (data) {
+      merge(data);
+      refresh();
+      open();
+    });
+  }
+
+  function start(data) {
+    nodes = data.nodes;
+    dotted = data.dotted;
+    if (!nodes.length) {
+      say("Nobody to draw yet.");
+      return;
+    }
+    chart = new d3.OrgChart()
+      .container(canvas)
+      .data(nodes)
+      .nodeId(function (d) { return String(d.id); })
+      .parentNodeId(function (d) { return d.parentId == null ? null : String(d.parentId); })
+      .nodeWidth(function () { return 250; })
+      .nodeHeight(function () { return 112; })
+      .childrenMargin(function () { return 48; })
+      .compactMarginBetween(function () { return 28; })
+      .compactMarginPair(function () { return 60; })
+      .siblingsMargin(function () { return 24; })
+      .imageName("org-chart")
+      .connections(connections())
+      .connectionsUpdate(function () {
+        // A dotted-line manager: a thin dashed line, not the library's thick arrow.
+        d3.select(this).attr("stroke", "#7a2e8e").attr("stroke-linecap", "round")
+          .attr("stroke-width", 1.5).attr("stroke-dasharray", "5,5").attr("fill", "none")
+          .attr("marker-start", null).attr("marker-end", null).attr("class", "dotted-line");
+      })
+      .linkUpdate(function () {
+        d3.select(this).attr("stroke", "#9aa3b2").attr("stroke-width", 1.2)
+          .attr("class", "reporting-line");
+      })
+      .nodeContent(boxHtml)
+      .render();
+    // Fit once the boxes have moved into place (the library animates them).
+    setTimeout(function () {
+      chart.fit();
+      host.classList.add("ready");
+      host.dataset.ready = "true";
+    }, chart.duration() + 50);
+    say("");
+  }
+
+  host.addEventListener("click", function (event) {
+    const load = event.target.closest("[data-load]");
+    if (load) {
+      event.stopPropagation();
+      loadReports(Number(load.dataset.load));
+      return;
+    }
+    const action = event.target.closest("[data-chart-action]");
+    if (!action || !chart) return;
+    switch (action.dataset.chartAction) {
+      case "fit": chart.fit(); break;
+      case "zoom-in": chart.zoomIn(); break;
+      case "zoom-out": chart.zoomOut(); break;
+      case "expand": chart.expandAll(); break;
+      case "collapse": chart.collapseAll(); break;
+      case "svg": chart.exportSvg(); break;
+      case "png": chart.exportImg({ full: true, scale: 2 }); break;
+      case "dotted":
+        showDotted = !showDotted;
+        action.setAttribute("aria-pressed", String(showDotted));
+        refresh();
+        break;
+    }
+  });
+
+  const finder = host.querySelector("[data-chart-find]");
+  if (finder) {
+    finder.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const query = new FormData(finder).get("find");
+      if (!query) return;
+      const local = nodes.find(function (n) { return n.name.toLowerCase().includes(String(query).toLowerCase()); });
+      if (local) {
+        centre(local.id);
+        return;
+      }
+      fetchJson("?find=" + encodeURIComponent(query)).then(function (data) {
+        if (data.found == null) {
+          say("Nobody called “" + query + "” here.");
+          return;
+        }
+        merge(data);
+        refresh();
+        centre(data.found);
+      });
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    const target = event.target.closest("[data-centre]");
+    if (!target || !chart) return;
+    event.preventDefault();
+    centre(Number(target.dataset.centre)).then(function () {
+      host.scrollIntoView({ block: "start" });
+    });
+  });
+
+  say("Drawing the chart…");
+  fetchJson("").then(start).catch(function (error) { say("Could not draw the chart: " + error.message); });
+})();

@@ -1,0 +1,113 @@
+"""The org chart drawn as boxes and lines (issue 13): the JSON the picture is drawn from, its
+first view (the way down to every dependency lead and error), subtrees on demand, finding a
+person, dotted lines, and a fixed number of queries."""
+
+import pytest
+
+from pipelines.generator import generate_org
+from teams import services
+from teams.models import Person
+from tests.factories import OrganisationFactory, PersonFactory, client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def organisation(demo):
+    return demo
+
+
+def data_url(organisation, query=""):
+    return f"/orgs/{organisation.slug}/chart/data/{query}"
+
+
+def test_the_first_view_reaches_both_dependency_leads_of_the_demo(viewer, demo):
+    response = viewer.get(data_url(demo))
+    assert response.status_code == 200
+    nodes = {node["id"]: node for node in response.json()["nodes"]}
+    for name in ("Dana Kim", "Yuki Tanaka"):
+        lead = Person.objects.get(organisation=demo, name=name)
+        assert lead.pk in nodes
+        assert [f["code"] for f in nodes[lead.pk]["findings"]] == ["dependency.outside_ml_org"]
+        assert nodes[lead.pk]["inMlOrg"] is False
+        # Their managers, up to the top, are sent too: the tree is whole.
+        manager = lead.manager
+        while manager is not None:
+            assert manager.pk in nodes
+            manager = manager.manager
+    # One root, every other node under someone sent.
+    roots = [node for node in nodes.values() if node["parentId"] is None]
+    assert len(roots) == 1
+    assert all(node["parentId"] in nodes for node in nodes.values() if node["parentId"])
+    head = next(node for node in nodes.values() if node["mlHead"])
+    assert head["name"] == demo.ml_head.name and head["inMlOrg"] is True
+
+
+def test_a_box_says_name_title_team_and_where_it_sits(viewer, demo):
+    nodes = viewer.get(data_url(demo)).json()["nodes"]
+    shown = [node for node in nodes if node["team"]]
+    assert shown
+    for node in shown:
+        person = Person.objects.get(pk=node["id"])
+        main = person.memberships.order_by("-allocation", "team__name").first()
+        assert node["team"] == main.team.name
+        assert node["title"] == person.title
+
+
+def test_dotted_lines_are_sent_between_the_people_sent(viewer, demo):
+    report = Person.objects.get(organisation=demo, name="Dana Kim")
+    services.person_update(person=report, dotted_line_managers=[demo.ml_head])
+    data = viewer.get(data_url(demo)).json()
+    assert {"from": demo.ml_head.pk, "to": report.pk} in data["dotted"]
+
+
+def test_reports_load_on_demand_in_chunks(viewer, demo):
+    vp = Person.objects.get(organisation=demo, name="Olivia Chen")
+    nodes = viewer.get(data_url(demo, f"?root={vp.pk}")).json()["nodes"]
+    reports = set(Person.objects.filter(manager=vp).values_list("pk", flat=True))
+    assert {node["id"] for node in nodes} == reports
+    assert all(node["parentId"] == vp.pk for node in nodes)
+
+
+def test_find_a_person_sends_the_way_down_to_them(viewer, demo):
+    data = viewer.get(data_url(demo, "?find=pablo")).json()
+    pablo = Person.objects.get(organisation=demo, name__startswith="Pablo")
+    assert data["found"] == pablo.pk
+    assert data["nodes"][-1]["id"] == pablo.pk
+    assert data["nodes"][0]["parentId"] is None
+    assert viewer.get(data_url(demo, "?find=nobody-called-this")).json()["found"] is None
+
+
+def test_another_organisations_person_is_not_found(viewer, demo):
+    stranger = PersonFactory(organisation=OrganisationFactory())
+    assert viewer.get(data_url(demo, f"?root={stranger.pk}")).status_code == 404
+    assert viewer.get(data_url(demo, f"?reveal={stranger.pk}")).status_code == 404
+    assert viewer.get(data_url(demo, "?root=abc")).status_code == 404
+
+
+def test_names_go_out_as_data_never_as_markup(viewer, demo):
+    Person.objects.filter(organisation=demo, name="Dana Kim").update(name="<img src=x onerror=1>")
+    response = viewer.get(data_url(demo))
+    assert response["Content-Type"] == "application/json"
+    assert any(node["name"] == "<img src=x onerror=1>" for node in response.json()["nodes"])
+
+
+@pytest.mark.parametrize("people", [400, 2000])
+def test_the_data_runs_a_fixed_number_of_queries(people, django_assert_num_queries):
+    organisation = OrganisationFactory()
+    generate_org(organisation, people=people, teams=20, pipelines=20, seed=3)
+    client = client_for(organisation, "viewer")
+    # session, user, organisation; the design's five tables; the titles of the people sent,
+    # their dotted lines.
+    with django_assert_num_queries(3 + 5 + 2):
+        response = client.get(data_url(organisation))
+    nodes = response.json()["nodes"]
+    assert 1 < len(nodes) <= 400 + 50 * 10  # the page's budget, and the ways to problems
+
+
+def test_the_chart_page_holds_the_picture_and_the_list(viewer, demo):
+    html = viewer.get(f"/orgs/{demo.slug}/chart/").content.decode()
+    assert f'data-src="/orgs/{demo.slug}/chart/data/"' in html
+    assert "vendor/d3-org-chart/d3-org-chart.min.js" in html
+    assert "List view: the reporting lines" in html  # the accessible fallback stays
+    assert 'data-centre="' in html  # the side list of people with findings
