@@ -125,6 +125,7 @@
     }
     chart = new d3.OrgChart()
       .container(canvas)
+      .svgHeight(canvas.clientHeight)
       .data(nodes)
       .nodeId(function (d) { return String(d.id); })
       .parentNodeId(function (d) { return d.parentId == null ? null : String(d.parentId); })
