@@ -6,7 +6,7 @@ from orgdesign.import_page import import_page
 from orgdesign.views import favicon, healthz
 from pipelines.structure_views import structure
 from teams import org_views
-from teams.chart_views import chart_data, org_chart
+from teams.chart_views import chart_data, chart_move, org_chart
 from teams.home_views import home
 
 urlpatterns = [
@@ -25,6 +25,7 @@ urlpatterns = [
     path("orgs/<slug:slug>/members/<int:user_id>/", org_views.member_change, name="member_change"),
     path("orgs/<slug:slug>/chart/", org_chart, name="chart"),
     path("orgs/<slug:slug>/chart/data/", chart_data, name="chart_data"),
+    path("orgs/<slug:slug>/chart/move/", chart_move, name="chart_move"),
     path("orgs/<slug:slug>/structure/", structure, name="structure"),
     path("orgs/<slug:slug>/import/", import_page, name="import"),
     path("orgs/<slug:slug>/scenarios/", scenario_views.scenarios, name="scenarios"),

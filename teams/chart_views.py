@@ -7,14 +7,15 @@ reports (a chunk of them from `offset`), which a collapsed node loads when it is
 """
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from orgdesign.access import get_org_for_user
+from orgdesign.access import can_edit, get_org_for_user
 from orgdesign.analysis.chart import (
     REVEAL_LIMIT,
     ChartNode,
@@ -29,7 +30,9 @@ from orgdesign.analysis.chart import (
 from orgdesign.analysis.findings import compute_findings
 from orgdesign.analysis.loader import load_org_data
 from orgdesign.analysis.orgdata import OrgIndex
-from teams.models import Organisation, Person
+from teams import services
+from teams.actor import browser_actor
+from teams.models import AccessRole, Organisation, Person
 
 OTHER_ROOTS_PAGE_SIZE = 50
 PROBLEM_LIST_LIMIT = 100
@@ -47,12 +50,16 @@ def _number(value: str | None) -> int | None:
 
 def _add_titles(organisation: Organisation, nodes: list[ChartNode]) -> None:
     # Titles are not part of the loader's light rows; fetch them for the people shown only,
-    # a few hundred at most, in one query.
+    # a few hundred at most, in one query, with the version an edit of the chart sends back.
     ids = person_ids(nodes)
-    titles = dict(
-        Person.objects.filter(organisation=organisation, id__in=ids).values_list("id", "title")
+    rows = Person.objects.filter(organisation=organisation, id__in=ids).values_list(
+        "id", "title", "updated_at"
     )
-    set_titles(nodes, titles)
+    titles, versions = {}, {}
+    for person_id, title, updated_at in rows:
+        titles[person_id] = title
+        versions[person_id] = updated_at.isoformat() if updated_at else ""
+    set_titles(nodes, titles, versions)
 
 
 @require_GET
@@ -87,6 +94,7 @@ def org_chart(request, slug):
         problems.append({"id": person_id, "name": index.people_by_id[person_id].name,
                          "message": messages[0] if messages else ""})
     context["problems"] = problems
+    context["editable"] = can_edit(organisation)
     context["data_url"] = reverse("chart_data", args=[slug])
 
     page = None
@@ -194,3 +202,44 @@ def _chart_json(organisation, nodes: list[dict], **extra) -> JsonResponse:
         ).values_list("from_person_id", "to_person_id")
     ]
     return JsonResponse({"nodes": nodes, "dotted": dotted, **extra})
+
+
+@require_POST
+@login_required
+def chart_move(request, slug):
+    """Change a person's manager from the chart (a drag, or its keyboard alternative), through
+    the same service as every other door: a loop is refused with the chain named, an edit made
+    meanwhile answers 409. Answers JSON, with the previous manager for an undo."""
+    organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
+    person = get_object_or_404(
+        Person, organisation=organisation, pk=_number(request.POST.get("person"))
+    )
+    manager_id = _number(request.POST.get("manager"))
+    manager = (
+        get_object_or_404(Person, organisation=organisation, pk=manager_id)
+        if manager_id is not None else None
+    )
+    previous = person.manager_id
+    try:
+        person = services.person_update(
+            person=person,
+            manager=manager,
+            expected_version=request.POST.get("expected") or None,
+            actor=browser_actor(request),
+        )
+    except services.ConflictError as conflict:
+        current = conflict.current
+        return JsonResponse({
+            "ok": False, "conflict": True, "version": services.version_of(current),
+            "manager": current.manager_id,
+            "message": f"{current.name} was changed by someone else meanwhile; nothing was "
+                       "saved. The chart now shows their current manager.",
+        }, status=409)
+    except ValidationError as refusal:
+        return JsonResponse({"ok": False, "message": " ".join(refusal.messages)}, status=400)
+    said = f"{person.name} now reports to {manager.name}." if manager else \
+        f"{person.name} now has no manager."
+    return JsonResponse({
+        "ok": True, "message": said, "person": person.pk, "manager": person.manager_id,
+        "previous": previous, "version": services.version_of(person),
+    })

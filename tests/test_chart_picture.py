@@ -111,3 +111,67 @@ def test_the_chart_page_holds_the_picture_and_the_list(viewer, demo):
     assert "vendor/d3-org-chart/d3-org-chart.min.js" in html
     assert "List view: the reporting lines" in html  # the accessible fallback stays
     assert 'data-centre="' in html  # the side list of people with findings
+
+
+# Changing a manager from the chart -------------------------------------------------------------
+
+
+def move_url(organisation):
+    return f"/orgs/{organisation.slug}/chart/move/"
+
+
+def test_a_move_changes_the_manager_through_the_service_and_says_how_to_undo(editor, demo):
+    dana = Person.objects.get(organisation=demo, name="Dana Kim")
+    previous = dana.manager_id
+    version = editor.get(data_url(demo)).json()["nodes"]
+    version = next(node["version"] for node in version if node["id"] == dana.pk)
+    response = editor.post(move_url(demo), {"person": dana.pk, "manager": demo.ml_head.pk,
+                                            "expected": version})
+    assert response.status_code == 200
+    data = response.json()
+    assert data["ok"] and data["previous"] == previous and data["manager"] == demo.ml_head.pk
+    assert f"Dana Kim now reports to {demo.ml_head.name}." == data["message"]
+    dana.refresh_from_db()
+    assert dana.manager_id == demo.ml_head.pk
+    entry = dana.history.latest("history_date")
+    assert entry.updated_via == "browser" and entry.updated_by_id == editor.user.pk
+    # Undo is the same move back, with the version the answer gave.
+    undo = editor.post(move_url(demo), {"person": dana.pk, "manager": previous,
+                                        "expected": data["version"]})
+    assert undo.status_code == 200
+    dana.refresh_from_db()
+    assert dana.manager_id == previous
+
+
+def test_a_move_under_ones_own_report_is_refused_with_the_chain(editor, demo):
+    head = demo.ml_head
+    report = Person.objects.filter(manager=head).order_by("name").first()
+    response = editor.post(move_url(demo), {"person": head.pk, "manager": report.pk})
+    assert response.status_code == 400
+    message = response.json()["message"]
+    assert "loop" in message and head.name in message and report.name in message
+    head.refresh_from_db()
+    assert head.manager_id != report.pk
+
+
+def test_a_stale_move_answers_the_conflict_and_changes_nothing(editor, demo):
+    dana = Person.objects.get(organisation=demo, name="Dana Kim")
+    response = editor.post(move_url(demo), {"person": dana.pk, "manager": demo.ml_head.pk,
+                                            "expected": "2000-01-01T00:00:00+00:00"})
+    assert response.status_code == 409
+    assert response.json()["conflict"] is True
+    dana.refresh_from_db()
+    assert dana.manager_id != demo.ml_head.pk
+
+
+def test_viewers_cannot_move_and_strangers_are_not_found(viewer, editor, demo):
+    dana = Person.objects.get(organisation=demo, name="Dana Kim")
+    assert viewer.post(move_url(demo), {"person": dana.pk,
+                                        "manager": demo.ml_head.pk}).status_code == 403
+    stranger = PersonFactory(organisation=OrganisationFactory())
+    assert editor.post(move_url(demo), {"person": stranger.pk,
+                                        "manager": demo.ml_head.pk}).status_code == 404
+    assert editor.post(move_url(demo), {"person": dana.pk,
+                                        "manager": stranger.pk}).status_code == 404
+    html = viewer.get(f"/orgs/{demo.slug}/chart/").content.decode()
+    assert 'data-editable="false"' in html

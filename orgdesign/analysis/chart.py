@@ -46,6 +46,7 @@ class ChartNode:
     report_count: int
     people_under: int
     title: str = ""
+    version: str = ""  # what an edit from the chart sends back (teams.services.version_of)
     expanded: bool = False
     children: list[ChartNode] = field(default_factory=list)
     # Where the next chunk of reports starts, and how many are left, when not all are shown.
@@ -245,10 +246,13 @@ def person_ids(nodes: Iterable[ChartNode]) -> set[int]:
     return {node.person_id for top in nodes for node in top.walk()}
 
 
-def set_titles(nodes: Iterable[ChartNode], titles: dict[int, str]) -> None:
+def set_titles(
+    nodes: Iterable[ChartNode], titles: dict[int, str], versions: dict[int, str] | None = None
+) -> None:
     for top in nodes:
         for node in top.walk():
             node.title = titles.get(node.person_id, "")
+            node.version = (versions or {}).get(node.person_id, "")
 
 
 # The picture: the same tree as flat nodes for the drawn chart (d3-org-chart) ---------------
@@ -316,6 +320,7 @@ def picture_node(
         "parentId": parent_id,
         "name": node.name,
         "title": node.title,
+        "version": node.version,
         "role": node.role_label,
         "team": node.main_team.name if node.main_team is not None else "",
         "teamOutside": node.main_team_in_ml_org is False and node.main_team_specialised,

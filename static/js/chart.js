@@ -9,10 +9,13 @@
   const source = host.dataset.src;
   const canvas = host.querySelector(".org-picture-canvas");
   const status = host.querySelector("[data-chart-status]");
+  const editable = host.dataset.editable === "true";
+  const moveUrl = host.dataset.moveUrl;
   let chart = null;
   let nodes = [];
   let dotted = [];
   let showDotted = true;
+  let moving = null; // the person whose new manager the keyboard is choosing
 
   function escape(text) {
     return String(text == null ? "" : text).replace(/[&<>"']/g, function (c) {
@@ -37,19 +40,96 @@
         escape(f.severity + ": " + f.message) + '">' + escape(f.severity[0].toUpperCase()) +
         "</span>";
     }).join("");
+    let tools = "";
+    if (editable && moving === null) {
+      tools = '<button type="button" class="oc-tool" data-move="' + p.id + '">Move…</button>';
+    } else if (editable && moving !== p.id) {
+      tools = '<button type="button" class="oc-tool" data-move-here="' + p.id +
+        '">Make manager of ' + escape(byId(moving).name) + "</button>";
+    }
     const more = p.reports > p.shown
       ? '<button type="button" class="oc-more" data-load="' + p.id + '">' +
         (p.shown ? "Load " + (p.reports - p.shown) + " more reports" : "Show " + p.reports + " report" + (p.reports === 1 ? "" : "s")) +
         "</button>"
       : "";
-    return '<div class="oc-node ' + org + (p.active ? "" : " inactive") + '" data-person="' + p.id +
-      '" data-ml-org="' + org + '">' +
+    return '<div class="oc-node ' + org + (p.active ? "" : " inactive") + (moving === p.id ? " moving" : "") +
+      '" data-person="' + p.id + '" data-ml-org="' + org + '"' + (editable ? ' draggable="true"' : "") + ">" +
       '<div class="oc-name">' + escape(p.name) + " " + marks.join(" ") + "</div>" +
       '<div class="oc-meta">' + escape(p.title || p.role) + "</div>" +
       '<div class="oc-meta">' + (p.team ? escape(p.team) : "no team") + " · " +
       (org === "ml-org" ? "in the ML org" : org === "outside" ? "outside the ML org" : "ML org unknown") + "</div>" +
-      '<div class="oc-foot">' + badges + (p.under ? '<span class="oc-under">' + p.under + " under</span>" : "") + more + "</div>" +
+      '<div class="oc-foot">' + badges + (p.under ? '<span class="oc-under">' + p.under + " under</span>" : "") + more + tools + "</div>" +
       "</div>";
+  }
+
+  function byId(id) {
+    return nodes.find(function (n) { return n.id === id; });
+  }
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];
+    } catch (error) {
+      return "";
+    }
+  }
+
+  // Changing a manager: a drag onto the new manager's box, or "Move…" then "Make manager".
+  function move(personId, managerId) {
+    const person = byId(personId);
+    const body = new FormData();
+    body.append("person", personId);
+    body.append("manager", managerId == null ? "" : managerId);
+    body.append("expected", person ? person.version : "");
+    say("Saving…");
+    return fetch(moveUrl, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+    }).then(function (response) {
+      return response.json().then(function (data) { return { status: response.status, data: data }; });
+    }).then(function (answer) {
+      const data = answer.data;
+      if (person && data.version) person.version = data.version;
+      if (data.ok) {
+        person.parentId = data.manager;
+        refresh();
+        sayWithUndo(data.message, personId, data.previous);
+        refreshFindings();
+      } else {
+        if (answer.status === 409 && person) {
+          person.parentId = data.manager;
+          refresh();
+        }
+        say(data.message || "Not saved.");
+      }
+    }).catch(function (error) { say("Not saved: " + error.message); });
+  }
+
+  function sayWithUndo(message, personId, previous) {
+    if (!status) return;
+    status.textContent = message + " ";
+    const undo = document.createElement("button");
+    undo.type = "button";
+    undo.className = "oc-undo";
+    undo.textContent = "Undo";
+    undo.addEventListener("click", function () { move(personId, previous); });
+    status.appendChild(undo);
+  }
+
+  function refreshFindings() {
+    // A new manager can fix or raise findings anywhere: take the boxes' badges afresh.
+    fetchJson("").then(function (data) {
+      const fresh = new Map(data.nodes.map(function (n) { return [n.id, n]; }));
+      nodes.forEach(function (n) {
+        const now = fresh.get(n.id);
+        if (now) {
+          n.findings = now.findings;
+          n.inMlOrg = now.inMlOrg;
+          n.teamOutside = now.teamOutside;
+        }
+      });
+      refresh();
+    });
   }
 
   function connections() {
@@ -151,14 +231,84 @@
       .render();
     // Fit once the boxes have moved into place (the library animates them).
     setTimeout(function () {
-      chart.fit();
-      host.classList.add("ready");
-      host.dataset.ready = "true";
+      chart.fit({
+        onCompleted: function () {
+          // Ready once still: a drag or a check of the boxes needs them where they stay.
+          host.classList.add("ready");
+          host.dataset.ready = "true";
+        },
+      });
     }, chart.duration() + 50);
     say("");
   }
 
+  if (editable) {
+    // A press on a box starts a drag of the box, not a pan of the chart.
+    canvas.addEventListener("mousedown", function (event) {
+      if (event.target.closest(".oc-node")) event.stopPropagation();
+    }, true);
+    canvas.addEventListener("dragstart", function (event) {
+      const box = event.target.closest && event.target.closest(".oc-node");
+      if (!box) return;
+      event.dataTransfer.setData("text/plain", box.dataset.person);
+      event.dataTransfer.effectAllowed = "move";
+    });
+    canvas.addEventListener("dragover", function (event) {
+      const box = event.target.closest && event.target.closest(".oc-node");
+      if (!box) return;
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "move";
+      box.classList.add("drop-target");
+    });
+    canvas.addEventListener("dragleave", function (event) {
+      const box = event.target.closest && event.target.closest(".oc-node");
+      if (box) box.classList.remove("drop-target");
+    });
+    canvas.addEventListener("drop", function (event) {
+      const box = event.target.closest && event.target.closest(".oc-node");
+      if (!box) return;
+      event.preventDefault();
+      box.classList.remove("drop-target");
+      const personId = Number(event.dataTransfer.getData("text/plain"));
+      const managerId = Number(box.dataset.person);
+      if (personId && managerId && personId !== managerId) move(personId, managerId);
+    });
+  }
+
+  host.addEventListener("keydown", function (event) {
+    // Inside the drawing, a button's Enter or Space does not reach it as a click: send one.
+    const button = event.target.closest && event.target.closest(".oc-node button");
+    if (button && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault();
+      event.stopPropagation();
+      button.click();
+      return;
+    }
+    if (event.key === "Escape" && moving !== null) {
+      moving = null;
+      refresh();
+      say("Move cancelled.");
+    }
+  }, true);
+
+  // In the capture phase: the library handles clicks on boxes itself and stops them there.
   host.addEventListener("click", function (event) {
+    const start = event.target.closest("[data-move]");
+    if (start) {
+      event.stopPropagation();
+      moving = Number(start.dataset.move);
+      refresh();
+      say("Choose the new manager of " + byId(moving).name + ": “Make manager” on their box. Escape cancels.");
+      return;
+    }
+    const here = event.target.closest("[data-move-here]");
+    if (here) {
+      event.stopPropagation();
+      const personId = moving;
+      moving = null;
+      move(personId, Number(here.dataset.moveHere));
+      return;
+    }
     const load = event.target.closest("[data-load]");
     if (load) {
       event.stopPropagation();
@@ -181,7 +331,8 @@
         refresh();
         break;
     }
-  });
+  }, true);
+
 
   const finder = host.querySelector("[data-chart-find]");
   if (finder) {
