@@ -443,3 +443,14 @@ def test_a_viewer_sees_the_chart_but_cannot_move_anyone(browser, live_server, de
     assert page.locator('#org-picture .oc-node[draggable="true"]').count() == 0
     assert page.get_by_role("button", name="Move…").count() == 0
     context.close()
+
+
+def test_reports_not_drawn_yet_load_on_demand(page, demo):
+    open_chart(page)
+    vp = Person.objects.get(organisation=demo, name="Olivia Chen")
+    reports = list(Person.objects.filter(manager=vp))
+    assert reports and page.locator(
+        f'#org-picture svg .oc-node[data-person="{reports[0].pk}"]').count() == 0
+    chart_box(page, vp).get_by_role("button", name=f"Show {len(reports)} reports").click()
+    for report in reports:
+        sync_api.expect(chart_box(page, report)).to_have_count(1)

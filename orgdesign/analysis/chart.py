@@ -278,15 +278,16 @@ def problem_people(chart: OrgChart, findings: list[Finding]) -> list[int]:
 
 
 def reveal(chart: OrgChart, root: ChartNode, person_id: int) -> bool:
-    """Open the way from `root` down to `person_id`, adding them where their manager's first
-    chunk of reports left them out. False when they are not under `root`."""
+    """Open the way from `root` down to `person_id`: each manager on it shows the next one
+    down (not a whole chunk of reports: a picture of a large company would swell by a hundred
+    boxes a step; the rest load on demand). False when they are not under `root`."""
     chain = list(reversed(chain_of(chart.index.manager_of, person_id)))
     if not chain or chain[0] != root.person_id:
         return False
     node = root
     for next_id in chain[1:]:
         if not node.expanded:
-            chart.open(node)
+            node.expanded = True  # showing only the way down; its chunks start at 0
         child = next((c for c in node.children if c.person_id == next_id), None)
         if child is None:
             child = chart.node(next_id)
@@ -330,6 +331,8 @@ def picture_node(
         "reports": node.report_count,
         "under": node.people_under,
         "shown": len(node.children),
+        # Where the next chunk of reports to load starts (chart_data's `offset`).
+        "next": node.next_offset,
         # d3-org-chart shows a node whose own `_expanded` is set: everyone sent is shown.
         "_expanded": True,
         "findings": [

@@ -169,10 +169,14 @@
   function loadReports(id) {
     const node = nodes.find(function (n) { return n.id === id; });
     say("Loading the reports of " + (node ? node.name : "this person") + "…");
-    return fetchJson("?root=" + id + "&offset=" + (node ? node.shown : 0)).then(function (data) {
+    const offset = node ? node.next || 0 : 0;
+    return fetchJson("?root=" + id + "&offset=" + offset).then(function (data) {
       merge(data);
-      if (node) node.shown += data.nodes.length;
-      if (node) node._expanded = true;
+      if (node) {
+        node.next = offset + data.nodes.length;
+        node.shown = nodes.filter(function (n) { return n.parentId === id; }).length;
+        node._expanded = true;
+      }
       refresh();
       chart.setExpanded(String(id)).render();
       say("");
