@@ -454,3 +454,16 @@ def test_reports_not_drawn_yet_load_on_demand(page, demo):
     chart_box(page, vp).get_by_role("button", name=f"Show {len(reports)} reports").click()
     for report in reports:
         sync_api.expect(chart_box(page, report)).to_have_count(1)
+
+
+def test_the_chart_downloads_as_png_and_prints_without_its_controls(page, demo):
+    open_chart(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download PNG").click()
+    assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page.emulate_media(media="print")
+    assert page.locator(".org-picture-tools").is_hidden()
+    assert page.locator(".topbar").is_hidden()
+    assert page.locator(".org-picture-canvas").is_visible()
+    dana = Person.objects.get(organisation=demo, name="Dana Kim")
+    sync_api.expect(chart_box(page, dana)).to_be_visible()

@@ -16,6 +16,19 @@
   let dotted = [];
   let showDotted = true;
   let moving = null; // the person whose new manager the keyboard is choosing
+  let exporting = false; // boxes drawn for a download: no buttons
+
+  // A downloaded SVG or PNG carries no stylesheet: each box's look is written on it.
+  const LOOK = {
+    box: "box-sizing:border-box;height:100%;padding:6px 8px;background:#fff;border:1px solid #d9dde5;" +
+      "border-left:5px solid #c4cad6;border-radius:6px;font-family:system-ui,sans-serif;" +
+      "font-size:12px;line-height:1.35;color:#1d2330;",
+    "ml-org": "border-left-color:#2456c9;background:#eef3fd;",
+    outside: "border-left-style:dashed;border-left-color:#7a2e8e;",
+    unknown: "",
+    name: "font-weight:700;font-size:13px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;",
+    meta: "color:#5b6475;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;",
+  };
 
   function escape(text) {
     return String(text == null ? "" : text).replace(/[&<>"']/g, function (c) {
@@ -41,22 +54,25 @@
         "</span>";
     }).join("");
     let tools = "";
-    if (editable && moving === null) {
+    if (exporting) {
+      tools = "";
+    } else if (editable && moving === null) {
       tools = '<button type="button" class="oc-tool" data-move="' + p.id + '">Move…</button>';
     } else if (editable && moving !== p.id) {
       tools = '<button type="button" class="oc-tool" data-move-here="' + p.id +
         '">Make manager of ' + escape(byId(moving).name) + "</button>";
     }
-    const more = p.reports > p.shown
+    const more = p.reports > p.shown && !exporting
       ? '<button type="button" class="oc-more" data-load="' + p.id + '">' +
         (p.shown ? "Load " + (p.reports - p.shown) + " more reports" : "Show " + p.reports + " report" + (p.reports === 1 ? "" : "s")) +
         "</button>"
       : "";
     return '<div class="oc-node ' + org + (p.active ? "" : " inactive") + (moving === p.id ? " moving" : "") +
-      '" data-person="' + p.id + '" data-ml-org="' + org + '"' + (editable ? ' draggable="true"' : "") + ">" +
-      '<div class="oc-name">' + escape(p.name) + " " + marks.join(" ") + "</div>" +
-      '<div class="oc-meta">' + escape(p.title || p.role) + "</div>" +
-      '<div class="oc-meta">' + (p.team ? escape(p.team) : "no team") + " · " +
+      '" data-person="' + p.id + '" data-ml-org="' + org + '"' + (editable ? ' draggable="true"' : "") +
+      ' style="' + LOOK.box + LOOK[org] + '">' +
+      '<div class="oc-name" style="' + LOOK.name + '">' + escape(p.name) + " " + marks.join(" ") + "</div>" +
+      '<div class="oc-meta" style="' + LOOK.meta + '">' + escape(p.title || p.role) + "</div>" +
+      '<div class="oc-meta" style="' + LOOK.meta + '">' + (p.team ? escape(p.team) : "no team") + " · " +
       (org === "ml-org" ? "in the ML org" : org === "outside" ? "outside the ML org" : "ML org unknown") + "</div>" +
       '<div class="oc-foot">' + badges + (p.under ? '<span class="oc-under">' + p.under + " under</span>" : "") + more + tools + "</div>" +
       "</div>";
@@ -130,6 +146,17 @@
       });
       refresh();
     });
+  }
+
+  // Draw the boxes without their buttons, download, then draw them back.
+  function download(save) {
+    exporting = true;
+    refresh();
+    setTimeout(function () {
+      save();
+      exporting = false;
+      setTimeout(refresh, chart.duration() + 100);
+    }, chart.duration() + 50);
   }
 
   function connections() {
@@ -327,8 +354,8 @@
       case "zoom-out": chart.zoomOut(); break;
       case "expand": chart.expandAll(); break;
       case "collapse": chart.collapseAll(); break;
-      case "svg": chart.exportSvg(); break;
-      case "png": chart.exportImg({ full: true, scale: 2 }); break;
+      case "svg": download(function () { chart.exportSvg(); }); break;
+      case "png": download(function () { chart.exportImg({ full: true, scale: 2 }); }); break;
       case "dotted":
         showDotted = !showDotted;
         action.setAttribute("aria-pressed", String(showDotted));
