@@ -161,6 +161,19 @@ def chart_data(request, slug):
         if person_id is not None and person_id not in index.people_by_id:
             raise Http404("No such person in this organisation.")
 
+    if request.GET.get("scope") == "ml-org":
+        # The whole ML org, every level, for a download: the way down to the head, then all.
+        if index.ml_head is None:
+            return JsonResponse({"nodes": [], "dotted": []})
+        head = chart.whole(index.ml_head.id)
+        chain = [ancestor.person_id for ancestor in chart.ancestors(index.ml_head.id)]
+        above = [chart.node(person_id) for person_id in chain]
+        _add_titles(organisation, [*above, head])
+        nodes = [
+            picture_node(node, index.manager_of.get(node.person_id) if i else None, by_person)
+            for i, node in enumerate(above)
+        ] + picture_nodes([head], chain[-1] if chain else None, by_person)
+        return _chart_json(organisation, nodes)
     if root_id is not None:
         parent = chart.reports_chunk(root_id, _number(request.GET.get("offset")) or 0)
         tops, parent_of_top = parent.children, root_id

@@ -467,3 +467,19 @@ def test_the_chart_downloads_as_png_and_prints_without_its_controls(page, demo):
     assert page.locator(".org-picture-canvas").is_visible()
     dana = Person.objects.get(organisation=demo, name="Dana Kim")
     sync_api.expect(chart_box(page, dana)).to_be_visible()
+
+
+def test_the_whole_ml_org_downloads_as_svg(page, demo):
+    # Two levels below the deepest of the demo: deeper than the chart's first view opens.
+    mia = Person.objects.get(organisation=demo, name="Mia Novak")
+    deep = services.person_create(organisation=demo, name="Deep Report", manager=mia)
+    deeper = services.person_create(organisation=demo, name="Deeper Report", manager=deep)
+    open_chart(page)
+    assert chart_box(page, deeper).count() == 0
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the whole ML org (SVG)").click()
+    text = Path(download.value.path()).read_text()
+    from xml.etree import ElementTree
+
+    ElementTree.fromstring(text)
+    assert "Deeper Report" in text and "Mia Novak" in text

@@ -175,3 +175,18 @@ def test_viewers_cannot_move_and_strangers_are_not_found(viewer, editor, demo):
                                         "manager": stranger.pk}).status_code == 404
     html = viewer.get(f"/orgs/{demo.slug}/chart/").content.decode()
     assert 'data-editable="false"' in html
+
+
+def test_the_whole_ml_org_comes_for_a_download(viewer, demo):
+    data = viewer.get(data_url(demo, "?scope=ml-org")).json()
+    ids = {node["id"] for node in data["nodes"]}
+    head = demo.ml_head
+    under = set()
+    stack = [head.pk]
+    while stack:
+        reports = list(Person.objects.filter(manager_id=stack.pop()).values_list("pk", flat=True))
+        under.update(reports)
+        stack.extend(reports)
+    assert under | {head.pk} <= ids
+    # And the way down to the head, so the tree has its one root.
+    assert sum(1 for node in data["nodes"] if node["parentId"] is None) == 1

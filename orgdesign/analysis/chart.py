@@ -214,6 +214,19 @@ class OrgChart:
         self.open_levels_below(root, 1)
         return root
 
+    def whole(self, person_id: int) -> ChartNode:
+        """Everyone under one person, every level open (a download of the whole ML org)."""
+        root = self.node(person_id)
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            reports = self.reports_of(node.person_id)
+            node.expanded = bool(reports)
+            node.children = [self.node(pid) for pid in reports]
+            node.next_offset = len(reports)
+            stack.extend(node.children)
+        return root
+
     def reports_chunk(self, person_id: int, offset: int = 0) -> ChartNode:
         """One person with a chunk of their reports, collapsed: the on-demand fragment."""
         return self.open(self.node(person_id), offset)

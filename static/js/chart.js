@@ -356,6 +356,16 @@
       case "collapse": chart.collapseAll(); break;
       case "svg": download(function () { chart.exportSvg(); }); break;
       case "png": download(function () { chart.exportImg({ full: true, scale: 2 }); }); break;
+      case "ml-org":
+        say("Loading the whole ML org…");
+        fetchJson("?scope=ml-org").then(function (data) {
+          merge(data);
+          nodes.forEach(function (n) { n._expanded = true; });
+          refresh();
+          say("");
+          download(function () { chart.fit(); setTimeout(function () { chart.exportSvg(); }, chart.duration() + 50); });
+        }).catch(function (error) { say("Could not load the ML org: " + error.message); });
+        break;
       case "dotted":
         showDotted = !showDotted;
         action.setAttribute("aria-pressed", String(showDotted));
