@@ -197,7 +197,11 @@ def chart_data(request, slug):
         tree = chart.main_tree()
         if tree is None:
             return JsonResponse({"nodes": [], "dotted": []})
-        for person_id in problem_people(chart, findings)[:REVEAL_LIMIT]:
+        # Every dependency lead (one a team outside the ML org: a few), then the first of the
+        # people with errors (a company synced from HR can have thousands: the side list
+        # and "Find" reach the rest).
+        leads = len(chart.dependencies_by_lead)
+        for person_id in problem_people(chart, findings)[: leads + REVEAL_LIMIT]:
             reveal(chart, tree, person_id)
         tops, parent_of_top = [tree], None
     _add_titles(organisation, tops)

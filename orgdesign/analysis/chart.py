@@ -270,8 +270,8 @@ def set_titles(
 
 # The picture: the same tree as flat nodes for the drawn chart (d3-org-chart) ---------------
 
-# People whose way down the picture opens from the first view, at most: every dependency lead
-# and person with an error (the rest are in the side list, opened on demand).
+# People with an error whose way down the picture opens from the first view, at most, beside
+# every dependency lead (the rest are in the side list and opened on demand).
 REVEAL_LIMIT = 50
 
 
