@@ -7,7 +7,6 @@ Each page is fetched in-process (Django's test client), with its number of queri
 """
 
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -19,13 +18,10 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from benchmarks.sync_people import batch  # noqa: E402
+from benchmarks.timing import RUNS, client_in, timed_get  # noqa: E402
 from orgdesign.scenarios import design_delete  # noqa: E402
 from pipelines.models import Pipeline  # noqa: E402
 from teams import services  # noqa: E402
@@ -33,11 +29,8 @@ from teams.actor import Actor  # noqa: E402
 from teams.models import Door, Organisation, Person  # noqa: E402
 from teams.sync import sync_people  # noqa: E402
 
-RUNS = int(os.environ.get("RUNS", "5"))
-
 
 def main(size: int) -> None:
-    settings.ALLOWED_HOSTS = ["testserver"]
     slug = f"history-bench-{size}"
     for old in Organisation.objects.filter(slug=slug):
         design_delete(old)
@@ -61,8 +54,7 @@ def main(size: int) -> None:
     )
     print(f"{entries} entries of people, pipelines and settings; median of {RUNS} runs")
 
-    client = Client()
-    client.force_login(user)
+    client = client_in(organisation, "bench-editor", "editor")
     base = f"/orgs/{slug}/history/"
     pages = [
         base,
@@ -73,17 +65,8 @@ def main(size: int) -> None:
         f"/orgs/{slug}/pipelines/{pipeline.pk}/",
     ]
     for url in pages:
-        client.get(url)  # warm-up
-        timings = []
-        for _ in range(RUNS):
-            with CaptureQueriesContext(connection) as queries:
-                started = time.perf_counter()
-                response = client.get(url)
-                timings.append(time.perf_counter() - started)
-            assert response.status_code == 200, (url, response.status_code)
-        print(f"{url:60} {statistics.median(timings) * 1000:7.0f} ms  "
-              f"{len(queries)} queries")
-
+        median, queries, _ = timed_get(client, url)
+        print(f"{url:60} {median * 1000:7.0f} ms  {queries} queries")
 
 if __name__ == "__main__":
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 50_000)

@@ -7,9 +7,7 @@ docs/performance.md.
 """
 
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -19,37 +17,22 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.test import Client  # noqa: E402
-
-from teams import services  # noqa: E402
+from benchmarks.timing import RUNS, client_in, timed_get  # noqa: E402
 from teams.models import Organisation  # noqa: E402
 
 PAGES = ["/orgs/{slug}/", "/orgs/{slug}/?page=10", "/orgs/{slug}/?collapse=all",
          "/orgs/{slug}/findings/", "/orgs/{slug}/overview/", "/"]
-RUNS = int(os.environ.get("RUNS", "5"))
 
 
 def main(slug: str) -> None:
-    settings.ALLOWED_HOSTS = ["testserver"]
     organisation = Organisation.objects.get(slug=slug)
-    user, _ = get_user_model().objects.get_or_create(username="bench-viewer")
-    services.access_grant(organisation=organisation, user=user, role="viewer")
-    client = Client()
-    client.force_login(user)
+    client = client_in(organisation)
     print(f"{organisation.people.count()} people, {organisation.teams.count()} teams, "
           f"{organisation.pipelines.count()} pipelines; median of {RUNS} runs")
     for page in PAGES:
         url = page.format(slug=slug)
-        client.get(url)  # warm-up: connections, template loading
-        timings = []
-        for _ in range(RUNS):
-            started = time.perf_counter()
-            response = client.get(url)
-            timings.append(time.perf_counter() - started)
-            assert response.status_code == 200, response.status_code
-        print(f"{url:40} {statistics.median(timings) * 1000:7.0f} ms  "
+        median, queries, response = timed_get(client, url)
+        print(f"{url:40} {median * 1000:7.0f} ms  {queries} queries  "
               f"({len(response.content) // 1024} KiB)")
 
 

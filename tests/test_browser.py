@@ -54,18 +54,25 @@ def demo(transactional_db, settings):
     return Organisation.objects.get(slug="demo")
 
 
-@pytest.fixture
-def page(browser, live_server, demo):
-    """A page logged in as an editor of the demo, through the login form."""
-    user = UserFactory(username="ada")
-    services.access_grant(organisation=demo, user=user, role="editor")
+def logged_in(browser, live_server, organisation, username: str, role: str):
+    """A browser context and page of a new login with `role` in `organisation`, logged in
+    through the login form."""
+    user = UserFactory(username=username)
+    services.access_grant(organisation=organisation, user=user, role=role)
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
     page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("secret")
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{live_server.url}/")
+    return context, page
+
+
+@pytest.fixture
+def page(browser, live_server, demo):
+    """A page logged in as an editor of the demo."""
+    context, page = logged_in(browser, live_server, demo, "ada", "editor")
     yield page
     context.close()
 
@@ -431,14 +438,7 @@ def test_a_manager_is_changed_from_the_keyboard_too(page, demo):
 
 
 def test_a_viewer_sees_the_chart_but_cannot_move_anyone(browser, live_server, demo):
-    user = UserFactory(username="vera")
-    services.access_grant(organisation=demo, user=user, role="viewer")
-    context = browser.new_context(base_url=live_server.url)
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("vera")
-    page.get_by_label("Password").fill("secret")
-    page.get_by_role("button", name="Log in").click()
+    context, page = logged_in(browser, live_server, demo, "vera", "viewer")
     open_chart(page)
     assert page.locator('#org-picture .oc-node[draggable="true"]').count() == 0
     assert page.get_by_role("button", name="Move…").count() == 0
