@@ -2,7 +2,9 @@
 says which role is needed and who can grant it (the organisation's admins)."""
 
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
 from teams.models import AccessRole, OrganisationAccess
@@ -41,7 +43,7 @@ def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
-@requires_csrf_token
 def server_error(request):
-    # No context processors' queries and no request details: the database may be what failed.
-    return render(request, "500.html", status=500)
+    # Rendered without the request, so no context processor runs (the login's would read
+    # the session and the user from the database, which may be what failed).
+    return HttpResponseServerError(loader.get_template("500.html").render({}))

@@ -182,6 +182,14 @@ def chart_data(request, slug):
     elif reveal_id is not None:
         # The chain from the top of their tree down to them, each with their manager.
         chain = [ancestor.person_id for ancestor in chart.ancestors(reveal_id)] + [reveal_id]
+        if chain[0] != index.top_of_organisation:
+            # Not under the top of the organisation (their reporting line stops short): the
+            # picture has one root, so their own tree opens as a chart of its own.
+            return JsonResponse({
+                "nodes": [], "dotted": [], "found": reveal_id,
+                "elsewhere": f"{reverse('chart', args=[slug])}?root={chain[0]}",
+                "name": index.people_by_id[reveal_id].name,
+            })
         tops = []
         for person_id in chain:
             node = chart.node(person_id)

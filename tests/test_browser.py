@@ -348,6 +348,10 @@ def test_the_chart_draws_boxes_and_lines_with_both_dependency_leads_in_view(page
         person = Person.objects.get(organisation=demo, name=name)
         box = picture.locator(f'svg [data-person="{person.pk}"]')
         sync_api.expect(box).to_be_visible()  # no click needed
+        # ...and inside the chart's visible area, not panned off it.
+        at, area = box.bounding_box(), picture.locator(".org-picture-canvas").bounding_box()
+        assert area["x"] <= at["x"] and at["x"] + at["width"] <= area["x"] + area["width"]
+        assert area["y"] <= at["y"] and at["y"] + at["height"] <= area["y"] + area["height"]
         assert box.locator('[data-finding="dependency.outside_ml_org"]').count() == 1
     assert serious_violations(page) == []
 
@@ -483,3 +487,14 @@ def test_the_whole_ml_org_downloads_as_svg(page, demo):
 
     ElementTree.fromstring(text)
     assert "Deeper Report" in text and "Mia Novak" in text
+
+
+def test_finding_someone_outside_the_tree_offers_their_own_chart(page, demo):
+    services.person_create(organisation=demo, name="Lone Contractor")
+    open_chart(page)
+    page.get_by_label("Find a person").fill("Lone Contractor")
+    page.locator("[data-chart-find]").get_by_role("button", name="Find").click()
+    status = page.locator("[data-chart-status]")
+    sync_api.expect(status).to_contain_text("not under the top of the organisation")
+    status.get_by_role("link", name="Open the chart of their tree").click()
+    page.wait_for_url("**/chart/?root=*")

@@ -190,3 +190,11 @@ def test_the_whole_ml_org_comes_for_a_download(viewer, demo):
     assert under | {head.pk} <= ids
     # And the way down to the head, so the tree has its one root.
     assert sum(1 for node in data["nodes"] if node["parentId"] is None) == 1
+
+
+def test_someone_outside_the_tree_drawn_is_sent_as_elsewhere_not_as_a_second_root(viewer, demo):
+    loner = PersonFactory(organisation=demo, name="Lone Contractor")  # no manager
+    data = viewer.get(data_url(demo, f"?reveal={loner.pk}")).json()
+    assert data["nodes"] == [] and data["found"] == loner.pk
+    assert data["elsewhere"] == f"/orgs/{demo.slug}/chart/?root={loner.pk}"
+    assert viewer.get(data_url(demo, "?find=lone contr")).json()["elsewhere"] == data["elsewhere"]

@@ -133,3 +133,15 @@ def test_the_pipelines_page_filters_and_says_stages_in_words(demo):
     assert "2 pipelines match the filters" in html
     assert '<span class="stage-chip">Infrastructure</span>' in html
     assert "<summary>Add a pipeline</summary>" in html  # folded until wanted
+
+
+def test_the_500_page_needs_no_database(django_assert_num_queries):
+    from django.test import RequestFactory
+
+    from orgdesign.errors import server_error
+
+    request = RequestFactory().get("/")
+    with django_assert_num_queries(0):
+        response = server_error(request)
+    assert response.status_code == 500
+    assert b"Something went wrong on our side" in response.content

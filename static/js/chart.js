@@ -102,6 +102,11 @@
       method: "POST", body: body, credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
     }).then(function (response) {
+      if (!(response.headers.get("Content-Type") || "").includes("json")) {
+        // A refusal before the view (a role too low, an expired login): no JSON to read.
+        return { status: response.status, data: { ok: false, message: response.status === 403
+          ? "Not saved: changing the chart needs the editor role." : "Not saved (" + response.status + ")." } };
+      }
       return response.json().then(function (data) { return { status: response.status, data: data }; });
     }).then(function (answer) {
       const data = answer.data;
@@ -188,6 +193,18 @@
       });
   }
 
+  // Someone outside the tree drawn (their reporting line stops short of the top): say so,
+  // with a link to the chart of their own tree, rather than draw a second root.
+  function elsewhere(data) {
+    if (!data.elsewhere || !status) return false;
+    status.textContent = data.name + " is not under the top of the organisation: their reporting line stops short. ";
+    const link = document.createElement("a");
+    link.href = data.elsewhere;
+    link.textContent = "Open the chart of their tree";
+    status.appendChild(link);
+    return true;
+  }
+
   function merge(data) {
     addNodes(data.nodes);
     dotted = dotted.concat(data.dotted);
@@ -221,6 +238,7 @@
       return Promise.resolve();
     }
     return fetchJson("?reveal=" + id).then(function (data) {
+      if (elsewhere(data)) return;
       merge(data);
       refresh();
       open();
@@ -357,13 +375,18 @@
       case "svg": download(function () { chart.exportSvg(); }); break;
       case "png": download(function () { chart.exportImg({ full: true, scale: 2 }); }); break;
       case "ml-org":
+      case "ml-org-png":
+        const asPng = action.dataset.chartAction === "ml-org-png";
         say("Loading the whole ML org…");
         fetchJson("?scope=ml-org").then(function (data) {
           merge(data);
           nodes.forEach(function (n) { n._expanded = true; });
           refresh();
           say("");
-          download(function () { chart.fit(); setTimeout(function () { chart.exportSvg(); }, chart.duration() + 50); });
+          download(function () {
+            if (asPng) chart.exportImg({ full: true, scale: 2 });
+            else { chart.fit(); setTimeout(function () { chart.exportSvg(); }, chart.duration() + 50); }
+          });
         }).catch(function (error) { say("Could not load the ML org: " + error.message); });
         break;
       case "dotted":
@@ -391,6 +414,7 @@
           say("Nobody called “" + query + "” here.");
           return;
         }
+        if (elsewhere(data)) return;
         merge(data);
         refresh();
         centre(data.found);
