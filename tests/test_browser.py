@@ -216,13 +216,13 @@ def test_change_a_title_see_it_in_the_history_and_restore_the_earlier_one(page, 
              "/orgs/demo/chart/", "/orgs/demo/structure/", "/orgs/demo/pipelines/",
              "/orgs/demo/scenarios/", "/orgs/demo/history/", "/orgs/demo/overview/",
              "/orgs/demo/?collapse=modeling", "/orgs/demo/import/", "/orgs/demo/settings/",
-             "/orgs/demo/pipelines/{search}/", "/orgs/demo/members/", "/orgs/demo/nowhere/"]
+             "/orgs/demo/pipelines/{search}/", "/orgs/demo/members/", "/orgs/demo/nowhere/",
+             "/orgs/demo/people/{dana}/", "/orgs/demo/teams/{platform}/"]
 )
 def test_no_serious_accessibility_violation(page, demo, path, settings):
     settings.DEBUG = False  # the app's own error pages, not Django's debugging ones
     page.set_viewport_size({"width": 1440, "height": 900})
-    page.goto(path.format(search=Pipeline.objects.get(organisation=demo,
-                                                      name="Search relevance").pk))
+    page.goto(path.format(**demo_ids(demo)))
     assert serious_violations(page) == []
 
 
@@ -237,11 +237,21 @@ def test_the_accessibility_check_does_catch_violations(page):
 # Every problem in its place, at any size, on any screen (issue 12) -------------------------
 
 NARROW = {"width": 390, "height": 844}
+
+
+def demo_ids(demo) -> dict:
+    """The ids the demo's page addresses need."""
+    return {
+        "search": Pipeline.objects.get(organisation=demo, name="Search relevance").pk,
+        "dana": Person.objects.get(organisation=demo, name="Dana Kim").pk,
+        "platform": Team.objects.get(organisation=demo, name="ML Platform").pk,
+    }
 DEMO_PAGES = ["/orgs/demo/", "/orgs/demo/findings/", "/orgs/demo/people/", "/orgs/demo/teams/",
               "/orgs/demo/chart/", "/orgs/demo/structure/", "/orgs/demo/pipelines/",
               "/orgs/demo/scenarios/", "/orgs/demo/history/", "/orgs/demo/import/",
               "/orgs/demo/settings/", "/orgs/demo/overview/", "/orgs/demo/pipelines/{search}/",
-              "/orgs/demo/members/", "/orgs/demo/nowhere/", "/"]
+              "/orgs/demo/members/", "/orgs/demo/nowhere/", "/orgs/demo/people/{dana}/",
+              "/orgs/demo/teams/{platform}/", "/"]
 
 
 def test_the_unowned_stage_is_marked_visibly_inside_its_row(page, demo):
@@ -294,8 +304,7 @@ def test_a_large_matrix_keeps_team_and_pipeline_names_in_view(page, demo):
 def test_every_page_fits_a_phone_without_sideways_scrolling(page, demo, path, settings):
     settings.DEBUG = False  # the app's own error pages, not Django's debugging ones
     page.set_viewport_size(NARROW)
-    page.goto(path.format(search=Pipeline.objects.get(organisation=demo,
-                                                      name="Search relevance").pk))
+    page.goto(path.format(**demo_ids(demo)))
     if page.locator("#org-picture").count():
         page.wait_for_selector('#org-picture[data-ready="true"]', timeout=10_000)
     assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
