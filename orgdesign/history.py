@@ -509,23 +509,3 @@ _RESTORERS = {
     "organisation": _restore_organisation,
 }
 
-
-RECENT = 10
-
-
-def recent_context(request, organisation: Organisation, **about) -> dict:
-    """The newest entries about one person, team or pipeline (`person=id`, ...), for the
-    History section of its page (templates/history/recent.html)."""
-    from orgdesign.access import can_edit, role_at_least  # the web layer's, kept out of the rest
-
-    filters = Filters(**about)
-    page = history_page(organisation, filters, 1, per_page=RECENT)
-    (name, pk), = about.items()
-    return {
-        "history_entries": page.object_list,
-        "history_count": page.paginator.count,
-        "history_query": f"?{name}={pk}",
-        "can_restore": can_edit(organisation),
-        "can_restore_settings": role_at_least(organisation.user_role, "admin"),
-        "back": request.get_full_path(),
-    }

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from orgdesign.access import can_edit, get_org_for_user, role_at_least
 from orgdesign.history import KIND_LABELS, Filters, history_page, record_of, restore
 from teams.actor import browser_actor
-from teams.models import AccessRole, Door
+from teams.models import AccessRole, Door, Organisation
 
 ANY = ("", "Any")
 
@@ -78,3 +78,22 @@ def history_restore(request, slug, kind, history_id):
                                        require_https=request.is_secure()):
         return redirect(back)
     return redirect("history", slug=organisation.slug)
+
+
+RECENT = 10
+
+
+def recent_context(request, organisation: Organisation, **about) -> dict:
+    """The newest entries about one person, team or pipeline (`person=id`, ...), for the
+    History section of its page (templates/history/recent.html)."""
+    filters = Filters(**about)
+    page = history_page(organisation, filters, 1, per_page=RECENT)
+    (name, pk), = about.items()
+    return {
+        "history_entries": page.object_list,
+        "history_count": page.paginator.count,
+        "history_query": f"?{name}={pk}",
+        "can_restore": can_edit(organisation),
+        "can_restore_settings": role_at_least(organisation.user_role, AccessRole.ADMIN),
+        "back": request.get_full_path(),
+    }

@@ -11,7 +11,7 @@ from orgdesign.analysis.findings import compute_findings
 from orgdesign.analysis.loader import load_org_data
 from orgdesign.analysis.orgdata import OrgIndex
 from orgdesign.forms import add_service_errors
-from orgdesign.history import recent_context
+from orgdesign.history_views import recent_context
 from pipelines import services
 from pipelines.forms import PipelineForm
 from pipelines.models import Engagement, Lifecycle, Pipeline, Stage, Tier

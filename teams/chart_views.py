@@ -21,14 +21,15 @@ from orgdesign.analysis.chart import (
     ChartNode,
     OrgChart,
     person_ids,
-    picture_node,
     picture_nodes,
     problem_people,
     reveal,
     set_titles,
+    way_down,
 )
 from orgdesign.analysis.findings import compute_findings
 from orgdesign.analysis.loader import load_org_data
+from orgdesign.analysis.matrix import findings_by_subject
 from orgdesign.analysis.orgdata import OrgIndex
 from teams import services
 from teams.actor import browser_actor
@@ -85,11 +86,11 @@ def org_chart(request, slug):
 
     # The side list of the picture: the people whose problems it opens on, then the rest.
     findings = compute_findings(index.data, index)
+    by_subject = findings_by_subject(findings)
     problems = []
     for person_id in problem_people(chart, findings)[:PROBLEM_LIST_LIMIT]:
         messages = [f.message for f in chart.dependencies_by_lead.get(person_id, ())] or [
-            f.message for f in findings
-            if f.subject.type == "person" and f.subject.id == person_id and f.severity == "error"
+            f.message for f in by_subject.get(("person", person_id), ()) if f.severity == "error"
         ]
         problems.append({"id": person_id, "name": index.people_by_id[person_id].name,
                          "message": messages[0] if messages else ""})
@@ -143,10 +144,7 @@ def chart_data(request, slug):
     index = OrgIndex(data)
     chart = OrgChart(index)
     findings = compute_findings(data, index)
-    by_person: dict[int, list] = {}
-    for finding in findings:
-        if finding.subject.type == "person":
-            by_person.setdefault(finding.subject.id, []).append(finding)
+    by_subject = findings_by_subject(findings)
 
     root_id = _number(request.GET.get("root"))
     reveal_id = _number(request.GET.get("reveal"))
@@ -165,42 +163,32 @@ def chart_data(request, slug):
         # The whole ML org, every level, for a download: the way down to the head, then all.
         if index.ml_head is None:
             return JsonResponse({"nodes": [], "dotted": []})
+        way = way_down(chart, index.ml_head.id)
         head = chart.whole(index.ml_head.id)
-        chain = [ancestor.person_id for ancestor in chart.ancestors(index.ml_head.id)]
-        above = [chart.node(person_id) for person_id in chain]
-        _add_titles(organisation, [*above, head])
-        nodes = [
-            picture_node(node, index.manager_of.get(node.person_id) if i else None, by_person)
-            for i, node in enumerate(above)
-        ] + picture_nodes([head], chain[-1] if chain else None, by_person)
-        return _chart_json(organisation, nodes)
+        if len(way) > 1:
+            way[-2].children = [head]
+        tops, parent_of_top = [way[0] if len(way) > 1 else head], None
+        _add_titles(organisation, tops)
+        return _chart_json(organisation, picture_nodes(tops, parent_of_top, by_subject))
     if root_id is not None:
         parent = chart.reports_chunk(root_id, _number(request.GET.get("offset")) or 0)
         tops, parent_of_top = parent.children, root_id
         for child in tops:
             child.children = []
     elif reveal_id is not None:
-        # The chain from the top of their tree down to them, each with their manager.
-        chain = [ancestor.person_id for ancestor in chart.ancestors(reveal_id)] + [reveal_id]
-        if chain[0] != index.top_of_organisation:
+        # The way from the top of their tree down to them.
+        way = way_down(chart, reveal_id)
+        if way[0].person_id != index.top_of_organisation:
             # Not under the top of the organisation (their reporting line stops short): the
             # picture has one root, so their own tree opens as a chart of its own.
             return JsonResponse({
                 "nodes": [], "dotted": [], "found": reveal_id,
-                "elsewhere": f"{reverse('chart', args=[slug])}?root={chain[0]}",
+                "elsewhere": f"{reverse('chart', args=[slug])}?root={way[0].person_id}",
                 "name": index.people_by_id[reveal_id].name,
             })
-        tops = []
-        for person_id in chain:
-            node = chart.node(person_id)
-            tops.append(node)
-        parent_of_top = None
-        _add_titles(organisation, tops)
-        nodes = [
-            picture_node(node, index.manager_of.get(node.person_id) if i else None, by_person)
-            for i, node in enumerate(tops)
-        ]
-        return _chart_json(organisation, nodes, found=reveal_id)
+        _add_titles(organisation, way[:1])
+        return _chart_json(organisation, picture_nodes(way[:1], None, by_subject),
+                           found=reveal_id)
     else:
         tree = chart.main_tree()
         if tree is None:
@@ -213,7 +201,7 @@ def chart_data(request, slug):
             reveal(chart, tree, person_id)
         tops, parent_of_top = [tree], None
     _add_titles(organisation, tops)
-    return _chart_json(organisation, picture_nodes(tops, parent_of_top, by_person))
+    return _chart_json(organisation, picture_nodes(tops, parent_of_top, by_subject))
 
 
 def _chart_json(organisation, nodes: list[dict], **extra) -> JsonResponse:

@@ -16,7 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from orgdesign.access import can_edit, get_org_for_user
 from orgdesign.analysis.loader import ml_org_of_teams
 from orgdesign.forms import add_service_errors, save_create, save_edit
-from orgdesign.history import recent_context
+from orgdesign.history_views import recent_context
 from orgdesign.htmx import wants_fragment
 from teams import services
 from teams.actor import browser_actor

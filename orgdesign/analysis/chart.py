@@ -310,8 +310,20 @@ def reveal(chart: OrgChart, root: ChartNode, person_id: int) -> bool:
     return True
 
 
+def way_down(chart: OrgChart, person_id: int) -> list[ChartNode]:
+    """The people from the top of `person_id`'s tree down to them, each open on the next."""
+    chain = [ancestor.person_id for ancestor in chart.ancestors(person_id)] + [person_id]
+    nodes = [chart.node(pid) for pid in chain]
+    for upper, lower in zip(nodes, nodes[1:], strict=False):
+        upper.expanded, upper.children = True, [lower]
+    return nodes
+
+
+FindingsBySubject = dict[tuple[str, int], list[Finding]]
+
+
 def picture_nodes(
-    tops: list[ChartNode], parent_of_top: int | None, findings_by_person: dict[int, list[Finding]]
+    tops: list[ChartNode], parent_of_top: int | None, by_subject: FindingsBySubject
 ) -> list[dict]:
     """Flat nodes for the picture: each person once, with their manager's id (`parentId`) and
     the marks a box shows."""
@@ -320,15 +332,15 @@ def picture_nodes(
         stack = [(top, parent_of_top)]
         while stack:
             node, parent_id = stack.pop()
-            nodes.append(picture_node(node, parent_id, findings_by_person))
+            nodes.append(picture_node(node, parent_id, by_subject))
             stack.extend((child, node.person_id) for child in reversed(node.children))
     return nodes
 
 
-def picture_node(
-    node: ChartNode, parent_id: int | None, findings_by_person: dict[int, list[Finding]]
-) -> dict:
-    findings = [*node.dependencies, *findings_by_person.get(node.person_id, ())]
+def picture_node(node: ChartNode, parent_id: int | None, by_subject: FindingsBySubject) -> dict:
+    """One box: the person, their manager's id, and their findings (`by_subject` as
+    `matrix.findings_by_subject` groups them)."""
+    findings = [*node.dependencies, *by_subject.get(("person", node.person_id), ())]
     return {
         "id": node.person_id,
         "parentId": parent_id,

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.http import QueryDict
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from orgdesign.analysis.findings import Finding, owner_teams_by_stage
@@ -163,55 +163,35 @@ class Row:
         so a change made meanwhile by someone else is detected rather than overwritten.
         """
         pid = self.pipeline.id
-        if any(isinstance(cell, SummaryCell) for cell in self.cells):
-            return _mixed_cells_html(self, editable)
-        if not editable:
-            return format_html_join(
-                "",
-                '<td data-pipeline="{}" data-team="{}" class="cell {}"{}>{}</td>',
-                ((pid, c.team_id, c.role or "empty", _cell_flag(c), c.role) for c in self.cells),
-            )
-        return format_html_join(
-            "",
-            '<td data-pipeline="{}" data-team="{}" class="cell {}"{}><button type="button" '
-            'hx-post="cells/{}/{}/" hx-vals=\'{{"role": "{}", "expected": "{}"}}\'{}>{}</button>'
-            "</td>",
-            (
-                (
-                    pid,
-                    c.team_id,
-                    c.role or "empty",
-                    _cell_flag(c),
-                    pid,
-                    c.team_id,
-                    next_role(c.role),
-                    c.role,
-                    mark_safe(' aria-label="none"') if not c.role else "",
-                    c.role or "·",
-                )
-                for c in self.cells
-            ),
-        )
+        return mark_safe("".join(_cell_html(pid, cell, editable) for cell in self.cells))
 
     @property
     def has_errors(self) -> bool:
         return any(finding.severity == "error" for finding in self.findings)
 
 
-def _mixed_cells_html(row: Row, editable: bool) -> SafeString:
-    """A row with folded kinds: their summary cells between the team cells (read-only; a
-    folded kind opens to edit)."""
-    parts = []
-    for cell in row.cells:
-        if isinstance(cell, SummaryCell):
-            parts.append(format_html(
-                '<td data-pipeline="{}" data-kind="{}" class="cell summary {}"{}>{}</td>',
-                row.pipeline.id, cell.kind, cell.main_role or "empty", _cell_flag(cell),
-                cell.text or "·",
-            ))
-        else:
-            parts.append(Row(row.pipeline, row.pm_name, [cell]).cells_html(editable))
-    return mark_safe("".join(parts))
+# A team's cell, read-only or as a button; a folded kind's summary cell (read-only: a folded
+# kind opens to edit).
+READ_CELL = '<td data-pipeline="{}" data-team="{}" class="cell {}"{}>{}</td>'
+EDIT_CELL = (
+    '<td data-pipeline="{}" data-team="{}" class="cell {}"{}><button type="button" '
+    'hx-post="cells/{}/{}/" hx-vals=\'{{"role": "{}", "expected": "{}"}}\'{}>{}</button></td>'
+)
+SUMMARY_CELL = '<td data-pipeline="{}" data-kind="{}" class="cell summary {}"{}>{}</td>'
+
+
+def _cell_html(pid: int, cell: Cell | SummaryCell, editable: bool) -> str:
+    if isinstance(cell, SummaryCell):
+        return format_html(SUMMARY_CELL, pid, cell.kind, cell.main_role or "empty",
+                           _cell_flag(cell), cell.text or "·")
+    if not editable:
+        return format_html(READ_CELL, pid, cell.team_id, cell.role or "empty", _cell_flag(cell),
+                           cell.role)
+    return format_html(
+        EDIT_CELL, pid, cell.team_id, cell.role or "empty", _cell_flag(cell), pid, cell.team_id,
+        next_role(cell.role), cell.role, mark_safe(' aria-label="none"') if not cell.role else "",
+        cell.role or "·",
+    )
 
 
 def _cell_flag(cell: Cell) -> str:
