@@ -507,3 +507,28 @@ def test_finding_someone_outside_the_tree_offers_their_own_chart(page, demo):
     sync_api.expect(status).to_contain_text("not under the top of the organisation")
     status.get_by_role("link", name="Open the chart of their tree").click()
     page.wait_for_url("**/chart/?root=*")
+
+
+def test_an_unowned_stage_is_marked_in_its_row_on_an_80_team_matrix(page, demo):
+    from orgdesign.analysis.loader import analyse
+    from orgdesign.analysis.matrix import MatrixFilters, filter_pipelines, rows_per_page
+
+    call_command("generate_org", "wide", "--people", "2000", "--teams", "80", "--pipelines",
+                 "120", "--seed", "4", verbosity=0)
+    wide = Organisation.objects.get(slug="wide")
+    services.access_grant(organisation=wide, user=get_user_model().objects.get(username="ada"),
+                          role="viewer")
+    index, findings = analyse(wide)
+    unowned = next(f for f in findings if f.code == "pipeline.stage_unowned")
+    # Seed 4 gives the generated design a stage nobody owns; find it and the page of its row.
+    order = [p.id for p in filter_pipelines(index, findings, MatrixFilters())]
+    number = order.index(unowned.subject.id) // rows_per_page(len(index.data.teams)) + 1
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"/orgs/wide/?page={number}")
+    marker = page.locator(f'tr#row-{unowned.subject.id} [data-finding="pipeline.stage_unowned"]'
+                          f'[data-stage="{unowned.stage}"]')
+    marker.scroll_into_view_if_needed()
+    sync_api.expect(marker).to_be_visible()
+    # The pipeline column is pinned: after scrolling the matrix far right it is still there.
+    page.locator(".matrix-scroll").evaluate("box => box.scrollBy(3000, 0)")
+    sync_api.expect(marker).to_be_in_viewport()
