@@ -118,6 +118,20 @@ PIPELINES = [
     }),
 ]
 
+# The HR department of everyone under each of these people (the executives in "Executive"),
+# as an HR system would send it: the company org each person sits in.
+DEPARTMENTS = {
+    "ceo": "Executive", "vp-infra": "Infrastructure", "vp-research": "Research",
+    "vp-ml": "Machine Learning", "vp-product": "Product",
+}
+
+
+def _department(key: str, managers: dict[str, str | None]) -> str:
+    while key is not None and key not in DEPARTMENTS:
+        key = managers[key]
+    return DEPARTMENTS.get(key, "")
+
+
 DEMO_SLUG = "demo"
 DEMO_NAME = "Northwind Media (demo)"
 
@@ -127,6 +141,7 @@ def build_demo(*, slug: str = DEMO_SLUG, name: str = DEMO_NAME) -> Organisation:
     """Create the demo organisation. The caller makes sure the slug is free."""
     organisation = services.organisation_create(slug=slug, name=name)
     people = {}
+    managers = {key: manager_key for key, _, _, _, manager_key in PEOPLE}
     for key, person_name, title, role, manager_key in PEOPLE:
         people[key] = services.person_create(
             organisation=organisation,
@@ -134,6 +149,7 @@ def build_demo(*, slug: str = DEMO_SLUG, name: str = DEMO_NAME) -> Organisation:
             external_id=f"NW-{len(people) + 1:04d}",
             email=f"{key}@northwind.example",
             title=title,
+            department=_department(key, managers),
             role=role,
             manager=people[manager_key] if manager_key else None,
         )

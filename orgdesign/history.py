@@ -378,7 +378,11 @@ def _restore_person(organisation, record, actor) -> str:
         name=record.name,
         external_id=record.external_id,
         email=record.email,
+        user_name=record.user_name,
+        given_name=record.given_name,
+        family_name=record.family_name,
         title=record.title,
+        department=record.department,
         role=record.role,
         manager=_person_or_none(organisation, record.manager_id),
         active=record.active,
@@ -394,6 +398,7 @@ def _restore_team(organisation, record, actor) -> str:
         "lead": _person_or_none(organisation, record.lead_id),
         "kpi": record.kpi,
         "kpi_type": record.kpi_type,
+        "external_id": record.external_id,
     }
     team = _live(Team, organisation, record.id)
     if team is not None:

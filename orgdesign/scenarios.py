@@ -37,7 +37,10 @@ def _no_progress(done: int, total: int) -> None:
     pass
 
 
-PERSON_FIELDS = ["external_id", "name", "email", "title", "role", "active", "scim_deleted_at"]
+PERSON_FIELDS = [
+    "external_id", "name", "email", "user_name", "given_name", "family_name", "title",
+    "department", "role", "active", "scim_deleted_at",
+]
 
 
 def scenario_name(name: str) -> str:
@@ -234,7 +237,7 @@ def copy_design(
     team_rows = list(
         Team.objects.filter(organisation=source)
         .order_by("id")
-        .values("id", "name", "kind", "lead_id", "kpi", "kpi_type")
+        .values("id", "name", "kind", "lead_id", "kpi", "kpi_type", "external_id")
     )
     team_copies = Team.objects.bulk_create(
         [
@@ -245,6 +248,7 @@ def copy_design(
                 lead_id=people.get(row["lead_id"]),
                 kpi=row["kpi"],
                 kpi_type=row["kpi_type"],
+                external_id=row["external_id"],
                 **stamp,
             )
             for row in team_rows

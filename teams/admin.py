@@ -116,7 +116,11 @@ class PersonAdminForm(forms.ModelForm):
             "external_id",
             "name",
             "email",
+            "user_name",
+            "given_name",
+            "family_name",
             "title",
+            "department",
             "role",
             "manager",
             "dotted_line_managers",
@@ -142,7 +146,7 @@ class PersonAdmin(admin.ModelAdmin):
     form = PersonAdminForm
     list_display = ["name", "organisation", "external_id", "email", "role", "manager", "active"]
     list_filter = ["active", "role", "organisation"]
-    search_fields = ["name", "email", "external_id"]
+    search_fields = ["name", "email", "user_name", "external_id"]
     raw_id_fields = ["manager", "dotted_line_managers"]
     list_select_related = ["organisation", "manager"]
     actions = ["deactivate"]
@@ -176,7 +180,7 @@ class PersonAdmin(admin.ModelAdmin):
 class TeamAdminForm(forms.ModelForm):
     class Meta:
         model = Team
-        fields = ["organisation", "name", "kind", "lead", "kpi", "kpi_type"]
+        fields = ["organisation", "name", "kind", "lead", "kpi", "kpi_type", "external_id"]
 
     def clean(self):
         data = super().clean()

@@ -56,6 +56,9 @@ class PersonForm(_OrganisationForm):
     external_id = forms.CharField(label="External id", required=False)
     email = forms.CharField(required=False, widget=forms.EmailInput)
     title = forms.CharField(required=False)
+    department = forms.CharField(
+        required=False, help_text="The HR department, as the HR system or identity provider has it."
+    )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.OTHER)
     manager = _PersonChoiceField(queryset=Person.objects.none(), required=False)
 

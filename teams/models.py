@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower, NullIf
 from simple_history.models import HistoricalRecords
 
 
@@ -209,6 +209,14 @@ class OrganisationAccess(models.Model):
         return f"{self.user} is {self.role} of {self.organisation}"
 
 
+def scim_user_name_expression():
+    """`Person.scim_user_name` in SQL: the login, else the email. Unique per organisation
+    whatever its case, and what `userName eq` filters read (through the same index)."""
+    return Coalesce(
+        NullIf("user_name", models.Value("")), "email", output_field=models.CharField()
+    )
+
+
 class Person(Attributed):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="people")
     external_id = models.CharField(
@@ -216,7 +224,19 @@ class Person(Attributed):
     )
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
+    # The login an identity provider knows the person by (SCIM userName): often the email,
+    # but Okta and Entra ID allow plain logins such as "jsmith". Empty for people who never
+    # came through SCIM; their email stands in for it (`scim_user_name`).
+    user_name = models.CharField(
+        "login (SCIM userName)", max_length=255, blank=True,
+        help_text="The identity provider's userName; the email stands in when empty.",
+    )
+    given_name = models.CharField(max_length=100, blank=True)
+    family_name = models.CharField(max_length=100, blank=True)
     title = models.CharField(max_length=200, blank=True)
+    # The HR department as the HR system or identity provider sends it: which company org the
+    # person sits in. Not derived from the teams, which are the design.
+    department = models.CharField(max_length=200, blank=True)
     role = models.CharField(max_length=30, choices=Role.choices, default=Role.OTHER)
     manager = models.ForeignKey(
         "self",
@@ -260,6 +280,16 @@ class Person(Attributed):
                 violation_error_code="email_taken",
                 violation_error_message="Someone in this organisation already has this email.",
             ),
+            models.UniqueConstraint(
+                "organisation",
+                Lower(scim_user_name_expression()),
+                condition=~Q(user_name="") | ~Q(email=""),
+                name="person_user_name_unique_in_org",
+                violation_error_code="user_name_taken",
+                violation_error_message=(
+                    "Someone in this organisation already has this login (userName)."
+                ),
+            ),
             models.CheckConstraint(
                 condition=~Q(manager=models.F("id")), name="person_not_own_manager"
             ),
@@ -271,6 +301,11 @@ class Person(Attributed):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def scim_user_name(self) -> str:
+        """The person's SCIM userName: their login, else their email."""
+        return self.user_name or self.email
 
 
 class Team(Attributed):
@@ -289,6 +324,8 @@ class Team(Attributed):
     kpi_type = models.CharField(
         "KPI type", max_length=20, choices=KpiType.choices, blank=True, default=""
     )
+    # The id an identity provider keeps for the team as a SCIM Group (externalId), as sent.
+    external_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = history()

@@ -161,6 +161,7 @@ def _person_initial(person: Person) -> dict:
         "external_id": person.external_id,
         "email": person.email,
         "title": person.title,
+        "department": person.department,
         "role": person.role,
         "manager": person.manager,
         "dotted_line_managers": list(person.dotted_line_managers.order_by("name", "id")),

@@ -35,6 +35,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "manager_external_id": ("Supervisor ID", "Manager ID", "Manager Employee ID"),
     "active": ("Status", "Employment Status"),
     "teams": (),
+    "department": ("Dept", "Department Name", "Org Unit"),
 }
 
 TRUE_WORDS = ("true", "yes", "y", "1", "active")

@@ -70,6 +70,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "name",
             "email",
             "title",
+            "department",
             "role",
             "manager",
             "manager_external_id",
@@ -158,6 +159,9 @@ class SyncPersonSerializer(serializers.Serializer):
     name = serializers.CharField(required=False)
     email = serializers.CharField(required=False, allow_blank=True)
     title = serializers.CharField(required=False, allow_blank=True)
+    department = serializers.CharField(
+        required=False, allow_blank=True, help_text="The HR department."
+    )
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     manager_external_id = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     active = serializers.BooleanField(required=False)

@@ -69,7 +69,11 @@ def lock_unchanged(instance, expected_version: str | None) -> None:
 
 
 # Constraint violations that belong next to one field rather than above the form.
-_CODE_FIELDS = {"external_id_taken": "external_id", "email_taken": "email"}
+_CODE_FIELDS = {
+    "external_id_taken": "external_id",
+    "email_taken": "email",
+    "user_name_taken": "user_name",
+}
 
 
 def validate_instance(instance, exclude: Iterable[str] = ()) -> None:
@@ -246,7 +250,11 @@ def person_create(
     name: str,
     external_id: str = "",
     email: str = "",
+    user_name: str = "",
+    given_name: str = "",
+    family_name: str = "",
     title: str = "",
+    department: str = "",
     role: str = "other",
     manager: Person | None = None,
     dotted_line_managers: Iterable[Person] = (),
@@ -258,7 +266,11 @@ def person_create(
         name=name,
         external_id=external_id,
         email=email,
+        user_name=user_name,
+        given_name=given_name,
+        family_name=family_name,
         title=title,
+        department=department,
         role=role,
         manager=manager,
         active=active,
@@ -284,7 +296,11 @@ def person_update(
     name: str = UNSET,
     external_id: str = UNSET,
     email: str = UNSET,
+    user_name: str = UNSET,
+    given_name: str = UNSET,
+    family_name: str = UNSET,
     title: str = UNSET,
+    department: str = UNSET,
     role: str = UNSET,
     manager: Person | None = UNSET,
     dotted_line_managers: Iterable[Person] = UNSET,
@@ -300,7 +316,11 @@ def person_update(
         "name": name,
         "external_id": external_id,
         "email": email,
+        "user_name": user_name,
+        "given_name": given_name,
+        "family_name": family_name,
         "title": title,
+        "department": department,
         "role": role,
         "active": active,
     }
@@ -359,6 +379,7 @@ def team_create(
     lead: Person | None = None,
     kpi: str = "",
     kpi_type: str = "",
+    external_id: str = "",
     id: int | None = None,
     actor: Actor = SYSTEM,
 ) -> Team:
@@ -368,7 +389,7 @@ def team_create(
     require_same_org(organisation.id, "lead", lead)
     team = Team(
         id=id, organisation=organisation, name=name, kind=kind, lead=lead, kpi=kpi,
-        kpi_type=kpi_type,
+        kpi_type=kpi_type, external_id=external_id,
     )
     validate_instance(team)
     actor.stamp(team)
@@ -385,6 +406,7 @@ def team_update(
     lead: Person | None = UNSET,
     kpi: str = UNSET,
     kpi_type: str = UNSET,
+    external_id: str = UNSET,
     expected_version: str | None = None,
     actor: Actor = SYSTEM,
 ) -> Team:
@@ -395,7 +417,8 @@ def team_update(
     if lead is not UNSET:
         require_same_org(team.organisation_id, "lead", lead)
         team.lead = lead
-    for field, value in (("kind", kind), ("kpi", kpi), ("kpi_type", kpi_type)):
+    changes = (("kind", kind), ("kpi", kpi), ("kpi_type", kpi_type), ("external_id", external_id))
+    for field, value in changes:
         if value is not UNSET:
             setattr(team, field, value)
     validate_instance(team)

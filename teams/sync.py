@@ -30,10 +30,10 @@ from teams.bulk import bulk_update
 from teams.models import Membership, Organisation, Person, Role, Team, is_allocation
 
 MODES = ("delta", "snapshot")
-PERSON_FIELDS = ("name", "email", "title", "role", "active")
+PERSON_FIELDS = ("name", "email", "title", "department", "role", "active")
+TEXT_FIELDS = ("name", "email", "title", "department")
 MAX_LENGTHS = {
-    name: Person._meta.get_field(name).max_length
-    for name in ("external_id", "name", "email", "title")
+    name: Person._meta.get_field(name).max_length for name in ("external_id", *TEXT_FIELDS)
 }
 BATCH = 500  # rows per bulk statement: well under SQLite's variable limit
 
@@ -74,9 +74,11 @@ class _Existing:
     name: str
     email: str
     title: str
+    department: str
     role: str
     manager_id: int | None
     active: bool
+    user_name: str
 
 
 @dataclass
@@ -126,7 +128,8 @@ class _Plan:
         self.existing = [
             _Existing(*row)
             for row in Person.objects.filter(organisation=organisation).values_list(
-                "id", "external_id", "name", "email", "title", "role", "manager_id", "active"
+                "id", "external_id", "name", "email", "title", "department", "role",
+                "manager_id", "active", "user_name",
             )
         ]
         self.by_external_id = {p.external_id: p for p in self.existing if p.external_id}
@@ -185,7 +188,7 @@ class _Plan:
 
     def _check_values(self, index: int, record: Mapping, *, creating: bool) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        for name in ("name", "email", "title"):
+        for name in TEXT_FIELDS:
             if name not in record:
                 continue
             value = record[name]
@@ -256,14 +259,33 @@ class _Plan:
         return wanted
 
     def _check_emails(self) -> None:
-        """Emails stay unique in the organisation (case-insensitive) after the sync."""
+        """Emails stay unique in the organisation (case-insensitive) after the sync, and so
+        do logins: the email of someone without a login of their own is their login
+        (`Person.scim_user_name`), which must not be another person's."""
         planned_ids = {p.existing.id for p in self.planned if p.existing}
         owner: dict[str, str] = {}  # lower email -> who holds it after the sync
+        login_owner: dict[str, str] = {}  # lower login -> who holds it after the sync
         for person in self.existing:
-            if person.email and person.id not in planned_ids:
-                owner[person.email.lower()] = f"{person.name} ({person.external_id or 'no id'})"
+            if person.id in planned_ids:
+                continue
+            who = f"{person.name} ({person.external_id or 'no id'})"
+            if person.email:
+                owner[person.email.lower()] = who
+            if person.user_name or person.email:
+                login_owner[(person.user_name or person.email).lower()] = who
         for planned in self.planned:
-            email = planned.values.get("email", planned.existing.email if planned.existing else "")
+            existing = planned.existing
+            email = planned.values.get("email", existing.email if existing else "")
+            login = (existing.user_name if existing else "") or email
+            if login:
+                if login.lower() in login_owner and (email.lower() not in owner):
+                    self._error(
+                        planned.index, "email",
+                        f"{email} is the identity-provider login of "
+                        f"{login_owner[login.lower()]}.",
+                    )
+                    continue
+                login_owner[login.lower()] = planned.external_id
             if not email:
                 continue
             key = email.lower()
@@ -414,6 +436,7 @@ class _Plan:
                     name=planned.values.get("name", ""),
                     email=planned.values.get("email", ""),
                     title=planned.values.get("title", ""),
+                    department=planned.values.get("department", ""),
                     role=planned.values.get("role", Role.OTHER),
                     active=planned.values.get("active", True),
                     manager_id=ids.get(self.final_manager.get(planned.external_id) or ""),

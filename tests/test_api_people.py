@@ -12,8 +12,8 @@ from tests.factories import MembershipFactory, PersonFactory, TeamFactory
 pytestmark = pytest.mark.django_db
 
 PERSON_FIELDS = {
-    "id", "external_id", "name", "email", "title", "role", "manager", "manager_external_id",
-    "dotted_line_managers", "active", "updated_at",
+    "id", "external_id", "name", "email", "title", "department", "role", "manager",
+    "manager_external_id", "dotted_line_managers", "active", "updated_at",
 }
 
 

@@ -135,7 +135,7 @@ def test_people_csv_has_everyone_with_manager_and_teams(viewer, demo):
     Person.objects.filter(name="Tom Becker").update(active=False)
     rows = read_csv(viewer.get("/orgs/demo/export/people.csv"))
     assert list(rows[0]) == ["external_id", "name", "email", "title", "role",
-                             "manager_external_id", "active", "teams"]
+                             "manager_external_id", "active", "teams", "department"]
     assert len(rows) == Person.objects.filter(organisation=demo).count()
     by_name = {row["name"]: row for row in rows}
     ines = Person.objects.get(organisation=demo, name="Ines Duarte")
@@ -146,6 +146,9 @@ def test_people_csv_has_everyone_with_manager_and_teams(viewer, demo):
     assert (by_name["Helena Brandt"]["manager_external_id"], by_name["Helena Brandt"]["teams"]
             ) == ("", "")
     assert by_name["Tom Becker"]["active"] == "false"
+    assert (mia["department"], by_name["Dana Kim"]["department"]) == (
+        "Machine Learning", "Infrastructure"
+    )
 
 
 def test_people_csv_follows_the_people_page_filters(viewer, demo):

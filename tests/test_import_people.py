@@ -77,7 +77,7 @@ def people_state(organisation) -> list[tuple]:
     return sorted(
         Person.objects.filter(organisation=organisation).values_list(
             "external_id", "name", "email", "title", "role", "manager__external_id", "active",
-            "updated_at",
+            "department", "updated_at",
         )
     )
 
@@ -104,12 +104,12 @@ def test_it_reads_the_headers_hr_systems_use():
     assert roster.problems == []
     assert roster.records == [
         {"external_id": "E2", "name": "Bea", "email": "bea@x.org", "title": "Engineer",
-         "manager_external_id": "E1", "active": True},
+         "manager_external_id": "E1", "active": True, "department": ""},
         {"external_id": "E1", "name": "Ada", "email": "ada@x.org", "title": "Director",
-         "manager_external_id": "", "active": False},
+         "manager_external_id": "", "active": False, "department": "Sales"},
     ]
     assert roster.lines == [2, 3]
-    assert roster.ignored_columns == ["Department"]
+    assert roster.ignored_columns == []
 
 
 @pytest.mark.parametrize("headers", [
@@ -416,7 +416,7 @@ def test_an_hr_export_in_windows_1252_with_semicolons_imports(org, editor):
     result = outcome(preview)
     assert result.state == "preview", result.problems
     assert result.read_as == "Windows-1252, semicolon-separated, 5 rows"
-    assert result.notes == ["Columns not imported: Department, Location."]
+    assert result.notes == ["Columns not imported: Location."]
     assert dict(result.counts)["created"] == 5
     apply(editor, preview)
     people = {p.external_id: p for p in Person.objects.filter(organisation=org)}
@@ -425,6 +425,7 @@ def test_an_hr_export_in_windows_1252_with_semicolons_imports(org, editor):
     assert people["W-0002"].manager == people["W-0001"]
     assert not people["W-0004"].active
     assert (people["W-0005"].name, people["W-0005"].title) == ("Nuño, Jr.", '=Data "Ops" Analyst')
+    assert people["W-0003"].department == "Machine Learning"
 
 
 # Round trips ---------------------------------------------------------------------------------

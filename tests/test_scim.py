@@ -17,7 +17,7 @@ from teams.models import ApiToken, Door, Person, Team
 from teams.scim import schemas as scim
 from teams.scim.patch import apply_patch, normalise_patch
 from teams.scim.payloads import UserRequest, validated
-from teams.scim.user_writes import user_changes, user_state, user_values
+from teams.scim.user_writes import for_new_person, user_changes, user_state, user_values
 from teams.tokens import token_create, token_revoke
 from tests.factories import (
     EngagementFactory,
@@ -238,11 +238,18 @@ def test_schemas_describe_what_the_design_keeps(api):
     assert attributes["userName"]["uniqueness"] == "server"
     assert attributes["userName"]["required"] is True
     assert attributes["emails"]["mutability"] == "readOnly"
-    assert attributes["name"]["mutability"] == "readOnly"
+    # The given and family names are kept as sent; name.formatted is displayName's.
+    assert attributes["name"]["mutability"] == "readWrite"
+    assert {sub["name"] for sub in attributes["name"]["subAttributes"]} == {
+        "givenName", "familyName"
+    }
+    # Every person has a name and is active or not: always returned, never removed.
+    assert attributes["displayName"]["required"] is True
+    assert attributes["active"]["required"] is True
     assert "nickName" not in attributes  # nothing the design does not store
     enterprise = api.get(f"Schemas/{ENTERPRISE}").json()
     department = next(a for a in enterprise["attributes"] if a["name"] == "department")
-    assert department["mutability"] == "readOnly"
+    assert department["mutability"] == "readWrite"  # the HR department, kept as sent
     assert api.get("Schemas/urn:nothing").status_code == 404
 
 
@@ -253,7 +260,8 @@ def test_a_user_is_the_person(organisation, api):
     boss = PersonFactory(organisation=organisation, name="Grace Boss")
     person = PersonFactory(
         organisation=organisation, name="Ada Lovelace", email="Ada@Example.com",
-        external_id="HR-7", title="Scientist", manager=boss,
+        external_id="HR-7", title="Scientist", manager=boss, given_name="Ada",
+        family_name="Lovelace", department="Research",
     )
     modeling = TeamFactory(organisation=organisation, name="Modeling", kind="modeling")
     MembershipFactory(person=person, team=modeling, allocation=60)
@@ -265,7 +273,7 @@ def test_a_user_is_the_person(organisation, api):
     assert user["userName"] == "Ada@Example.com"
     assert user["externalId"] == "HR-7"
     assert user["displayName"] == "Ada Lovelace"
-    assert user["name"] == {"formatted": "Ada Lovelace"}
+    assert user["name"] == {"givenName": "Ada", "familyName": "Lovelace"}
     assert user["title"] == "Scientist"
     assert user["active"] is True
     assert user["emails"] == [{"value": "Ada@Example.com", "type": "work", "primary": True}]
@@ -275,7 +283,7 @@ def test_a_user_is_the_person(organisation, api):
     }]
     assert user[ENTERPRISE] == {
         "employeeNumber": "HR-7",
-        "department": "Modeling",
+        "department": "Research",  # the HR department, not the main team (Modeling)
         "manager": {"value": str(boss.pk), "$ref": f"http://testserver/scim/v2/Users/{boss.pk}"},
     }
     assert user["meta"]["resourceType"] == "User"
@@ -284,8 +292,8 @@ def test_a_user_is_the_person(organisation, api):
     assert response["ETag"].startswith('W/"')
 
 
-def test_department_is_the_main_team():
-    # The one rule of the analysis (`main_team_of`), which SCIM and the findings share.
+def test_the_main_team_rule():
+    # The one rule of the analysis (`main_team_of`) that the findings share.
     squad = Team(pk=1, name="Squad", kind="product_squad")
     modeling = Team(pk=2, name="Modeling", kind="modeling")
     other = Team(pk=3, name="Guild", kind="other")
@@ -389,7 +397,7 @@ def test_user_filters(organisation, api):
 
 def test_a_filter_the_service_cannot_read_is_invalid_filter(api):
     for expression in ('userName eq', 'nickName eq "x"', 'userName gt "a"',
-                       f'{ENTERPRISE}:department eq "Modeling"'):
+                       f'{ENTERPRISE}:costCenter eq "7"'):
         response = api.get("Users", {"filter": expression})
         assert response.status_code == 400, expression
         assert error_of(response)["scimType"] == "invalidFilter", expression
@@ -454,25 +462,30 @@ def test_post_reads_identity_provider_shapes(organisation, api):
         userName="bob@example.com", name={"givenName": "Bob", "familyName": "Martin"},
         emails=[{"value": "bob@example.com", "primary": True}], phoneNumbers=[{"value": "1"}],
         **{ENTERPRISE: {"manager": str(boss.pk), "employeeNumber": "E-42",
-                        "department": "Ignored"}},
+                        "department": "Research"}},
     ))
     assert response.status_code == 201, response.content
     person = Person.objects.get(email="bob@example.com")
     assert (person.name, person.manager, person.external_id) == ("Bob Martin", boss, "E-42")
+    assert (person.given_name, person.family_name) == ("Bob", "Martin")
+    assert person.department == "Research"
     assert response.json()[ENTERPRISE]["employeeNumber"] == "E-42"
-    assert "department" not in response.json()[ENTERPRISE]  # not a member of any team
+    assert response.json()[ENTERPRISE]["department"] == "Research"
+    assert response.json()["name"] == {"givenName": "Bob", "familyName": "Martin"}
 
 
 def test_post_refuses_what_is_not_a_person(organisation, api):
-    nameless = api.post("Users", new_user(userName="x@example.com"))
-    assert nameless.status_code == 400
-    assert "displayName" in error_of(nameless)["detail"]
     no_user_name = api.post("Users", new_user(displayName="X"))
     assert no_user_name.status_code == 400
     assert error_of(no_user_name)["scimType"] == "invalidValue"
-    not_an_email = api.post("Users", new_user(userName="jdoe", displayName="J"))
-    assert not_an_email.status_code == 400
-    assert "userName" in error_of(not_an_email)["detail"]
+    blank_user_name = api.post("Users", new_user(userName="  ", displayName="X"))
+    assert blank_user_name.status_code == 400
+    assert "userName" in error_of(blank_user_name)["detail"]
+    bad_email = api.post("Users", new_user(
+        userName="jdoe", displayName="J", emails=[{"value": "not an address", "primary": True}]
+    ))
+    assert bad_email.status_code == 400
+    assert "emails" in error_of(bad_email)["detail"]
     unknown_manager = api.post("Users", new_user(
         userName="y@example.com", displayName="Y", **{ENTERPRISE: {"manager": "999999"}}
     ))
@@ -529,9 +542,11 @@ def test_post_with_the_external_id_of_someone_who_left_brings_them_back(organisa
     assert response.status_code == 201
     assert response.json()["id"] == str(person.pk)
     person.refresh_from_db()
+    # What the POST sends is written; what it leaves out (the title) is kept.
     assert (person.active, person.email, person.name, person.title) == (
-        True, "ada.lovelace@example.com", "Ada Lovelace", ""
+        True, "ada.lovelace@example.com", "Ada Lovelace", "Scientist"
     )
+    assert person.user_name == "ada.lovelace@example.com"
     assert api.get(f"Users/{person.pk}").status_code == 200
     assert Person.objects.filter(organisation=organisation).count() == 1
 
@@ -691,15 +706,18 @@ def test_patch_the_work_email_sets_the_email(organisation, api):
     ])
     assert person.email == "new@example.com"
     assert user["userName"] == "new@example.com"
-    # userName wins when both come.
-    patched(api, person, [
+    # Both come (Entra ID: userPrincipalName and mail): the login and the email differ.
+    user = patched(api, person, [
         {"op": "replace", "path": "userName", "value": "upn@example.com"},
         {"op": "replace", "path": 'emails[type eq "work"].value', "value": "mail@example.com"},
     ])
-    assert person.email == "upn@example.com"
-    # Emails cannot be emptied: the person keeps their userName.
+    assert (person.user_name, person.email) == ("upn@example.com", "mail@example.com")
+    assert (user["userName"], user["emails"][0]["value"]) == (
+        "upn@example.com", "mail@example.com"
+    )
+    # Removing emails keeps the email: every door but SCIM may have set it.
     patched(api, person, [{"op": "remove", "path": "emails"}])
-    assert person.email == "upn@example.com"
+    assert person.email == "mail@example.com"
     # An added address is the new one, whatever comes first in the list.
     patched(api, person, [{"op": "add", "path": "emails",
                            "value": [{"value": "added@example.com", "type": "work"}]}])
@@ -708,10 +726,49 @@ def test_patch_the_work_email_sets_the_email(organisation, api):
 
 def test_patch_the_name_parts(organisation, api):
     person = PersonFactory(organisation=organisation, name="Ada")
-    patched(api, person, [{"op": "replace", "path": "name.givenName", "value": "Augusta"}])
+    user = patched(api, person, [
+        {"op": "replace", "path": "name.givenName", "value": "Augusta"}
+    ])
+    assert person.given_name == "Augusta"  # kept as sent
+    assert user["name"] == {"givenName": "Augusta"}
     assert person.name == "Ada"  # a given name alone does not say the full name
     patched(api, person, [{"op": "replace", "path": "name.formatted", "value": "Ada Lovelace"}])
     assert person.name == "Ada Lovelace"
+
+
+def test_path_less_patch_of_the_name_parts_as_entra_id_sends_it(organisation, api):
+    person = PersonFactory(organisation=organisation, name="Ada Lovelace")
+    user = patched(api, person, [{"op": "Replace", "value": {
+        "name.givenName": "Augusta", "name.familyName": "King",
+    }}])
+    assert (person.given_name, person.family_name) == ("Augusta", "King")
+    assert user["name"] == {"givenName": "Augusta", "familyName": "King"}
+    assert person.name == "Ada Lovelace"  # displayName was not sent
+    # A name that was made of its parts follows them.
+    person.name = "Augusta King"
+    person.save()
+    user = patched(api, person, [{"op": "replace", "path": "name.familyName",
+                                  "value": "Lovelace"}])
+    assert (person.name, user["displayName"]) == ("Augusta Lovelace", "Augusta Lovelace")
+    # Removing the name removes its parts, not the person's name.
+    user = patched(api, person, [{"op": "remove", "path": "name"}])
+    assert (person.given_name, person.family_name, person.name) == ("", "", "Augusta Lovelace")
+    assert "name" not in user
+
+
+def test_patch_the_department(organisation, api):
+    person = PersonFactory(organisation=organisation)
+    user = patched(api, person, [{"op": "replace", "path": f"{ENTERPRISE}:department",
+                                  "value": "Research"}])
+    assert person.department == "Research"
+    assert user[ENTERPRISE]["department"] == "Research"
+    # Path-less, inside the extension, as Entra ID sends it.
+    patched(api, person, [{"op": "replace", "value": {
+        f"{ENTERPRISE}:department": "Platform"}}])
+    assert person.department == "Platform"
+    assert filtered(api, "Users", f'{ENTERPRISE}:department eq "platform"') == [str(person.pk)]
+    patched(api, person, [{"op": "remove", "path": f"{ENTERPRISE}:department"}])
+    assert person.department == ""
 
 
 def test_employee_number_writes_the_external_id_unless_external_id_comes_too(organisation, api):
@@ -726,8 +783,8 @@ def test_employee_number_writes_the_external_id_unless_external_id_comes_too(org
     ])
     assert person.external_id == "HR-3"
     patched(api, person, [{"op": "replace", "path": f"{ENTERPRISE}:department",
-                           "value": "Ignored: the main team says"}])
-    assert person.external_id == "HR-3"
+                           "value": "Research"}])
+    assert (person.external_id, person.department) == ("HR-3", "Research")
 
 
 @pytest.mark.parametrize("operations, scim_type", [
@@ -739,8 +796,19 @@ def test_employee_number_writes_the_external_id_unless_external_id_comes_too(org
     ([{"op": "remove", "path": "userName"}], "mutability"),
     ([{"op": "remove", "path": "active"}], "mutability"),
     ([], "invalidValue"),
+    ([{"op": "replace", "path": "password", "value": "secret"}], "invalidPath"),
+    ([{"op": "add", "path": "nickNames", "value": "x"}], "invalidPath"),
+    ([{"op": "replace", "path": "name.middle", "value": "x"}], "invalidPath"),
+    ([{"op": "replace", "path": "urn:example:params:scim:Custom:User:badge", "value": "x"}],
+     "invalidPath"),
+    ([{"op": "replace", "path": "title", "value": "ok"},
+      {"op": "replace", "path": "password", "value": "secret"}], "invalidPath"),
+    ([{"op": "replace", "path": "active", "value": "maybe"}], "invalidValue"),
+    ([{"op": "replace", "value": {"active": {"nested": True}}}], "invalidValue"),
 ], ids=["unknown op", "bad path", "remove without path", "read only", "remove name",
-        "remove userName", "remove active", "no operations"])
+        "remove userName", "remove active", "no operations", "password", "unknown attribute",
+        "unknown sub-attribute", "unknown schema", "password after a valid operation",
+        "not a boolean", "an object for a boolean"])
 def test_a_patch_the_service_cannot_apply_changes_nothing(organisation, api, operations,
                                                          scim_type):
     person = PersonFactory(organisation=organisation, name="Ada", title="Engineer")
@@ -1074,10 +1142,10 @@ def test_a_patch_is_applied_to_a_copy_and_read_back_as_changes():
 
 
 def test_a_new_user_reads_its_name_and_external_id_from_what_comes():
-    def values(**fields):
-        user = validated(UserRequest, new_user(userName=" a@example.com ", **fields),
+    def values(user_name=" a@example.com ", **fields):
+        user = validated(UserRequest, new_user(userName=user_name, **fields),
                          Context.RESOURCE_CREATION_REQUEST)
-        return user_values(user, replacing=False)
+        return for_new_person(user_values(user))
 
     assert values(displayName="Ada").name == "Ada"
     assert values(name={"formatted": "Ada L", "givenName": "X"}).name == "Ada L"
@@ -1089,3 +1157,14 @@ def test_a_new_user_reads_its_name_and_external_id_from_what_comes():
     assert (values(displayName="A").email, values(displayName="A").active) == (
         "a@example.com", True
     )
+    # Only userName: the name is the login; a login that is not an email gives no email.
+    assert (values("jsmith").name, values("jsmith").email, values("jsmith").user_name) == (
+        "jsmith", None, "jsmith"
+    )
+    # The email: the primary address, else the work one, else the first.
+    emails = [{"value": "home@example.com", "type": "home"},
+              {"value": "work@example.com", "type": "work"},
+              {"value": "main@example.com", "type": "other", "primary": True}]
+    assert values("jsmith", emails=emails).email == "main@example.com"
+    assert values("jsmith", emails=emails[:2]).email == "work@example.com"
+    assert values("jsmith", emails=emails[:1]).email == "home@example.com"

@@ -3,21 +3,25 @@ teams as Groups.
 
 How the design maps onto SCIM (the contract is DESIGN.md section 4):
 
-- User: id = the person's id, userName = email (unique in the organisation in any case),
-  externalId = external_id, displayName = name, title, active. name.formatted and emails
-  (one "work" address) are read only: they repeat displayName and userName.
+- User: id = the person's id, userName = their login at the identity provider (`user_name`,
+  any string unique in the organisation in any case; the email for people who never came
+  through SCIM), externalId = external_id, displayName = name, name.givenName and
+  name.familyName as sent, title, active. emails (one "work" address) is served read only:
+  the email is read from the emails a request sends, else from userName when it is one.
 - Enterprise extension: employeeNumber is the external id as well (written only when the
-  same request does not set externalId); department is the name of the person's main team,
-  read only (the design has no department); manager is the solid-line manager: value = their
-  id, $ref, and displayName when asked for with `attributes`.
+  same request does not set externalId); department is the HR department as sent; manager is
+  the solid-line manager: value = their id, $ref, and displayName when asked for with
+  `attributes`.
 - `active: false` deactivates a person, who stays served (with `active: false`) so the
   provider can re-enable them with `active: true`, as Entra ID and Okta do. DELETE also
   deactivates, and the person then answers 404 through SCIM (`Person.scim_deleted_at`); a
   POST with their externalId, or with their userName and no other externalId, brings them
   back. Either way the person stays in the design as someone who left.
-- Group: a team. displayName = name, members = its active members. Teams created through SCIM
-  are of kind "other" and people join them at 100%: kinds and time splits belong to the
-  design. Teams have no external id, and are never deleted through SCIM.
+- Group: a team. displayName = name, externalId as sent, members = its active members. Teams
+  created through SCIM are of kind "other" and people join them at 100%: kinds and time splits
+  belong to the design. A team engaged in a pipeline cannot be deleted.
+- A PATCH path that names no attribute (or `password`) is refused (invalidPath); RFC
+  attributes the design does not keep are accepted and dropped.
 
 Identity providers bend the protocol in known ways; `patch.normalise_patch` and
 `user_writes.user_values` absorb those quirks before the library validates (see their

@@ -31,9 +31,15 @@ class UnsupportedMediaType(SCIMException):
     _default_detail = "Send JSON, as application/scim+json or application/json."
 
 
-_UNIQUENESS_CODES = {"email_taken", "external_id_taken", "unique", "unique_together"}
+_UNIQUENESS_CODES = {
+    "email_taken", "external_id_taken", "user_name_taken", "unique", "unique_together",
+}
 _SCIM_NAMES = {
-    "email": "userName",
+    "user_name": "userName",
+    "email": "emails",
+    "given_name": "name.givenName",
+    "family_name": "name.familyName",
+    "department": "department",
     "external_id": "externalId",
     "name": "displayName",
     "manager": "manager",

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
-from django.db.models.lookups import Exact
+from django.db.models.lookups import Contains, EndsWith, Exact, StartsWith
 from scim2_models import InvalidFilterException
 from scim2_models.path import (
     AttrPath,
@@ -22,7 +22,7 @@ from scim2_models.path import (
     ValuePath,
 )
 
-from teams.models import Membership, Organisation
+from teams.models import Membership, Organisation, scim_user_name_expression
 from teams.scim.schemas import CORE_GROUP, CORE_USER, ENTERPRISE_USER
 from teams.scim.users import as_id, visible_people
 
@@ -32,15 +32,18 @@ class _Attribute:
     """How one SCIM attribute is found in the database."""
 
     field: str | None  # None: the design has no such value, a comparison never matches
-    kind: str  # "text" (any case), "exact" (case exact), "email", "id", "bool", "time"
+    # "text" (any case), "exact" (case exact), "email", "login" (userName), "id", "bool", "time"
+    kind: str
 
 
 _USER_ATTRIBUTES = {
     "id": _Attribute("pk", "id"),
-    "username": _Attribute("email", "email"),
+    "username": _Attribute("user_name", "login"),
     "externalid": _Attribute("external_id", "exact"),
     "displayname": _Attribute("name", "text"),
     "name.formatted": _Attribute("name", "text"),
+    "name.givenname": _Attribute("given_name", "text"),
+    "name.familyname": _Attribute("family_name", "text"),
     "title": _Attribute("title", "text"),
     "active": _Attribute("active", "bool"),
     "emails": _Attribute("email", "email"),
@@ -48,6 +51,7 @@ _USER_ATTRIBUTES = {
     "meta.created": _Attribute("created_at", "time"),
     "meta.lastmodified": _Attribute("updated_at", "time"),
     "enterprise:employeenumber": _Attribute("external_id", "exact"),
+    "enterprise:department": _Attribute("department", "text"),
     "enterprise:manager": _Attribute("manager_id", "id"),
     "enterprise:manager.value": _Attribute("manager_id", "id"),
 }
@@ -55,7 +59,7 @@ _USER_ATTRIBUTES = {
 _GROUP_ATTRIBUTES = {
     "id": _Attribute("pk", "id"),
     "displayname": _Attribute("name", "exact"),
-    "externalid": _Attribute(None, "exact"),
+    "externalid": _Attribute("external_id", "exact"),
     "members": _Attribute("member", "id"),
     "members.value": _Attribute("member", "id"),
     "meta.created": _Attribute("created_at", "time"),
@@ -74,6 +78,13 @@ _ORDER_LOOKUPS = {
     CompareOperator.le: "lte",
 }
 _NOTHING = Q(pk__in=[])
+# userName comparisons, on lower(login else email) as the unique index holds it.
+_LOGIN_LOOKUPS = {
+    CompareOperator.eq: Exact,
+    CompareOperator.co: Contains,
+    CompareOperator.sw: StartsWith,
+    CompareOperator.ew: EndsWith,
+}
 
 
 def _attribute_key(attr_path: AttrPath) -> str:
@@ -163,6 +174,8 @@ class _FilterTranslator:
             return Q(**{f"{attribute.field}__isnull": False})
         if attribute.kind == "bool":
             return Q()
+        if attribute.kind == "login":
+            return ~Q(user_name="") | ~Q(email="")
         return ~Q(**{attribute.field: ""})
 
     def _compare(self, attribute: _Attribute | None, node: Comparison) -> Q:
@@ -202,6 +215,9 @@ class _FilterTranslator:
                         )
                     )
                 return Q(**{field: row_id})
+        elif kind == "login" and isinstance(value, str):
+            if op in _LOGIN_LOOKUPS:
+                return Q(_LOGIN_LOOKUPS[op](Lower(scim_user_name_expression()), value.lower()))
         elif isinstance(value, str):
             case = "" if kind == "exact" else "i"
             if op == CompareOperator.eq:

@@ -112,7 +112,8 @@ def _create_group(request: HttpRequest, token: ApiToken) -> HttpResponse:
     with transaction.atomic(), service_errors():
         people = resolve_members(organisation, wanted)
         team = services.team_create(
-            organisation=organisation, name=group.display_name.strip(), actor=actor_for(token)
+            organisation=organisation, name=group.display_name.strip(),
+            external_id=(group.external_id or "").strip(), actor=actor_for(token),
         )
         for person_id in wanted:
             services.membership_set(
@@ -180,18 +181,20 @@ def group(request: HttpRequest, token: ApiToken, group_id: str) -> HttpResponse:
 
 
 def _write_group(token: ApiToken, team: Team, members: list[Person], wanted: Any) -> None:
-    """Rename the team and bring its members to the wanted ones: newcomers join at 100%."""
+    """Rename the team, keep its externalId, and bring its members to the wanted ones:
+    newcomers join at 100%."""
     name = (wanted.display_name or "").strip()
     if not name:
         raise MutabilityException(detail="displayName cannot be removed: a team has a name.")
+    external_id = (wanted.external_id or "").strip()
     wanted_ids = member_ids(wanted)
     current = {str(person.pk): person for person in members}
     newcomers = resolve_members(
         team.organisation, [pid for pid in wanted_ids if pid not in current]
     )
     actor = actor_for(token)
-    if name != team.name:
-        services.team_update(team=team, name=name, actor=actor)
+    if name != team.name or external_id != team.external_id:
+        services.team_update(team=team, name=name, external_id=external_id, actor=actor)
     for person in newcomers.values():
         services.membership_set(person=person, team=team, allocation=100, actor=actor)
     for person_id, person in current.items():

@@ -50,6 +50,7 @@ def group_resource(team: Team, members: list[Person] | None, base_url: str) -> A
         last_modified = team.members_changed
     return GroupResource(
         id=str(team.pk),
+        external_id=team.external_id or None,
         display_name=team.name,
         members=[
             GroupMember(
@@ -74,6 +75,7 @@ def group_state(team: Team, members: list[Person]) -> Any:
     """The team as the request model holds it, for PATCH operations to apply to."""
     return GroupRequest(
         id=str(team.pk),
+        external_id=team.external_id or None,
         display_name=team.name,
         members=[GroupRequest.Members(value=str(person.pk), type="User") for person in members]
         or None,

@@ -8,10 +8,11 @@ business, under the policy of `payloads.POLICY`.
 
 from typing import Any
 
-from scim2_models import Context, PatchOp
+import pydantic
+from scim2_models import Context, InvalidPathException, PatchOp, ScimPolicy
 
 from teams.scim.payloads import POLICY, validated
-from teams.scim.schemas import ENTERPRISE_USER
+from teams.scim.schemas import CORE_USER, ENTERPRISE_USER
 
 _MANAGER_PATHS = {f"{ENTERPRISE_USER}:manager".lower(), "manager"}
 
@@ -82,8 +83,45 @@ def _manager_value(value: Any) -> Any:
     return value
 
 
+def check_paths(model: type, payload: Any) -> None:
+    """Refuse (400 invalidPath) an operation whose path names no attribute of the resource.
+
+    The lenient policy that lets identity providers write the RFC attributes the design does
+    not store (phoneNumbers, addresses...) would otherwise accept any path and change nothing.
+    `password` is refused too: people sign in through the identity provider, and a password
+    accepted and dropped would let it believe one was set.
+    """
+    operations = payload.get("Operations") if isinstance(payload, dict) else None
+    for operation in operations if isinstance(operations, list) else []:
+        path = operation.get("path") if isinstance(operation, dict) else None
+        if not isinstance(path, str) or not path.strip():
+            continue
+        bare = path.strip().lower().removeprefix(CORE_USER.lower() + ":")
+        if bare == "password":
+            raise InvalidPathException(
+                detail="password is not kept: people sign in through your identity provider "
+                "(changePassword is not supported)."
+            )
+        probe = {"Operations": [{"op": "remove", "path": path}]}
+        try:
+            PatchOp[model].model_validate(
+                probe, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=_STRICT
+            )
+        except pydantic.ValidationError as error:
+            if any(e["type"] == "scim_invalidPath" for e in error.errors()):
+                raise InvalidPathException(
+                    detail=f"{path!r} is not an attribute of this resource."
+                ) from error
+            # Anything else about the operation is for the full validation to say.
+
+
+# The strict reading of the specification: unknown attributes refused.
+_STRICT = ScimPolicy()
+
+
 def apply_patch(model: type, state: Any, payload: Any) -> Any:
     """The state after the PATCH operations of `payload`; the state itself is untouched."""
+    check_paths(model, payload)
     patch = validated(PatchOp[model], normalise_patch(payload), Context.RESOURCE_PATCH_REQUEST)
     after = state.model_copy(deep=True)
     patch.patch(after, scim_policy=POLICY)

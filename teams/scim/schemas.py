@@ -62,27 +62,30 @@ class Manager(ComplexAttribute):
 
 
 class EnterpriseUser(Extension):
-    """Employee number (the external id), department (the main team) and manager."""
+    """Employee number (the external id), HR department and manager."""
 
     __schema__ = URN(ENTERPRISE_USER)
 
     employee_number: str | None = None
     """The HR id: the same value as externalId."""
 
-    department: Annotated[str | None, Mutability.read_only] = None
-    """The name of the person's main team (largest allocation)."""
+    department: str | None = None
+    """The HR department, as the identity provider or the HR system sends it."""
 
     manager: Manager | None = None
 
 
 class Name(ComplexAttribute):
-    formatted: Annotated[str | None, Mutability.read_only] = None
-    """The person's name: the same value as displayName."""
+    # name.formatted is read in requests (a fallback for the name) but not served:
+    # displayName holds the person's name.
+    given_name: str | None = None
+    family_name: str | None = None
 
 
 class Email(ComplexAttribute):
     value: Annotated[str | None, Mutability.read_only] = None
-    """The person's email: the same value as userName."""
+    """The person's email: the primary address a request sends in emails, else the work one,
+    else the first, else userName when it is an email."""
 
     type: Annotated[str | None, Mutability.read_only] = Field(None, examples=["work"])
 
@@ -102,24 +105,32 @@ class GroupMembership(ComplexAttribute):
 
 
 class User(Resource[AnyExtension]):
-    """A person of the organisation; userName is their email."""
+    """A person of the organisation; userName is the login the identity provider knows them
+    by (an email, or a plain login such as jsmith)."""
 
     __schema__ = URN(CORE_USER)
 
     user_name: Annotated[str | None, Uniqueness.server, Required.true] = None
-    """The person's email, unique in the organisation whatever its case."""
+    """Any string, unique in the organisation whatever its case. A person who never came
+    through SCIM has their email as userName."""
 
-    name: Annotated[Name | None, Mutability.read_only] = None
+    name: Name | None = None
 
     display_name: Annotated[str | None, Required.true] = None
-    """The person's name."""
+    """The person's name. Every person has one, so it is always returned and cannot be
+    removed; a POST without it is still accepted: the name falls back to name.formatted,
+    then name.givenName and name.familyName, then userName."""
 
     title: str | None = None
 
-    active: bool | None = None
-    """Writing false deactivates the person, as DELETE does."""
+    active: Annotated[bool | None, Required.true] = None
+    """Writing false deactivates the person, as DELETE does. Every person is active or has
+    left, so it is always returned and cannot be removed; a POST without it creates an
+    active person."""
 
     emails: Annotated[list[Email] | None, Mutability.read_only] = None
+    """The person's one email. Read from the emails a request sends (so writable in
+    practice), published read only because only one address is kept."""
 
     groups: Annotated[list[GroupMembership] | None, Mutability.read_only] = None
     """The teams the person is a member of."""
@@ -147,6 +158,8 @@ class Group(Resource[Any]):
 
     display_name: Annotated[str | None, Required.true, Uniqueness.server, CaseExact.true] = None
     """The team's name, unique in the organisation as written."""
+
+    # externalId, a common attribute, is the identity provider's id for the team, kept as sent.
 
     members: list[GroupMember] | None = None
 

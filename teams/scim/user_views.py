@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from scim2_models import Context, NotFoundException
 
 from teams import services
-from teams.models import ApiToken, Organisation, Person
+from teams.models import ApiToken, Organisation, Person, scim_user_name_expression
 from teams.scim.endpoint import actor_for, base_url, read_payload, scim_endpoint
 from teams.scim.errors import service_errors
 from teams.scim.filters import selected_people
@@ -26,7 +26,15 @@ from teams.scim.payloads import (
 )
 from teams.scim.responses import list_response, scim_response
 from teams.scim.schemas import UserResource
-from teams.scim.user_writes import UserWrite, user_changes, user_state, user_values
+from teams.scim.user_writes import (
+    UserWrite,
+    for_new_person,
+    for_replacement,
+    for_returning_person,
+    user_changes,
+    user_state,
+    user_values,
+)
 from teams.scim.users import as_id, memberships_of, resolve_manager, user_resource, visible_people
 from teams.scim.versions import check_if_match, not_modified, user_etag
 
@@ -100,17 +108,21 @@ def _create_user(request: HttpRequest, token: ApiToken) -> HttpResponse:
         UserRequest, normalise_resource(read_payload(request)),
         Context.RESOURCE_CREATION_REQUEST,
     )
-    values = user_values(user, replacing=False)
+    values = user_values(user)
     with transaction.atomic(), service_errors():
-        manager = resolve_manager(organisation, values.manager_id, None)
         returning = _returning_person(organisation, values)
         if returning is not None:
-            person = services.person_update(
-                person=returning, manager=manager, actor=actor_for(token), **values.service_kwargs()
-            )
+            values = for_returning_person(values)
+            kwargs = values.service_kwargs()
+            if values.manager_id is not None:
+                kwargs["manager"] = resolve_manager(organisation, values.manager_id, returning)
+            person = services.person_update(person=returning, actor=actor_for(token), **kwargs)
         else:
+            values = for_new_person(values)
             person = services.person_create(
-                organisation=organisation, manager=manager, actor=actor_for(token),
+                organisation=organisation,
+                manager=resolve_manager(organisation, values.manager_id, None),
+                actor=actor_for(token),
                 **values.service_kwargs(),
             )
     return _user_response(request, person, status=201)
@@ -118,13 +130,15 @@ def _create_user(request: HttpRequest, token: ApiToken) -> HttpResponse:
 
 def _returning_person(organisation: Organisation, values: UserWrite) -> Person | None:
     """The person who left that a POST brings back: the one with its externalId, else the
-    one with its userName, unless that person has another external id."""
+    one with its userName (in any case), unless that person has another external id."""
     gone = Person.objects.filter(organisation=organisation, scim_deleted_at__isnull=False)
     if values.external_id:
         person = gone.filter(external_id=values.external_id).first()
         if person is not None:
             return person
-    person = gone.filter(Exact(Lower("email"), values.email.lower())).first()
+    person = gone.filter(
+        Exact(Lower(scim_user_name_expression()), values.user_name.lower())
+    ).first()
     if person is not None and (
         not values.external_id or person.external_id in ("", values.external_id)
     ):
@@ -154,7 +168,7 @@ def user(request: HttpRequest, token: ApiToken, user_id: str) -> HttpResponse:
             UserRequest, normalise_resource(read_payload(request)),
             Context.RESOURCE_REPLACEMENT_REQUEST,
         )
-        write = user_values(replacement, replacing=True)
+        write = for_replacement(user_values(replacement))
     else:
         state = user_state(person)
         patched = apply_patch(UserRequest, state, read_payload(request))

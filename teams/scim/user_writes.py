@@ -1,15 +1,22 @@
 """What a User written by an identity provider asks of a person, as a `UserWrite` in the
-services' terms: a POST or PUT read whole (`user_values`), a PATCH read as the difference
+services' terms: a POST or PUT read whole (`user_values`, then `for_new_person`,
+`for_replacement` or, for someone coming back, as sent), a PATCH read as the difference
 between the person's state before and after its operations (`user_state`, `user_changes`).
 
-The fallbacks between attributes live here: displayName, name.formatted, the given and family
-names; externalId and employeeNumber; userName and emails.
+The fallbacks between attributes live here (DESIGN.md section 4):
+- userName is the login, any string; the email is the primary address in emails, else the
+  work one, else the first, else userName when it is an email;
+- the name is displayName, else name.formatted, else name.givenName and name.familyName,
+  else userName; the given and family names are kept as sent;
+- externalId, else employeeNumber.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import pydantic
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from scim2_models import InvalidValueException, MutabilityException
 from scim2_models import User as LibraryUser
 
@@ -22,8 +29,12 @@ def user_state(person: Person) -> Any:
     user = UserRequest(
         id=str(person.pk),
         external_id=person.external_id or None,
-        user_name=person.email or None,
-        name=LibraryUser.Name(formatted=person.name),
+        user_name=person.scim_user_name or None,
+        name=LibraryUser.Name(
+            formatted=person.name,
+            given_name=person.given_name or None,
+            family_name=person.family_name or None,
+        ),
         display_name=person.name,
         title=person.title or None,
         active=person.active,
@@ -31,6 +42,7 @@ def user_state(person: Person) -> Any:
     )
     user[EnterpriseUserRequest] = EnterpriseUserRequest(
         employee_number=person.external_id or None,
+        department=person.department or None,
         manager=ManagerRequest(value=str(person.manager_id)) if person.manager_id else None,
     )
     return user
@@ -42,7 +54,8 @@ def _emails_state(email: str) -> list | None:
     try:
         return [LibraryUser.Emails(value=email, type="work", primary=True)]
     except pydantic.ValidationError:
-        # Django and the library disagree on a few exotic addresses; userName still has it.
+        # Django and the library disagree on a few exotic addresses; nothing is lost: a PATCH
+        # that does not write emails leaves the email alone.
         return None
 
 
@@ -51,16 +64,23 @@ class UserWrite:
     """What a request asks of a person, in the services' terms. Fields left None are not
     asked for; `manager_id` is "" to clear the manager."""
 
+    user_name: str | None = None
     email: str | None = None
     name: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
     title: str | None = None
+    department: str | None = None
     active: bool | None = None
     external_id: str | None = None
     manager_id: str | None = None
 
     def service_kwargs(self) -> dict:
-        fields = ("email", "name", "title", "active", "external_id")
-        return {field: getattr(self, field) for field in fields if getattr(self, field) is not None}
+        return {
+            field.name: getattr(self, field.name)
+            for field in fields(self)
+            if field.name != "manager_id" and getattr(self, field.name) is not None
+        }
 
 
 def _enterprise(user: Any) -> EnterpriseUserRequest | None:
@@ -80,69 +100,129 @@ def _name_from_parts(name: Any) -> str | None:
         return None
     if name.formatted and name.formatted.strip():
         return name.formatted.strip()
+    return _joined(name)
+
+
+def _joined(name: Any) -> str | None:
+    if name is None:
+        return None
     joined = " ".join(part.strip() for part in (name.given_name, name.family_name) if part)
     return joined or None
 
 
-def user_values(user: Any, *, replacing: bool) -> UserWrite:
-    """What a POST (or, `replacing`, a PUT) of this User asks of the person.
+def _text(value: str | None) -> str | None:
+    return value.strip() if value is not None else None
 
-    userName is the email. A missing displayName falls back to name.formatted, then to the
-    given and family names. A missing externalId falls back to employeeNumber; a request
-    with neither leaves the external id alone: it is the HR key the people sync matches on,
-    and identity providers often do not hold it. Left out of a PUT, title and manager are
-    cleared, active is kept.
-    """
-    name = _name_of(user)
-    if name is None:
+
+def is_email(value: str | None) -> bool:
+    if not value:
+        return False
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def _user_name(user: Any) -> str:
+    user_name = (user.user_name or "").strip()
+    if not user_name:
         raise InvalidValueException(
-            detail="displayName is required: every person has a name (name.formatted, or "
-            "name.givenName and name.familyName, are read when it is missing)."
+            detail="userName is required: it is the login the identity provider knows the "
+            "person by (an email or a plain login)."
         )
+    return user_name
+
+
+def user_values(user: Any) -> UserWrite:
+    """What a POST or PUT of this User sends, attribute by attribute, without fallbacks for
+    what it leaves out (see `for_new_person` and `for_replacement`).
+
+    A missing externalId falls back to employeeNumber; a request with neither leaves the
+    external id alone: it is the HR key the people sync matches on, and identity providers
+    often do not hold it.
+    """
+    user_name = _user_name(user)
     enterprise = _enterprise(user)
     employee_number = enterprise.employee_number if enterprise else None
     manager = enterprise.manager if enterprise else None
-    external_id = user.external_id if user.external_id is not None else employee_number
+    email = _chosen_email(user.emails) or (user_name if is_email(user_name) else None)
     return UserWrite(
-        email=user.user_name.strip(),
-        name=name,
-        title=user.title or "",
-        active=user.active if user.active is not None else (None if replacing else True),
-        external_id=external_id,
-        manager_id=(manager.value or "") if manager is not None else "",
+        user_name=user_name,
+        email=email,
+        name=_name_of(user),
+        given_name=_text(user.name.given_name) if user.name else None,
+        family_name=_text(user.name.family_name) if user.name else None,
+        title=user.title,
+        department=_text(enterprise.department) if enterprise else None,
+        active=user.active,
+        external_id=user.external_id if user.external_id is not None else employee_number,
+        manager_id=(manager.value or "") if manager is not None else None,
+    )
+
+
+def for_new_person(write: UserWrite) -> UserWrite:
+    """A POST creating a person: the name falls back to userName, and what is left out is
+    empty; the person is active unless the request says otherwise."""
+    return replace(
+        for_replacement(write),
+        active=True if write.active is None else write.active,
+    )
+
+
+def for_returning_person(write: UserWrite) -> UserWrite:
+    """A POST bringing back someone an identity provider deleted: what it sends is written,
+    what it leaves out is kept (a minimal POST with userName and externalId must not wipe the
+    person's name or manager), and the person is active again unless it says otherwise."""
+    return replace(write, active=True if write.active is None else write.active)
+
+
+def for_replacement(write: UserWrite) -> UserWrite:
+    """A PUT: what it leaves out is cleared, except what every person keeps. The name falls
+    back to userName; the email and the external id stay as they are when the request has
+    none (the HR system may have set them); active stays as it is."""
+    return replace(
+        write,
+        name=write.name or write.user_name,
+        given_name=write.given_name or "",
+        family_name=write.family_name or "",
+        title=write.title or "",
+        department=write.department or "",
+        manager_id=write.manager_id or "",
     )
 
 
 def user_changes(before: Any, after: Any) -> UserWrite:
     """What a PATCH changed, from the person's state before and after its operations.
 
-    userName wins over emails: when userName did not change, a new address in emails (the
-    work one, else the primary one, else the first) becomes the email, as Entra ID sends it
-    as `emails[type eq "work"].value`; removing emails changes nothing. displayName wins over
-    name.formatted, which wins over the given and family names. externalId wins over
-    employeeNumber. department, and the attributes the design does not store, change nothing.
+    emails: a new address (the primary one, else the work one, else the first) becomes the
+    email, as Entra ID sends it as `emails[type eq "work"].value`; removing emails changes
+    nothing. When userName changes and the email was the old userName, the email follows it
+    (if the new one is an email). displayName wins over name.formatted; a change of the given
+    or family name alone changes the name only when the name was made of them. externalId
+    wins over employeeNumber.
     """
     changes = UserWrite()
     if after.user_name != before.user_name:
-        if not after.user_name:
-            raise MutabilityException(detail="userName is required: it is the person's email.")
-        changes.email = after.user_name.strip()
-    else:
-        current = _chosen_email(before.emails)
-        written = [e for e in after.emails or [] if e.value and str(e.value) != current]
-        if written:
-            changes.email = _chosen_email(written)
-
-    if after.display_name != before.display_name:
-        if not (after.display_name and after.display_name.strip()):
+        if not (after.user_name and after.user_name.strip()):
             raise MutabilityException(
-                detail="displayName cannot be removed: every person has a name."
+                detail="userName cannot be removed: it is the login the identity provider "
+                "knows the person by."
             )
-        changes.name = after.display_name.strip()
-    elif after.name != before.name:
-        name = _name_from_parts(after.name)
-        if name is not None and name != before.display_name:
-            changes.name = name
+        changes.user_name = after.user_name.strip()
+    current = _chosen_email(before.emails)
+    written = [e for e in after.emails or [] if e.value and str(e.value) != current]
+    if written:
+        changes.email = _chosen_email(written)
+    elif (
+        changes.user_name is not None
+        and current
+        and current.lower() == (before.user_name or "").lower()
+        and is_email(changes.user_name)
+    ):
+        changes.email = changes.user_name
+
+    _name_changes(before, after, changes)
 
     if after.title != before.title:
         changes.title = after.title or ""
@@ -159,6 +239,8 @@ def user_changes(before: Any, after: Any) -> UserWrite:
         changes.external_id = after.external_id or ""
     elif after_enterprise.employee_number != before_enterprise.employee_number:
         changes.external_id = after_enterprise.employee_number or ""
+    if after_enterprise.department != before_enterprise.department:
+        changes.department = (after_enterprise.department or "").strip()
 
     before_manager = before_enterprise.manager.value if before_enterprise.manager else None
     after_manager = after_enterprise.manager.value if after_enterprise.manager else None
@@ -167,12 +249,37 @@ def user_changes(before: Any, after: Any) -> UserWrite:
     return changes
 
 
+def _name_changes(before: Any, after: Any, changes: UserWrite) -> None:
+    before_name = before.name or LibraryUser.Name()
+    after_name = after.name or LibraryUser.Name()
+    if after_name.given_name != before_name.given_name:
+        changes.given_name = (after_name.given_name or "").strip()
+    if after_name.family_name != before_name.family_name:
+        changes.family_name = (after_name.family_name or "").strip()
+
+    if after.display_name != before.display_name:
+        if not (after.display_name and after.display_name.strip()):
+            raise MutabilityException(
+                detail="displayName cannot be removed: every person has a name."
+            )
+        changes.name = after.display_name.strip()
+    elif after_name.formatted != before_name.formatted and (after_name.formatted or "").strip():
+        changes.name = after_name.formatted.strip()
+    elif (
+        (changes.given_name is not None or changes.family_name is not None)
+        and before.display_name == _joined(before_name)
+        and _joined(after_name)
+    ):
+        # The name follows its parts only when it was made of them.
+        changes.name = _joined(after_name)
+
+
 def _chosen_email(emails: list | None) -> str | None:
     if not emails:
         return None
     chosen = (
-        next((e for e in emails if e.type == "work"), None)
-        or next((e for e in emails if e.primary), None)
+        next((e for e in emails if e.primary), None)
+        or next((e for e in emails if e.type == "work"), None)
         or emails[0]
     )
     return str(chosen.value) if chosen.value else None

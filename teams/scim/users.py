@@ -1,6 +1,6 @@
 """People as Users, as they are served: which people SCIM serves (not those a provider
-deleted), the User a person is (enterprise extension: employee number, department = the main
-team, manager), SCIM ids as row ids, and the person a written manager value names.
+deleted), the User a person is (enterprise extension: employee number, HR department,
+manager), SCIM ids as row ids, and the person a written manager value names.
 
 What a written User asks of a person is `user_writes`.
 """
@@ -11,7 +11,6 @@ from typing import Any
 from django.db.models import QuerySet
 from scim2_models import InvalidValueException, Meta
 
-from orgdesign.analysis.orgdata import main_team_of
 from teams.models import Membership, Organisation, Person
 from teams.scim.schemas import (
     Email,
@@ -47,8 +46,10 @@ def user_resource(person: Person, memberships: list[Membership], base_url: str) 
     user = UserResource(
         id=str(person.pk),
         external_id=person.external_id or None,
-        user_name=person.email or None,
-        name=Name(formatted=person.name),
+        user_name=person.scim_user_name or None,
+        name=Name(given_name=person.given_name or None, family_name=person.family_name or None)
+        if person.given_name or person.family_name
+        else None,
         display_name=person.name,
         title=person.title or None,
         active=person.active,
@@ -68,11 +69,10 @@ def user_resource(person: Person, memberships: list[Membership], base_url: str) 
             version=user_etag(person),
         ),
     )
-    team = main_team_of((m.allocation, m.team) for m in memberships)
     manager = person.manager
     enterprise = EnterpriseUser(
         employee_number=person.external_id or None,
-        department=team.name if team else None,
+        department=person.department or None,
         manager=Manager(
             value=str(manager.pk), ref=f"{base_url}/Users/{manager.pk}",
             display_name=manager.name,
