@@ -78,6 +78,7 @@ _ORDER_LOOKUPS = {
     CompareOperator.le: "lte",
 }
 _NOTHING = Q(pk__in=[])
+_HAS_LOGIN = ~Q(user_name="") | ~Q(email="")
 # userName comparisons, on lower(login else email) as the unique index holds it.
 _LOGIN_LOOKUPS = {
     CompareOperator.eq: Exact,
@@ -175,7 +176,7 @@ class _FilterTranslator:
         if attribute.kind == "bool":
             return Q()
         if attribute.kind == "login":
-            return ~Q(user_name="") | ~Q(email="")
+            return _HAS_LOGIN
         return ~Q(**{attribute.field: ""})
 
     def _compare(self, attribute: _Attribute | None, node: Comparison) -> Q:
@@ -217,7 +218,11 @@ class _FilterTranslator:
                 return Q(**{field: row_id})
         elif kind == "login" and isinstance(value, str):
             if op in _LOGIN_LOOKUPS:
-                return Q(_LOGIN_LOOKUPS[op](Lower(scim_user_name_expression()), value.lower()))
+                # The index is partial (people with a login or an email): saying so lets
+                # PostgreSQL use it for the lookups identity providers make before each write.
+                return Q(
+                    _LOGIN_LOOKUPS[op](Lower(scim_user_name_expression()), value.lower())
+                ) & _HAS_LOGIN
         elif isinstance(value, str):
             case = "" if kind == "exact" else "i"
             if op == CompareOperator.eq:
