@@ -2,6 +2,7 @@
 chart drawn and still, then the frames of zooming and panning it (requestAnimationFrame).
 
     # a server on the benchmark database, and a login with access to bench-l:
+    DJANGO_SETTINGS_MODULE=orgdesign.settings_test \\
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/orgdesign_bench \\
         .venv/bin/python manage.py runserver --noreload 127.0.0.1:8012 &
     .venv/bin/python benchmarks/chart_browser.py http://127.0.0.1:8012 bench-l USER PASSWORD

@@ -9,6 +9,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# Production settings over plain http on the loopback, with a key of the test suite.
+export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-orgdesign.settings_test}
 PYTHON=${PYTHON:-.venv/bin/python}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 BENCH_DB=${BENCH_DB:-orgdesign_bench}

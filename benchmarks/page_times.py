@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orgdesign.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orgdesign.settings_test")
 
 import django  # noqa: E402
 

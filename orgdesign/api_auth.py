@@ -23,8 +23,9 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
+from orgdesign import ratelimit
 from orgdesign.access import can_edit, get_org_for_user
 from orgdesign.bearer import BadToken, token_from_request
 from orgdesign.etags import if_match_refuses, strong_etag
@@ -97,26 +98,30 @@ class OrganisationPermission(BasePermission):
         return can_edit(view.organisation)
 
 
-class ApiClientThrottle(SimpleRateThrottle):
+def client_key(token: ApiToken | None, user=None) -> str:
+    """Whose budget a request spends: its token's (by the key's hash rather than the row id:
+    ids can be reused, hashes never are), else its login's."""
+    if token is not None:
+        return f"token-{token.key_hash}"
+    return f"user-{user.pk}"
+
+
+class ApiClientThrottle(BaseThrottle):
     """A budget of requests per token (per login for a session), from
-    `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api"]`."""
+    `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api"]`, counted in the database so that it
+    holds with any number of web processes (`orgdesign.ratelimit`). SCIM spends the same
+    budget."""
 
-    scope = "api"
-
-    def get_rate(self) -> str | None:
-        # Read at each request rather than once at import, so settings can change it.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
-    def get_cache_key(self, request, view) -> str:
+    def allow_request(self, request, view) -> bool:
         token = token_of(request)
-        if token is not None:
-            # The key's hash rather than the row id: ids can be reused, hashes never are.
-            ident = f"token-{token.key_hash}"
-        elif request.user.is_authenticated:
-            ident = f"user-{request.user.pk}"
-        else:
-            ident = f"ip-{self.get_ident(request)}"
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        if token is None and not request.user.is_authenticated:
+            return True  # refused anyway: the permission answers 401 first
+        verdict = ratelimit.hit_api(client_key(token, request.user))
+        self.verdict = verdict
+        return verdict is None or verdict.allowed
+
+    def wait(self) -> float | None:
+        return self.verdict.retry_after if self.verdict else None
 
 
 # Lists -------------------------------------------------------------------------------------

@@ -1,13 +1,17 @@
 """Settings for orgdesign, read from the environment.
 
-The defaults let `make run` work on SQLite with no set-up; production differs only by
-environment variables (DATABASE_URL, DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_ALLOWED_HOSTS).
+The defaults let `make run` work on SQLite with no set-up (it sets DJANGO_DEBUG=1). Without
+DJANGO_DEBUG the settings are production's: a secret key of its own is required, cookies are
+secure, HTTPS is enforced with HSTS (README, Configuration). Tests run on
+`orgdesign.settings_test`, which only sets the variables a local run lacks.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,12 +29,33 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
+# Only for local runs (DJANGO_DEBUG=1); never accepted without DEBUG.
+LOCAL_SECRET_KEY = "insecure-local-key-set-DJANGO_SECRET_KEY-in-production"
+# Keys published somewhere (this code, its README, Django's templates): never accepted.
+KNOWN_SECRET_KEYS = {LOCAL_SECRET_KEY, "change-me", "changeme", "secret", "replace-me"}
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why a key is not fit for production, or None. The bar of Django's own deploy check
+    (security.W009): 50 characters, 5 different ones, not one of Django's insecure keys."""
+    if not key:
+        return "DJANGO_SECRET_KEY is not set."
+    if key in KNOWN_SECRET_KEYS or key.startswith("django-insecure"):
+        return "DJANGO_SECRET_KEY is a published key."
+    if len(key) < 50 or len(set(key)) < 5:
+        return "DJANGO_SECRET_KEY is too short: use at least 50 random characters."
+    return None
+
+
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and env_bool("DJANGO_REQUIRE_SECRET_KEY", default=False):
-        raise RuntimeError("DJANGO_SECRET_KEY must be set in production")
-    # Only for local runs and tests; docker-compose and production set their own key.
-    SECRET_KEY = "insecure-local-key-set-DJANGO_SECRET_KEY-in-production"
+if DEBUG:
+    SECRET_KEY = SECRET_KEY or LOCAL_SECRET_KEY
+elif problem := secret_key_problem(SECRET_KEY):
+    raise ImproperlyConfigured(
+        f"{problem} Production (DJANGO_DEBUG unset or 0) needs a key of its own, e.g. "
+        "DJANGO_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))'); "
+        "set DJANGO_DEBUG=1 for a local run."
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -54,6 +79,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "simple_history",
+    "axes",
     "teams",
     "pipelines",
 ]
@@ -68,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "orgdesign.urls"
@@ -112,6 +140,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Login attempts (django-axes, counted in the database so every web process sees them): after
+# 5 wrong passwords for one account, or from one address, logins are refused for 15 minutes.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("ORGDESIGN_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ORGDESIGN_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "orgdesign.ratelimit.client_address"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -140,9 +182,20 @@ STORAGES = {
 # Without collected files, whitenoise serves straight from the app's static folders.
 WHITENOISE_USE_FINDERS = not _COLLECTED
 
+# Production is served over HTTPS: secure cookies, a redirect from http and HSTS, each of
+# which a variable can turn off (a local docker-compose over http does).
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=False)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers probe over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=True)
+# Behind a TLS-terminating proxy (the usual deployment) that sets X-Forwarded-Proto.
+if env_bool("DJANGO_BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 

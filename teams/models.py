@@ -380,6 +380,19 @@ class TokenScope(models.TextChoices):
     WRITE = "write", "Read and write"
 
 
+class RequestCount(models.Model):
+    """Requests of one client (a token, a login) in the current window of its rate limit:
+    the throttle's state, kept in the database so that every web process counts together
+    (`orgdesign.ratelimit`). One row per client, rewritten in place."""
+
+    key = models.CharField(max_length=120, unique=True)
+    started = models.BigIntegerField(help_text="The window's start, in seconds since 1970.")
+    count = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
+
+
 class ApiToken(models.Model):
     """A key for HR systems and scripts, scoped to one organisation.
 

@@ -72,3 +72,12 @@ def reader(organisation):
 def writer(organisation):
     """An API client with a write token of the organisation."""
     return token_client(organisation, "write")
+
+
+@pytest.fixture
+def unthrottled(settings):
+    """No limit on requests per token: a conformance checker makes more than the default 600
+    a minute (the limit itself is tested in tests/test_production.py)."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api": "1000000/min"}
+    }

@@ -901,23 +901,26 @@ def member_ids(response) -> list[str]:
     return [member["value"] for member in response.json().get("members", [])]
 
 
-def test_a_group_is_the_team_with_its_active_members(organisation, api):
+def test_a_group_is_the_team_with_the_members_scim_serves(organisation, api):
     team = TeamFactory(organisation=organisation, name="Platform")
     ada = PersonFactory(organisation=organisation, name="Ada")
-    gone = PersonFactory(organisation=organisation, active=False)
-    MembershipFactory(person=ada, team=team)
-    MembershipFactory(person=gone, team=team)
+    # Deactivated (active: false): still a User, still a member, as a provider expects after
+    # adding them; deleted through SCIM: neither.
+    away = PersonFactory(organisation=organisation, active=False)
+    gone = PersonFactory(organisation=organisation, active=False, scim_deleted_at=timezone.now())
+    for person in (ada, away, gone):
+        MembershipFactory(person=person, team=team)
     response = api.get(f"Groups/{team.pk}")
     group = response.json()
     assert group["schemas"] == [GROUP]
     assert (group["id"], group["displayName"]) == (str(team.pk), "Platform")
-    assert group["members"] == [{
-        "value": str(ada.pk), "$ref": f"http://testserver/scim/v2/Users/{ada.pk}",
-        "type": "User",
-    }]
+    assert group["members"] == [
+        {"value": str(p.pk), "$ref": f"http://testserver/scim/v2/Users/{p.pk}", "type": "User"}
+        for p in (ada, away)
+    ]
     assert group["meta"]["version"] == response["ETag"]
     named = api.get(f"Groups/{team.pk}", {"attributes": "members.display"}).json()
-    assert named["members"] == [{"display": "Ada"}]
+    assert named["members"][0] == {"display": "Ada"}
     assert api.get("Groups/999999").status_code == 404
     assert api.get("Groups/abc").status_code == 404
 
@@ -1083,24 +1086,24 @@ def test_reads_do_not_grow_with_the_organisation(django_assert_num_queries):
         api = Scim(key)
         someone = Person.objects.filter(organisation=organisation, active=True,
                                         manager__isnull=False).first()
-        # token, count, the page of people with their managers, their memberships with teams
-        with django_assert_num_queries(4):
+        # token, rate, count, the page of people with their managers, their memberships
+        with django_assert_num_queries(5):
             users = api.get("Users", {"count": 200})
         assert users.json()["itemsPerPage"] == 200
         assert any(ENTERPRISE in user for user in users.json()["Resources"])
-        # token, the person with their manager, their memberships with teams
-        with django_assert_num_queries(3):
-            assert api.get(f"Users/{someone.pk}").status_code == 200
-        # token, count, the page of teams with their versions, their active members
+        # token, rate, the person with their manager, their memberships with teams
         with django_assert_num_queries(4):
+            assert api.get(f"Users/{someone.pk}").status_code == 200
+        # token, rate, count, the page of teams with their versions, their active members
+        with django_assert_num_queries(5):
             groups = api.get("Groups")
         assert groups.json()["Resources"][0].get("members")
-        # token, the team with its version, its active members
+        # token, rate, the team with its version, its active members
         team_id = groups.json()["Resources"][0]["id"]
-        with django_assert_num_queries(3):
-            assert api.get(f"Groups/{team_id}").status_code == 200
-        # the same by userName: token, count, page, memberships
         with django_assert_num_queries(4):
+            assert api.get(f"Groups/{team_id}").status_code == 200
+        # the same by userName: token, rate, count, page, memberships
+        with django_assert_num_queries(5):
             found = api.get("Users", {"filter": f'userName eq "{someone.email.upper()}"'})
         assert found.json()["totalResults"] == 1
 

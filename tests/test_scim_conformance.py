@@ -34,7 +34,7 @@ def summary(results: list[CheckResult]) -> str:
     return "\n".join(lines)
 
 
-def test_scim2_tester_finds_the_server_conformant(live_server):
+def test_scim2_tester_finds_the_server_conformant(live_server, unthrottled):
     organisation = OrganisationFactory()
     _, key = token_create(organisation=organisation, name="scim2-tester", scope="write")
     started = time.monotonic()

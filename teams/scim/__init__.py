@@ -17,9 +17,9 @@ How the design maps onto SCIM (the contract is DESIGN.md section 4):
   deactivates, and the person then answers 404 through SCIM (`Person.scim_deleted_at`); a
   POST with their externalId, or with their userName and no other externalId, brings them
   back. Either way the person stays in the design as someone who left.
-- Group: a team. displayName = name, externalId as sent, members = its active members. Teams
-  created through SCIM are of kind "other" and people join them at 100%: kinds and time splits
-  belong to the design. A team engaged in a pipeline cannot be deleted.
+- Group: a team. displayName = name, externalId as sent, members = its members SCIM serves
+  (active or not). Teams created through SCIM are of kind "other" and people join them at
+  100%: kinds and time splits belong to the design. A team engaged in a pipeline cannot be deleted.
 - A PATCH path that names no attribute (or `password`) is refused (invalidPath); RFC
   attributes the design does not keep are accepted and dropped.
 

@@ -1,13 +1,15 @@
 """The door every SCIM view goes through, and what the views share about a request.
 
 The token decides the organisation (`Authorization: Bearer <token>`, read by
-`orgdesign.bearer`): without a valid one, 401; a read token cannot write, 403; another method,
+`orgdesign.bearer`): without a valid one, 401; past the token's budget of requests, which
+the API shares (`orgdesign.ratelimit`), 429; a read token cannot write, 403; another method,
 405. Requests are JSON (application/scim+json or application/json), answers
 application/scim+json, refusals SCIM Error messages. Every write goes through
 `teams.services` with SCIM as its door and the token as its author (`actor_for`).
 """
 
 import json
+import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -22,10 +24,17 @@ from scim2_models import (
     UnauthorizedException,
 )
 
+from orgdesign import ratelimit
+from orgdesign.api_auth import client_key
 from orgdesign.bearer import BadToken, token_from_request
 from teams.actor import Actor
 from teams.models import ApiToken, Door, TokenScope
-from teams.scim.errors import MethodNotAllowed, UnsupportedMediaType, error_response
+from teams.scim.errors import (
+    MethodNotAllowed,
+    TooManyRequests,
+    UnsupportedMediaType,
+    error_response,
+)
 
 JSON_TYPES = {"application/scim+json", "application/json"}
 
@@ -42,6 +51,11 @@ def scim_endpoint(*methods: str, reads: tuple[str, ...] = ("GET",)) -> Callable:
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             try:
                 token = _token(request)
+                verdict = ratelimit.hit_api(client_key(token))
+                if verdict is not None and not verdict.allowed:
+                    response = error_response(TooManyRequests())
+                    response["Retry-After"] = str(max(1, math.ceil(verdict.retry_after)))
+                    return response
                 if request.method not in methods:
                     response = error_response(MethodNotAllowed())
                     response["Allow"] = ", ".join(methods)

@@ -26,6 +26,13 @@ class MethodNotAllowed(SCIMException):
     _default_detail = "This endpoint does not answer this method."
 
 
+class TooManyRequests(SCIMException):
+    status = 429
+    _default_detail = (
+        "Too many requests for this token: wait for the time Retry-After says, then retry."
+    )
+
+
 class UnsupportedMediaType(SCIMException):
     status = 415
     _default_detail = "Send JSON, as application/scim+json or application/json."

@@ -170,7 +170,9 @@ class _FilterTranslator:
         if attribute is None or attribute.field is None:
             return _NOTHING
         if attribute.field == "member":
-            return Q(Exists(Membership.objects.filter(team=OuterRef("pk"), person__active=True)))
+            return Q(Exists(Membership.objects.filter(
+                team=OuterRef("pk"), person__scim_deleted_at__isnull=True
+            )))
         if attribute.kind in ("id", "time"):
             return Q(**{f"{attribute.field}__isnull": False})
         if attribute.kind == "bool":
@@ -211,7 +213,8 @@ class _FilterTranslator:
                     return Q(
                         Exists(
                             Membership.objects.filter(
-                                team=OuterRef("pk"), person_id=row_id, person__active=True
+                                team=OuterRef("pk"), person_id=row_id,
+                                person__scim_deleted_at__isnull=True,
                             )
                         )
                     )

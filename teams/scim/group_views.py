@@ -54,7 +54,7 @@ def _group_list(
     request: HttpRequest, organisation: Organisation, search: Any, context: Context
 ) -> HttpResponse:
     # Queries: the token, the count, the page of teams with their versions, and (unless
-    # excluded, as Entra ID does) the page's active members.
+    # excluded, as Entra ID does) the page's members.
     selected = teams_filter(search)
     start, count = page_bounds(search)
     total = Team.objects.filter(organisation=organisation).filter(selected).count()

@@ -1,6 +1,6 @@
-"""Teams as Groups: the organisation's teams with their versions, a team's active members, the
-Group a team is, the state a PATCH applies to, and the people a written Group's members name.
-Teams hold people only: a group in a group is refused.
+"""Teams as Groups: the organisation's teams with their versions, a team's members (the people
+SCIM serves), the Group a team is, the state a PATCH applies to, and the people a written
+Group's members name. Teams hold people only: a group in a group is refused.
 """
 
 from collections.abc import Iterable
@@ -17,23 +17,24 @@ from teams.scim.versions import group_etag
 
 
 def teams_with_versions(organisation: Organisation) -> QuerySet[Team]:
-    """The organisation's teams, each with the count of its active members and the time of
+    """The organisation's teams, each with the count of its members SCIM serves and the time of
     the latest change among them: what a Group's version is made of."""
-    active = Q(memberships__person__active=True)
+    served = Q(memberships__person__scim_deleted_at__isnull=True)
     return Team.objects.filter(organisation=organisation).annotate(
-        member_count=Count("memberships", filter=active),
-        members_changed=Max("memberships__updated_at", filter=active),
+        member_count=Count("memberships", filter=served),
+        members_changed=Max("memberships__updated_at", filter=served),
     )
 
 
 def members_of(teams: Iterable[Team]) -> dict[int, list[Person]]:
-    """Each team's active members, by person id, in one query."""
+    """Each team's members that SCIM serves (active or not; not those a provider deleted),
+    by person id, in one query."""
     by_team: dict[int, list[Person]] = {}
     ids = [team.pk for team in teams]
     if not ids:
         return by_team
     rows = (
-        Membership.objects.filter(team_id__in=ids, person__active=True)
+        Membership.objects.filter(team_id__in=ids, person__scim_deleted_at__isnull=True)
         .select_related("person")
         .order_by("team_id", "person_id")
     )
@@ -102,7 +103,8 @@ def _last_segment(ref: str | None) -> str | None:
 
 
 def resolve_members(organisation: Organisation, ids: list[str]) -> dict[str, Person]:
-    """The active people these user ids name, in one query; an unknown id is refused."""
+    """The people these user ids name (those SCIM serves), in one query; an unknown id is
+    refused."""
     people = {
         str(person.pk): person
         for person in visible_people(organisation).filter(

@@ -1,7 +1,7 @@
 """Versions of Users and Groups as weak ETags, and the conditional headers: a write whose
 If-Match names another version is refused (412), a read whose If-None-Match names the current
 one answers 304. How headers are compared is `orgdesign.etags`, shared with the REST API; a
-group's version includes its active members'.
+group's version includes its members'.
 """
 
 from datetime import datetime
@@ -19,7 +19,7 @@ def user_etag(person: Person) -> str:
 
 
 def group_etag(team: Team, member_count: int, members_changed: datetime | None) -> str:
-    """A team's version together with its active members': who joins or leaves changes it."""
+    """A team's version together with its members': who joins or leaves changes it."""
     return weak_etag("group", team.pk, version_of(team), member_count, members_changed)
 
 
