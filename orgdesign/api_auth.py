@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.filters import OrderingFilter
@@ -31,7 +31,7 @@ from orgdesign.bearer import BadToken, token_from_request
 from orgdesign.etags import if_match_refuses, strong_etag
 from teams.actor import Actor
 from teams.models import ApiToken, Door, TokenScope
-from teams.services import ConflictError, version_of
+from teams.services import ConflictError, race_refusal, version_of
 
 # Who is calling ------------------------------------------------------------------------------
 
@@ -183,6 +183,12 @@ def service_call() -> Iterator[None]:
         raise PreconditionFailed() from error
     except DjangoValidationError as error:
         raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
+    except IntegrityError as error:
+        # Two writes raced past the services' checks: the slower one is refused as it would
+        # have been a moment later.
+        raise serializers.ValidationError(
+            serializers.as_serializer_error(race_refusal(error))
+        ) from error
 
 
 def refuse(message: str) -> NoReturn:

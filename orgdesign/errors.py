@@ -2,12 +2,14 @@
 says which role is needed and who can grant it (the organisation's admins)."""
 
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
 from teams.models import AccessRole, OrganisationAccess
+from teams.services import race_refusal
 
 
 class RoleRequired(PermissionDenied):
@@ -47,3 +49,22 @@ def server_error(request):
     # Rendered without the request, so no context processor runs (the login's would read
     # the session and the user from the database, which may be what failed).
     return HttpResponseServerError(loader.get_template("500.html").render({}))
+
+
+class RaceMiddleware:
+    """A browser write that raced another one past the services' checks (two editors creating
+    the same team name at the same moment) answers 409 with the constraint's own message, not
+    500. The API maps the same error in `orgdesign.api_auth.service_call`, SCIM in
+    `teams.scim.errors.service_errors`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, IntegrityError):
+            return None
+        message = " ".join(race_refusal(exception).messages)
+        return render(request, "409.html", {"reason": message}, status=409)

@@ -92,6 +92,7 @@ def matrix_cell(request, slug, pipeline_id, team_id):
     role = request.POST.get("role", "")
     expected = request.POST.get("expected")
     message = ""
+    status = 200
     current = (
         Engagement.objects.filter(pipeline=pipeline, team=team).values_list("role", flat=True)
     ).first() or ""
@@ -101,6 +102,7 @@ def matrix_cell(request, slug, pipeline_id, team_id):
             f"{team.name} in {pipeline.name} was changed by someone else to "
             f"{current or 'nothing'}; your change was not saved."
         )
+        status = 409
     else:
         try:
             services.engagement_set(
@@ -108,6 +110,7 @@ def matrix_cell(request, slug, pipeline_id, team_id):
             )
         except ValidationError as error:
             message = " ".join(error.messages)
+            status = 400
 
     index, findings = analyse(organisation)
     filters = MatrixFilters.from_query(request.POST)
@@ -126,4 +129,5 @@ def matrix_cell(request, slug, pipeline_id, team_id):
             "counts": count_by_severity(findings),
             "message": message,
         },
+        status=status,
     )

@@ -11,6 +11,7 @@ from orgdesign.analysis.catalogue import ERROR, INFO, WARNING
 from orgdesign.analysis.findings import Finding
 from orgdesign.analysis.matrix import Row
 from orgdesign.analysis.structure import TRADE_OFFS
+from orgdesign.strict import StrictChoiceField, StrictModelSerializer
 from pipelines.models import Engagement, Pipeline, Stage
 from teams.models import Person, Team
 from teams.serializers import OrganisationRelatedField
@@ -18,13 +19,13 @@ from teams.serializers import OrganisationRelatedField
 SEVERITIES = [ERROR, WARNING, INFO]
 
 
-class PipelineSerializer(serializers.ModelSerializer):
+class PipelineSerializer(StrictModelSerializer):
     pm_owner = OrganisationRelatedField(
         queryset=Person.objects.all(), allow_null=True, required=False,
         help_text="The Product Manager who owns the pipeline, or null.",
     )
     required_stages = serializers.ListField(
-        child=serializers.ChoiceField(choices=Stage.choices),
+        child=StrictChoiceField(choices=Stage.choices),
         required=False,
         help_text="Stage names; a new pipeline without them requires data, infrastructure, "
         "modeling and deployment.",
@@ -39,7 +40,7 @@ class PipelineSerializer(serializers.ModelSerializer):
         validators: list = []  # refusals come from the services, not from here
 
 
-class EngagementSerializer(serializers.ModelSerializer):
+class EngagementSerializer(StrictModelSerializer):
     pipeline = OrganisationRelatedField(queryset=Pipeline.objects.all())
     team = OrganisationRelatedField(queryset=Team.objects.all())
 

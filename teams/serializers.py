@@ -9,10 +9,19 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from orgdesign.strict import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictIntegerField,
+    StrictModelSerializer,
+    StrictPrimaryKeyRelatedField,
+    StrictSerializer,
+)
 from teams.models import Membership, Organisation, Person, Role, Team
 
 
-class OrganisationRelatedField(serializers.PrimaryKeyRelatedField):
+class OrganisationRelatedField(StrictPrimaryKeyRelatedField):
     """The id of an object of the request's organisation. Another organisation's ids read as
     unknown ones, so a client cannot tell them from ids that do not exist."""
 
@@ -24,7 +33,7 @@ class OrganisationRelatedField(serializers.PrimaryKeyRelatedField):
         return super().get_queryset().filter(organisation=self.context["organisation"])
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(StrictModelSerializer):
     ml_head = OrganisationRelatedField(
         queryset=Person.objects.all(), allow_null=True, required=False,
         help_text="The person who leads the ML organisation, or null.",
@@ -37,7 +46,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
         read_only_fields = ["slug"]
 
 
-class ManagerExternalIdField(serializers.CharField):
+class ManagerExternalIdField(StrictCharField):
     """Reads as the manager's external id; written, names the manager by their HR id, so an
     HR system need not know our ids. Null or empty clears the manager."""
 
@@ -50,7 +59,7 @@ class ManagerExternalIdField(serializers.CharField):
         return instance.manager.external_id if instance.manager_id else None
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(StrictModelSerializer):
     manager = OrganisationRelatedField(
         queryset=Person.objects.all(), allow_null=True, required=False,
         help_text="The solid-line manager's id, or null.",
@@ -104,7 +113,7 @@ class PersonSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(StrictModelSerializer):
     lead = OrganisationRelatedField(
         queryset=Person.objects.all(), allow_null=True, required=False,
         help_text="The person accountable for the team, or null.",
@@ -125,11 +134,11 @@ class TeamSerializer(serializers.ModelSerializer):
         return self.context["in_ml_org"].get(team.id)
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(StrictModelSerializer):
     person = OrganisationRelatedField(queryset=Person.objects.all())
     team = OrganisationRelatedField(queryset=Team.objects.all())
     # Declared plainly so that the bounds are told by the service, like every other rule.
-    allocation = serializers.IntegerField(help_text="Percent of one FTE, 1 to 100.")
+    allocation = StrictIntegerField(help_text="Percent of one FTE, 1 to 100.")
 
     class Meta:
         model = Membership
@@ -171,18 +180,18 @@ class SyncPersonSerializer(serializers.Serializer):
     )
 
 
-class PeopleSyncSerializer(serializers.Serializer):
+class PeopleSyncSerializer(StrictSerializer):
     """The envelope of a sync. Each record is checked by the sync itself, which reports every
     bad one with its index, so here they only need to be objects."""
 
-    mode = serializers.ChoiceField(choices=["delta", "snapshot"], default="delta")
-    dry_run = serializers.BooleanField(default=False)
+    mode = StrictChoiceField(choices=["delta", "snapshot"], default="delta")
+    dry_run = StrictBooleanField(default=False)
     people = serializers.ListField(child=serializers.DictField())
 
     def get_fields(self) -> dict:
         # "async" is a Python keyword, so it cannot be declared as a class attribute.
         fields = super().get_fields()
-        fields["async"] = serializers.BooleanField(
+        fields["async"] = StrictBooleanField(
             default=False,
             help_text="Apply it in the background: 202 with the job's address in Location.",
         )

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from orgdesign.analysis.reporting import cycle_if_manager_set
@@ -89,6 +90,30 @@ def validate_instance(instance, exclude: Iterable[str] = ()) -> None:
             for field_error in field_errors:
                 errors.setdefault(_field_of(field, field_error), []).append(field_error)
         raise ValidationError(errors) from error
+
+
+def race_refusal(error: IntegrityError) -> ValidationError:
+    """A unique constraint that two writes raced for (both checked before either wrote), as
+    the refusal the slower one would have had a moment later: the constraint's own message,
+    next to its field. Any other integrity error is a refusal without a field."""
+    text = str(error)
+    cause = getattr(error, "__cause__", None)
+    name = getattr(getattr(cause, "diag", None), "constraint_name", None)
+    for model in apps.get_models():
+        for constraint in model._meta.constraints:
+            if constraint.name == name or (constraint.name and constraint.name in text):
+                message = constraint.get_violation_error_message()
+                code = constraint.violation_error_code
+                field = _CODE_FIELDS.get(code)
+                if field is None and getattr(constraint, "fields", None):
+                    field = [f for f in constraint.fields if f != "organisation"][-1]
+                return ValidationError({field or NON_FIELD_ERRORS: [
+                    ValidationError(message, code=code or "unique")
+                ]})
+    return ValidationError(
+        "This write collided with another one made at the same moment; nothing was written. "
+        "Read again and retry."
+    )
 
 
 def _field_of(field: str, error: ValidationError) -> str:

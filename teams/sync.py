@@ -35,6 +35,10 @@ TEXT_FIELDS = ("name", "email", "title", "department")
 MAX_LENGTHS = {
     name: Person._meta.get_field(name).max_length for name in ("external_id", *TEXT_FIELDS)
 }
+# The fields a record may have (DESIGN.md section 4); any other is refused, not ignored.
+RECORD_FIELDS = frozenset({
+    "external_id", *TEXT_FIELDS, "role", "manager_external_id", "active", "teams",
+})
 BATCH = 500  # rows per bulk statement: well under SQLite's variable limit
 
 
@@ -58,11 +62,14 @@ class SyncResult:
     applied: bool = False
 
     def as_dict(self) -> dict[str, Any]:
+        """The answer of the API. A refused batch wrote nothing, and its counts say so (they
+        are 0); a clean dry run counts what it would do."""
+        refused = bool(self.errors)
         return {
-            "created": self.created,
-            "updated": self.updated,
-            "deactivated": self.deactivated,
-            "unchanged": self.unchanged,
+            "created": 0 if refused else self.created,
+            "updated": 0 if refused else self.updated,
+            "deactivated": 0 if refused else self.deactivated,
+            "unchanged": 0 if refused else self.unchanged,
             "errors": self.errors,
         }
 
@@ -152,6 +159,8 @@ class _Plan:
             if not isinstance(record, Mapping):
                 self._error(index, "non_field_errors", "Each person must be an object.")
                 continue
+            for unknown in sorted(set(record) - RECORD_FIELDS, key=str):
+                self._error(index, str(unknown), "Unknown field: a person has no such field.")
             external_id = record.get("external_id")
             if not isinstance(external_id, str) or not external_id.strip():
                 self._error(index, "external_id", "Every person needs an external_id.")

@@ -193,12 +193,21 @@ def test_a_team_of_another_organisation_cannot_be_joined(writer, org):
 def test_patch_changes_the_allocation_but_not_the_pair(writer, org):
     membership = MembershipFactory(person__organisation=org, allocation=50)
     other_team = TeamFactory(organisation=org)
+    # Moving the membership to another team is refused, not ignored (delete and create).
     response = writer.patch(
         api_url(org, f"memberships/{membership.id}/"), {"allocation": 80, "team": other_team.id}
     )
+    assert response.status_code == 400
+    assert response.json() == {"team": ["This field is read only: it cannot be written here."]}
+    membership.refresh_from_db()
+    assert (membership.allocation, membership.team_id) == (50, membership.team_id)
+    # Sending back the team it has (as read) is fine.
+    response = writer.patch(
+        api_url(org, f"memberships/{membership.id}/"),
+        {"allocation": 80, "team": membership.team_id},
+    )
     assert response.status_code == 200, response.json()
     membership.refresh_from_db()
-    assert (membership.allocation, membership.team_id) != (80, other_team.id)
     assert membership.allocation == 80
     assert writer.patch(
         api_url(org, f"memberships/{membership.id}/"), {"allocation": 150}

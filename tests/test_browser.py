@@ -15,11 +15,11 @@ from pipelines import services as pipeline_services
 from pipelines.models import Engagement, Pipeline
 from teams import services
 from teams.models import Organisation, Person, Team
+from tests.axe import axe_results
 from tests.factories import UserFactory
 from tests.worker import run_worker
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
 pytestmark = [
     pytest.mark.browser,
@@ -82,8 +82,7 @@ def serious_violations(page) -> list[str]:
     # are half transparent, and their colours would be judged as such.
     if page.locator("#org-picture").count():
         page.wait_for_selector('#org-picture[data-ready="true"]', timeout=10_000)
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document)")
+    result = axe_results(page)
     return [
         f"{violation['id']} ({violation['impact']}): {violation['help']} "
         f"at {[node['target'] for node in violation['nodes']][:3]}"

@@ -16,6 +16,7 @@ from orgdesign import uploads
 from teams import people_import_views, services
 from teams.models import Job, Membership, Organisation, Person
 from teams.roster_import import parse_roster
+from tests.axe import axe_results
 from tests.factories import (
     AccessFactory,
     MembershipFactory,
@@ -499,7 +500,6 @@ def test_a_50000_row_roster_imports_within_a_minute(org, editor):
 # In a real browser -------------------------------------------------------------------------
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
 
 @pytest.mark.browser
@@ -533,8 +533,7 @@ def test_in_a_browser_a_roster_is_previewed_and_applied_in_place(transactional_d
         page.get_by_label("People file (CSV)").set_input_files(str(roster))
         page.get_by_role("button", name="Preview people").click()
         page.wait_for_selector("[data-import-state=preview]")
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate("async () => (await axe.run(document)).violations")
+        violations = axe_results(page)["violations"]
         assert [v["id"] for v in violations if v["impact"] in ("serious", "critical")] == []
         page.get_by_role("button", name="Apply 2 changes").click()
         page.wait_for_selector("[data-import-state=applied]")

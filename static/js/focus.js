@@ -1,3 +1,10 @@
+// Enter in a field marked data-enter-stays (a picker's search) does not submit its form.
+document.addEventListener("keydown", function (event) {
+  if (event.key === "Enter" && event.target.matches && event.target.matches("[data-enter-stays]")) {
+    event.preventDefault();
+  }
+});
+
 // Keyboard focus after htmx swaps the part of the page that held it:
 // - a matrix cell's button: back on the same cell of the new row, so Enter can go on cycling;
 // - a form answered with errors: on its first field in error.

@@ -8,7 +8,6 @@ application/scim+json, refusals SCIM Error messages. Every write goes through
 `teams.services` with SCIM as its door and the token as its author (`actor_for`).
 """
 
-import json
 import math
 from collections.abc import Callable
 from functools import wraps
@@ -20,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from scim2_models import (
     ForbiddenException,
     InvalidSyntaxException,
+    InvalidValueException,
     SCIMException,
     UnauthorizedException,
 )
@@ -27,6 +27,7 @@ from scim2_models import (
 from orgdesign import ratelimit
 from orgdesign.api_auth import client_key
 from orgdesign.bearer import BadToken, token_from_request
+from orgdesign.inputs import BadInput, load_json
 from teams.actor import Actor
 from teams.models import ApiToken, Door, TokenScope
 from teams.scim.errors import (
@@ -90,9 +91,11 @@ def read_payload(request: HttpRequest) -> Any:
     if request.body and content_type and content_type not in JSON_TYPES:
         raise UnsupportedMediaType()
     try:
-        return json.loads(request.body or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InvalidSyntaxException(detail=f"The body is not valid JSON: {error}.") from error
+        return load_json(request.body or b"null")
+    except BadInput as error:
+        if error.syntax:
+            raise InvalidSyntaxException(detail=str(error)) from error
+        raise InvalidValueException(detail=str(error)) from error
 
 
 def base_url(request: HttpRequest) -> str:

@@ -1,0 +1,118 @@
+"""Input every door refuses before any rule or query sees it, with a 400 and a clear message:
+
+- text with a NUL character or a lone surrogate: neither is text a person or an HR system
+  means, PostgreSQL cannot store either, and both break CSV and JSON consumers downstream;
+- JSON nested deeper than MAX_JSON_DEPTH, measured before parsing (Python's parser would
+  recurse into it and fail with a RecursionError, a 500).
+
+`load_json` reads a JSON body with both checks (the API's parser, SCIM); `BadInputMiddleware`
+checks query strings and urlencoded forms of every request.
+"""
+
+import json
+import re
+from typing import Any
+
+from django.http import HttpResponse, JsonResponse
+
+# Deep enough for every payload of the API and SCIM (a PATCH of a Group's members is 5).
+MAX_JSON_DEPTH = 32
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# JSON strings (with their escapes), then every bracket outside them.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+class BadInput(ValueError):
+    """A request that no door takes; its message says why, for the client. `syntax`: the
+    body is not JSON a server reads (else: it holds text no field takes)."""
+
+    def __init__(self, message: str, *, syntax: bool = False):
+        super().__init__(message)
+        self.syntax = syntax
+
+
+def text_problem(value: str) -> str | None:
+    """Why a text is refused, or None."""
+    if "\x00" in value:
+        return "contains a NUL character (\\u0000), which is not text"
+    if _LONE_SURROGATE.search(value):
+        return "contains a lone surrogate (\\ud800 to \\udfff), which is not text"
+    return None
+
+
+def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether brackets outside strings nest deeper than `limit`. Scans in C (regular
+    expressions) then counts only the brackets, so a 10 MB sync costs milliseconds."""
+    depth = 0
+    for bracket in _BRACKETS.findall(_JSON_STRING.sub(b'""', body)):
+        if bracket in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def check_tree(data: Any) -> None:
+    """Refuse a parsed JSON document holding refused text, in a key or a value. Iterative:
+    the depth is bounded already, but nothing here recurses."""
+    pending = [("", data)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            if problem := text_problem(value):
+                raise BadInput(f"{path or 'The body'} {problem}.")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if problem := text_problem(key):
+                    raise BadInput(f"A key {problem}.")
+                pending.append((f"{path}.{key}" if path else key, item))
+        elif isinstance(value, list):
+            pending.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
+
+
+def load_json(body: bytes) -> Any:
+    """A JSON body, refused (BadInput) when it is not UTF-8 JSON, nests too deep, or holds
+    refused text."""
+    if json_too_deep(body):
+        raise BadInput(f"The JSON nests deeper than {MAX_JSON_DEPTH} levels.", syntax=True)
+    try:
+        data = json.loads(body)
+    except UnicodeDecodeError as error:
+        raise BadInput("The body is not UTF-8.", syntax=True) from error
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise BadInput(f"The body is not valid JSON: {error}.", syntax=True) from error
+    check_tree(data)
+    return data
+
+
+def _form_problem(request) -> str | None:
+    params = [("query string", request.GET)]
+    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+        params.append(("form", request.POST))
+    for where, query in params:
+        for key, values in query.lists():
+            for text in (key, *values):
+                if problem := text_problem(text):
+                    return f"A {where} value ({key[:40]!r}) {problem}."
+    return None
+
+
+class BadInputMiddleware:
+    """400 for refused text in a query string or an urlencoded form, before any view (JSON
+    bodies are checked by `load_json`, multipart uploads by the CSV reader)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        problem = _form_problem(request)
+        if problem is None:
+            return self.get_response(request)
+        message = f"{problem} Nothing was changed."
+        if request.path.startswith(("/api/", "/scim/")):
+            return JsonResponse({"detail": message}, status=400)
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
