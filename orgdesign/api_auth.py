@@ -133,6 +133,18 @@ class ApiPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 1000
 
+    def get_page_size(self, request) -> int:
+        """The asked size, up to the maximum; anything but a whole number from 1 is refused
+        (400), not replaced by the default."""
+        if self.page_size_query_param not in request.query_params:
+            return self.page_size
+        text = request.query_params[self.page_size_query_param]
+        if not text.isascii() or not text.isdigit() or int(text) < 1:
+            raise serializers.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return min(int(text), self.max_page_size)
+
 
 class StableOrderingFilter(OrderingFilter):
     """`?ordering=` on the view's `ordering_fields`, then by id, so rows that tie never

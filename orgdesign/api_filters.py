@@ -17,6 +17,28 @@ class IdFilter(filters.NumberFilter):
         super().__init__(min_value=0, max_value=MAX_ID, **kwargs)
 
 
+class _TrueOrFalse(forms.Field):
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        if value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise forms.ValidationError("Write true or false.")
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    """`true` or `false`, nothing else (django-filter's also reads "null" as no filter)."""
+
+    field_class = _TrueOrFalse
+
+    def __init__(self, *args, **kwargs):
+        # The text as sent: django-filter's widget reads anything unknown as "no filter".
+        kwargs["widget"] = forms.TextInput
+        super().__init__(*args, **kwargs)
+
+
 class UpdatedSinceFilter(filters.IsoDateTimeFilter):
     """A time compared in UTC: ISO 8601 allows offsets (up to 24 hours) that PostgreSQL
     refuses (beyond 15:59)."""

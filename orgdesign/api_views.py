@@ -9,7 +9,7 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.viewsets import ViewSetMixin
@@ -43,6 +43,17 @@ class OrganisationScopedView(GenericAPIView):
 
     organisation: Organisation
     organisation_lookup = "organisation"
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # A parameter given without a value is refused, not read as absent: `?tier=` is
+        # more likely a client's bug than a wish for every tier.
+        empty = sorted(key for key, values in request.query_params.lists() if "" in values)
+        method = request.method.lower()
+        if empty and method in self.http_method_names and hasattr(self, method):
+            raise serializers.ValidationError(
+                {key: ["Give a value, or leave the parameter out."] for key in empty}
+            )
 
     def get_queryset(self):
         return super().get_queryset().filter(**{self.organisation_lookup: self.organisation})

@@ -113,7 +113,7 @@ def _import(job: Job, progress: Callable[[int, int], None]) -> dict:
     from orgdesign.uploads import discard_upload, load_upload
     from teams.roster_import import ChangedSincePreview, apply_roster, parse_roster
 
-    data = load_upload(job.params["sha"])
+    data = load_upload(job.organisation, job.params["sha"])
     if data is None:
         raise JobRefused("The uploaded file is gone: upload it again.", {})
     roster = parse_roster(data)
@@ -135,7 +135,7 @@ def _import(job: Job, progress: Callable[[int, int], None]) -> dict:
         ) from None
     if result.errors:
         raise JobRefused("Nothing was written: some rows were refused.", result.as_dict())
-    discard_upload(job.params["sha"])
+    discard_upload(job.organisation, job.params["sha"])
     return result.as_dict()
 
 

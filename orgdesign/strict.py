@@ -60,11 +60,26 @@ class StrictBooleanField(serializers.BooleanField):
 
 
 class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    """An id is a whole number: no "12", no 12.0, no true."""
+    """An id is a whole number: no "12", no 12.0, no true. Many of them are a JSON list."""
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        field = super().many_init(*args, **kwargs)
+        field.__class__ = StrictManyRelatedField
+        return field
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class StrictManyRelatedField(serializers.ManyRelatedField):
+    """A list of ids is a JSON list: not an object, not a string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
         return super().to_internal_value(data)
 
 

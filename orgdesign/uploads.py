@@ -1,8 +1,9 @@
 """Uploads that are previewed, then applied: the plumbing the people and matrix imports share.
 
-Between the preview and the apply, the uploaded bytes wait in a temporary file named by
-their SHA-256. The apply form carries that hash signed with the organisation, the user, the
-kind of import and a fingerprint of the previewed changes (`ticket`), so nobody can apply
+Between the preview and the apply, the uploaded bytes wait in the database (`PendingUpload`,
+so that any web process, or the worker, may apply them), named by their SHA-256. The apply
+form carries that hash signed with the organisation, the user, the kind of import and a
+fingerprint of the previewed changes (`ticket`), so nobody can apply
 someone else's file or another file than the one previewed. Uploads over the size limit are
 refused before their body is read (`upload_view`).
 """
@@ -12,24 +13,22 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from orgdesign.access import get_org_for_user
 from orgdesign.csv_format import Problem
 from teams.actor import Actor
-from teams.models import AccessRole, Door, Organisation
+from teams.models import AccessRole, Door, Organisation, PendingUpload
 
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "orgdesign-imports"
 PREVIEW_MAX_AGE = 60 * 60  # seconds during which a preview can be applied
 SIGNING_SALT = "orgdesign.import"
 # Rows of changes, and of problems, a page shows; the counts always cover them all.
@@ -81,45 +80,41 @@ def read_upload(request) -> tuple[bytes, str]:
     return upload.read(), os.path.basename(upload.name or "upload.csv")
 
 
-def store_upload(data: bytes) -> str:
-    """Keep the bytes until the apply; their SHA-256 names them."""
+def store_upload(organisation: Organisation, data: bytes) -> str:
+    """Keep the bytes until the apply, in the database (any web process or worker may apply
+    them); their SHA-256 names them. A fresh preview of the same bytes keeps them for as long
+    again."""
     digest = hashlib.sha256(data).hexdigest()
-    UPLOAD_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     _prune_uploads()
-    path = UPLOAD_DIR / digest
-    if path.exists():
-        path.touch()  # a fresh preview of the same bytes: keep them for as long again
-    else:
-        partial = UPLOAD_DIR / f"{digest}.{os.getpid()}.part"
-        partial.write_bytes(data)
-        partial.replace(path)  # atomic: a reader sees the whole file or none
+    PendingUpload.objects.update_or_create(
+        organisation=organisation, sha256=digest,
+        defaults={"data": data, "created_at": timezone.now()},
+    )
     return digest
 
 
-def load_upload(digest: str) -> bytes | None:
-    if not re.fullmatch(r"[0-9a-f]{64}", digest):
+def load_upload(organisation: Organisation, digest: str) -> bytes | None:
+    if not re.fullmatch(r"[0-9a-f]{64}", digest or ""):
         return None
-    try:
-        data = (UPLOAD_DIR / digest).read_bytes()
-    except FileNotFoundError:
+    data = (
+        PendingUpload.objects.filter(organisation=organisation, sha256=digest)
+        .values_list("data", flat=True)
+        .first()
+    )
+    if data is None:
         return None
+    data = bytes(data)
     return data if hashlib.sha256(data).hexdigest() == digest else None
 
 
-def discard_upload(digest: str) -> None:
-    (UPLOAD_DIR / digest).unlink(missing_ok=True)
+def discard_upload(organisation: Organisation, digest: str) -> None:
+    PendingUpload.objects.filter(organisation=organisation, sha256=digest).delete()
 
 
 def _prune_uploads() -> None:
     """Forget the files of previews nobody applied."""
-    oldest = time.time() - 2 * PREVIEW_MAX_AGE
-    with os.scandir(UPLOAD_DIR) as entries:
-        for entry in entries:
-            try:
-                if entry.stat().st_mtime < oldest:
-                    os.unlink(entry.path)
-            except FileNotFoundError:
-                pass  # pruned meanwhile by another request
+    oldest = timezone.now() - timedelta(seconds=2 * PREVIEW_MAX_AGE)
+    PendingUpload.objects.filter(created_at__lt=oldest).delete()
 
 
 def sign_ticket(request, organisation: Organisation, kind: str, **values) -> str:
@@ -149,7 +144,7 @@ def previewed_upload(request, organisation: Organisation, kind: str) -> tuple[di
     """What an apply form names: its ticket and the previewed file's bytes; None when the
     ticket is expired, tampered with, someone else's, or its file is gone."""
     ticket = read_ticket(request, organisation, kind)
-    data = load_upload(ticket["sha"]) if ticket else None
+    data = load_upload(organisation, ticket["sha"]) if ticket else None
     return (ticket, data) if data is not None else None
 
 EXPIRED = (

@@ -165,7 +165,9 @@ class MatrixView(OrganisationScopedView):
         data = load_org_data(self.organisation)
         index = OrgIndex(data)
         findings = compute_findings(data, index)
-        # Unknown filter values are ignored, as on the matrix page.
+        # Values of the wrong type are refused (the page, whose links never break, ignores
+        # them); unknown kinds and tiers select nothing more.
+        MatrixQuerySerializer(data=request.query_params).is_valid(raise_exception=True)
         matrix_filters = MatrixFilters.from_query(request.query_params)
         groups = build_columns(index, findings, kind=matrix_filters.kind)
         page = self.paginate_queryset(filter_pipelines(index, findings, matrix_filters))

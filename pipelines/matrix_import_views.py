@@ -97,7 +97,7 @@ def _matrix_preview(request, organisation, data: bytes, filename: str, alert: st
     outcome.alert = alert
     if outcome.state == "preview":
         outcome.ticket = sign_ticket(
-            request, organisation, MATRIX, sha=store_upload(data), name=filename,
+            request, organisation, MATRIX, sha=store_upload(organisation, data), name=filename,
             changes=plan.fingerprint(),
         )
     return render_import(request, organisation, outcome)
@@ -135,5 +135,5 @@ def import_matrix_apply(request, slug):
     except ValidationError as error:
         return refused(request, organisation, MATRIX,
                         [Problem(message) for message in error.messages], filename=filename)
-    discard_upload(ticket["sha"])
+    discard_upload(organisation, ticket["sha"])
     return render_import(request, organisation, _matrix_outcome("applied", plan, filename, read_as))

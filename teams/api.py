@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from orgdesign.analysis.loader import ml_org_of_teams
 from orgdesign.api_auth import api_actor, expected_version, refuse, service_call
-from orgdesign.api_filters import IdFilter, UpdatedSinceFilterSet
+from orgdesign.api_filters import IdFilter, StrictBooleanFilter, UpdatedSinceFilterSet
 from orgdesign.api_views import OrganisationScopedView, OrganisationViewSet
 from orgdesign.jobs import job_start
 from teams import services
@@ -65,7 +65,7 @@ class PersonFilter(UpdatedSinceFilterSet):
     )
     manager = IdFilter(field_name="manager", label="Direct reports of this id.")
     role = filters.ChoiceFilter(choices=Role.choices)
-    active = filters.BooleanFilter()
+    active = StrictBooleanFilter()
 
     class Meta:
         model = Person

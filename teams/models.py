@@ -380,6 +380,28 @@ class TokenScope(models.TextChoices):
     WRITE = "write", "Read and write"
 
 
+class PendingUpload(models.Model):
+    """A CSV file between its preview and its apply (`orgdesign.uploads`). In the database,
+    like sessions, so that the apply may reach any web process, and the worker that applies a
+    large import finds it, whichever host it runs on."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    sha256 = models.CharField(max_length=64)
+    data = models.BinaryField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "sha256"], name="pending_upload_unique_in_org"
+            )
+        ]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]} ({len(self.data)} bytes)"
+
+
 class RequestCount(models.Model):
     """Requests of one client (a token, a login) in the current window of its rate limit:
     the throttle's state, kept in the database so that every web process counts together

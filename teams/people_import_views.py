@@ -141,8 +141,8 @@ def _people_preview(request, organisation, data: bytes, filename: str, *, mode: 
     outcome.alert = alert
     if outcome.state == "preview":
         outcome.ticket = sign_ticket(
-            request, organisation, PEOPLE, sha=store_upload(data), name=filename, mode=mode,
-            changes=people_fingerprint(result),
+            request, organisation, PEOPLE, sha=store_upload(organisation, data), name=filename,
+            mode=mode, changes=people_fingerprint(result),
         )
     return render_import(request, organisation, outcome)
 
@@ -192,6 +192,6 @@ def import_people_apply(request, slug):
     if result.errors:
         return refused(request, organisation, PEOPLE, _sync_problems(result, roster),
                         filename=filename, mode=mode)
-    discard_upload(ticket["sha"])
+    discard_upload(organisation, ticket["sha"])
     return render_import(request, organisation,
                    _people_outcome("applied", result, roster, filename, mode))

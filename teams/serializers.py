@@ -166,10 +166,11 @@ class SyncPersonSerializer(serializers.Serializer):
 
     external_id = serializers.CharField()
     name = serializers.CharField(required=False)
-    email = serializers.CharField(required=False, allow_blank=True)
-    title = serializers.CharField(required=False, allow_blank=True)
+    # null is read as empty, as HR systems send it.
+    email = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    title = serializers.CharField(required=False, allow_blank=True, allow_null=True)
     department = serializers.CharField(
-        required=False, allow_blank=True, help_text="The HR department."
+        required=False, allow_blank=True, allow_null=True, help_text="The HR department."
     )
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     manager_external_id = serializers.CharField(required=False, allow_null=True, allow_blank=True)

@@ -222,7 +222,7 @@ class _Plan:
                 self._error(index, "email", f"{values['email']!r} is not an email address.")
         if "role" in record:
             role = record["role"]
-            if role in (None, ""):
+            if role == "":
                 role = Role.OTHER
             if role not in Role.values:
                 self._error(
@@ -238,8 +238,7 @@ class _Plan:
         return values
 
     def _check_teams(self, index: int, teams: Any) -> dict[int, int] | None:
-        if teams is None:
-            return None
+        # Absent keeps the memberships; present (null included) must be a list.
         if not isinstance(teams, Sequence) or isinstance(teams, str | bytes):
             self._error(index, "teams", "Teams must be a list of {team, allocation}.")
             return None

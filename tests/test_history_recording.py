@@ -14,7 +14,6 @@ from django.db.models import Max
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from orgdesign import uploads
 from orgdesign.scenarios import scenario_create, scenario_promote
 from pipelines.models import Engagement, Pipeline
 from teams import services
@@ -40,11 +39,6 @@ pytestmark = pytest.mark.django_db
 
 # The tables of a design below the organisation itself.
 DESIGN = (Person, Team, Membership, Pipeline, Engagement)
-
-
-@pytest.fixture(autouse=True)
-def _upload_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr(uploads, "UPLOAD_DIR", tmp_path / "uploads")
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from types import SimpleNamespace
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from orgdesign import uploads
 from orgdesign.csv_format import read_table
 from pipelines.matrix_import import plan_matrix_import
 from pipelines.models import Engagement
@@ -22,11 +21,6 @@ pytestmark = pytest.mark.django_db
 def organisation(demo):
     """The clients of conftest act in the demo organisation."""
     return demo
-
-
-@pytest.fixture(autouse=True)
-def _upload_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr(uploads, "UPLOAD_DIR", tmp_path / "uploads")
 
 
 def csv_bytes(rows, *, separator=",", encoding="utf-8") -> bytes:

@@ -12,7 +12,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 
-from orgdesign import uploads
 from teams import people_import_views, services
 from teams.models import Job, Membership, Organisation, Person
 from teams.roster_import import parse_roster
@@ -31,11 +30,6 @@ from tests.worker import run_worker
 pytestmark = pytest.mark.django_db
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-@pytest.fixture(autouse=True)
-def _upload_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr(uploads, "UPLOAD_DIR", tmp_path / "uploads")
 
 
 def csv_bytes(rows, *, separator=",", encoding="utf-8") -> bytes:

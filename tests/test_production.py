@@ -3,6 +3,7 @@ deploy check clean with the environment the README documents; the API and SCIM b
 token held across web processes."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -10,7 +11,9 @@ from collections import Counter
 
 import pytest
 import requests
+import yaml
 from django.conf import settings
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.test import override_settings
 
 from teams.tokens import token_create
@@ -115,3 +118,75 @@ def test_the_budget_holds_across_web_processes():
             path = (f"/api/v1/orgs/{organisation.slug}/" if index % 4 < 2 else "/scim/v2/Users")
             statuses[requests.get(server + path, headers=headers, timeout=30).status_code] += 1
     assert statuses == {200: 20, 429: 20}
+
+
+# Stateless web processes -------------------------------------------------------------------
+
+
+def browser_session(server: str, username: str, password: str) -> requests.Session:
+    """A requests session logged in through the login form of `server`."""
+    session = requests.Session()
+    session.get(f"{server}/accounts/login/", timeout=30)
+    answer = session.post(f"{server}/accounts/login/", timeout=30, data={
+        "username": username, "password": password,
+        "csrfmiddlewaretoken": session.cookies["csrftoken"],
+    }, headers={"Referer": f"{server}/accounts/login/"})
+    assert answer.status_code == 200 and "/accounts/login/" not in answer.url, answer.text[:500]
+    return session
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_an_import_previewed_on_one_process_is_applied_on_another():
+    from teams.models import PendingUpload, Person
+    from tests.factories import TeamFactory, UserFactory
+
+    organisation = OrganisationFactory(slug="acme")
+    TeamFactory(organisation=organisation, name="Models", kind="modeling")
+    user = UserFactory(username="ed")
+    # The servers know Django's default hashers, not the fast one the suite uses.
+    user.password = PBKDF2PasswordHasher().encode("a right password 42", "saltsaltsalt")
+    user.save()
+    from teams import services
+
+    services.access_grant(organisation=organisation, user=user, role="editor")
+    roster = b"Employee ID,Full Name,Supervisor ID,teams\nE2,Bea,E1,Models:60\nE1,Ada,,\n"
+    # Each server has a temporary directory of its own, as separate hosts would.
+    with web_processes(2, workers=1) as (first, second):
+        session = browser_session(first, "ed", "a right password 42")
+        preview = session.post(
+            f"{first}/orgs/acme/import/people/", timeout=60,
+            data={"mode": "delta", "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+            files={"file": ("roster.csv", roster, "text/csv")},
+            headers={"Referer": f"{first}/orgs/acme/import/"},
+        )
+        assert 'data-import-state="preview"' in preview.text, preview.text[:2000]
+        ticket = re.search(r'name="ticket" value="([^"]+)"', preview.text).group(1)
+        assert PendingUpload.objects.filter(organisation=organisation).count() == 1
+        applied = session.post(
+            f"{second}/orgs/acme/import/people/apply/", timeout=60,
+            data={"ticket": ticket, "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+            headers={"Referer": f"{second}/orgs/acme/import/"},
+        )
+        assert 'data-import-state="applied"' in applied.text, applied.text[:2000]
+    people = dict(Person.objects.filter(organisation=organisation)
+                  .values_list("external_id", "manager__external_id"))
+    assert people == {"E1": None, "E2": "E1"}
+    assert not PendingUpload.objects.filter(organisation=organisation).exists()
+
+
+def test_docker_compose_runs_two_web_replicas_and_a_worker_on_one_database():
+    compose = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert services["web"]["deploy"]["replicas"] == 2
+    assert "db_worker" in services["worker"]["command"]
+    # Migrations run once, before the replicas start: never two migrations at once.
+    assert "migrate" in services["setup"]["command"]
+    assert "migrate" not in services["web"]["command"]
+    for name in ("web", "worker"):
+        assert services[name]["depends_on"]["setup"]["condition"] == (
+            "service_completed_successfully"
+        )
+        environment = services[name]["environment"]
+        assert environment["DATABASE_URL"].startswith("postgres://")
+        assert ":?" in environment["DJANGO_SECRET_KEY"]  # refused to start without one
