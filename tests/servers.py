@@ -56,7 +56,7 @@ def web_processes(count: int = 2, *, workers: int = 2, env: dict | None = None):
                 [
                     sys.executable, "-m", "gunicorn", "orgdesign.wsgi",
                     "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-                    "--timeout", "60",
+                    "--timeout", "60", "--preload",
                 ],
                 cwd=BASE_DIR,
                 env={
@@ -88,15 +88,16 @@ def web_processes(count: int = 2, *, workers: int = 2, env: dict | None = None):
 
 
 def _wait_until_up(process, url: str, log) -> None:
-    deadline = time.monotonic() + 60
+    # Generous: on a loaded 2-core machine a worker takes seconds to import Django.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
             log.flush()
             raise RuntimeError(f"gunicorn stopped: {Path(log.name).read_text()[-2000:]}")
         try:
-            if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+            if requests.get(f"{url}/healthz", timeout=10).status_code == 200:
                 return
-        except requests.ConnectionError:
-            pass
+        except requests.RequestException:
+            pass  # not listening yet, or listening but still starting its workers
         time.sleep(0.2)
-    raise RuntimeError(f"gunicorn at {url} did not answer /healthz within 60 s")
+    raise RuntimeError(f"gunicorn at {url} did not answer /healthz within 120 s")

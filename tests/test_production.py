@@ -116,7 +116,7 @@ def test_the_budget_holds_across_web_processes():
             server = servers[index % 2]
             # Alternately the API and SCIM, on the two servers (four processes in all).
             path = (f"/api/v1/orgs/{organisation.slug}/" if index % 4 < 2 else "/scim/v2/Users")
-            statuses[requests.get(server + path, headers=headers, timeout=30).status_code] += 1
+            statuses[requests.get(server + path, headers=headers, timeout=60).status_code] += 1
     assert statuses == {200: 20, 429: 20}
 
 
@@ -126,8 +126,8 @@ def test_the_budget_holds_across_web_processes():
 def browser_session(server: str, username: str, password: str) -> requests.Session:
     """A requests session logged in through the login form of `server`."""
     session = requests.Session()
-    session.get(f"{server}/accounts/login/", timeout=30)
-    answer = session.post(f"{server}/accounts/login/", timeout=30, data={
+    session.get(f"{server}/accounts/login/", timeout=60)
+    answer = session.post(f"{server}/accounts/login/", timeout=60, data={
         "username": username, "password": password,
         "csrfmiddlewaretoken": session.cookies["csrftoken"],
     }, headers={"Referer": f"{server}/accounts/login/"})
