@@ -139,7 +139,7 @@ class ApiPagination(PageNumberPagination):
         if self.page_size_query_param not in request.query_params:
             return self.page_size
         text = request.query_params[self.page_size_query_param]
-        if not text.isascii() or not text.isdigit() or int(text) < 1:
+        if not text.isascii() or not text.isdigit() or len(text) > 6 or int(text) < 1:
             raise serializers.ValidationError(
                 {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
             )

@@ -113,9 +113,15 @@ def decode_csv(data: bytes) -> tuple[str, str]:
             raise CsvFileError(message)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16"), "UTF-16"
+            text = data.decode("utf-16")
         except UnicodeDecodeError as error:
             raise CsvFileError("The file starts like UTF-16 text but is not.") from error
+        if "\x00" in text:
+            raise CsvFileError(
+                "The file contains a NUL character, which is not text. Save it again from "
+                "the spreadsheet or HR system it came from."
+            )
+        return text, "UTF-16"
     if b"\x00" in data:
         raise CsvFileError(
             "This is not a text file (it contains binary data). Upload a CSV file saved "

@@ -15,6 +15,9 @@ from typing import Any
 
 from django.http import HttpResponse, JsonResponse
 
+SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+# No query string value needs more (SQLite also refuses LIKE patterns far longer).
+MAX_QUERY_VALUE = 2000
 # Deep enough for every payload of the API and SCIM (a PATCH of a Group's members is 5).
 MAX_JSON_DEPTH = 32
 
@@ -98,6 +101,11 @@ def _form_problem(request) -> str | None:
             for text in (key, *values):
                 if problem := text_problem(text):
                     return f"A {where} value ({key[:40]!r}) {problem}."
+                if where == "query string" and len(text) > MAX_QUERY_VALUE:
+                    return (
+                        f"A query string value ({key[:40]!r}) is longer than "
+                        f"{MAX_QUERY_VALUE} characters."
+                    )
     return None
 
 
@@ -113,6 +121,12 @@ class BadInputMiddleware:
         if problem is None:
             return self.get_response(request)
         message = f"{problem} Nothing was changed."
-        if request.path.startswith(("/api/", "/scim/")):
+        if request.path.startswith("/scim/"):
+            return JsonResponse(
+                {"schemas": [SCIM_ERROR], "status": "400", "scimType": "invalidValue",
+                 "detail": message},
+                status=400, content_type="application/scim+json",
+            )
+        if request.path.startswith("/api/"):
             return JsonResponse({"detail": message}, status=400)
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from orgdesign.inputs import text_problem
 from pipelines.models import Engagement, Pipeline
 from teams import history
 from teams.actor import SYSTEM, Actor
@@ -48,6 +49,8 @@ def scenario_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "Give the scenario a name."})
+    if problem := text_problem(name):
+        raise ValidationError({"name": f"The name {problem}."})
     return name[: Organisation._meta.get_field("name").max_length]
 
 

@@ -15,6 +15,7 @@ from orgdesign.access import get_org_for_user
 from orgdesign.analysis.catalogue import CATALOGUE, SEVERITY_ORDER, SEVERITY_RULES, CatalogueEntry
 from orgdesign.analysis.findings import Finding, count_by_severity
 from orgdesign.analysis.loader import analyse
+from teams.models import as_row_id
 
 FINDINGS_PAGE_SIZE = 200
 # A group shows this many findings; "show all" opens the code's own view.
@@ -70,7 +71,7 @@ def concerns(finding: Finding, kind: str, pk: int) -> bool:
 
 
 def _int(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+    return as_row_id(value)
 
 
 @require_GET

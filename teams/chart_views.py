@@ -33,7 +33,7 @@ from orgdesign.analysis.matrix import findings_by_subject
 from orgdesign.analysis.orgdata import OrgIndex
 from teams import services
 from teams.actor import browser_actor
-from teams.models import AccessRole, Organisation, Person
+from teams.models import AccessRole, Organisation, Person, as_row_id
 
 OTHER_ROOTS_PAGE_SIZE = 50
 PROBLEM_LIST_LIMIT = 100
@@ -44,9 +44,10 @@ def _number(value: str | None) -> int | None:
     exist."""
     if value is None or value == "":
         return None
-    if not value.isdigit():
+    number = as_row_id(value)
+    if number is None:
         raise Http404("No such person.")
-    return int(value)
+    return number
 
 
 def _add_titles(organisation: Organisation, nodes: list[ChartNode]) -> None:

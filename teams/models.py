@@ -177,8 +177,16 @@ class Organisation(Attributed):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(span_max__gte=1), name="org_span_max_positive"),
-            models.CheckConstraint(condition=Q(layers_max__gte=1), name="org_layers_max_positive"),
+            models.CheckConstraint(
+                condition=Q(span_max__gte=1), name="org_span_max_positive",
+                violation_error_code="span_max_positive",
+                violation_error_message="The widest span must be at least 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(layers_max__gte=1), name="org_layers_max_positive",
+                violation_error_code="layers_max_positive",
+                violation_error_message="The deepest chain must be at least 1 layer.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -207,6 +215,16 @@ class OrganisationAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} is {self.role} of {self.organisation}"
+
+
+def as_row_id(value) -> int | None:
+    """A row id read from text (a query string, a SCIM id), or None when the text cannot be
+    one: ids are decimal integers of at most 18 ASCII digits (no "²", no 5,000 digits, which
+    `int` refuses or the database cannot hold)."""
+    text = str(value)
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None
 
 
 def scim_user_name_expression():

@@ -187,7 +187,9 @@ class PeopleSyncSerializer(StrictSerializer):
 
     mode = StrictChoiceField(choices=["delta", "snapshot"], default="delta")
     dry_run = StrictBooleanField(default=False)
-    people = serializers.ListField(child=serializers.DictField())
+    # Any JSON per record: the sync itself refuses a record that is not an object, with its
+    # index, in its own answer.
+    people = serializers.ListField(child=serializers.JSONField())
 
     def get_fields(self) -> dict:
         # "async" is a Python keyword, so it cannot be declared as a class attribute.

@@ -74,6 +74,8 @@ _CODE_FIELDS = {
     "external_id_taken": "external_id",
     "email_taken": "email",
     "user_name_taken": "user_name",
+    "span_max_positive": "span_max",
+    "layers_max_positive": "layers_max",
 }
 
 

@@ -247,6 +247,14 @@ class _Plan:
             if not isinstance(entry, Mapping):
                 self._error(index, "teams", "Each team must be an object {team, allocation}.")
                 continue
+            unknown = sorted(set(entry) - {"team", "allocation"}, key=str)
+            if unknown:
+                self._error(
+                    index, "teams",
+                    f"Unknown field {', '.join(map(repr, unknown))} in a team: write "
+                    "{team, allocation}.",
+                )
+                continue
             name, allocation = entry.get("team"), entry.get("allocation", 100)
             team_id = self.teams.get(name) if isinstance(name, str) else None
             if team_id is None:

@@ -332,15 +332,27 @@ def test_a_sync_with_a_bad_record_answers_400_with_its_index(writer, org):
     [
         ({"mode": "merge", "people": []}, "mode"),
         ({"people": {"external_id": "X"}}, "people"),
-        ({"people": ["not an object"]}, "people"),
         ({"dry_run": "perhaps", "people": []}, "dry_run"),
         ({}, "people"),
+        ({"people": [], "peple": []}, "peple"),
     ],
 )
 def test_the_sync_refuses_a_malformed_envelope(writer, org, envelope, field):
     response = writer.post(api_url(org, "people/sync/"), envelope)
     assert response.status_code == 400
     assert field in response.json()
+
+
+def test_a_record_that_is_not_an_object_is_refused_by_the_sync_with_its_index(writer, org):
+    response = writer.post(api_url(org, "people/sync/"), {"people": [
+        {"external_id": "E1", "name": "Ada"}, "not an object",
+    ]})
+    assert response.status_code == 400
+    assert response.json()["created"] == 0  # a refused batch wrote nothing
+    assert response.json()["errors"] == [{
+        "index": 1, "external_id": None,
+        "errors": {"non_field_errors": ["Each person must be an object."]},
+    }]
 
 
 def test_the_sync_needs_a_write_token(reader, org):

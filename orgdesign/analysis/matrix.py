@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from orgdesign.analysis.findings import Finding, owner_teams_by_stage
 from orgdesign.analysis.orgdata import OrgIndex
 from pipelines.models import KIND_STAGE, EngagementRole, Lifecycle, Pipeline, Stage, Tier
-from teams.models import SPECIALISED_KINDS, Team, TeamKind
+from teams.models import SPECIALISED_KINDS, Team, TeamKind, as_row_id
 
 # Columns run along the pipeline, then the squads and the rest.
 KIND_ORDER = [*SPECIALISED_KINDS, TeamKind.PRODUCT_SQUAD, TeamKind.OTHER]
@@ -46,7 +46,7 @@ class MatrixFilters:
         if "all" in collapse:
             collapse = set(TeamKind.values)
         return cls(
-            pm=int(pm) if pm.isdigit() else None,
+            pm=as_row_id(pm),
             lifecycle=lifecycle if lifecycle in Lifecycle.values else "",
             tier=tier if tier in Tier.values else "",
             kind=kind if kind in TeamKind.values else "",

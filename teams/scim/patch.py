@@ -9,7 +9,14 @@ business, under the policy of `payloads.POLICY`.
 from typing import Any
 
 import pydantic
-from scim2_models import Context, InvalidPathException, PatchOp, ScimPolicy
+from scim2_models import (
+    Context,
+    Error,
+    InvalidPathException,
+    PatchOp,
+    SCIMException,
+    ScimPolicy,
+)
 
 from teams.scim.payloads import POLICY, validated
 from teams.scim.schemas import CORE_USER, ENTERPRISE_USER
@@ -124,5 +131,10 @@ def apply_patch(model: type, state: Any, payload: Any) -> Any:
     check_paths(model, payload)
     patch = validated(PatchOp[model], normalise_patch(payload), Context.RESOURCE_PATCH_REQUEST)
     after = state.model_copy(deep=True)
-    patch.patch(after, scim_policy=POLICY)
+    try:
+        patch.patch(after, scim_policy=POLICY)
+    except pydantic.ValidationError as error:
+        # A value of the wrong type for its attribute: the SCIM error it stands for, not
+        # pydantic's text.
+        raise SCIMException.from_error(Error.from_validation_errors(error)[0]) from error
     return after

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from scim2_models import InvalidValueException, Meta
 
-from teams.models import Membership, Organisation, Person
+from teams.models import Membership, Organisation, Person, as_row_id
 from teams.scim.schemas import (
     Email,
     EnterpriseUser,
@@ -87,10 +87,7 @@ def user_resource(person: Person, memberships: list[Membership], base_url: str) 
 
 def as_id(value: Any) -> int | None:
     """A SCIM id as a row id, or None when it cannot be one (ids are decimal integers)."""
-    text = str(value)
-    if text.isascii() and text.isdigit() and len(text) <= 18:
-        return int(text)
-    return None
+    return as_row_id(value)
 
 
 def resolve_manager(organisation: Organisation, value: str, person: Person | None) -> Person | None:
