@@ -373,3 +373,12 @@ def test_updated_since_takes_any_iso_offset(reader, org, since, found):
     response = reader.get(api_url(org, "people/"), {"updated_since": since})
     assert response.status_code == 200
     assert [p["id"] for p in response.json()["results"]] == ([person.id] if found else [])
+
+
+def test_an_organisation_limit_below_one_is_refused_next_to_its_field(writer, org):
+    response = writer.patch(api_url(org), {"span_max": 0, "layers_max": 0})
+    assert response.status_code == 400
+    assert response.json() == {
+        "span_max": ["The widest span must be at least 1."],
+        "layers_max": ["The deepest chain must be at least 1 layer."],
+    }
