@@ -9,6 +9,7 @@
 checks query strings and urlencoded forms of every request.
 """
 
+import itertools
 import json
 import re
 from typing import Any
@@ -25,6 +26,7 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # JSON strings (with their escapes), then every bracket outside them.
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(rb"[\[\]{}]")
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89abcdefABCDEF])")
 
 
 class BadInput(ValueError):
@@ -45,18 +47,19 @@ def text_problem(value: str) -> str | None:
     return None
 
 
+def _deepest(brackets: list[bytes]) -> int:
+    steps = (1 if bracket in (b"[", b"{") else -1 for bracket in brackets)
+    return max(itertools.accumulate(steps, initial=0))
+
+
 def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether brackets outside strings nest deeper than `limit`. Scans in C (regular
-    expressions) then counts only the brackets, so a 10 MB sync costs milliseconds."""
-    depth = 0
-    for bracket in _BRACKETS.findall(_JSON_STRING.sub(b'""', body)):
-        if bracket in (b"[", b"{"):
-            depth += 1
-            if depth > limit:
-                return True
-        else:
-            depth -= 1
-    return False
+    """Whether brackets outside strings nest deeper than `limit`. Every bracket is counted
+    first (brackets inside strings can only add depth); only when that is too deep are the
+    strings taken out and the brackets counted again. Both scans are regular expressions, in
+    C: a 7 MB sync of 50,000 people costs about 20 ms."""
+    if _deepest(_BRACKETS.findall(body)) <= limit:
+        return False
+    return _deepest(_BRACKETS.findall(_JSON_STRING.sub(b'""', body))) > limit
 
 
 def check_tree(data: Any) -> None:
@@ -83,12 +86,17 @@ def load_json(body: bytes) -> Any:
     if json_too_deep(body):
         raise BadInput(f"The JSON nests deeper than {MAX_JSON_DEPTH} levels.", syntax=True)
     try:
-        data = json.loads(body)
+        # UTF-8 as RFC 8259 asks, read strictly: Python's own detection would also take
+        # UTF-16 and let encoded surrogates through.
+        data = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError as error:
         raise BadInput("The body is not UTF-8.", syntax=True) from error
     except (json.JSONDecodeError, RecursionError) as error:
         raise BadInput(f"The body is not valid JSON: {error}.", syntax=True) from error
-    check_tree(data)
+    # A NUL or a lone surrogate can only come as a \\u escape (raw, json.loads refuses the
+    # one and strict UTF-8 the other): without such an escape there is nothing to look for.
+    if _SUSPECT_ESCAPE.search(body):
+        check_tree(data)
     return data
 
 
