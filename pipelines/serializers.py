@@ -173,7 +173,9 @@ class MatrixSerializer(serializers.Serializer):
 class MatrixQuerySerializer(serializers.Serializer):
     page = serializers.IntegerField(required=False)
     page_size = serializers.IntegerField(required=False, help_text="Rows a page, up to 1,000.")
-    pm = serializers.IntegerField(required=False, help_text="Rows owned by this person id.")
+    pm = serializers.IntegerField(
+        required=False, min_value=0, max_value=10**18 - 1, help_text="Rows owned by this person id."
+    )
     lifecycle = serializers.CharField(required=False)
     tier = serializers.CharField(required=False)
     kind = serializers.CharField(required=False, help_text="Only the columns of this kind.")

@@ -189,7 +189,7 @@ class PeopleSyncSerializer(StrictSerializer):
     dry_run = StrictBooleanField(default=False)
     # Any JSON per record: the sync itself refuses a record that is not an object, with its
     # index, in its own answer.
-    people = serializers.ListField(child=serializers.JSONField())
+    people = serializers.ListField(child=serializers.JSONField(allow_null=True))
 
     def get_fields(self) -> dict:
         # "async" is a Python keyword, so it cannot be declared as a class attribute.

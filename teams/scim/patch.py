@@ -133,8 +133,11 @@ def apply_patch(model: type, state: Any, payload: Any) -> Any:
     after = state.model_copy(deep=True)
     try:
         patch.patch(after, scim_policy=POLICY)
-    except pydantic.ValidationError as error:
-        # A value of the wrong type for its attribute: the SCIM error it stands for, not
-        # pydantic's text.
-        raise SCIMException.from_error(Error.from_validation_errors(error)[0]) from error
+    except SCIMException as error:
+        # A value of the wrong type for its attribute: the library answers with pydantic's
+        # whole text; say it as the SCIM error it stands for ("...: title").
+        cause = error.__cause__
+        if isinstance(cause, pydantic.ValidationError):
+            raise SCIMException.from_error(Error.from_validation_errors(cause)[0]) from cause
+        raise
     return after

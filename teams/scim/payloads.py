@@ -15,6 +15,7 @@ from scim2_models import (
     Error,
     Extension,
     InvalidSyntaxException,
+    InvalidValueException,
     SCIMException,
     ScimPolicy,
     SearchRequest,
@@ -78,10 +79,18 @@ def read_search(model: Any, params: Any, context: Context = Context.DEFAULT) -> 
     return validated(SearchRequest[model], params, context)
 
 
+# Far beyond any organisation, and an offset every database holds.
+MAX_START_INDEX = 10**12
+
+
 def page_bounds(search: Any) -> tuple[int, int]:
     """The 1-based start and the page size a search asks for, within the limits (read from
     `schemas` when called, as tests lower them there)."""
     start = search.start_index or 1
+    if start > MAX_START_INDEX:
+        raise InvalidValueException(
+            detail=f"startIndex is beyond any list: at most {MAX_START_INDEX}."
+        )
     count = schemas.DEFAULT_PAGE_SIZE if search.count is None else search.count
     return start, min(count, schemas.MAX_PAGE_SIZE)
 
