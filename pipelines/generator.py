@@ -32,6 +32,7 @@ from pipelines.models import (
     Stage,
     Tier,
 )
+from teams.bulk import ANALYZE_FROM_ROWS, analyze
 from teams.models import (
     KpiType,
     Membership,
@@ -279,6 +280,8 @@ def generate_org(
         )
     plan = plan_org(people=people, teams=teams, pipelines=pipelines, seed=seed)
     _store(organisation, plan)
+    if len(plan.people) >= ANALYZE_FROM_ROWS:
+        analyze(Person, Membership, Team, Pipeline, Engagement)
     return GenerationSummary(
         people=len(plan.people),
         ml_org_people=plan.ml_org_size,

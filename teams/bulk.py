@@ -40,3 +40,19 @@ def bulk_update(model, objects: list, fields: list[str]) -> None:
                 "WHERE t.id = v.id::bigint",
                 params,
             )
+
+
+# A bulk write that changes at least this many rows refreshes the planner's statistics.
+ANALYZE_FROM_ROWS = 1000
+
+
+def analyze(*models) -> None:
+    """Refresh PostgreSQL's statistics of these tables after a bulk load. Without it the
+    planner believes a table that just grew from 0 to 50,000 rows still holds a handful, and
+    sorts all of them before a LIMIT instead of reading an index (docs/performance.md).
+    Autovacuum would catch up, but only after the first pages had been slow. SQLite: nothing."""
+    if connection.vendor != "postgresql" or not models:
+        return
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")

@@ -313,7 +313,9 @@ class Person(Attributed):
             ),
         ]
         indexes = [
-            models.Index(fields=["organisation", "name"]),
+            # Lists sort by name, then id (Meta.ordering): the index gives a page in order
+            # without sorting the whole organisation.
+            models.Index(fields=["organisation", "name", "id"], name="person_org_name_id"),
             models.Index(fields=["organisation", "active"]),
         ]
 

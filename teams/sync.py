@@ -26,7 +26,7 @@ from django.utils import timezone
 from orgdesign.analysis.reporting import loops_in
 from teams import history
 from teams.actor import SYSTEM, Actor
-from teams.bulk import bulk_update
+from teams.bulk import ANALYZE_FROM_ROWS, analyze, bulk_update
 from teams.models import Membership, Organisation, Person, Role, Team, is_allocation
 
 MODES = ("delta", "snapshot")
@@ -504,6 +504,8 @@ class _Plan:
         history.record_ids(
             Person, changed_ids + missing, history.CHANGED, organisation_id=self.organisation.pk
         )
+        if len(new) + len(changed_ids) + len(missing) >= ANALYZE_FROM_ROWS:
+            analyze(Person, Membership)
 
     def _apply_memberships(self, ids: dict[str, int], stamp: dict, now, actor: Actor) -> None:
         remove, create, update = [], [], []
