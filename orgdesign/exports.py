@@ -9,6 +9,7 @@ their feature: `teams/export_views.py` (people.csv) and `pipelines/export_views.
 matrix, engagements and findings).
 """
 
+import math
 from collections.abc import Callable, Iterable
 from functools import wraps
 
@@ -17,7 +18,9 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from orgdesign import ratelimit
 from orgdesign.access import get_org_for_user
+from orgdesign.api_auth import client_key
 from orgdesign.bearer import BadToken, token_from_request
 from orgdesign.csv_format import stream_rows
 from teams.models import Organisation
@@ -44,6 +47,15 @@ def export_view(view: Callable[[HttpRequest, Organisation], HttpResponse]):
             if token.organisation.slug != slug:
                 # As if it did not exist: a token cannot learn which slugs are taken.
                 raise Http404("No such organisation.")
+            # The token's budget, shared with the API and SCIM (orgdesign.ratelimit).
+            verdict = ratelimit.hit_api(client_key(token))
+            if verdict is not None and not verdict.allowed:
+                response = HttpResponse(
+                    "Too many requests for this token: wait for the time Retry-After says.",
+                    status=429, content_type="text/plain; charset=utf-8",
+                )
+                response["Retry-After"] = str(max(1, math.ceil(verdict.retry_after)))
+                return response
             return view(request, token.organisation)
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())

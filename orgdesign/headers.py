@@ -29,6 +29,9 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+STATIC_PREFIX = "/" + settings.STATIC_URL.lstrip("/")
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -36,7 +39,8 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        if _has_credentials(request):
+        # Static files are the same for everyone: let browsers keep them.
+        if _has_credentials(request) and not request.path.startswith(STATIC_PREFIX):
             patch_cache_control(response, private=True, no_store=True)
             response.headers.pop("Expires", None)
         return response

@@ -91,7 +91,8 @@ def load_json(body: bytes) -> Any:
         data = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError as error:
         raise BadInput("The body is not UTF-8.", syntax=True) from error
-    except (json.JSONDecodeError, RecursionError) as error:
+    except (ValueError, RecursionError) as error:
+        # JSONDecodeError, and the ValueError of an integer over 4,300 digits.
         raise BadInput(f"The body is not valid JSON: {error}.", syntax=True) from error
     # A NUL or a lone surrogate can only come as a \\u escape (raw, json.loads refuses the
     # one and strict UTF-8 the other): without such an escape there is nothing to look for.

@@ -705,7 +705,8 @@ def test_patch_the_work_email_sets_the_email(organisation, api):
         {"op": "replace", "path": 'emails[type eq "work"].value', "value": "new@example.com"}
     ])
     assert person.email == "new@example.com"
-    assert user["userName"] == "new@example.com"
+    # The login stays the one the provider looks the person up by.
+    assert user["userName"] == "old@example.com"
     # Both come (Entra ID: userPrincipalName and mail): the login and the email differ.
     user = patched(api, person, [
         {"op": "replace", "path": "userName", "value": "upn@example.com"},

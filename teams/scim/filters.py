@@ -6,7 +6,7 @@ search selects. An attribute the design does not store compares false.
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Contains, EndsWith, Exact, StartsWith
 from scim2_models import InvalidFilterException
@@ -223,8 +223,10 @@ class _FilterTranslator:
             if op in _LOGIN_LOOKUPS:
                 # The index is partial (people with a login or an email): saying so lets
                 # PostgreSQL use it for the lookups identity providers make before each write.
+                # Both sides lowered by the database, which folds case its own way (SQLite
+                # only ASCII): the same rule as the unique index.
                 return Q(
-                    _LOGIN_LOOKUPS[op](Lower(scim_user_name_expression()), value.lower())
+                    _LOGIN_LOOKUPS[op](Lower(scim_user_name_expression()), Lower(Value(value)))
                 ) & _HAS_LOGIN
         elif isinstance(value, str):
             case = "" if kind == "exact" else "i"

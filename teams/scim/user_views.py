@@ -6,6 +6,7 @@ deleted (`_returning_person`).
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.http import HttpRequest, HttpResponse
@@ -137,7 +138,7 @@ def _returning_person(organisation: Organisation, values: UserWrite) -> Person |
         if person is not None:
             return person
     person = gone.filter(
-        Exact(Lower(scim_user_name_expression()), values.user_name.lower())
+        Exact(Lower(scim_user_name_expression()), Lower(Value(values.user_name)))
     ).first()
     if person is not None and (
         not values.external_id or person.external_id in ("", values.external_id)

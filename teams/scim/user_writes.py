@@ -222,6 +222,10 @@ def user_changes(before: Any, after: Any) -> UserWrite:
     ):
         changes.email = changes.user_name
 
+    if changes.email is not None and changes.user_name is None:
+        # The login stays what the provider knows, even for someone whose email stood in
+        # for it: a new email must not change the userName it looks them up by.
+        changes.user_name = before.user_name or ""
     _name_changes(before, after, changes)
 
     if after.title != before.title:
