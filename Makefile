@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install install-dev clean
+.PHONY: run test lint bench install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,15 @@ test: install-dev
 	$(BIN)/ruff check .
 	DJANGO_SETTINGS_MODULE=orgdesign.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The figures of docs/performance.md on PostgreSQL: SIZE=M (a few minutes) or SIZE=L; writes
+# benchmarks/results/<size>.json. BENCH_URL names a database the benchmark may fill.
+SIZE ?= M
+BENCH_URL ?= postgres://postgres@127.0.0.1:5432/orgdesign_bench
+bench: install-dev
+	psql "$(BENCH_URL)" -c "SELECT 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres orgdesign_bench
+	DATABASE_URL=$(BENCH_URL) DJANGO_SETTINGS_MODULE=orgdesign.settings_test $(BIN)/python manage.py migrate --noinput -v 0
+	DATABASE_URL=$(BENCH_URL) $(BIN)/python benchmarks/bench.py $(SIZE)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -1,0 +1,229 @@
+"""`make bench` (size M) and `make bench SIZE=L`: build the organisation of DESIGN.md section 5
+on PostgreSQL, measure each figure over repeated runs after a warm-up (median, min, max),
+measure the floor of each in the same run with plain psycopg (a SELECT of the same rows, a
+COPY of the same rows), and write `benchmarks/results/<size>.json`:
+
+    {"size": "M", "figures": {"<name>": {"median_ms", "min_ms", "max_ms", "floor_ms",
+                                         "ratio", "queries", "extra": {...}}}}
+
+In-process through Django's test client (the whole request: middleware, queries, analysis,
+rendering; no network). Absolute times on a shared 2-core machine are noisy: the ratios and
+the query counts are what budgets hold. Not yet measured here (issue 16): matrix_page_cold,
+cell_edit and matrix_peak_memory.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/orgdesign_bench \\
+        .venv/bin/python benchmarks/bench.py M
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orgdesign.settings_test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from benchmarks.sync_people import batch  # noqa: E402
+from benchmarks.timing import client_in  # noqa: E402
+from orgdesign.analysis.loader import load_org_data  # noqa: E402
+from orgdesign.scenarios import design_delete, scenario_create  # noqa: E402
+from pipelines.generator import generate_org  # noqa: E402
+from teams import services  # noqa: E402
+from teams.models import Organisation, Person  # noqa: E402
+from teams.tokens import token_create  # noqa: E402
+
+SIZES = {
+    "M": {"people": 1_000, "teams": 40, "pipelines": 100},
+    "L": {"people": 50_000, "teams": 400, "pipelines": 1_000},
+}
+RUNS = int(os.environ.get("RUNS", "5"))
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def timed(call, runs: int = RUNS) -> tuple[list[float], int]:
+    """Milliseconds of each run after one warm-up, and the queries of the last run."""
+    call()
+    timings = []
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            call()
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings, len(queries)
+
+
+def floor_of(sql_calls) -> float:
+    """Median milliseconds of the statements with the bare psycopg connection."""
+    raw = connection.connection  # psycopg's own, under Django's wrapper
+    timings = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        with raw.cursor() as cursor:
+            for sql, params in sql_calls:
+                if sql.startswith("DECLARE"):  # a server-side cursor Django opened: its query
+                    sql = sql[sql.index("SELECT"):]
+                cursor.execute(sql, params)
+                if cursor.description:
+                    cursor.fetchall()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def figure(timings: list[float], queries: int | None, floor: float | None, **extra) -> dict:
+    median = statistics.median(timings)
+    return {
+        "median_ms": round(median, 2), "min_ms": round(min(timings), 2),
+        "max_ms": round(max(timings), 2),
+        "floor_ms": round(floor, 2) if floor is not None else None,
+        "ratio": round(median / floor, 1) if floor else None,
+        "queries": queries, "extra": extra,
+    }
+
+
+def captured_floor(call) -> float:
+    """The floor of a call: the very statements it sends (as PostgreSQL received them, the
+    same rows and columns), run again with the bare psycopg connection."""
+    with CaptureQueriesContext(connection) as queries:
+        call()
+    return floor_of([(query["sql"], None) for query in queries])
+
+
+def design_floor(organisation: Organisation) -> float:
+    """The five reads every analysis starts from (orgdesign.analysis.loader)."""
+    return captured_floor(lambda: load_org_data(organisation))
+
+
+def get(client: Client, url: str):
+    def call():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        if response.streaming:
+            b"".join(response.streaming_content)
+    return call
+
+
+def copy_floor(records: list[dict]) -> float:
+    """COPY of the same rows into a temporary table: the least a load of them costs."""
+    raw = connection.connection
+    lines = "".join(
+        f"{r['external_id']}\t{r['name']}\t{r['email']}\t{r['title']}\n" for r in records
+    )
+    timings = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        with raw.cursor() as cursor:
+            cursor.execute("CREATE TEMPORARY TABLE bench_copy (external_id text, name text, "
+                           "email text, title text)")
+            with cursor.copy("COPY bench_copy FROM STDIN") as copy:
+                copy.write(lines)
+            cursor.execute("DROP TABLE bench_copy")
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def main(size: str) -> None:
+    if connection.vendor != "postgresql":
+        sys.exit("bench measures PostgreSQL: set DATABASE_URL=postgres://...")
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
+                               "DEFAULT_THROTTLE_RATES": {"api": "100000000/min"}}
+    shape = SIZES[size]
+    slug = f"bench-{size.lower()}-make"
+    for old in Organisation.objects.filter(slug__startswith=slug):
+        design_delete(old)
+    organisation = services.organisation_create(slug=slug, name=f"make bench {size}")
+    started = time.perf_counter()
+    generate_org(organisation, seed=1, **shape)
+    print(f"built {slug} in {time.perf_counter() - started:.1f} s", flush=True)
+    viewer = client_in(organisation, username="bench-make-viewer")
+    _, key = token_create(organisation=organisation, name="bench", scope="read")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    floor = design_floor(organisation)
+    figures = {}
+    for name, url in (("matrix_page", f"/orgs/{slug}/"), ("findings", f"/orgs/{slug}/findings/"),
+                      ("chart_page", f"/orgs/{slug}/chart/")):
+        figures[name] = figure(*timed(get(viewer, url)), floor)
+        print(name, figures[name], flush=True)
+
+    figures["api_people_list"] = figure(
+        *timed(get(api, f"/api/v1/orgs/{slug}/people/")),
+        floor_of([("SELECT p.*, m.external_id FROM teams_person p LEFT JOIN teams_person m "
+                   "ON m.id = p.manager_id WHERE p.organisation_id = %s "
+                   "ORDER BY p.name, p.id LIMIT 100", [organisation.pk])]),
+    )
+    print("api_people_list", figures["api_people_list"], flush=True)
+
+    people = Person.objects.filter(organisation=organisation).count()
+    timings, queries = timed(get(viewer, f"/orgs/{slug}/export/people.csv"))
+    # The export's own two reads (people, memberships), without the session's.
+    with CaptureQueriesContext(connection) as captured:
+        get(viewer, f"/orgs/{slug}/export/people.csv")()
+    export_floor = floor_of([(query["sql"], None) for query in captured[-2:]])
+    figures["people_csv_export"] = figure(
+        timings, queries, export_floor,
+        rows=people, rows_per_s=round(people / (statistics.median(timings) / 1000)),
+    )
+    print("people_csv_export", figures["people_csv_export"], flush=True)
+
+    someone = Person.objects.filter(organisation=organisation).exclude(external_id="").first()
+    figures["scim_lookup"] = figure(
+        *timed(get(api, f'/scim/v2/Users?filter=externalId eq "{someone.external_id}"')),
+        floor_of([("SELECT * FROM teams_person WHERE organisation_id = %s AND "
+                   "external_id = %s", [organisation.pk, someone.external_id])]),
+    )
+    print("scim_lookup", figures["scim_lookup"], flush=True)
+
+    # The sync: the whole company, new, into an organisation of its own; then again.
+    sync_org = services.organisation_create(slug=f"{slug}-sync", name="make bench sync")
+    services.team_create(organisation=sync_org, name="Platform", kind="infrastructure")
+    _, write_key = token_create(organisation=sync_org, name="bench", scope="write")
+    writer = Client(HTTP_AUTHORIZATION=f"Bearer {write_key}")
+    records = batch(shape["people"], "Engineer")
+    body = json.dumps({"people": records})
+
+    def sync():
+        response = writer.post(f"/api/v1/orgs/{sync_org.slug}/people/sync/", body,
+                               content_type="application/json")
+        assert response.status_code == 200, response.content[:300]
+        return response.json()
+
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        first = sync()
+        first_ms = (time.perf_counter() - started) * 1000
+    floor = copy_floor(records)
+    figures["people_sync_first"] = figure([first_ms], len(queries), floor,
+                                          created=first["created"])
+    timings, queries = timed(sync, runs=max(1, RUNS // 2))
+    figures["people_sync_again"] = figure(timings, queries, floor, unchanged=sync()["unchanged"])
+    print("people_sync", figures["people_sync_first"], figures["people_sync_again"], flush=True)
+
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        copy = scenario_create(origin=organisation, name=f"{slug} copy")
+    copy_ms = (time.perf_counter() - started) * 1000
+    figures["scenario_copy"] = figure([copy_ms], len(queries), None)
+    print("scenario_copy", figures["scenario_copy"], flush=True)
+
+    for leftover in (copy, sync_org, organisation):
+        design_delete(leftover)
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{size}.json"
+    path.write_text(json.dumps({"size": size, "people": people, "runs": RUNS,
+                                "figures": figures}, indent=2) + "\n")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1].upper() if len(sys.argv) > 1 else "M")
