@@ -33,7 +33,7 @@ run: install
 
 test: install-dev
 	$(BIN)/ruff check .
-	DJANGO_SETTINGS_MODULE=orgdesign.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The figures of docs/performance.md on PostgreSQL: SIZE=M (a few minutes) or SIZE=L; writes

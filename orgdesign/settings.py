@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -48,14 +47,12 @@ def secret_key_problem(key: str) -> str | None:
 
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+# Why production may not start, or None. Held here and enforced where the app starts
+# (orgdesign/production.py): the web processes (wsgi, asgi; runserver too) refuse to load and
+# `check --deploy` fails; commands that need no key (makemigrations) still run.
+SECRET_KEY_PROBLEM = None if DEBUG else secret_key_problem(SECRET_KEY)
 if DEBUG:
     SECRET_KEY = SECRET_KEY or LOCAL_SECRET_KEY
-elif problem := secret_key_problem(SECRET_KEY):
-    raise ImproperlyConfigured(
-        f"{problem} Production (DJANGO_DEBUG unset or 0) needs a key of its own, e.g. "
-        "DJANGO_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))'); "
-        "set DJANGO_DEBUG=1 for a local run."
-    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")

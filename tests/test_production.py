@@ -31,15 +31,19 @@ PRODUCTION = {
 }
 
 
-def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
-    """manage.py in a fresh process with the production settings and only `env` set of
-    ours (none of the test suite's variables)."""
+def run_python(args: list[str], env: dict) -> subprocess.CompletedProcess:
+    """Python in a fresh process with the production settings and only `env` set of ours
+    (none of the test suite's variables)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE"))}
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=BASE_DIR, env={**clean, "DJANGO_SETTINGS_MODULE": "orgdesign.settings", **env},
         capture_output=True, text=True, timeout=120,
     )
+
+
+def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return run_python(["manage.py", *args], env)
 
 
 @pytest.mark.parametrize("key, problem", [
@@ -54,15 +58,26 @@ def test_production_refuses_to_start_without_a_key_of_its_own(key, problem):
     env.pop("DJANGO_SECRET_KEY")
     if key is not None:
         env["DJANGO_SECRET_KEY"] = key
-    result = manage("check", env=env)
-    assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr
-    assert problem in result.stderr
+    # The web process (gunicorn and runserver load orgdesign.wsgi) does not start.
+    web = run_python(["-c", "import orgdesign.wsgi"], env)
+    assert web.returncode != 0
+    assert "ImproperlyConfigured" in web.stderr and problem in web.stderr
+    # The deploy check fails on it.
+    deploy = manage("check", "--deploy", env=env)
+    assert deploy.returncode != 0
+    assert "orgdesign.E001" in deploy.stderr and problem in deploy.stderr
+
+
+def test_commands_that_need_no_key_still_run_without_one():
+    # A fresh clone checks its migrations with no environment at all.
+    result = manage("makemigrations", "--check", "--dry-run", env={})
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_a_local_run_needs_no_key():
-    result = manage("check", env={"DJANGO_DEBUG": "1"})
-    assert result.returncode == 0, result.stderr
+    result = manage("check", "--deploy", env={"DJANGO_DEBUG": "1"})
+    assert "orgdesign.E001" not in result.stdout + result.stderr
+    assert run_python(["-c", "import orgdesign.wsgi"], {"DJANGO_DEBUG": "1"}).returncode == 0
 
 
 def test_the_deploy_check_is_clean_in_production():
