@@ -41,16 +41,14 @@ from django.test import Client
 from pipelines.models import Engagement, Pipeline
 from teams import services
 from teams.models import (
-    ApiToken,
-    Job,
     Membership,
     Organisation,
-    OrganisationAccess,
     Person,
     Team,
 )
 from teams.scim.schemas import CORE_GROUP, CORE_USER, ENTERPRISE_USER
 from tests.api_helpers import token_client
+from tests.db_state import db_state
 from tests.factories import (
     EngagementFactory,
     MembershipFactory,
@@ -171,31 +169,8 @@ def viewer_browser(organisation):
 # What a refusal must look like --------------------------------------------------------------
 
 
-def state() -> dict[str, list]:
-    """Every row a write could touch, with what a write changes in it."""
-    return {
-        "Organisation": list(Organisation.objects.order_by("pk").values_list(
-            "pk", "slug", "name", "ml_head_id", "span_max", "layers_max", "updated_at")),
-        "Person": list(Person.objects.order_by("pk").values_list(
-            "pk", "name", "email", "title", "role", "active", "manager_id", "updated_at")),
-        "Team": list(Team.objects.order_by("pk").values_list(
-            "pk", "name", "kind", "lead_id", "updated_at")),
-        "Membership": list(Membership.objects.order_by("pk").values_list(
-            "pk", "person_id", "team_id", "allocation", "updated_at")),
-        "Pipeline": list(Pipeline.objects.order_by("pk").values_list(
-            "pk", "name", "lifecycle", "required_stages", "updated_at")),
-        "Engagement": list(Engagement.objects.order_by("pk").values_list(
-            "pk", "role", "updated_at")),
-        "OrganisationAccess": list(OrganisationAccess.objects.order_by("pk").values_list(
-            "pk", "role")),
-        "ApiToken": list(ApiToken.objects.order_by("pk").values_list("pk", "name",
-                                                                     "revoked_at")),
-        "Job": list(Job.objects.order_by("pk").values_list("pk", "kind")),
-    }
-
-
 def assert_unchanged(before: dict) -> None:
-    after = state()
+    after = db_state()
     changed = {name: (before[name], after[name]) for name in before if before[name] != after[name]}
     assert not changed, f"the refused request changed {sorted(changed)}: {changed}"
 
@@ -358,7 +333,7 @@ GENERIC = [
 
 @pytest.mark.parametrize(("door", "body", "message"), GENERIC)
 def test_the_api_refuses_a_hostile_body(api, ids, door, body, message):
-    before = state()
+    before = db_state()
     response = send_json(api, door, ids, body)
     refusal = assert_api_refusal(response)
     if message:
@@ -368,7 +343,7 @@ def test_the_api_refuses_a_hostile_body(api, ids, door, body, message):
 
 @pytest.mark.parametrize("door", list(DOORS.values()), ids=list(DOORS))
 def test_the_api_refuses_a_form_encoded_body(api, ids, door):
-    before = state()
+    before = db_state()
     response = send_json(api, door, ids, "name=x",
                          content_type="application/x-www-form-urlencoded")
     assert response.status_code == 415
@@ -510,7 +485,7 @@ def _typed_id(door: str, body, field: str) -> str:
      for door, body, field in TYPED],
 )
 def test_the_api_refuses_a_wrong_value_naming_its_field(api, ids, door, body, field):
-    before = state()
+    before = db_state()
     response = send_json(api, door, ids, body)
     assert response.status_code == 400, response.content[:500]
     refusal = assert_api_refusal(response)
@@ -621,14 +596,14 @@ SYNC_RECORDS = [
 @pytest.mark.parametrize(("people", "index", "field"), SYNC_RECORDS)
 def test_the_sync_refuses_a_batch_with_a_bad_record_writing_nothing(api, ids, people, index,
                                                                      field):
-    before = state()
+    before = db_state()
     assert_sync_refusal(_sync(api, ids, {"people": people}), index, field)
     assert_unchanged(before)
 
 
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
 def test_a_refused_sync_reports_every_bad_record(api, ids, is_async):
-    before = state()
+    before = db_state()
     people = [_record(), _record(external_id="H2", name=5), _record(external_id="H3",
                                                                      role="god")]
     response = _sync(api, ids, {"people": people, "async": is_async})
@@ -662,7 +637,7 @@ SYNC_ENVELOPES = [
 
 @pytest.mark.parametrize(("body", "message"), SYNC_ENVELOPES)
 def test_the_sync_refuses_a_body_it_cannot_read(api, ids, body, message):
-    before = state()
+    before = db_state()
     response = _sync(api, ids, body)
     assert response.status_code == 400, response.content[:500]
     refusal = assert_api_refusal(response)
@@ -812,7 +787,7 @@ SCIM_CASES = [
 )
 def test_scim_refuses_a_hostile_payload(scim, ids, method, path, body, scim_type):
     path = {"user": f"Users/{ids.person}", "group": f"Groups/{ids.team}"}.get(path, path)
-    before = state()
+    before = db_state()
     response = scim.send(method, path, body)
     status = 409 if scim_type == "uniqueness" else 400  # a taken name is a conflict
     assert_scim_refusal(response, status, scim_type)
@@ -820,7 +795,7 @@ def test_scim_refuses_a_hostile_payload(scim, ids, method, path, body, scim_type
 
 
 def test_scim_refuses_a_form_encoded_body(scim):
-    before = state()
+    before = db_state()
     response = scim.send("post", "Users", "userName=x",
                          content_type="application/x-www-form-urlencoded")
     assert_scim_refusal(response, 415)
@@ -850,7 +825,7 @@ SCIM_QUERIES = [
 
 @pytest.mark.parametrize(("path", "params", "scim_type"), SCIM_QUERIES)
 def test_scim_refuses_a_hostile_query(scim, path, params, scim_type):
-    before = state()
+    before = db_state()
     response = scim.get(path, params)
     if (key := too_long_key(params)) is not None:
         assert_too_long(response, key, "scim")
@@ -875,7 +850,7 @@ def test_scim_answers_a_query_matching_nobody_with_an_empty_page(scim, params):
 
 @pytest.mark.parametrize("user_id", [SUPERSCRIPT, DIGITS, "-1", "1.5", "abc"])
 def test_scim_answers_404_for_an_id_no_user_has(scim, user_id):
-    before = state()
+    before = db_state()
     for method in ("get", "delete"):
         assert_scim_refusal(scim.send(method, f"Users/{user_id}"), 404)
         assert_scim_refusal(scim.send(method, f"Groups/{user_id}"), 404)
@@ -1056,7 +1031,7 @@ FORMS = [
 def test_a_form_refuses_a_hostile_value(browser, ids, url, data, encoding, fragment):
     url = f"/orgs/{ids.slug}/{url(ids) if callable(url) else url}"
     data = data(ids) if callable(data) else data
-    before = state()
+    before = db_state()
     response = _post(browser, url, data, encoding)
     assert_page_refusal(response, fragment)
     assert_unchanged(before)
@@ -1093,7 +1068,7 @@ ADMIN_FORMS = [
 @pytest.mark.parametrize(("url", "data", "encoding", "fragment"), ADMIN_FORMS)
 def test_an_admin_form_refuses_a_hostile_value(admin_browser, ids, url, data, encoding,
                                                 fragment):
-    before = state()
+    before = db_state()
     response = _post(admin_browser, f"/orgs/{ids.slug}/{url}", data, encoding)
     assert_page_refusal(response, fragment)
     assert_unchanged(before)
@@ -1102,7 +1077,7 @@ def test_an_admin_form_refuses_a_hostile_value(admin_browser, ids, url, data, en
 @pytest.mark.parametrize("role", ["god", "\x00", "none\x00"])
 def test_a_member_role_no_one_can_hold_is_refused(admin_browser, ids, organisation, role):
     member = client_for(organisation, "viewer").user
-    before = state()
+    before = db_state()
     response = _post(admin_browser, f"/orgs/{ids.slug}/members/{member.pk}/", {"role": role},
                      "multipart")
     assert_page_refusal(response)
@@ -1185,7 +1160,7 @@ PAGE_QUERIES = [
 def test_a_page_answers_a_hostile_query_string(viewer_browser, ids, url, params, expected):
     key = too_long_key(params)
     assert (key is not None) == (expected == "too long"), "the case's expectation is wrong"
-    before = state()
+    before = db_state()
     response = viewer_browser.get(f"/orgs/{ids.slug}/{url}", params)
     if expected == "refused":
         assert response.status_code == 400, response.status_code
@@ -1252,7 +1227,7 @@ API_QUERIES = [
 
 @pytest.mark.parametrize(("url", "params"), API_QUERIES)
 def test_an_api_list_refuses_a_hostile_query_string(api_reader, ids, url, params):
-    before = state()
+    before = db_state()
     response = api_reader.get(f"/api/v1/orgs/{ids.slug}/{url}", params)
     if (key := too_long_key(params)) is not None:
         assert_too_long(response, key, "api")
@@ -1323,7 +1298,7 @@ CSV_CASES = [
 
 @pytest.mark.parametrize(("kind", "data", "fragment"), CSV_CASES)
 def test_an_import_refuses_a_hostile_file_writing_nothing(browser, ids, kind, data, fragment):
-    before = state()
+    before = db_state()
     response = _upload(browser, ids, kind, data)
     assert_page_refusal(response, fragment)
     assert _outcome(response).state == "refused"

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -38,7 +37,6 @@ from teams.models import (
     JobKind,
     Membership,
     Organisation,
-    OrganisationAccess,
     Person,
     Team,
 )
@@ -46,6 +44,7 @@ from teams.scim import discovery_views
 from teams.scim.schemas import CORE_GROUP, CORE_USER
 from teams.tokens import token_create
 from tests.api_helpers import token_client
+from tests.db_state import db_state
 from tests.factories import (
     EngagementFactory,
     MembershipFactory,
@@ -412,29 +411,6 @@ def content_of(response) -> str:
     return response.content.decode("utf-8", "replace")
 
 
-def snapshot() -> dict:
-    """The state of everything a write could change, to compare before and after."""
-    return {
-        "Organisation": list(Organisation.objects.order_by("pk").values_list(
-            "pk", "name", "ml_head_id", "span_max", "layers_max", "updated_at")),
-        "Person": list(Person.objects.order_by("pk").values_list(
-            "pk", "name", "active", "manager_id", "updated_at")),
-        "Team": list(Team.objects.order_by("pk").values_list("pk", "name", "updated_at")),
-        "Membership": list(Membership.objects.order_by("pk").values_list(
-            "pk", "allocation", "updated_at")),
-        "Pipeline": list(Pipeline.objects.order_by("pk").values_list(
-            "pk", "name", "updated_at")),
-        "Engagement": list(Engagement.objects.order_by("pk").values_list(
-            "pk", "role", "updated_at")),
-        "OrganisationAccess": list(OrganisationAccess.objects.order_by("pk").values_list(
-            "pk", "user_id", "role")),
-        "ApiToken": list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
-        "Job": list(Job.objects.order_by("pk").values_list("pk", "state")),
-        "User": list(get_user_model().objects.order_by("pk").values_list(
-            "pk", "password", "is_staff", "is_superuser")),
-    }
-
-
 def changed_tables(before: dict, after: dict) -> list[str]:
     return [name for name in before if before[name] != after[name]]
 
@@ -453,7 +429,7 @@ class Walk:
 
     def run(self, client, route: Route, url: str, methods, check: Check) -> None:
         for method in methods:
-            before = snapshot()
+            before = db_state()
             response = send(client, route, method, url, self.world)
             self.sent += 1
             status = response.status_code
@@ -463,7 +439,7 @@ class Walk:
                 leaked = [secret for secret in self.secrets if secret in body]
                 if leaked:
                     why = f"shows {leaked}"
-            if why is None and (changed := changed_tables(before, snapshot())):
+            if why is None and (changed := changed_tables(before, db_state())):
                 why = f"changed {', '.join(changed)}"
             if why is not None:
                 self.offences.append(f"{method} {url} [{route.name}] -> {status}: {why}")
@@ -781,10 +757,10 @@ def test_a_write_naming_another_organisations_objects_in_its_body_is_refused(set
     ]
     offences = []
     for method, path, body in json_writes:
-        before = snapshot()
+        before = db_state()
         response = writer.generic(method, api + path, json.dumps(body),
                                   content_type="application/json")
-        if response.status_code != 400 or changed_tables(before, snapshot()):
+        if response.status_code != 400 or changed_tables(before, db_state()):
             offences.append(f"{method} {api + path} {body} -> {response.status_code}")
     pages = f"/orgs/{demo.slug}/"
     form_writes = [
@@ -800,13 +776,13 @@ def test_a_write_naming_another_organisations_objects_in_its_body_is_refused(set
                        "ml_head": foreign.person}),
     ]
     for path, body in form_writes:
-        before = snapshot()
+        before = db_state()
         response = editor.post(pages + path, body)
-        if response.status_code != 400 or changed_tables(before, snapshot()):
+        if response.status_code != 400 or changed_tables(before, db_state()):
             offences.append(f"POST {pages + path} {body} -> {response.status_code}")
     for body in ({"person": foreign.person}, {"person": demo.person, "manager": foreign.person}):
-        before = snapshot()
+        before = db_state()
         response = editor.post(pages + "chart/move/", body)
-        if response.status_code != 404 or changed_tables(before, snapshot()):
+        if response.status_code != 404 or changed_tables(before, db_state()):
             offences.append(f"POST {pages}chart/move/ {body} -> {response.status_code}")
     assert not offences, "Writes naming another organisation's ids:\n" + "\n".join(offences)
