@@ -1,7 +1,8 @@
 """The API of pipelines and engagements (the rows and cells of the matrix), and the reads
 computed from the whole design: findings, their catalogue and the matrix, under
-/api/v1/orgs/<slug>/. Writes go through `pipelines.services`; the reads load the design
-once (`load_org_data`, five queries) and run the pure analyses over it.
+/api/v1/orgs/<slug>/. Writes go through `pipelines.services`; the reads take the design's
+analysis (`orgdesign.analysis.kept`: loaded in five queries, or kept from an earlier read of
+the same version).
 """
 
 from django_filters import rest_framework as filters
@@ -10,11 +11,8 @@ from rest_framework.response import Response
 from rest_framework.viewsets import ViewSetMixin
 
 from orgdesign.analysis.catalogue import CATALOGUE
-from orgdesign.analysis.findings import compute_findings
-from orgdesign.analysis.loader import load_org_data
+from orgdesign.analysis.kept import analysis_of
 from orgdesign.analysis.matrix import MatrixFilters, build_columns, build_rows, filter_pipelines
-from orgdesign.analysis.orgdata import OrgIndex
-from orgdesign.analysis.structure import classify_structure
 from orgdesign.api_auth import refuse
 from orgdesign.api_filters import IdFilter, UpdatedSinceFilterSet
 from orgdesign.api_views import OrganisationScopedView, OrganisationViewSet
@@ -134,7 +132,7 @@ class FindingViewSet(ViewSetMixin, OrganisationScopedView):
         code = query.validated_data.get("code")
         findings = [
             finding
-            for finding in compute_findings(load_org_data(self.organisation))
+            for finding in analysis_of(self.organisation).findings
             if (severity is None or finding.severity == severity)
             and (code is None or finding.code == code)
         ]
@@ -162,9 +160,8 @@ class MatrixView(OrganisationScopedView):
 
     @extend_schema(parameters=[MatrixQuerySerializer])
     def get(self, request, slug: str) -> Response:
-        data = load_org_data(self.organisation)
-        index = OrgIndex(data)
-        findings = compute_findings(data, index)
+        analysis = analysis_of(self.organisation)
+        index, findings = analysis.index, analysis.findings
         # Values of the wrong type are refused (the page, whose links never break, ignores
         # them); unknown kinds and tiers select nothing more.
         MatrixQuerySerializer(data=request.query_params).is_valid(raise_exception=True)
@@ -175,7 +172,7 @@ class MatrixView(OrganisationScopedView):
             "count": self.paginator.page.paginator.count,
             "next": self.paginator.get_next_link(),
             "previous": self.paginator.get_previous_link(),
-            "structure": classify_structure(data, index),
+            "structure": analysis.structure,
             "columns": [column for group in groups for column in group.columns],
             "results": build_rows(index, page, groups, findings),
         }

@@ -2,10 +2,8 @@
 stays flat whatever the size, each in a fixed number of queries. Who may fetch them and the
 response are `orgdesign/exports.py`'s."""
 
-from orgdesign.analysis.findings import compute_findings
-from orgdesign.analysis.loader import load_org_data
+from orgdesign.analysis.kept import analysis_of
 from orgdesign.analysis.matrix import MatrixFilters, build_columns, build_rows, filter_pipelines
-from orgdesign.analysis.orgdata import OrgIndex
 from orgdesign.exports import csv_response, export_view
 
 MATRIX_COLUMNS = ["pipeline", "pm_owner", "lifecycle"]
@@ -26,10 +24,10 @@ def _yes_no(value: bool | None) -> str:
 def export_matrix(request, organisation):
     """matrix.csv: pipeline, pm_owner, lifecycle, then one column per team (its role or
     empty), filtered like the matrix page when its filters are given."""
-    data = load_org_data(organisation)
-    index = OrgIndex(data)
+    analysis = analysis_of(organisation)
+    index = analysis.index
     filters = MatrixFilters.from_query(request.GET)
-    findings = compute_findings(data, index) if filters.errors_only else []
+    findings = analysis.findings if filters.errors_only else []
     groups = build_columns(index, findings, kind=filters.kind)
     teams = [column.team for group in groups for column in group.columns]
     pipelines = filter_pipelines(index, findings, filters)
@@ -48,10 +46,10 @@ def export_engagements(request, organisation):
     """engagements.csv: one row per engaged cell of the matrix, in the matrix's order, with
     the team's kind, the stage it covers and whether it is in the ML org; filtered like the
     matrix page."""
-    data = load_org_data(organisation)
-    index = OrgIndex(data)
+    analysis = analysis_of(organisation)
+    index = analysis.index
     filters = MatrixFilters.from_query(request.GET)
-    findings = compute_findings(data, index) if filters.errors_only else []
+    findings = analysis.findings if filters.errors_only else []
     columns = [
         column
         for group in build_columns(index, findings, kind=filters.kind)
@@ -76,8 +74,7 @@ def export_engagements(request, organisation):
 def export_findings(request, organisation):
     """findings.csv: every finding in the findings page's order, or those of `severity` and
     `code` when given, like the page's filters."""
-    data = load_org_data(organisation)
-    findings = compute_findings(data, OrgIndex(data))
+    findings = analysis_of(organisation).findings
     severity = request.GET.get("severity", "")
     code = request.GET.get("code", "")
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from orgdesign.access import get_org_for_user
 from orgdesign.analysis.catalogue import CATALOGUE, SEVERITY_ORDER, SEVERITY_RULES, CatalogueEntry
 from orgdesign.analysis.findings import Finding, count_by_severity
-from orgdesign.analysis.loader import analyse
+from orgdesign.analysis.kept import analysis_of
 from teams.models import as_row_id
 
 FINDINGS_PAGE_SIZE = 200
@@ -78,7 +78,7 @@ def _int(value: str) -> int | None:
 @login_required
 def findings(request, slug):
     organisation = get_org_for_user(request, slug)
-    _, all_findings = analyse(organisation)
+    all_findings = analysis_of(organisation).findings
     severity = request.GET.get("severity", "")
     code = request.GET.get("code", "")
     team = _int(request.GET.get("team", ""))

@@ -33,6 +33,7 @@ from pipelines.models import (
     Tier,
 )
 from teams.bulk import ANALYZE_FROM_ROWS, analyze
+from teams.design_version import design_changed
 from teams.models import (
     KpiType,
     Membership,
@@ -280,6 +281,8 @@ def generate_org(
         )
     plan = plan_org(people=people, teams=teams, pipelines=pipelines, seed=seed)
     _store(organisation, plan)
+    # Stored in bulk without history: the version changes here instead.
+    design_changed(organisation.pk)
     if len(plan.people) >= ANALYZE_FROM_ROWS:
         analyze(Person, Membership, Team, Pipeline, Engagement)
     return GenerationSummary(

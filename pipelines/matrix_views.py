@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from orgdesign.access import can_edit, get_org_for_user
 from orgdesign.analysis.findings import count_by_severity
-from orgdesign.analysis.loader import analyse
+from orgdesign.analysis.kept import after_cell_write, analysis_of
 from orgdesign.analysis.matrix import (
     UNOWNED,
     MatrixFilters,
@@ -21,7 +21,6 @@ from orgdesign.analysis.matrix import (
     rows_per_page,
     stage_coverage,
 )
-from orgdesign.analysis.structure import classify_structure
 from pipelines import services
 from pipelines.models import Engagement, Lifecycle, Pipeline, Tier
 from teams.actor import browser_actor
@@ -32,7 +31,8 @@ from teams.models import AccessRole, Team, TeamKind
 @login_required
 def matrix(request, slug):
     organisation = get_org_for_user(request, slug)
-    index, findings = analyse(organisation)
+    analysis = analysis_of(organisation)
+    index, findings = analysis.index, analysis.findings
     filters = MatrixFilters.from_query(request.GET)
     groups = build_columns(index, findings, kind=filters.kind, collapse=filters.collapse)
     column_count = sum(group.span for group in groups)
@@ -45,7 +45,7 @@ def matrix(request, slug):
         "rows": build_rows(index, list(page.object_list), groups, findings),
         "page": page,
         "counts": count_by_severity(findings),
-        "structure": classify_structure(index.data, index),
+        "structure": analysis.structure,
         "column_count": column_count,
         "team_count": sum(len(group.columns) for group in groups),
         "filters": filters,
@@ -66,8 +66,8 @@ def matrix_overview(request, slug):
     """Every pipeline's stages on one screen, coloured by who owns them, each linking to its
     row in the matrix: where a large organisation's gaps are, at a glance."""
     organisation = get_org_for_user(request, slug)
-    index, findings = analyse(organisation)
-    tiles = overview(index, findings)
+    analysis = analysis_of(organisation)
+    tiles = overview(analysis.index, analysis.findings)
     # The worst first: stages nobody owns, then any problem; the eye goes where they are.
     ordered = sorted(tiles, key=lambda tile: (
         -sum(1 for mark in tile.marks if mark.state == UNOWNED), -tile.problems,
@@ -77,7 +77,7 @@ def matrix_overview(request, slug):
         "tiles": ordered,
         "coverage": stage_coverage(tiles),
         "with_problems": sum(1 for tile in tiles if tile.problems),
-        "counts": count_by_severity(findings),
+        "counts": count_by_severity(analysis.findings),
     })
 
 
@@ -105,14 +105,15 @@ def matrix_cell(request, slug, pipeline_id, team_id):
         status = 409
     else:
         try:
-            services.engagement_set(
+            analysis = after_cell_write(organisation, lambda: services.engagement_set(
                 actor=browser_actor(request), pipeline=pipeline, team=team, role=role or None
-            )
+            ))
         except ValidationError as error:
             message = " ".join(error.messages)
             status = 400
-
-    index, findings = analyse(organisation)
+    if status != 200:
+        analysis = analysis_of(organisation)
+    index, findings = analysis.index, analysis.findings
     filters = MatrixFilters.from_query(request.POST)
     groups = build_columns(index, findings, kind=filters.kind, collapse=filters.collapse)
     pipeline = index.pipelines_by_id[pipeline.id]

@@ -7,9 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from orgdesign.access import can_edit, get_org_for_user
-from orgdesign.analysis.findings import compute_findings
-from orgdesign.analysis.loader import load_org_data
-from orgdesign.analysis.orgdata import OrgIndex
+from orgdesign.analysis.kept import analysis_of
 from orgdesign.forms import add_service_errors
 from orgdesign.history_views import recent_context
 from pipelines import services
@@ -119,11 +117,9 @@ def pipeline_detail(request, slug, pk):
     else:
         form = _edit_form(organisation, pipeline)
 
-    data = load_org_data(organisation)
-    index = OrgIndex(data)
     findings = [
         finding
-        for finding in compute_findings(data, index)
+        for finding in analysis_of(organisation).findings
         if finding.subject.type == "pipeline" and finding.subject.id == pipeline.pk
     ]
     engagements = (

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from orgdesign.access import get_org_for_user
-from orgdesign.analysis.loader import load_org_data
+from orgdesign.analysis.kept import analysis_of
 from orgdesign.analysis.structure import (
     CENTRALIZED,
     EMBEDDED,
@@ -14,7 +14,6 @@ from orgdesign.analysis.structure import (
     MATRIX,
     NONE,
     THRESHOLD,
-    classify_structure,
 )
 from pipelines.models import Lifecycle
 from teams.models import SPECIALISED_KINDS
@@ -44,7 +43,7 @@ def label_meanings() -> list[tuple[str, str]]:
 @login_required
 def structure(request, slug):
     organisation = get_org_for_user(request, slug)
-    result = classify_structure(load_org_data(organisation))
+    result = analysis_of(organisation).structure
     return render(
         request,
         "pipelines/structure.html",

@@ -27,10 +27,8 @@ from orgdesign.analysis.chart import (
     set_titles,
     way_down,
 )
-from orgdesign.analysis.findings import compute_findings
-from orgdesign.analysis.loader import load_org_data
+from orgdesign.analysis.kept import analysis_of
 from orgdesign.analysis.matrix import findings_by_subject
-from orgdesign.analysis.orgdata import OrgIndex
 from teams import services
 from teams.actor import browser_actor
 from teams.models import AccessRole, Organisation, Person, as_row_id
@@ -70,7 +68,8 @@ def org_chart(request, slug):
     organisation = get_org_for_user(request, slug)
     root_id = _number(request.GET.get("root"))
     offset = _number(request.GET.get("offset")) or 0
-    index = OrgIndex(load_org_data(organisation))
+    analysis = analysis_of(organisation)
+    index = analysis.index
     if root_id is not None and root_id not in index.people_by_id:
         raise Http404("No such person in this organisation.")
     chart = OrgChart(index)
@@ -86,7 +85,7 @@ def org_chart(request, slug):
         return render(request, "teams/chart.html#children", {**context, "parent": parent})
 
     # The side list of the picture: the people whose problems it opens on, then the rest.
-    findings = compute_findings(index.data, index)
+    findings = analysis.findings
     by_subject = findings_by_subject(findings)
     problems = []
     for person_id in problem_people(chart, findings)[:PROBLEM_LIST_LIMIT]:
@@ -141,17 +140,17 @@ def chart_data(request, slug):
     tables, the titles and the dotted lines of the people sent.
     """
     organisation = get_org_for_user(request, slug)
-    data = load_org_data(organisation)
-    index = OrgIndex(data)
+    analysis = analysis_of(organisation)
+    index = analysis.index
     chart = OrgChart(index)
-    findings = compute_findings(data, index)
+    findings = analysis.findings
     by_subject = findings_by_subject(findings)
 
     root_id = _number(request.GET.get("root"))
     reveal_id = _number(request.GET.get("reveal"))
     query = request.GET.get("find", "").strip().casefold()
     if query:
-        match = next((p for p in sorted(data.people, key=lambda p: p.name.casefold())
+        match = next((p for p in sorted(index.data.people, key=lambda p: p.name.casefold())
                       if query in p.name.casefold()), None)
         if match is None:
             return JsonResponse({"nodes": [], "dotted": [], "found": None})

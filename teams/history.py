@@ -20,6 +20,7 @@ from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
 from teams.actor import Actor
+from teams.design_version import design_changed
 
 BATCH = 1000
 ADDED, CHANGED, DELETED = "+", "~", "-"
@@ -44,6 +45,8 @@ def _file_entry(sender, instance, history_instance, **kwargs) -> None:
     login stamped on the row (by id: the user need not be loaded)."""
     history_instance.history_org = organisation_of(instance)
     history_instance.history_user_id = instance.updated_by_id
+    # Whatever is recorded changed the design: the analyses kept of it are out of date.
+    design_changed(history_instance.history_org)
 
 
 @contextmanager
@@ -86,6 +89,9 @@ def record_ids(
     `INSERT ... SELECT` per thousand rows (and one more for their many-to-many rows, a
     person's dotted lines). Building the entries in Python doubled the time of a 50,000
     person sync (docs/performance.md)."""
+    if not ids:
+        return
+    design_changed(organisation_id)
     history_model = model.history.model
     quote = connection.ops.quote_name
     now = history_model._meta.get_field("history_date").get_db_prep_value(

@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower, NullIf
 from simple_history.models import HistoricalRecords
 
+from teams.design_version import new_version, writes_seen
+
 
 class Role(models.TextChoices):
     SCIENTIST = "scientist", "Scientist"
@@ -129,14 +131,14 @@ class HistoryEntry(models.Model):
         abstract = True
 
 
-def history(**kwargs) -> HistoricalRecords:
+def history(*, excluded_fields=(), **kwargs) -> HistoricalRecords:
     """The history of a model of the design (see HistoryEntry)."""
     return HistoricalRecords(
         bases=[HistoryEntry],
         # The author is the row's own `updated_by`, set by teams.history on each entry: no
         # request-bound user, and no query for a user the row names only by id.
         get_user=lambda **kwargs: None,
-        excluded_fields=["updated_at"],
+        excluded_fields=["updated_at", *excluded_fields],
         **kwargs,
     )
 
@@ -172,7 +174,10 @@ class Organisation(Attributed):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = history()
+    # Changed by every write of the design (teams.design_version), never by a save of the
+    # organisation's own fields: a save would put back the value it read.
+    design_version = models.BigIntegerField(default=new_version, editable=False)
+    history = history(excluded_fields=["design_version"])
 
     class Meta:
         ordering = ["name"]
@@ -191,6 +196,26 @@ class Organisation(Attributed):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "design_version"
+            ]
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance.writes_at_read = writes_seen()
+        return instance
+
+    @property
+    def read_since_write(self) -> bool:
+        """Whether this instance was read after this connection's last write of any design,
+        so its `design_version` is the one the connection sees."""
+        return getattr(self, "writes_at_read", None) == writes_seen()
 
 
 class AccessRole(models.TextChoices):

@@ -2,9 +2,19 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from orgdesign.analysis.kept import forget_all
 from teams.models import Organisation
 from tests.api_helpers import token_client
 from tests.factories import OrganisationFactory, UserFactory, client_for
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_analysis():
+    # Analyses are kept per process by organisation id and version; a test's organisations
+    # are rolled back, and on SQLite their ids come back in the next test.
+    forget_all()
+    yield
+    forget_all()
 
 
 @pytest.fixture(autouse=True)

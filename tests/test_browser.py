@@ -509,7 +509,7 @@ def test_finding_someone_outside_the_tree_offers_their_own_chart(page, demo):
 
 
 def test_an_unowned_stage_is_marked_in_its_row_on_an_80_team_matrix(page, demo):
-    from orgdesign.analysis.loader import analyse
+    from orgdesign.analysis.kept import analyse_afresh
     from orgdesign.analysis.matrix import MatrixFilters, filter_pipelines, rows_per_page
 
     call_command("generate_org", "wide", "--people", "2000", "--teams", "80", "--pipelines",
@@ -517,7 +517,8 @@ def test_an_unowned_stage_is_marked_in_its_row_on_an_80_team_matrix(page, demo):
     wide = Organisation.objects.get(slug="wide")
     services.access_grant(organisation=wide, user=get_user_model().objects.get(username="ada"),
                           role="viewer")
-    index, findings = analyse(wide)
+    analysis = analyse_afresh(wide)
+    index, findings = analysis.index, analysis.findings
     unowned = next(f for f in findings if f.code == "pipeline.stage_unowned")
     # Seed 4 gives the generated design a stage nobody owns; find it and the page of its row.
     order = [p.id for p in filter_pipelines(index, findings, MatrixFilters())]

@@ -79,10 +79,10 @@ def test_a_server_error_answers_the_layouts_500():
 
 def test_the_home_page_shows_each_organisations_health(demo):
     from orgdesign.analysis.findings import count_by_severity
-    from orgdesign.analysis.loader import analyse
+    from orgdesign.analysis.kept import analyse_afresh
 
     client = client_for(demo, "viewer")
-    _, findings = analyse(demo)
+    findings = analyse_afresh(demo).findings
     counts = count_by_severity(findings)
     html = client.get("/").content.decode()
     row = html[html.index('data-organisation="demo"'):]

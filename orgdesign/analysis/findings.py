@@ -93,12 +93,7 @@ def pipeline_ref(pipeline: Pipeline) -> Ref:
 
 def compute_findings(data: OrgData, index: OrgIndex | None = None) -> list[Finding]:
     """All findings of one design, ordered by severity, code, then subject name."""
-    index = index or OrgIndex(data)
-    findings = [
-        with_effective_severity(finding, index) for rule in RULES for finding in rule(index)
-    ]
-    findings.sort(key=Finding.sort_key)
-    return findings
+    return in_order(findings_by_rule(index or OrgIndex(data)))
 
 
 def effective_severity(code: str, pipeline: Pipeline | None) -> str:
@@ -462,10 +457,27 @@ def no_manager_message(person: Person | PersonRow, breaks: ChainBreaks) -> str:
     return message + "."
 
 
-def person_rules(index: OrgIndex) -> Iterator[Finding]:
-    head = index.ml_head
+def no_manager_rules(index: OrgIndex) -> Iterator[Finding]:
+    """`person.no_manager`: apart from the other person rules, because who it looks at
+    depends on the teams engaged in pipelines (`chain_breaks`), so a cell of the matrix
+    changes it."""
     top = index.top_of_organisation
     breaks = chain_breaks(index)
+    for person_id in breaks.people:
+        person = index.people_by_id.get(person_id)
+        if person is None or not person.active or person.manager_id is not None:
+            continue
+        if person.id != top:
+            yield Finding(
+                "person.no_manager",
+                person_ref(person),
+                no_manager_message(person, breaks),
+                tuple(team_ref(team) for team in breaks.stranded_teams.get(person.id, ())),
+            )
+
+
+def person_rules(index: OrgIndex) -> Iterator[Finding]:
+    head = index.ml_head
 
     for person in index.data.people:
         if not person.active:
@@ -495,13 +507,6 @@ def person_rules(index: OrgIndex) -> Iterator[Finding]:
             )
         if person.role == Role.SCIENTIST and manager is not None:
             yield from scientist_manager_rule(index, person, manager)
-        if person.manager_id is None and person.id != top and person.id in breaks.people:
-            yield Finding(
-                "person.no_manager",
-                subject,
-                no_manager_message(person, breaks),
-                tuple(team_ref(team) for team in breaks.stranded_teams.get(person.id, ())),
-            )
         # Span, depth and allocation cover the ML org only: without an ML head they would
         # cover the whole company an HR sync brings, so they are not computed.
         if head is None or person.id not in index.ml_steps:
@@ -600,8 +605,36 @@ RULES = (
     team_staffing_rules,
     dependency_rules,
     person_rules,
+    no_manager_rules,
     scientist_isolation_rules,
 )
+# The rules that read the cells of the matrix (`index.engagements_by_*`, `chain_breaks`):
+# after a cell changes, only these run again (`findings_after_cells`); the others' findings
+# stay. tests/test_kept_analysis.py checks the result against a whole analysis.
+CELL_RULES = (pipeline_stage_rules, team_rules, dependency_rules, no_manager_rules)
+
+FindingsByRule = dict[str, list[Finding]]
+
+
+def findings_by_rule(index: OrgIndex, rules=RULES) -> FindingsByRule:
+    """The findings of each rule, by the rule's name, with their effective severity."""
+    return {
+        rule.__name__: [with_effective_severity(finding, index) for finding in rule(index)]
+        for rule in rules
+    }
+
+
+def in_order(by_rule: FindingsByRule) -> list[Finding]:
+    """All the findings, ordered by severity, code, then subject name."""
+    findings = [finding for rule in RULES for finding in by_rule[rule.__name__]]
+    findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def findings_after_cells(index: OrgIndex, before: FindingsByRule) -> FindingsByRule:
+    """The findings of a design whose cells (engagements) alone changed since `before`:
+    the rules that read cells run again over `index`, the others' findings are kept."""
+    return {**before, **findings_by_rule(index, CELL_RULES)}
 
 
 def count_by_severity(findings: list[Finding]) -> dict[str, int]:

@@ -5,7 +5,6 @@ People, memberships and engagements come as light rows (see `PersonRow`); teams 
 pipelines, a few hundred at most, as model instances for the pages to show.
 """
 
-from orgdesign.analysis.findings import Finding, compute_findings
 from orgdesign.analysis.orgdata import (
     EngagementRow,
     MembershipRow,
@@ -24,17 +23,22 @@ def load_org_data(organisation: Organisation) -> OrgData:
     memberships = Membership.objects.filter(team__organisation=organisation).values_list(
         "id", "person_id", "team_id", "allocation"
     )
-    engagements = Engagement.objects.filter(pipeline__organisation=organisation).values_list(
-        "id", "pipeline_id", "team_id", "role"
-    )
     return OrgData(
         organisation=organisation,
         people=[PersonRow(*row) for row in people],
         teams=list(Team.objects.filter(organisation=organisation)),
         memberships=[MembershipRow(*row) for row in memberships],
         pipelines=list(Pipeline.objects.filter(organisation=organisation)),
-        engagements=[EngagementRow(*row) for row in engagements],
+        engagements=load_engagements(organisation),
     )
+
+
+def load_engagements(organisation: Organisation) -> list[EngagementRow]:
+    """The cells of the matrix, in one query."""
+    rows = Engagement.objects.filter(pipeline__organisation=organisation).values_list(
+        "id", "pipeline_id", "team_id", "role"
+    )
+    return [EngagementRow(*row) for row in rows]
 
 
 def load_many(organisations: list[Organisation]) -> dict[int, OrgData]:
@@ -95,8 +99,3 @@ def ml_org_of_teams(organisation: Organisation, teams: list[Team]) -> dict[int, 
     return {team.id: index.team_in_ml_org(team) for team in teams}
 
 
-def analyse(organisation: Organisation) -> tuple[OrgIndex, list[Finding]]:
-    """Load the design once (five queries) and compute its findings: what most pages need."""
-    data = load_org_data(organisation)
-    index = OrgIndex(data)
-    return index, compute_findings(data, index)

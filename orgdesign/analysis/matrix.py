@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import html
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.http import QueryDict
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from orgdesign.analysis.findings import Finding, owner_teams_by_stage
@@ -181,17 +181,25 @@ SUMMARY_CELL = '<td data-pipeline="{}" data-kind="{}" class="cell summary {}"{}>
 
 
 def _cell_html(pid: int, cell: Cell | SummaryCell, editable: bool) -> str:
+    """One cell. `str.format` over values escaped here, not `format_html`: 400 columns of
+    100 rows are 40,000 cells, and `format_html` took most of the L matrix page's time."""
     if isinstance(cell, SummaryCell):
-        return format_html(SUMMARY_CELL, pid, cell.kind, cell.main_role or "empty",
-                           _cell_flag(cell), cell.text or "·")
+        return SUMMARY_CELL.format(int(pid), _e(cell.kind), _e(cell.main_role or "empty"),
+                                   _cell_flag(cell), _e(cell.text or "·"))
+    role = _e(cell.role)
     if not editable:
-        return format_html(READ_CELL, pid, cell.team_id, cell.role or "empty", _cell_flag(cell),
-                           cell.role)
-    return format_html(
-        EDIT_CELL, pid, cell.team_id, cell.role or "empty", _cell_flag(cell), pid, cell.team_id,
-        next_role(cell.role), cell.role, mark_safe(' aria-label="none"') if not cell.role else "",
-        cell.role or "·",
+        return READ_CELL.format(int(pid), int(cell.team_id), role or "empty", _cell_flag(cell),
+                                role)
+    return EDIT_CELL.format(
+        int(pid), int(cell.team_id), role or "empty", _cell_flag(cell), int(pid),
+        int(cell.team_id), _e(next_role(cell.role)), role,
+        ' aria-label="none"' if not cell.role else "", role or "·",
     )
+
+
+def _e(text: str) -> str:
+    # The same five characters as django.utils.html.escape, without its SafeString wrapping.
+    return html.escape(str(text), quote=True)
 
 
 def _cell_flag(cell: Cell) -> str:
@@ -199,10 +207,8 @@ def _cell_flag(cell: Cell) -> str:
     the eye, its message for hover and focus."""
     if cell.finding is None:
         return ""
-    return format_html(
-        ' data-finding="{}" data-severity="{}" data-message="{}"',
-        cell.finding.code, cell.finding.severity, cell.finding.message,
-    )
+    return (f' data-finding="{_e(cell.finding.code)}" data-severity="{_e(cell.finding.severity)}"'
+            f' data-message="{_e(cell.finding.message)}"')
 
 
 def findings_by_subject(findings: list[Finding]) -> dict[tuple[str, int], list[Finding]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from orgdesign.analysis.reporting import chain_of, children_of, roots_by_size, steps_below
@@ -73,9 +73,24 @@ def main_team_of(allocations: Iterable[tuple[int, Team]]) -> Team | None:
 class OrgIndex:
     """Lookups over an `OrgData`, each computed on first use and kept (memoised)."""
 
+    # The facts derived from the cells of the matrix; every other fact outlives a cell edit.
+    CELL_FACTS = ("engagements_by_pipeline", "engagements_by_team")
+
     def __init__(self, data: OrgData):
         self.data = data
         self.organisation = data.organisation
+
+    def with_engagements(self, engagements: Sequence[Engagement | EngagementRow]) -> OrgIndex:
+        """The index of the same design with other cells: the facts already derived that do
+        not read the cells (reporting chains, the ML org, memberships) are kept, not derived
+        again from tens of thousands of people."""
+        index = OrgIndex(replace(self.data, engagements=engagements))
+        kept = {
+            name: value for name, value in vars(self).items()
+            if name not in ("data", "organisation", *self.CELL_FACTS)
+        }
+        vars(index).update(kept)
+        return index
 
     # People and reporting lines ------------------------------------------------------------
 

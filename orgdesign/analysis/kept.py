@@ -1,0 +1,157 @@
+"""The analysis of each design, kept in the web process until the design changes.
+
+Loading a design of 50,000 people and judging it takes the better part of a second; a page
+that shows it takes a fraction of that. So the analysis (the loaded design, its `OrgIndex`
+with every fact it has derived, the findings of each rule, the structure) is kept here under
+the design's version (`teams.design_version`), which every write of the design changes in
+its own transaction. A page reads the organisation (one query it makes anyway), and reuses
+the kept analysis when the versions match: several web processes each keep their own, and
+none can serve one older than the design it reads, because the version is read before the
+design is loaded.
+
+The versions are random: an analysis made inside a transaction that is rolled back is kept
+under a version that never comes back. An organisation read before this connection wrote a
+design is read again (`Organisation.read_since_write`), so a page that writes and then shows
+the design shows what it wrote.
+
+A cell of the matrix changed by a browser (`after_cell_write`) re-reads the cells only and
+runs again the rules that read them, instead of the whole design.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.conf import settings
+from django.db import transaction
+
+from orgdesign.analysis.findings import (
+    Finding,
+    FindingsByRule,
+    findings_after_cells,
+    findings_by_rule,
+    in_order,
+)
+from orgdesign.analysis.loader import load_engagements, load_org_data
+from orgdesign.analysis.orgdata import OrgData, OrgIndex
+from orgdesign.analysis.structure import Structure, classify_structure
+from teams.design_version import writes_seen, written_version
+from teams.models import Organisation
+
+
+@dataclass(eq=False)
+class Analysis:
+    """One version of a design, analysed. Shared by the requests that read that version:
+    nothing may change it."""
+
+    version: int
+    index: OrgIndex
+    by_rule: FindingsByRule
+
+    @property
+    def data(self) -> OrgData:
+        return self.index.data
+
+    @cached_property
+    def findings(self) -> list[Finding]:
+        return in_order(self.by_rule)
+
+    @cached_property
+    def structure(self) -> Structure:
+        return classify_structure(self.index.data, self.index)
+
+    @property
+    def size(self) -> int:
+        return len(self.index.data.people)
+
+
+_kept: OrderedDict[int, Analysis] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _people_budget() -> int:
+    """How many people the kept designs may hold together (about 1 KB each): the least used
+    go first. The newest is kept whatever its size."""
+    return getattr(settings, "ORGDESIGN_KEPT_PEOPLE", 120_000)
+
+
+def kept(organisation_id: int, version: int) -> Analysis | None:
+    with _lock:
+        analysis = _kept.get(organisation_id)
+        if analysis is None or analysis.version != version:
+            return None
+        _kept.move_to_end(organisation_id)
+        return analysis
+
+
+def _keep(organisation_id: int, analysis: Analysis) -> Analysis:
+    with _lock:
+        _kept[organisation_id] = analysis
+        _kept.move_to_end(organisation_id)
+        total = sum(each.size for each in _kept.values())
+        while len(_kept) > 1 and total > _people_budget():
+            _, dropped = _kept.popitem(last=False)
+            total -= dropped.size
+    return analysis
+
+
+def forget_all() -> None:
+    """Drop every kept analysis (tests: ids come back after a rolled-back test on SQLite)."""
+    with _lock:
+        _kept.clear()
+
+
+def analyse_afresh(organisation: Organisation) -> Analysis:
+    index = OrgIndex(load_org_data(organisation))
+    return Analysis(organisation.design_version, index, findings_by_rule(index))
+
+
+def analysis_of(organisation: Organisation) -> Analysis:
+    """The analysis of the design as it is now: kept, or made and kept.
+
+    `organisation` is the instance the view read; when this connection has written a design
+    since, or the analysis is not kept, the organisation is read again (one query) so that
+    its settings and version are read together, before the design is loaded."""
+    if organisation.read_since_write:
+        analysis = kept(organisation.pk, organisation.design_version)
+        if analysis is not None:
+            return analysis
+    fresh = Organisation.objects.get(pk=organisation.pk)
+    analysis = kept(fresh.pk, fresh.design_version)
+    if analysis is not None:
+        return analysis
+    return _keep(fresh.pk, analyse_afresh(fresh))
+
+
+def after_cell_write(organisation: Organisation, write: Callable[[], object]) -> Analysis:
+    """Run `write`, a write of cells of the matrix and of nothing else, and answer the
+    analysis after it. When the design before the write is kept, only the cells are read
+    again and only the rules that read them run again (`findings_after_cells`), over the
+    facts already derived from the people. What `write` raises, it raises, having written
+    nothing.
+
+    The organisation's row is locked first, so no other write of the design can come between
+    the version read here and the write."""
+    with transaction.atomic():
+        version = (
+            Organisation.objects.select_for_update()
+            .values_list("design_version", flat=True)
+            .get(pk=organisation.pk)
+        )
+        before = kept(organisation.pk, version)
+        writes = writes_seen()
+        write()
+    if writes_seen() == writes and before is not None:  # nothing written: the same design
+        return before
+    if before is None:
+        return analysis_of(organisation)
+    index = before.index.with_engagements(load_engagements(organisation))
+    return _keep(
+        organisation.pk,
+        Analysis(written_version(organisation.pk), index,
+                 findings_after_cells(index, before.by_rule)),
+    )
