@@ -8,8 +8,10 @@ COPY of the same rows), and write `benchmarks/results/<size>.json`:
 
 In-process through Django's test client (the whole request: middleware, queries, analysis,
 rendering; no network). Absolute times on a shared 2-core machine are noisy: the ratios and
-the query counts are what budgets hold. Not yet measured here (issue 16): matrix_page_cold,
-cell_edit and matrix_peak_memory.
+the query counts are what budgets hold. matrix_peak_memory is a fresh process of its own
+(benchmarks/peak_memory.py); the throughput, gunicorn under `wrk` for THROUGHPUT_SECONDS on
+each URL beside /healthz (benchmarks/throughput.py), is skipped when wrk is missing or
+THROUGHPUT_SECONDS=0. Size T is a tiny run that proves the script works.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/orgdesign_bench \\
         .venv/bin/python benchmarks/bench.py M
@@ -18,8 +20,10 @@ cell_edit and matrix_peak_memory.
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -35,20 +39,27 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from benchmarks.sync_people import batch  # noqa: E402
+from benchmarks.throughput import measure  # noqa: E402
 from benchmarks.timing import client_in  # noqa: E402
 from orgdesign.analysis.loader import load_org_data  # noqa: E402
 from orgdesign.scenarios import design_delete, scenario_create  # noqa: E402
 from pipelines.generator import generate_org  # noqa: E402
+from pipelines.models import Engagement  # noqa: E402
 from teams import services  # noqa: E402
 from teams.models import Organisation, Person  # noqa: E402
 from teams.tokens import token_create  # noqa: E402
 
 SIZES = {
+    # T: a tiny run that proves the script works (CI), in seconds.
+    "T": {"people": 400, "teams": 20, "pipelines": 20},
     "M": {"people": 1_000, "teams": 40, "pipelines": 100},
     "L": {"people": 50_000, "teams": 400, "pipelines": 1_000},
 }
 RUNS = int(os.environ.get("RUNS", "5"))
-RESULTS = Path(__file__).resolve().parent / "results"
+# Seconds of load on each URL against gunicorn (benchmarks/throughput.py); 0 skips it, as
+# size T does unless told.
+THROUGHPUT_SECONDS = os.environ.get("THROUGHPUT_SECONDS")
+RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).resolve().parent / "results"))
 
 
 def timed(call, runs: int = RUNS) -> tuple[list[float], int]:
@@ -113,23 +124,106 @@ def get(client: Client, url: str):
     return call
 
 
-def copy_floor(records: list[dict]) -> float:
-    """COPY of the same rows into a temporary table: the least a load of them costs."""
-    raw = connection.connection
-    lines = "".join(
-        f"{r['external_id']}\t{r['name']}\t{r['email']}\t{r['title']}\n" for r in records
+def copy_floor(records: list[dict], organisation: Organisation) -> float:
+    """COPY of the same rows into the tables the sync writes (people and their history, with
+    every index and constraint), rolled back: the least a load of them into this schema
+    costs. The text is made before the clock starts."""
+    import psycopg
+
+    now = "2026-01-01 00:00:00+00"
+    people = "".join(
+        f"api\t{organisation.pk}\t{r['external_id']}\t{r['name']}\t{r['email']}\t\t\t\t"
+        f"{r['title']}\t\t{r['role']}\tt\t{now}\t{now}\n"
+        for r in records
     )
+    entries = "".join(
+        f"{10**12 + n}\tapi\t{organisation.pk}\t{r['external_id']}\t{r['name']}\t"
+        f"{r['email']}\t\t\t\t{r['title']}\t\t{r['role']}\tt\t{now}\t{now}\t+\t"
+        f"{organisation.pk}\n"
+        for n, r in enumerate(records)
+    )
+    columns = ("updated_via, organisation_id, external_id, name, email, user_name, given_name, "
+               "family_name, title, department, role, active, created_at")
+    raw = connection.connection
     timings = []
     for _ in range(RUNS):
         started = time.perf_counter()
-        with raw.cursor() as cursor:
-            cursor.execute("CREATE TEMPORARY TABLE bench_copy (external_id text, name text, "
-                           "email text, title text)")
-            with cursor.copy("COPY bench_copy FROM STDIN") as copy:
-                copy.write(lines)
-            cursor.execute("DROP TABLE bench_copy")
-        timings.append((time.perf_counter() - started) * 1000)
+        try:
+            with raw.transaction(), raw.cursor() as cursor:
+                with cursor.copy(f"COPY teams_person ({columns}, updated_at) FROM STDIN") as copy:
+                    copy.write(people)
+                with cursor.copy(f"COPY teams_historicalperson (id, {columns}, history_date, "
+                                 "history_type, history_org) FROM STDIN") as copy:
+                    copy.write(entries)
+                raise psycopg.Rollback
+        finally:
+            timings.append((time.perf_counter() - started) * 1000)
     return statistics.median(timings)
+
+
+def cold_page(client: Client, url: str, organisation: Organisation):
+    """The page first after a write: a change to one person's title (not timed) gives the
+    design a new version, so the page reads and analyses it again."""
+    person = Person.objects.filter(organisation=organisation).order_by("id").first()
+    counter = iter(range(10**6))
+
+    def write():
+        services.person_update(person=person, title=f"Title {next(counter)}")
+
+    return write, get(client, url)
+
+
+def timed_after(prepare, call, runs: int = RUNS) -> tuple[list[float], int]:
+    """Like `timed`, with `prepare()` run untimed before each run."""
+    prepare()
+    call()
+    timings = []
+    for _ in range(runs):
+        prepare()
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            call()
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings, len(queries)
+
+
+def cell_edit(client: Client, organisation: Organisation):
+    """One cell of the matrix changed back and forth through the browser's POST, as the page
+    does, answered with the row, the column and the counters."""
+    engagement = Engagement.objects.filter(pipeline__organisation=organisation,
+                                           role="owner").order_by("id").first()
+    url = f"/orgs/{organisation.slug}/cells/{engagement.pipeline_id}/{engagement.team_id}/"
+    state = {"role": "owner"}
+
+    def call():
+        role = "contributor" if state["role"] == "owner" else "owner"
+        response = client.post(url, {"role": role, "expected": state["role"]},
+                               HTTP_HX_REQUEST="true")
+        assert response.status_code == 200, response.status_code
+        state["role"] = role
+
+    return call
+
+
+def peak_memory(username: str, path: str) -> float:
+    """Peak MB of a fresh process rendering `path` (benchmarks/peak_memory.py)."""
+    output = subprocess.run(
+        [sys.executable, str(Path(__file__).parent / "peak_memory.py"), username, path],
+        capture_output=True, text=True, check=True, env=os.environ,
+    ).stdout
+    return float(output.strip().splitlines()[-1])
+
+
+def export_peak_mb(client: Client, url: str) -> float:
+    """The most memory Python held while streaming an export (tracemalloc)."""
+    tracemalloc.start()
+    try:
+        response = client.get(url)
+        for _ in response.streaming_content:
+            pass
+        return round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+    finally:
+        tracemalloc.stop()
 
 
 def main(size: str) -> None:
@@ -147,14 +241,25 @@ def main(size: str) -> None:
     generate_org(organisation, seed=1, **shape)
     print(f"built {slug} in {time.perf_counter() - started:.1f} s", flush=True)
     viewer = client_in(organisation, username="bench-make-viewer")
+    editor = client_in(organisation, username="bench-make-editor", role="editor")
     _, key = token_create(organisation=organisation, name="bench", scope="read")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     floor = design_floor(organisation)
     figures = {}
-    for name, url in (("matrix_page", f"/orgs/{slug}/"), ("findings", f"/orgs/{slug}/findings/"),
+    matrix_url = f"/orgs/{slug}/"
+    for name, url in (("matrix_page", matrix_url), ("findings", f"/orgs/{slug}/findings/"),
                       ("chart_page", f"/orgs/{slug}/chart/")):
         figures[name] = figure(*timed(get(viewer, url)), floor)
         print(name, figures[name], flush=True)
+    figures["matrix_page_cold"] = figure(
+        *timed_after(*cold_page(viewer, matrix_url, organisation)), floor)
+    print("matrix_page_cold", figures["matrix_page_cold"], flush=True)
+    editor.get(matrix_url)
+    figures["cell_edit"] = figure(*timed(cell_edit(editor, organisation)), None)
+    print("cell_edit", figures["cell_edit"], flush=True)
+    peak = peak_memory("bench-make-viewer", matrix_url)
+    figures["matrix_peak_memory"] = figure([peak], None, None, peak_mb=peak)
+    print("matrix_peak_memory", figures["matrix_peak_memory"], flush=True)
 
     figures["api_people_list"] = figure(
         *timed(get(api, f"/api/v1/orgs/{slug}/people/")),
@@ -165,14 +270,16 @@ def main(size: str) -> None:
     print("api_people_list", figures["api_people_list"], flush=True)
 
     people = Person.objects.filter(organisation=organisation).count()
-    timings, queries = timed(get(viewer, f"/orgs/{slug}/export/people.csv"))
+    export_url = f"/orgs/{slug}/export/people.csv"
+    timings, queries = timed(get(viewer, export_url))
     # The export's own two reads (people, memberships), without the session's.
     with CaptureQueriesContext(connection) as captured:
-        get(viewer, f"/orgs/{slug}/export/people.csv")()
+        get(viewer, export_url)()
     export_floor = floor_of([(query["sql"], None) for query in captured[-2:]])
     figures["people_csv_export"] = figure(
         timings, queries, export_floor,
         rows=people, rows_per_s=round(people / (statistics.median(timings) / 1000)),
+        peak_mb=export_peak_mb(viewer, export_url),
     )
     print("people_csv_export", figures["people_csv_export"], flush=True)
 
@@ -186,6 +293,7 @@ def main(size: str) -> None:
 
     # The sync: the whole company, new, into an organisation of its own; then again.
     sync_org = services.organisation_create(slug=f"{slug}-sync", name="make bench sync")
+    floor_org = services.organisation_create(slug=f"{slug}-floor", name="make bench floor")
     services.team_create(organisation=sync_org, name="Platform", kind="infrastructure")
     _, write_key = token_create(organisation=sync_org, name="bench", scope="write")
     writer = Client(HTTP_AUTHORIZATION=f"Bearer {write_key}")
@@ -202,11 +310,14 @@ def main(size: str) -> None:
         started = time.perf_counter()
         first = sync()
         first_ms = (time.perf_counter() - started) * 1000
-    floor = copy_floor(records)
+    floor = copy_floor(records, floor_org)
     figures["people_sync_first"] = figure([first_ms], len(queries), floor,
                                           created=first["created"])
     timings, queries = timed(sync, runs=max(1, RUNS // 2))
-    figures["people_sync_again"] = figure(timings, queries, floor, unchanged=sync()["unchanged"])
+    again = sync()
+    figures["people_sync_again"] = figure(timings, queries, floor,
+                                          unchanged=again["unchanged"],
+                                          written=again["created"] + again["updated"])
     print("people_sync", figures["people_sync_first"], figures["people_sync_again"], flush=True)
 
     started = time.perf_counter()
@@ -216,12 +327,26 @@ def main(size: str) -> None:
     figures["scenario_copy"] = figure([copy_ms], len(queries), None)
     print("scenario_copy", figures["scenario_copy"], flush=True)
 
-    for leftover in (copy, sync_org, organisation):
+    throughput = None
+    seconds = int(THROUGHPUT_SECONDS or (0 if size == "T" else 30))
+    if seconds:
+        # gunicorn's processes read what the bench wrote (it runs in autocommit), the
+        # viewer's session included.
+        session = {"Cookie": f"sessionid={viewer.cookies['sessionid'].value}"}
+        throughput = measure({
+            "healthz": ("/healthz", {}),
+            "matrix_page": (matrix_url, session),
+            "api_people_list": (f"/api/v1/orgs/{slug}/people/",
+                                {"Authorization": f"Bearer {key}"}),
+        }, seconds)
+
+    for leftover in (copy, sync_org, floor_org, organisation):
         design_delete(leftover)
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{size}.json"
     path.write_text(json.dumps({"size": size, "people": people, "runs": RUNS,
-                                "figures": figures}, indent=2) + "\n")
+                                "figures": figures, "throughput": throughput,
+                                "throughput_seconds": seconds}, indent=2) + "\n")
     print(f"wrote {path}")
 
 

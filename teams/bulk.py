@@ -1,6 +1,9 @@
 """Bulk writes the services share (the people sync, the scenario copy)."""
 
-from django.db import connection
+from enum import Enum
+from typing import Any
+
+from django.db import connection, models
 
 BATCH = 500  # rows per bulk statement: well under SQLite's variable limit
 
@@ -56,3 +59,58 @@ def analyze(*models) -> None:
     tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {tables}")
+
+
+def _plain(value: Any) -> Any:
+    """A value as COPY writes it: a row by its id, a choice by its value."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def reserve_ids(model, count: int) -> list[int]:
+    """`count` new ids of `model`'s table, taken from its sequence in one query, for rows
+    that point at each other (a manager) to be written with their ids in one COPY.
+    PostgreSQL only."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def copy_insert(model, rows: list[dict[str, Any]], *, same: dict[str, Any]) -> None:
+    """Insert rows with PostgreSQL's `COPY ... FROM STDIN`: the fastest load there is, with
+    every constraint and index of the table checked as for an INSERT (a violation raises,
+    and the transaction writes nothing). Each row gives the same fields, by attribute name
+    (`manager_id`), and `same` the values of every row (the attribution, by name or
+    attribute name: a row or None); other fields take their default. Each row's `id` comes
+    from `reserve_ids`. PostgreSQL only."""
+    if not rows:
+        return
+    fields = list(model._meta.concrete_fields)
+    by_name = {**{field.name: field for field in fields},
+               **{field.attname: field for field in fields}}
+    template = {field.attname: _plain(field.get_default()) for field in fields}
+    template.update({by_name[name].attname: _plain(value) for name, value in same.items()})
+    varying = list(rows[0])
+    unknown = [name for name in varying if name not in template]
+    if unknown:
+        raise ValueError(f"{model.__name__} has no field {', '.join(unknown)}")
+    columns = list(template)
+    # Where each varying value goes in the row written.
+    slots = [columns.index(name) for name in varying]
+    quote = connection.ops.quote_name
+    statement = (f"COPY {quote(model._meta.db_table)} "
+                 f"({', '.join(quote(by_name[name].column) for name in columns)}) FROM STDIN")
+    base = list(template.values())
+    # Django's cursor wrapper has no copy(); the psycopg cursor under it has.
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in rows:
+            values = base.copy()
+            for slot, value in zip(slots, row.values(), strict=True):
+                values[slot] = value
+            copy.write_row(values)

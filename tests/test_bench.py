@@ -1,0 +1,52 @@
+"""`make bench` works: the benchmark script, at a tiny size, on the PostgreSQL test database,
+writes every figure of docs/performance.md (issue 16) in the agreed shape. No time is
+asserted: only that each figure was measured."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.servers import BASE_DIR, _database_url, needs_postgresql
+
+FIGURES = {
+    "matrix_page", "matrix_page_cold", "cell_edit", "findings", "chart_page",
+    "api_people_list", "people_sync_first", "people_sync_again", "people_csv_export",
+    "scim_lookup", "scenario_copy", "matrix_peak_memory",
+}
+KEYS = {"median_ms", "min_ms", "max_ms", "floor_ms", "ratio", "queries", "extra"}
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_benchmark_writes_every_figure(tmp_path):
+    wrk = shutil.which("wrk") is not None
+    run = subprocess.run(
+        [sys.executable, "benchmarks/bench.py", "T"], cwd=BASE_DIR, text=True,
+        capture_output=True, timeout=600,
+        env={**os.environ, "DATABASE_URL": _database_url(), "RUNS": "2",
+             "BENCH_RESULTS": str(tmp_path), "THROUGHPUT_SECONDS": "1" if wrk else "0",
+             "DJANGO_SETTINGS_MODULE": "orgdesign.settings_test"},
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = json.loads((tmp_path / "T.json").read_text())
+    assert results["size"] == "T" and results["people"] == 400
+    assert set(results["figures"]) == FIGURES
+    for name, figure in results["figures"].items():
+        assert set(figure) == KEYS, name
+        assert figure["median_ms"] > 0, name
+        assert figure["min_ms"] <= figure["median_ms"] <= figure["max_ms"], name
+    for name in ("matrix_page", "findings", "api_people_list", "people_sync_first"):
+        assert results["figures"][name]["floor_ms"] > 0, name
+    assert results["figures"]["people_csv_export"]["extra"]["rows_per_s"] > 0
+    assert results["figures"]["matrix_peak_memory"]["extra"]["peak_mb"] > 0
+    assert results["figures"]["people_sync_first"]["extra"]["created"] == 400
+    assert results["figures"]["people_sync_again"]["extra"]["written"] == 0
+    if wrk:
+        throughput = results["throughput"]
+        assert set(throughput) == {"healthz", "matrix_page", "api_people_list"}
+        for name, measured in throughput.items():
+            assert measured["requests_per_s"] > 0 and measured["non_2xx"] == 0, name
