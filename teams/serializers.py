@@ -89,6 +89,26 @@ class PersonSerializer(StrictModelSerializer):
         ]
         validators: list = []  # refusals come from the services, not from here
 
+    def to_representation(self, person: Person) -> dict:
+        """The declared fields, read straight from the person (its manager and dotted lines
+        prefetched by the view): DRF's field by field reading took half of the time of a
+        page of 100 people. tests/test_api_people.py checks it against DRF's own."""
+        fields = self.fields
+        return {
+            "id": person.id,
+            "external_id": person.external_id,
+            "name": person.name,
+            "email": person.email,
+            "title": person.title,
+            "department": person.department,
+            "role": person.role,
+            "manager": person.manager_id,
+            "manager_external_id": person.manager.external_id if person.manager_id else None,
+            "dotted_line_managers": [other.pk for other in person.dotted_line_managers.all()],
+            "active": person.active,
+            "updated_at": fields["updated_at"].to_representation(person.updated_at),
+        }
+
     def validate_manager_external_id(self, external_id: str | None) -> Person | None:
         if not external_id:
             return None

@@ -227,8 +227,8 @@ class _Plan:
         if "role" in record:
             role = record["role"]
             if role == "":
-                role = Role.OTHER
-            if role not in ROLES:
+                role = Role.OTHER.value
+            if not isinstance(role, str) or role not in ROLES:
                 self._error(
                     index, "role", f"Unknown role {role!r}; roles are {', '.join(Role.values)}."
                 )

@@ -322,3 +322,13 @@ def test_the_copy_of_new_people_writes_what_the_portable_path_writes(monkeypatch
     assert written[0]["people"]["R4"]["manager"] == "R3"
     assert written[0]["people"]["R1"]["role"] == "other"
     assert len(written[0]["history"]) == 5
+
+
+@pytest.mark.parametrize("role", [{"a": 1}, ["scientist"], 3])
+def test_a_role_that_is_not_text_is_refused_on_its_field(role):
+    organisation = OrganisationFactory()
+    result = sync_people(organisation=organisation,
+                         records=[{"external_id": "E1", "name": "Ada", "role": role}])
+    assert [(error["index"], list(error["errors"])) for error in result.errors] == \
+        [(0, ["role"])]
+    assert not Person.objects.filter(organisation=organisation).exists()
