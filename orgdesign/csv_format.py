@@ -18,9 +18,15 @@ def _looks_neutralised(text: str) -> bool:
     return text.lstrip("'").startswith(FORMULA_STARTS)
 
 
+# The first characters of a cell `neutralise` must look further at.
+_RISKY_FIRST = frozenset("".join(FORMULA_STARTS) + "'")
+
+
 def neutralise(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if _looks_neutralised(text) else text
+    text = "" if value is None else value if type(value) is str else str(value)
+    if text and text[0] in _RISKY_FIRST and _looks_neutralised(text):
+        return "'" + text
+    return text
 
 
 def restore(text: str) -> str:
@@ -28,19 +34,24 @@ def restore(text: str) -> str:
     return text[1:] if text.startswith("'") and _looks_neutralised(text) else text
 
 
-class _Echo:
-    """A file-like object whose write hands the line back, for streaming."""
-
-    def write(self, value: str) -> str:
-        return value
+# Rows written between two pieces of a streamed export: a piece a row made the response
+# handle 50,000 pieces for people.csv at L, a third of its time.
+ROWS_A_PIECE = 500
 
 
 def stream_rows(rows: Iterable[Iterable], *, bom: bool = False) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
     if bom:
-        yield BOM
-    for row in rows:
-        yield writer.writerow([neutralise(value) for value in row])
+        buffer.write(BOM)
+    for count, row in enumerate(rows, 1):
+        writer.writerow([neutralise(value) for value in row])
+        if count % ROWS_A_PIECE == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
 
 
 # Reading -------------------------------------------------------------------------------------

@@ -268,6 +268,23 @@ def test_a_bulk_sync_refreshes_the_statistics_so_a_page_is_read_from_the_index(o
     assert "Sort" not in plan.split("\n")[0], plan  # no sort of the whole organisation
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="VACUUM: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_bulk_sync_is_vacuumed_so_counting_reads_the_index_alone():
+    organisation = OrganisationFactory()
+
+    def pages() -> tuple[int, int]:
+        """The table's pages, and those the visibility map marks all visible (VACUUM)."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT relpages, relallvisible FROM pg_class "
+                           "WHERE relname = 'teams_person'")
+            return cursor.fetchone()
+
+    sync_people(organisation=organisation, records=[person(f"V{n}") for n in range(1500)])
+    total, visible = pages()
+    assert total > 0 and visible == total
+
+
 # The COPY path (PostgreSQL) -------------------------------------------------------------------
 
 

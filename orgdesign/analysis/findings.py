@@ -477,59 +477,67 @@ def no_manager_rules(index: OrgIndex) -> Iterator[Finding]:
 
 
 def person_rules(index: OrgIndex) -> Iterator[Finding]:
+    # The maps are read once, and a person's reference made only for a finding: the loop
+    # runs over everyone a whole-company sync brings (50,000 at L).
     head = index.ml_head
+    people_by_id = index.people_by_id
+    memberships_by_person = index.memberships_by_person
+    teams_by_id = index.teams_by_id
+    ml_steps = index.ml_steps if head is not None else {}
+    report_counts = index.active_report_count
+    span_max, layers_max = index.organisation.span_max, index.organisation.layers_max
 
     for person in index.data.people:
         if not person.active:
             continue
-        subject = person_ref(person)
-        manager = index.people_by_id.get(person.manager_id)
+        manager = people_by_id.get(person.manager_id)
 
         if manager is not None and not manager.active:
             yield Finding(
                 "person.manager_inactive",
-                subject,
+                person_ref(person),
                 f"{person.name} reports to {manager.name}, who has left the organisation.",
                 (person_ref(manager),),
             )
-        memberships = index.memberships_by_person.get(person.id, ())
+        memberships = memberships_by_person.get(person.id, ())
         total = sum(m.allocation for m in memberships)
         if total > 100:
             yield Finding(
                 "person.over_allocated",
-                subject,
+                person_ref(person),
                 f"{person.name} is allocated {total}% across {len(memberships)} teams.",
                 tuple(
-                    team_ref(index.teams_by_id[m.team_id])
+                    team_ref(teams_by_id[m.team_id])
                     for m in memberships
-                    if m.team_id in index.teams_by_id
+                    if m.team_id in teams_by_id
                 ),
             )
-        if person.role == Role.SCIENTIST and manager is not None:
+        if manager is not None and person.role == Role.SCIENTIST:
             yield from scientist_manager_rule(index, person, manager)
         # Span, depth and allocation cover the ML org only: without an ML head they would
         # cover the whole company an HR sync brings, so they are not computed.
-        if head is None or person.id not in index.ml_steps:
+        steps = ml_steps.get(person.id)
+        if steps is None:
             continue
-        reports = index.active_report_count.get(person.id, 0)
-        if reports > index.organisation.span_max:
+        subject = person_ref(person)
+        reports = report_counts.get(person.id, 0)
+        if reports > span_max:
             yield Finding(
                 "manager.span_wide",
                 subject,
                 f"{person.name} has {reports} direct reports, more than the limit of "
-                f"{index.organisation.span_max}.",
+                f"{span_max}.",
             )
         elif reports == 1:
             yield Finding(
                 "manager.span_narrow", subject, f"{person.name} has a single direct report."
             )
-        steps = index.ml_steps[person.id]
-        if steps > index.organisation.layers_max:
+        if steps > layers_max:
             yield Finding(
                 "reporting.too_deep",
                 subject,
                 f"{person.name} is {steps} layers below the ML head {head.name}, more than "
-                f"{index.organisation.layers_max}.",
+                f"{layers_max}.",
             )
         if (
             not memberships
