@@ -1,6 +1,5 @@
 """The bulk people sync shared by the API and the CSV roster import."""
 
-import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -211,7 +210,7 @@ def test_a_sync_runs_a_fixed_number_of_reads(org, django_assert_max_num_queries,
 
 
 @pytest.mark.slow
-def test_fifty_thousand_people_sync_within_a_minute(org):
+def test_fifty_thousand_people_sync_in_one_batch(org):
     records = [
         person(f"E{n}", manager=f"E{(n - 1) // 8}" if n else None, email=f"e{n}@corp.example",
                role="software_engineer", teams=[{"team": "Models", "allocation": 100}]
@@ -221,15 +220,12 @@ def test_fifty_thousand_people_sync_within_a_minute(org):
     for record in records:
         if record["teams"] is None:
             del record["teams"]
-    started = time.perf_counter()
+    # How long it takes is make bench's (docs/performance.md): no clock in the suite.
     result = sync_people(organisation=org, records=records, mode="snapshot")
-    elapsed = time.perf_counter() - started
     assert result.errors == [] and result.created == 50_000
-    assert elapsed < 60, f"{elapsed:.1f}s"
-    started = time.perf_counter()
+    assert Person.objects.filter(organisation=org, manager__external_id="E0").count() == 8
     again = sync_people(organisation=org, records=records, mode="snapshot")
     assert again.unchanged == 50_000
-    assert time.perf_counter() - started < 60
 
 
 def test_many_fields_change_at_once(org):
