@@ -3,8 +3,9 @@
 API as its door and the token as its author; `orgdesign.api_auth` checks who may do what.
 """
 
+from collections import defaultdict
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.urls import reverse
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
@@ -83,6 +84,31 @@ class PersonViewSet(OrganisationViewSet):
     filterset_class = PersonFilter
     ordering_fields = ["name", "external_id", "email", "updated_at", "id"]
     ordering = ["name", "id"]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action != "list":
+            return queryset
+        # A page reads its managers' external ids as a column, and its dotted lines in one
+        # query of their own (extra_context): a model instance for each manager and the
+        # prefetch machinery were half of a page's time at L.
+        return queryset.select_related(None).prefetch_related(None).annotate(
+            manager_external=F("manager__external_id")
+        )
+
+    def extra_context(self, people: list) -> dict:
+        if self.action != "list":
+            return {}
+        dotted: dict[int, list[int]] = defaultdict(list)
+        lines = (
+            Person.dotted_line_managers.through.objects
+            .filter(from_person_id__in=[person.pk for person in people])
+            .order_by("to_person__name", "to_person_id")  # as Person's own ordering
+            .values_list("from_person_id", "to_person_id")
+        )
+        for person_id, manager_id in lines:
+            dotted[person_id].append(manager_id)
+        return {"dotted_line_managers": dotted}
 
     def create_object(self, data: dict, actor: Actor) -> Person:
         return services.person_create(organisation=self.organisation, actor=actor, **data)

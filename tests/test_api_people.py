@@ -101,6 +101,23 @@ def test_a_person_reads_as_drf_would_read_the_declared_fields(reader, org):
     assert listed["results"][0]["dotted_line_managers"] == sorted([mentor.id, other.id])
 
 
+def test_a_listed_person_reads_as_the_same_person_alone(reader, org):
+    """A page reads managers and dotted lines its own way (teams.api.PersonViewSet): each
+    listed person is the person read alone, dotted lines in the same order (by name)."""
+    zed = PersonFactory(organisation=org, name="Zed", external_id="Z1")
+    amy = PersonFactory(organisation=org, name="Amy", external_id="A1")
+    someone = PersonFactory(organisation=org, name="Mia", manager=zed)
+    someone.dotted_line_managers.set([zed, amy])
+    PersonFactory(organisation=org, name="Ned", manager=amy).dotted_line_managers.set([zed])
+    listed = reader.get(api_url(org, "people/")).json()["results"]
+    assert len(listed) == 4
+    for person in listed:
+        assert person == reader.get(api_url(org, f"people/{person['id']}/")).json()
+    mia = next(person for person in listed if person["name"] == "Mia")
+    assert mia["dotted_line_managers"] == [amy.id, zed.id]
+    assert mia["manager_external_id"] == "Z1"
+
+
 def test_people_are_listed_a_page_at_a_time(reader, org):
     for n in range(5):
         PersonFactory(organisation=org, name=f"P{n}")
