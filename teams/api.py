@@ -5,7 +5,7 @@ API as its door and the token as its author; `orgdesign.api_auth` checks who may
 
 from collections import defaultdict
 
-from django.db.models import F, Prefetch
+from django.db.models import Prefetch
 from django.urls import reverse
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
@@ -89,12 +89,11 @@ class PersonViewSet(OrganisationViewSet):
         queryset = super().get_queryset()
         if self.action != "list":
             return queryset
-        # A page reads its managers' external ids as a column, and its dotted lines in one
-        # query of their own (extra_context): a model instance for each manager and the
-        # prefetch machinery were half of a page's time at L.
-        return queryset.select_related(None).prefetch_related(None).annotate(
-            manager_external=F("manager__external_id")
-        )
+        # A page reads its managers' external ids and its dotted lines in a query each
+        # (extra_context): a model instance for each manager and the prefetch machinery were
+        # half of a page's time at L. Not an annotation: the page's count would join it too,
+        # for all 50,000 people.
+        return queryset.select_related(None).prefetch_related(None)
 
     def extra_context(self, people: list) -> dict:
         if self.action != "list":
@@ -108,7 +107,11 @@ class PersonViewSet(OrganisationViewSet):
         )
         for person_id, manager_id in lines:
             dotted[person_id].append(manager_id)
-        return {"dotted_line_managers": dotted}
+        managers = {person.manager_id for person in people if person.manager_id}
+        external_ids = dict(
+            Person.objects.filter(pk__in=managers).values_list("id", "external_id")
+        ) if managers else {}
+        return {"dotted_line_managers": dotted, "manager_external_ids": external_ids}
 
     def create_object(self, data: dict, actor: Actor) -> Person:
         return services.person_create(organisation=self.organisation, actor=actor, **data)

@@ -105,10 +105,12 @@ class PersonSerializer(StrictModelSerializer):
             prefetched = getattr(person, "_prefetched_objects_cache", {})
             dotted = [other.pk for other in
                       prefetched.get("dotted_line_managers", person.dotted_line_managers.all())]
-        if hasattr(person, "manager_external"):  # a page's, as a column
-            manager_external_id = person.manager_external
+        if not person.manager_id:
+            manager_external_id = None
+        elif (external_ids := self.context.get("manager_external_ids")) is not None:
+            manager_external_id = external_ids.get(person.manager_id)  # a page's, read at once
         else:
-            manager_external_id = person.manager.external_id if person.manager_id else None
+            manager_external_id = person.manager.external_id
         return {
             "id": person.id,
             "external_id": person.external_id,
