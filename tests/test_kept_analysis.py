@@ -55,7 +55,7 @@ def generated():
 # The version -------------------------------------------------------------------------------
 
 
-def test_every_write_changes_the_version_and_a_read_does_not(generated, django_assert_num_queries):
+def test_every_write_changes_the_version_and_a_read_does_not(generated):
     versions = [version_of(generated)]
     client = client_for(generated, "viewer")
     assert client.get(f"/orgs/{generated.slug}/").status_code == 200
