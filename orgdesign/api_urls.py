@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from orgdesign.fix_api import FixAllView, RemediesView
 from orgdesign.job_api import JobView
 from orgdesign.scenario_api import CompareView
 from pipelines import api as pipelines_api
@@ -25,6 +26,8 @@ organisation_urls = [
     # <str:> so that any value answers a JSON 404, not the HTML page of an unmatched URL.
     path("compare/<str:other>/", CompareView.as_view(), name="api-compare"),
     path("jobs/<int:pk>/", JobView.as_view(), name="api-job"),
+    path("findings/fix-all/", FixAllView.as_view(), name="api-fix-all"),
+    path("findings/<str:key>/remedies/", RemediesView.as_view(), name="api-remedies"),
     *router.urls,
 ]
 

@@ -1,6 +1,7 @@
-"""Background jobs: long work (a scenario copy or promotion, a people sync sent with
-`"async": true`, a roster of more than a few thousand rows) done by a worker process,
-`manage.py db_worker`, with its progress on a `Job` row that the job pages poll.
+"""Background jobs: long work (a scenario copy or promotion, a fix tried on a large design,
+a people sync sent with `"async": true`, a roster of more than a few thousand rows) done by
+a worker process, `manage.py db_worker`, with its progress on a `Job` row that the job
+pages poll.
 
 The queue is django-tasks with its database backend: no other service, on SQLite and
 PostgreSQL alike, and several workers can share one PostgreSQL (each claims a task under a
@@ -139,11 +140,28 @@ def _import(job: Job, progress: Callable[[int, int], None]) -> dict:
     return result.as_dict()
 
 
+def _fix(job: Job, progress: Callable[[int, int], None]) -> dict:
+    from orgdesign.try_fix import FixRefused, try_all_fixes, try_remedy
+
+    options = {"organisation": job.organisation, "creator": job.created_by,
+               "actor": _actor(job), "progress": progress}
+    try:
+        if job.params.get("all"):
+            tried = try_all_fixes(**options)
+        else:
+            tried = try_remedy(key=job.params["finding"], rank=job.params.get("rank", 1),
+                               summary=job.params.get("summary"), **options)
+    except FixRefused as refusal:
+        raise JobRefused(" ".join(refusal.messages), {}) from None
+    return tried.as_dict()
+
+
 RUNNERS: dict[str, Callable[[Job, Callable[[int, int], None]], dict]] = {
     JobKind.SCENARIO_COPY: _copy,
     JobKind.SCENARIO_PROMOTE: _promote,
     JobKind.PEOPLE_SYNC: _sync,
     JobKind.PEOPLE_IMPORT: _import,
+    JobKind.SCENARIO_FIX: _fix,
 }
 
 

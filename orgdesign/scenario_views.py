@@ -11,6 +11,7 @@ from orgdesign.access import can_edit, get_org_for_user, role_at_least
 from orgdesign.analysis.compare import Comparison, compare_designs
 from orgdesign.analysis.findings import compute_findings, count_by_severity
 from orgdesign.analysis.loader import load_many
+from orgdesign.analysis.remedies import finding_key
 from orgdesign.errors import RoleRequired
 from orgdesign.exports import csv_response
 from orgdesign.jobs import job_start
@@ -137,6 +138,7 @@ def compare(request, slug, other_slug):
             "organisation": organisation,
             "other": other,
             "comparison": comparison,
+            "tried": tried_fix(comparison, request.GET.get("tried", "")),
             "counts": comparison.counts,
             "tiles": [
                 (label, key, comparison.counts[key]) for key, label in COUNT_LABELS.items()
@@ -149,6 +151,17 @@ def compare(request, slug, other_slug):
             ],
         },
     )
+
+
+def tried_fix(comparison: Comparison, tried: str) -> dict | None:
+    """What the page says of a fix tried in the scenario (`?tried=<finding key>`, or `all`):
+    whether its finding is among the fixed, and the errors left."""
+    if not tried:
+        return None
+    if tried == "all":
+        return {"all": True, "left": comparison.errors_b}
+    fixed = next((f for f in comparison.fixed if finding_key(f) == tried), None)
+    return {"all": False, "key": tried, "finding": fixed, "fixed": fixed is not None}
 
 
 def compare_rows(comparison: Comparison):

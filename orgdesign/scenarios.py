@@ -10,13 +10,15 @@ lives above them, like the demo organisation.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from orgdesign.analysis.remedies import Change
+from orgdesign.fixes import IdMap, apply_changes
 from orgdesign.inputs import text_problem
 from pipelines.models import Engagement, Pipeline
 from teams import history
@@ -76,10 +78,13 @@ def scenario_create(
     creator=None,
     actor: Actor = SYSTEM,
     progress: Progress = _no_progress,
+    changes: Sequence[Change] = (),
+    reason: str = "",
 ) -> Organisation:
     """A copy of `origin` (people, reporting and dotted lines, teams, memberships, pipelines,
     engagements, settings) marked as its scenario; `creator` becomes its admin. Tokens and
-    members are not copied."""
+    members are not copied. `changes` (a remedy's, computed on `origin`) are then made in
+    the copy, each recorded in its history; one refused leaves no scenario at all."""
     name = scenario_name(name)
     scenario = Organisation(
         slug=scenario_slug(name),
@@ -93,13 +98,16 @@ def scenario_create(
     # each, and the organisation's own saves are left out too.
     with history.left_out(scenario):
         scenario.save()
-    people = copy_design(origin, scenario, actor=actor, progress=progress)
+    ids = copy_design(origin, scenario, actor=actor, progress=progress)
     if origin.ml_head_id is not None:
-        scenario.ml_head_id = people.get(origin.ml_head_id)
+        scenario.ml_head_id = ids.people.get(origin.ml_head_id)
         with history.left_out(scenario):
             scenario.save(update_fields=["ml_head"])
+    copied = f"Copied from {origin.name} ({origin.slug})"
     history.record([scenario], history.ADDED, organisation_id=scenario.pk,
-                   reason=f"Copied from {origin.name} ({origin.slug})")
+                   reason=f"{copied}: {reason}" if reason else copied)
+    if changes:
+        apply_changes(organisation=scenario, changes=changes, ids=ids, actor=actor)
     if creator is not None:
         access_grant(organisation=scenario, user=creator, role=AccessRole.ADMIN)
     return scenario
@@ -136,13 +144,13 @@ def scenario_promote(
     )
     _wipe_design(origin)
     progress(2 * COPY_STEPS, 3 * COPY_STEPS)
-    people = copy_design(
+    ids = copy_design(
         scenario,
         origin,
         actor=actor,
         progress=lambda done, total: progress(2 * total + done, 3 * total),
     )
-    origin.ml_head_id = people.get(scenario.ml_head_id) if scenario.ml_head_id else None
+    origin.ml_head_id = ids.people.get(scenario.ml_head_id) if scenario.ml_head_id else None
     origin.span_max, origin.layers_max = scenario.span_max, scenario.layers_max
     actor.stamp(origin)
     # The one history entry of the promotion: on the organisation, naming what replaced its
@@ -200,9 +208,9 @@ def copy_design(
     *,
     actor: Actor,
     progress: Progress = _no_progress,
-) -> dict[int, int]:
+) -> IdMap:
     """Copy every row of `source`'s design into the empty `target`, telling `progress` after
-    each of its COPY_STEPS tables. Returns the map of person ids (source -> target)."""
+    each of its COPY_STEPS tables. Returns the maps of ids (source -> target)."""
     stamp = actor.fields()
     rows = list(
         Person.objects.filter(organisation=source)
@@ -308,4 +316,4 @@ def copy_design(
     progress(6, COPY_STEPS)
     # A copy is a bulk load whatever its size (and one statement keeps the count fixed).
     analyze(Person, Team, Membership, Pipeline, Engagement)
-    return people
+    return IdMap(people=people, teams=teams, pipelines=pipelines)

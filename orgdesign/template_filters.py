@@ -1,8 +1,12 @@
 """Filters every template may use without `{% load %}` (TEMPLATES' `builtins`)."""
 
+from functools import lru_cache
+
 from django import template
+from django.urls import reverse
 
 from orgdesign.access import role_at_least as _role_at_least
+from orgdesign.analysis.remedies import finding_key as _finding_key
 
 register = template.Library()
 
@@ -19,3 +23,26 @@ def duration_minutes(value) -> str:
     """A timedelta as "15 minutes" (at least one minute)."""
     minutes = max(1, round(value.total_seconds() / 60))
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+@register.filter
+def finding_key(finding) -> str:
+    """A finding's key, for the address of its remedies:
+    `{% url 'remedies' slug finding|finding_key %}`."""
+    return _finding_key(finding)
+
+
+@lru_cache(maxsize=1)
+def _remedies_pattern() -> str:
+    return reverse("remedies", args=["ORG-SLUG", "FINDING-KEY"])
+
+
+@register.filter
+def remedies_url(finding, slug: str) -> str:
+    """Where a finding's remedies are shown and tried: `{{ finding|remedies_url:slug }}`.
+    Reversed once and filled in, as a page may show hundreds of findings."""
+    return (
+        _remedies_pattern()
+        .replace("ORG-SLUG", slug)
+        .replace("FINDING-KEY", _finding_key(finding))
+    )

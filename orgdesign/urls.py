@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from orgdesign import history_views, scenario_views
+from orgdesign import fix_views, history_views, scenario_views
 from orgdesign.import_page import import_page
 from orgdesign.views import favicon, healthz
 from pipelines.structure_views import structure
@@ -32,6 +32,9 @@ urlpatterns = [
     path("orgs/<slug:slug>/promote/", scenario_views.promote, name="promote"),
     path("orgs/<slug:slug>/jobs/<int:pk>/", scenario_views.job, name="job"),
     path("orgs/<slug:slug>/history/", history_views.history, name="history"),
+    path("orgs/<slug:slug>/findings/fix-all/", fix_views.fix_all, name="fix_all"),
+    path("orgs/<slug:slug>/findings/<str:key>/remedies/", fix_views.remedies,
+         name="remedies"),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", favicon),
     path(

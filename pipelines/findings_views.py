@@ -11,10 +11,17 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from orgdesign.access import get_org_for_user
-from orgdesign.analysis.catalogue import CATALOGUE, SEVERITY_ORDER, SEVERITY_RULES, CatalogueEntry
+from orgdesign.access import can_edit, get_org_for_user
+from orgdesign.analysis.catalogue import (
+    CATALOGUE,
+    ERROR,
+    SEVERITY_ORDER,
+    SEVERITY_RULES,
+    CatalogueEntry,
+)
 from orgdesign.analysis.findings import Finding, count_by_severity
 from orgdesign.analysis.kept import analysis_of
+from orgdesign.analysis.remedies import PROPOSERS
 from teams.models import as_row_id
 
 FINDINGS_PAGE_SIZE = 200
@@ -43,6 +50,11 @@ class FindingGroup:
     @property
     def related_label(self) -> str:
         return RELATED_LABELS.get(self.entry.code, "Related")
+
+    @property
+    def automatic(self) -> bool:
+        """Whether orgdesign proposes changes for this code (`remedies.PROPOSERS`)."""
+        return self.entry.code in PROPOSERS
 
     @property
     def hidden(self) -> int:
@@ -136,6 +148,10 @@ def findings(request, slug):
             "pipeline": pipeline,
             "filtered": bool(severity or code or team is not None or pipeline is not None),
             "subject_urls": subject_url_prefixes(organisation),
+            "editable": can_edit(organisation),
+            "errors_to_fix": any(
+                f.severity == ERROR and f.code in PROPOSERS for f in all_findings
+            ),
         },
     )
 

@@ -507,6 +507,7 @@ class JobKind(models.TextChoices):
     SCENARIO_PROMOTE = "scenario_promote", "Promote a scenario"
     PEOPLE_SYNC = "people_sync", "People sync"
     PEOPLE_IMPORT = "people_import", "People import"
+    SCENARIO_FIX = "scenario_fix", "Try a fix"
 
 
 class Job(models.Model):

@@ -135,14 +135,16 @@ def test_another_organisations_cell_is_not_found(editor, demo):
     assert not Engagement.objects.filter(pipeline=pipeline, team=team).exists()
 
 
-def test_badges_carry_the_message_for_hover_and_focus(viewer):
+def test_badges_carry_the_message_for_hover_and_focus_and_open_the_fixes(viewer, demo):
     content = viewer.get("/orgs/demo/").content.decode()
-    badge = re.search(r'<span class="badge error" data-finding="pipeline.no_pm"[^>]*>', content)
+    badge = re.search(r'<a class="badge error" data-finding="pipeline.no_pm"[^>]*>', content)
     assert badge
-    assert 'tabindex="0"' in badge.group(0)
+    podcast = Pipeline.objects.get(organisation=demo, name="Podcast recommendations")
+    # A link, so focusable, to the finding's remedies.
+    assert f'href="/orgs/demo/findings/pipeline.no_pm:{podcast.pk}/remedies/"' in badge.group(0)
     # In words: the catalogue's title, then the message.
     assert ('data-message="Pipeline without a PM: Pipeline Podcast recommendations has no PM '
-            'owner."') in badge.group(0)
+            'owner. (open to fix)"') in badge.group(0)
 
 
 def test_filter_by_lifecycle(viewer):

@@ -104,7 +104,14 @@ def test_cells_of_a_team_outside_the_ml_org_are_marked_as_dependencies(viewer, d
 def test_badges_and_stages_say_what_is_wrong_in_words(viewer, demo):
     content = viewer.get(f"/orgs/{demo.slug}/").content.decode()
     assert 'data-message="Pipeline without a PM: ' in content
-    assert 'aria-label="No team owns the deployment stage of Search relevance."' in content
+    search = Pipeline.objects.get(organisation=demo, name="Search relevance")
+    # The unowned stage is a link to its fixes, which says so.
+    assert re.search(
+        r'<li class="stage unowned" data-stage="deployment" [^>]*><a href="/orgs/demo/findings/'
+        rf'pipeline.stage_unowned:{search.pk}:deployment/remedies/"[^>]* '
+        r'aria-label="No team owns the deployment stage of Search relevance. Open its fixes."',
+        content,
+    )
     # Tooltips come from the page's script, in the top layer, not from CSS inside the table.
     assert "js/tips.js" in content
 

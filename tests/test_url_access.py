@@ -89,7 +89,7 @@ SCIM_SEARCHES = {"scim-users-search", "scim-groups-search", "scim-search"}
 # a fixed name such as a SCIM schema).
 OBJECT_KWARGS = {
     "pk", "team_pk", "person_pk", "pipeline_id", "team_id", "user_id", "group_id",
-    "history_id", "other_slug", "other",
+    "history_id", "other_slug", "other", "key",
 }
 
 
@@ -185,6 +185,7 @@ class World:
     compare_with: str  # a design to compare with
     reset_user: int  # a login, for the password reset link
     admin_ids: dict[str, int] = field(default_factory=dict)  # "app/model" -> an id
+    finding: str = "0"  # a finding's key, or its position: the first, an error with remedies
 
 
 class UnknownKwarg(Exception):
@@ -230,6 +231,7 @@ def value_for(route: Route, name: str, world: World) -> str:
         "kind": lambda: "person",
         "other_slug": lambda: world.compare_with,
         "other": lambda: world.compare_with,
+        "key": lambda: world.finding,
         "type_id": lambda: "User",
         "schema_id": lambda: CORE_USER,
         "uidb64": lambda: urlsafe_base64_encode(force_bytes(world.reset_user)),
@@ -691,6 +693,8 @@ def _foreign_variants(setup: Setup) -> Iterator[tuple[Route, str, str]]:
                 "user_id": setup.foreign.person if route.kind == "scim" else setup.foreign.member,
                 "history_id": setup.foreign.history, "other_slug": setup.other.slug,
                 "other": setup.other.slug,
+                # The other organisation's team, named as a finding of the demo would be.
+                "key": f"team.no_lead:{setup.foreign.team}",
             }[name]
             if name == "pk":
                 # The pk's object, whichever it is, from the other organisation.
@@ -710,6 +714,8 @@ def _foreign_variants(setup: Setup) -> Iterator[tuple[Route, str, str]]:
                 world.member = foreign_value
             elif name == "history_id":
                 world.history = foreign_value
+            elif name == "key":
+                world.finding = foreign_value
             else:
                 world.compare_with = foreign_value
             # The bodies keep naming the demo's own objects.

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from orgdesign.analysis.catalogue import ERROR
 from orgdesign.analysis.findings import Finding, compute_findings
 from orgdesign.analysis.orgdata import OrgData, OrgIndex
 
@@ -50,6 +51,8 @@ class Comparison:
     introduced: list[Finding]
     findings_a: int = 0
     findings_b: int = 0
+    # The errors of `b`: what a scenario that tried fixes still has to fix.
+    errors_b: list[Finding] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -221,4 +224,5 @@ def compare_designs(a: OrgData, b: OrgData) -> Comparison:
         introduced=[finding for key, finding in keys_b.items() if key not in keys_a],
         findings_a=len(side_a.findings),
         findings_b=len(side_b.findings),
+        errors_b=[finding for finding in side_b.findings if finding.severity == ERROR],
     )

@@ -1,0 +1,715 @@
+"""Remedies: for a finding, the concrete changes of the design that would clear it, ranked.
+
+Beside the findings engine and, like it, pure: handed the `OrgIndex` of one design, it asks
+no query. For each finding code with a sensible automatic change, a generator proposes
+candidates in the order the change itself suggests (the least loaded team, the product
+manager with the fewest pipelines...). Each candidate is then tried on a copy of the design
+in memory (`design_after`) and judged by the whole engine: a candidate that does not clear
+its finding is dropped, and the others are ranked by what they break elsewhere (errors, then
+warnings) before the order they were proposed in. So a remedy that would clear one error by
+making another is ranked below a clean one, whatever the heuristic preferred.
+
+`plan_all_fixes` builds one list of changes that applies the best remedy of every error, one
+after the other on the design as the earlier ones left it, so no later change undoes an
+earlier one, and says which errors are left.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from orgdesign.analysis.catalogue import CATALOGUE, ERROR, INFO, WARNING
+from orgdesign.analysis.findings import Finding, Ref, findings_by_rule, in_order
+from orgdesign.analysis.orgdata import EngagementRow, OrgIndex
+from orgdesign.analysis.reporting import chain_of, cycle_if_manager_set
+from pipelines.models import STAGE_KIND, EngagementRole
+from teams.models import Role, Team, TeamKind
+
+# How many candidates of one kind a finding is offered: enough for a clean alternative to
+# the heuristic's first choice, few enough to try each on a 50,000-person design.
+CANDIDATES = 3
+
+# The kinds of change a remedy is made of; `orgdesign.fixes` writes each through a service.
+SET_MANAGER = "set_manager"  # subject person, to person
+SET_LEAD = "set_lead"  # subject team, to person
+SET_CELL = "set_cell"  # subject pipeline, to team, role ("" clears the cell)
+SET_PM = "set_pm"  # subject pipeline, to person
+DROP_STAGE = "drop_stage"  # subject pipeline, stage
+MOVE_MEMBER = "move_member"  # subject person, from_team, to team
+ACTIONS = (SET_MANAGER, SET_LEAD, SET_CELL, SET_PM, DROP_STAGE, MOVE_MEMBER)
+
+# Who leads a team best, by role: managers first, then tech leads, then the rest.
+LEAD_ROLES = (
+    Role.ENGINEERING_MANAGER,
+    Role.SCIENCE_MANAGER,
+    Role.OPS_MANAGER,
+    Role.TECH_LEAD,
+    Role.EXECUTIVE,
+    Role.SCIENTIST,
+    Role.ML_ENGINEER,
+    Role.DATA_ENGINEER,
+    Role.SOFTWARE_ENGINEER,
+    Role.PRODUCT_MANAGER,
+    Role.OTHER,
+)
+ROLE_SENIORITY = {str(role): rank for rank, role in enumerate(LEAD_ROLES)}
+ROLE_STRENGTH = {EngagementRole.SERVICE: 0, EngagementRole.CONTRIBUTOR: 1, EngagementRole.OWNER: 2}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One edit of the design, with the words that say it."""
+
+    action: str
+    subject: Ref
+    words: str
+    to: Ref | None = None
+    role: str = ""
+    stage: str = ""
+    from_team: Ref | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "action": self.action,
+            "subject": self.subject.as_dict(),
+            "to": self.to.as_dict() if self.to is not None else None,
+            "words": self.words,
+        }
+        if self.action == SET_CELL:
+            result["role"] = self.role
+        if self.stage:
+            result["stage"] = self.stage
+        if self.from_team is not None:
+            result["from_team"] = self.from_team.as_dict()
+        return result
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Change:
+        """A change as `as_dict` wrote it (a job's parameters keep them so)."""
+
+        def ref(value):
+            return Ref(value["type"], int(value["id"]), value["name"]) if value else None
+
+        if data.get("action") not in ACTIONS:
+            raise ValueError(f"Unknown change {data.get('action')!r}.")
+        return cls(
+            action=data["action"],
+            subject=ref(data["subject"]),
+            words=data.get("words", ""),
+            to=ref(data.get("to")),
+            role=data.get("role", ""),
+            stage=data.get("stage", ""),
+            from_team=ref(data.get("from_team")),
+        )
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What a remedy does to the whole design: the findings it clears and those it brings."""
+
+    fixed: tuple[Finding, ...]
+    introduced: tuple[Finding, ...]
+
+    def count(self, findings: Iterable[Finding], severity: str) -> int:
+        return sum(1 for finding in findings if finding.severity == severity)
+
+    @property
+    def cost(self) -> tuple[int, int, int, int]:
+        """Lower is better: errors brought, warnings brought, errors not fixed elsewhere,
+        infos brought."""
+        return (
+            self.count(self.introduced, ERROR),
+            self.count(self.introduced, WARNING),
+            -self.count(self.fixed, ERROR),
+            self.count(self.introduced, INFO),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "fixed": [finding.as_dict() for finding in self.fixed],
+            "introduced": [finding.as_dict() for finding in self.introduced],
+        }
+
+
+@dataclass(frozen=True)
+class Remedy:
+    summary: str
+    changes: tuple[Change, ...]
+    effect: Effect | None = None
+
+    @property
+    def clean(self) -> bool:
+        """Brings no error or warning elsewhere."""
+        return self.effect is not None and self.effect.cost[:2] == (0, 0)
+
+    def as_dict(self, rank: int) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "rank": rank,
+            "summary": self.summary,
+            "changes": [change.as_dict() for change in self.changes],
+        }
+        if self.effect is not None:
+            result.update(self.effect.as_dict())
+        return result
+
+
+@dataclass
+class Advice:
+    """The ranked remedies of one finding; none, with the catalogue's words, when no change
+    can be made automatically (or none of those tried clears it)."""
+
+    finding: Finding
+    remedies: list[Remedy]
+
+    @property
+    def manual(self) -> str:
+        return CATALOGUE[self.finding.code].fix
+
+    @property
+    def automatic(self) -> bool:
+        return self.finding.code in PROPOSERS
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "finding": {"key": finding_key(self.finding), **self.finding.as_dict()},
+            "automatic": self.automatic,
+            "fix": self.manual,
+            "remedies": [remedy.as_dict(rank) for rank, remedy in enumerate(self.remedies, 1)],
+        }
+
+
+def finding_key(finding: Finding) -> str:
+    """A finding's name that stays while the design changes elsewhere: its code, subject and
+    stage (`pipeline.stage_unowned:12:data`). The API and the pages address a finding so."""
+    key = f"{finding.code}:{finding.subject.id}"
+    return f"{key}:{finding.stage}" if finding.stage else key
+
+
+def identity(finding: Finding) -> tuple:
+    return (finding.code, finding.subject.type, finding.subject.id, finding.stage)
+
+
+# Trying changes on a copy of the design ------------------------------------------------------
+
+# The tables each fact of an `OrgIndex` is derived from: a fact whose tables a change leaves
+# alone is kept from the design before it, not derived again from 50,000 people.
+FACT_TABLES = {
+    "people_by_id": {"people"},
+    "active_ids": {"people"},
+    "manager_of": {"people"},
+    "children": {"people"},
+    "active_report_count": {"people"},
+    "ml_head": {"people"},
+    "ml_steps": {"people"},
+    "head_chain": {"people"},
+    "top_of_organisation": {"people"},
+    "root_of": {"people"},
+    "teams_by_id": {"teams"},
+    "led_team_ids_by_person": {"teams"},
+    "memberships_by_person": {"memberships"},
+    "active_members_by_team": {"memberships", "people"},
+    "pipelines_by_id": {"pipelines"},
+    "pm_owner_ids": {"pipelines"},
+    "engagements_by_pipeline": {"engagements"},
+    "engagements_by_team": {"engagements"},
+}
+TABLE_OF = {
+    SET_MANAGER: "people",
+    SET_LEAD: "teams",
+    SET_CELL: "engagements",
+    SET_PM: "pipelines",
+    DROP_STAGE: "pipelines",
+    MOVE_MEMBER: "memberships",
+}
+
+
+def design_after(index: OrgIndex, changes: Sequence[Change]) -> OrgIndex:
+    """The index of the design with `changes` made, in memory; the rows it does not change
+    are shared with `index`, which is left as it was."""
+    data = index.data
+    people, teams = list(data.people), list(data.teams)
+    memberships, pipelines = list(data.memberships), list(data.pipelines)
+    engagements = list(data.engagements)
+    person_at = {person.id: i for i, person in enumerate(people)}
+    team_at = {team.id: i for i, team in enumerate(teams)}
+    pipeline_at = {pipeline.id: i for i, pipeline in enumerate(pipelines)}
+
+    def edited(rows: list, at: dict[int, int], row_id: int, **values):
+        i = at.get(row_id)
+        if i is None:
+            raise ValueError(f"No row {row_id} to change.")
+        row = copy.copy(rows[i])
+        for name, value in values.items():
+            setattr(row, name, value)
+        rows[i] = row
+
+    for change in changes:
+        subject_id = change.subject.id
+        to_id = change.to.id if change.to is not None else None
+        if change.action == SET_MANAGER:
+            edited(people, person_at, subject_id, manager_id=to_id)
+        elif change.action == SET_LEAD:
+            edited(teams, team_at, subject_id, lead_id=to_id)
+        elif change.action == SET_PM:
+            edited(pipelines, pipeline_at, subject_id, pm_owner_id=to_id)
+        elif change.action == DROP_STAGE:
+            stages = pipelines[pipeline_at[subject_id]].required_stages or []
+            edited(pipelines, pipeline_at, subject_id,
+                   required_stages=[stage for stage in stages if stage != change.stage])
+        elif change.action == SET_CELL:
+            engagements = [
+                e for e in engagements if (e.pipeline_id, e.team_id) != (subject_id, to_id)
+            ]
+            if change.role:
+                # An id no stored cell has: the engine never reads it.
+                engagements.append(EngagementRow(-len(engagements) - 1, subject_id, to_id,
+                                                 change.role))
+        elif change.action == MOVE_MEMBER:
+            from_id = change.from_team.id
+            memberships = [
+                replace_row(m, team_id=to_id)
+                if (m.person_id, m.team_id) == (subject_id, from_id) else m
+                for m in memberships
+            ]
+    changed = {TABLE_OF[change.action] for change in changes}
+    after = OrgIndex(replace(data, people=people, teams=teams, memberships=memberships,
+                             pipelines=pipelines, engagements=engagements))
+    kept = {
+        name: value for name, value in vars(index).items()
+        if name in FACT_TABLES and not FACT_TABLES[name] & changed
+    }
+    vars(after).update(kept)
+    return after
+
+
+def replace_row(row, **values):
+    row = copy.copy(row)
+    for name, value in values.items():
+        setattr(row, name, value)
+    return row
+
+
+def findings_of(index: OrgIndex) -> list[Finding]:
+    return in_order(findings_by_rule(index))
+
+
+def effect_of(before: Sequence[Finding], after: Sequence[Finding]) -> Effect:
+    keys_before = {identity(finding) for finding in before}
+    keys_after = {identity(finding) for finding in after}
+    return Effect(
+        fixed=tuple(f for f in before if identity(f) not in keys_after),
+        introduced=tuple(f for f in after if identity(f) not in keys_before),
+    )
+
+
+# Proposing candidates, code by code -----------------------------------------------------------
+
+
+def _person(index: OrgIndex, person_id: int | None) -> Ref:
+    return Ref("person", person_id, index.person_name(person_id))
+
+
+def _team(team: Team) -> Ref:
+    return Ref("team", team.id, team.name)
+
+
+def _pipeline(index: OrgIndex, pipeline_id: int) -> Ref:
+    return Ref("pipeline", pipeline_id, index.pipelines_by_id[pipeline_id].name)
+
+
+def would_loop(index: OrgIndex, person_id: int, manager_id: int) -> bool:
+    return bool(cycle_if_manager_set(index.manager_of, person_id, manager_id))
+
+
+def set_manager(index: OrgIndex, person_id: int, manager_id: int, why: str = "") -> Change:
+    words = f"{index.person_name(person_id)} reports to {index.person_name(manager_id)}"
+    return Change(SET_MANAGER, _person(index, person_id), words + (f" {why}" if why else "")
+                  + ".", to=_person(index, manager_id))
+
+
+def set_cell(index: OrgIndex, pipeline_id: int, team: Team, role: str) -> Change:
+    pipeline = index.pipelines_by_id[pipeline_id].name
+    if role:
+        words = f"{team.name} is engaged in {pipeline} as {role}."
+    else:
+        words = f"{team.name} is no longer engaged in {pipeline}."
+    return Change(SET_CELL, _pipeline(index, pipeline_id), words, to=_team(team), role=role)
+
+
+def ml_teams_of_kind(index: OrgIndex, kind: str, other_than: int | None = None) -> list[Team]:
+    return [
+        team for team in index.data.teams
+        if team.kind == kind and team.id != other_than and index.team_in_ml_org(team) is True
+    ]
+
+
+def owned_pipelines(index: OrgIndex, team_id: int) -> int:
+    return sum(
+        1 for e in index.engagements_by_team.get(team_id, ()) if e.role == EngagementRole.OWNER
+    )
+
+
+def members(index: OrgIndex, team_id: int) -> int:
+    return len(index.active_members_by_team.get(team_id, ()))
+
+
+def load(index: OrgIndex, team: Team) -> float:
+    """Pipelines owned per active member: how busy a team already is."""
+    return owned_pipelines(index, team.id) / max(members(index, team.id), 1)
+
+
+def outside_dependency(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
+    team = index.teams_by_id[finding.subject.id]
+    lead = team.lead_id
+    head = index.ml_head
+    if head is not None and not would_loop(index, lead, head.id):
+        yield Remedy(
+            f"Move {index.person_name(lead)}, with {team.name}, under the ML head {head.name}.",
+            (set_manager(index, lead, head.id, f"(bringing {team.name} into the ML org)"),),
+        )
+    # The same kind of team already in the ML org, the one sharing most pipelines first.
+    pipelines = {e.pipeline_id for e in index.engagements_by_team.get(team.id, ())}
+    peers = sorted(
+        ml_teams_of_kind(index, team.kind, other_than=team.id),
+        key=lambda peer: (
+            -len(pipelines & {e.pipeline_id for e in index.engagements_by_team.get(peer.id, ())}),
+            load(index, peer), peer.name.casefold(), peer.id,
+        ),
+    )
+    managers_offered = {head.id} if head is not None else set()
+    for peer in peers[:CANDIDATES]:
+        manager = index.manager_of.get(peer.lead_id)
+        if manager is None or index.in_ml_org(manager) is not True:
+            manager = peer.lead_id
+        if manager in managers_offered or would_loop(index, lead, manager):
+            continue
+        managers_offered.add(manager)
+        yield Remedy(
+            f"Move {index.person_name(lead)}, with {team.name}, under "
+            f"{index.person_name(manager)}, the ML manager of {peer.name}.",
+            (set_manager(index, lead, manager, f"(bringing {team.name} into the ML org)"),),
+        )
+    for peer in sorted(peers, key=lambda p: (load(index, p), p.name.casefold(), p.id))[
+        :CANDIDATES
+    ]:
+        changes = []
+        for engagement in sorted(index.engagements_by_team.get(team.id, ()),
+                                 key=lambda e: index.pipelines_by_id[e.pipeline_id].name):
+            current = next((e.role for e in index.engagements_by_pipeline.get(
+                engagement.pipeline_id, ()) if e.team_id == peer.id), None)
+            if current is None or ROLE_STRENGTH[current] < ROLE_STRENGTH[engagement.role]:
+                changes.append(set_cell(index, engagement.pipeline_id, peer, engagement.role))
+            changes.append(set_cell(index, engagement.pipeline_id, team, ""))
+        depend = "pipeline that depends" if len(pipelines) == 1 else "pipelines that depend"
+        yield Remedy(
+            f"Engage {peer.name}, in the ML org, instead of {team.name} in the "
+            f"{len(pipelines)} {depend} on it.",
+            tuple(changes),
+        )
+
+
+def stage_unowned(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
+    pipeline_id, stage = finding.subject.id, finding.stage
+    kind = STAGE_KIND[stage]
+    teams = sorted(ml_teams_of_kind(index, kind),
+                   key=lambda t: (load(index, t), t.name.casefold(), t.id))
+    for team in teams[:CANDIDATES]:
+        yield Remedy(
+            f"Make {team.name} (owns {owned_pipelines(index, team.id)} pipelines with "
+            f"{members(index, team.id)} active members) owner of the {stage} stage of "
+            f"{finding.subject.name}.",
+            (set_cell(index, pipeline_id, team, EngagementRole.OWNER),),
+        )
+    yield Remedy(
+        f"Drop the {stage} stage from what {finding.subject.name} requires.",
+        (Change(DROP_STAGE, finding.subject,
+                f"{finding.subject.name} no longer requires a {stage} stage.", stage=stage),),
+    )
+
+
+def pipeline_pm(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
+    pipeline = index.pipelines_by_id[finding.subject.id]
+    owned = Counter(p.pm_owner_id for p in index.data.pipelines if p.pm_owner_id is not None)
+    pms = sorted(
+        (
+            person for person in index.data.people
+            if person.active and person.role == Role.PRODUCT_MANAGER
+            and person.id != pipeline.pm_owner_id
+            and (index.ml_head is None or index.in_ml_org(person.id))
+        ),
+        key=lambda person: (owned[person.id], person.name.casefold(), person.id),
+    )
+    for pm in pms[:CANDIDATES]:
+        count = owned[pm.id]
+        yield Remedy(
+            f"Make {pm.name}, an ML product manager with {count} pipeline"
+            f"{'s' if count != 1 else ''}, PM owner of {pipeline.name}.",
+            (Change(SET_PM, finding.subject, f"{pm.name} owns {pipeline.name} as its PM.",
+                    to=Ref("person", pm.id, pm.name)),),
+        )
+
+
+def single_person_stage(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
+    pipeline_id, stage = finding.subject.id, finding.stage
+    owner = index.teams_by_id[finding.related[0].id]
+    kind = STAGE_KIND[stage]
+
+    def spare(team: Team) -> int:
+        return members(index, team.id) - owned_pipelines(index, team.id)
+
+    teams = sorted(
+        (t for t in ml_teams_of_kind(index, kind, other_than=owner.id) if members(index, t.id) > 1),
+        key=lambda t: (-spare(t), t.name.casefold(), t.id),
+    )
+    for team in teams[:CANDIDATES]:
+        changes = [set_cell(index, pipeline_id, team, EngagementRole.OWNER)]
+        if owner.kind != TeamKind.PRODUCT_SQUAD:
+            # The single-person team keeps working on it, no longer accountable for it.
+            changes.append(set_cell(index, pipeline_id, owner, EngagementRole.CONTRIBUTOR))
+        yield Remedy(
+            f"Hand the {stage} stage of {finding.subject.name} to {team.name}, the "
+            f"{kind_label(kind)} team with the most spare members ({members(index, team.id)} "
+            f"active, owns {owned_pipelines(index, team.id)} pipelines).",
+            tuple(changes),
+        )
+    # Or staff the owner: a member of the team with the most spare people joins it.
+    for team in teams[:1]:
+        leads = index.led_team_ids_by_person
+        movable = sorted(
+            (
+                index.people_by_id[pid] for pid in index.active_members_by_team.get(team.id, ())
+                if pid != team.lead_id and not leads.get(pid)
+                and owner.id not in {m.team_id for m in index.memberships_by_person[pid]}
+            ),
+            key=lambda person: (person.name.casefold(), person.id),
+        )
+        for person in movable[:1]:
+            yield Remedy(
+                f"Move {person.name} from {team.name} into {owner.name}.",
+                (Change(MOVE_MEMBER, Ref("person", person.id, person.name),
+                        f"{person.name} moves from {team.name} to {owner.name}.",
+                        to=_team(owner), from_team=_team(team)),),
+            )
+
+
+def kind_label(kind: str) -> str:
+    return TeamKind(kind).label.lower()
+
+
+def science_manager(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
+    scientist = finding.subject.id
+    managers = sorted(
+        (
+            person for person in index.data.people
+            if person.active and person.role == Role.SCIENCE_MANAGER and person.id != scientist
+            and (index.ml_head is None or index.in_ml_org(person.id))
+            and not would_loop(index, scientist, person.id)
+        ),
+        key=lambda p: (index.active_report_count.get(p.id, 0), p.name.casefold(), p.id),
+    )
+    for manager in managers[:CANDIDATES]:
+        count = index.active_report_count.get(manager.id, 0)
+        yield Remedy(
+            f"Move {finding.subject.name} to {manager.name}, a science manager with {count} "
+            f"direct report{'s' if count != 1 else ''}.",
+            (set_manager(index, scientist, manager.id),),
+        )
+
+
+def span_wide(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
+    manager = finding.subject.id
+    span_max = index.organisation.span_max
+    reports = sorted(
+        (index.people_by_id[pid] for pid in index.children.get(manager, ())
+         if pid in index.active_ids),
+        key=lambda p: (p.name.casefold(), p.id),
+    )
+    leads = sorted(
+        reports,
+        key=lambda p: (ROLE_SENIORITY.get(p.role, len(LEAD_ROLES)),
+                       -index.active_report_count.get(p.id, 0), p.name.casefold(), p.id),
+    )
+    for lead in leads[:CANDIDATES - 1]:
+        others = [p for p in reports if p.id != lead.id]
+        if lead.role != Role.SCIENCE_MANAGER:
+            # Scientists stay with a manager who may manage them.
+            others = [p for p in others if p.role != Role.SCIENTIST]
+        # Enough move for the manager to be within the limit; half, when that is more.
+        keep = min(span_max - 1, len(reports) - 1 - (len(reports) - 1) // 2)
+        moving = others[max(len(others) - (len(reports) - 1 - keep), 0):]
+        if not moving:
+            continue
+        yield Remedy(
+            f"Split {finding.subject.name}'s {len(reports)} direct reports: {lead.name} "
+            f"({Role(lead.role).label.lower()}) leads {len(moving)} of them.",
+            tuple(set_manager(index, p.id, lead.id) for p in moving),
+        )
+
+
+def team_lead(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
+    team = index.teams_by_id[finding.subject.id]
+    candidates = sorted(
+        (index.people_by_id[pid] for pid in index.active_members_by_team.get(team.id, ())),
+        key=lambda p: (ROLE_SENIORITY.get(p.role, len(LEAD_ROLES)),
+                       -index.active_report_count.get(p.id, 0), p.name.casefold(), p.id),
+    )
+    for person in candidates[:CANDIDATES]:
+        yield Remedy(
+            f"Make {person.name} ({Role(person.role).label.lower()}), a member of "
+            f"{team.name}, its lead.",
+            (Change(SET_LEAD, finding.subject, f"{person.name} leads {team.name}.",
+                    to=Ref("person", person.id, person.name)),),
+        )
+
+
+def manager_inactive(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
+    person = finding.subject.id
+    gone = index.manager_of.get(person)
+    for above in chain_of(index.manager_of, gone)[1:]:
+        if above in index.active_ids:
+            yield Remedy(
+                f"Move {finding.subject.name} to {index.person_name(above)}, the first active "
+                f"manager above {index.person_name(gone)}, who has left.",
+                (set_manager(index, person, above),),
+            )
+            return
+
+
+def multiple_owners(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
+    owners = [index.teams_by_id[ref.id] for ref in finding.related]
+    for keep in sorted(owners, key=lambda t: (load(index, t), t.name.casefold(), t.id)):
+        others = [t for t in owners if t.id != keep.id]
+        yield Remedy(
+            f"Keep {keep.name} as the only owner of the {finding.stage} stage of "
+            f"{finding.subject.name}; the others contribute.",
+            tuple(set_cell(index, finding.subject.id, t, EngagementRole.CONTRIBUTOR)
+                  for t in others),
+        )
+
+
+Proposer = Callable[[OrgIndex, Finding], Iterator[Remedy]]
+PROPOSERS: dict[str, Proposer] = {
+    "dependency.outside_ml_org": outside_dependency,
+    "pipeline.stage_unowned": stage_unowned,
+    "pipeline.no_pm": pipeline_pm,
+    "pipeline.pm_inactive": pipeline_pm,
+    "pipeline.pm_outside_ml_org": pipeline_pm,
+    "pipeline.pm_not_product_manager": pipeline_pm,
+    "pipeline.single_person_stage": single_person_stage,
+    "pipeline.stage_multiple_owners": multiple_owners,
+    "scientist.no_science_manager": science_manager,
+    "manager.span_wide": span_wide,
+    "team.no_lead": team_lead,
+    "team.lead_inactive": team_lead,
+    "person.manager_inactive": manager_inactive,
+}
+
+
+# Ranking --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Judge:
+    """Tries remedies on one design, whose findings it is handed."""
+
+    index: OrgIndex
+    findings: Sequence[Finding]
+    tried: int = field(default=0)
+
+    def judged(self, remedy: Remedy) -> Remedy:
+        self.tried += 1
+        after = findings_of(design_after(self.index, remedy.changes))
+        return replace(remedy, effect=effect_of(self.findings, after))
+
+
+def advise(index: OrgIndex, findings: Sequence[Finding], finding: Finding) -> Advice:
+    """The remedies that clear `finding`, best first."""
+    proposer = PROPOSERS.get(finding.code)
+    if proposer is None:
+        return Advice(finding, [])
+    judge = Judge(index, findings)
+    target = identity(finding)
+    ranked = []
+    for order, remedy in enumerate(proposer(index, finding)):
+        remedy = judge.judged(remedy)
+        if any(identity(f) == target for f in remedy.effect.fixed):
+            ranked.append((remedy.effect.cost, order, remedy))
+    ranked.sort(key=lambda item: item[:2])
+    return Advice(finding, [remedy for _, _, remedy in ranked])
+
+
+def find(findings: Sequence[Finding], key: str) -> Finding | None:
+    """The finding a URL names: its key, or its position (from 0) in the engine's order."""
+    if key.isdigit():
+        position = int(key)
+        return findings[position] if position < len(findings) else None
+    return next((finding for finding in findings if finding_key(finding) == key), None)
+
+
+# Every error at once -------------------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    finding: Finding
+    remedy: Remedy
+
+
+@dataclass
+class Plan:
+    steps: list[Step]
+    before: list[Finding]
+    after: list[Finding]
+
+    @property
+    def changes(self) -> list[Change]:
+        return [change for step in self.steps for change in step.remedy.changes]
+
+    @property
+    def left(self) -> list[Finding]:
+        """The errors still there once every step is made."""
+        return [finding for finding in self.after if finding.severity == ERROR]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "steps": [
+                {"finding": {"key": finding_key(step.finding), **step.finding.as_dict()},
+                 **step.remedy.as_dict(rank)}
+                for rank, step in enumerate(self.steps, 1)
+            ],
+            "left": [{"key": finding_key(f), "automatic": f.code in PROPOSERS, **f.as_dict()}
+                     for f in self.left],
+            "errors_before": sum(1 for f in self.before if f.severity == ERROR),
+            "errors_after": len(self.left),
+        }
+
+
+def plan_all_fixes(index: OrgIndex, findings: Sequence[Finding]) -> Plan:
+    """The best remedy of every error with one, each chosen on the design the earlier ones
+    left, so none undoes another. A remedy is taken only when it lowers the count of errors
+    and brings no error; the errors it cannot clear so are left, and said."""
+    before = list(findings)
+    current, current_findings = index, list(findings)
+    steps: list[Step] = []
+    given_up: set[tuple] = set()
+    while True:
+        errors = [
+            f for f in current_findings
+            if f.severity == ERROR and f.code in PROPOSERS and identity(f) not in given_up
+        ]
+        if not errors:
+            break
+        finding = errors[0]
+        advice = advise(current, current_findings, finding)
+        best = next((r for r in advice.remedies if r.effect.cost[0] == 0), None)
+        if best is None:
+            given_up.add(identity(finding))
+            continue
+        steps.append(Step(finding, best))
+        current = design_after(current, best.changes)
+        current_findings = findings_of(current)
+    return Plan(steps, before, current_findings)

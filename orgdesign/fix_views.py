@@ -1,0 +1,125 @@
+"""Try a fix, in the browser: /orgs/<slug>/findings/<key>/remedies/ shows the remedies of one
+finding, ranked, each with what it fixes and breaks elsewhere, and a "Try this fix" button;
+/orgs/<slug>/findings/fix-all/ does the same for every error at once. Trying one creates a
+scenario with the change made (a worker does it for a large design) and opens the comparison.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from orgdesign.access import can_edit, get_org_for_user
+from orgdesign.analysis.catalogue import CATALOGUE, ERROR
+from orgdesign.analysis.kept import analysis_of
+from orgdesign.analysis.remedies import PROPOSERS, plan_all_fixes
+from orgdesign.errors import RoleRequired
+from orgdesign.jobs import job_start
+from orgdesign.try_fix import (
+    INLINE_PEOPLE,
+    FixRefused,
+    advice_for,
+    chosen,
+    try_all_fixes,
+    try_remedy,
+)
+from teams.actor import browser_actor
+from teams.models import AccessRole, JobKind, Organisation
+
+
+def compare_url(organisation: Organisation, scenario_slug: str, tried: str) -> str:
+    url = reverse("compare", args=[organisation.slug, scenario_slug])
+    return f"{url}?{urlencode({'tried': tried})}"
+
+
+def _rank(value: str) -> int:
+    return int(value) if value.isdigit() else 0
+
+
+def _inline(organisation: Organisation) -> bool:
+    return analysis_of(organisation).size <= INLINE_PEOPLE
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def remedies(request, slug, key):
+    """The ranked remedies of one finding; an editor tries one (POST `rank` and `summary`)."""
+    organisation = get_org_for_user(request, slug)
+    error, status = "", 200
+    if request.method == "POST":
+        if not can_edit(organisation):
+            raise RoleRequired(organisation, AccessRole.EDITOR)
+        rank, summary = _rank(request.POST.get("rank", "")), request.POST.get("summary")
+        actor = browser_actor(request)
+        try:
+            if _inline(organisation):
+                tried = try_remedy(organisation=organisation, key=key, rank=rank,
+                                   summary=summary, creator=request.user, actor=actor)
+                return redirect(compare_url(organisation, tried.scenario.slug, key))
+            # Checked now, so a stale choice is refused at once; a worker copies and fixes.
+            chosen(advice_for(organisation, key), rank, summary)
+            job = job_start(
+                organisation=organisation, kind=JobKind.SCENARIO_FIX,
+                params={"finding": key, "rank": rank, "summary": summary}, actor=actor,
+            )
+            return redirect("job", slug=organisation.slug, pk=job.pk)
+        except FixRefused as refusal:
+            error, status = " ".join(refusal.messages), 409
+    try:
+        advice = advice_for(organisation, key)
+    except FixRefused as refusal:
+        return render(
+            request, "fixes/gone.html",
+            {"organisation": organisation, "message": " ".join(refusal.messages)}, status=404,
+        )
+    return render(
+        request,
+        "fixes/remedies.html",
+        {
+            "organisation": organisation,
+            "advice": advice,
+            "entry": CATALOGUE[advice.finding.code],
+            "key": key,
+            "editable": can_edit(organisation),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def fix_all(request, slug):
+    """Every error's best remedy in one scenario: the plan first (for a design small enough
+    to plan while the page waits), then, on POST, the scenario and its comparison."""
+    organisation = get_org_for_user(request, slug)
+    analysis = analysis_of(organisation)
+    inline = analysis.size <= INLINE_PEOPLE
+    if request.method == "POST":
+        if not can_edit(organisation):
+            raise RoleRequired(organisation, AccessRole.EDITOR)
+        actor = browser_actor(request)
+        if inline:
+            tried = try_all_fixes(organisation=organisation, creator=request.user, actor=actor)
+            return redirect(compare_url(organisation, tried.scenario.slug, "all"))
+        job = job_start(organisation=organisation, kind=JobKind.SCENARIO_FIX,
+                        params={"all": True}, actor=actor)
+        return redirect("job", slug=organisation.slug, pk=job.pk)
+    errors = [f for f in analysis.findings if f.severity == ERROR]
+    automatic = [f for f in errors if f.code in PROPOSERS]
+    plan = plan_all_fixes(analysis.index, analysis.findings) if inline else None
+    return render(
+        request,
+        "fixes/fix_all.html",
+        {
+            "organisation": organisation,
+            "errors": errors,
+            "automatic": automatic,
+            "plan": plan,
+            "editable": can_edit(organisation),
+        },
+    )
