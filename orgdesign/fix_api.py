@@ -10,7 +10,7 @@ job that makes it (`Location`), whose result names the scenario. Compare it with
 """
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
@@ -31,13 +31,6 @@ from orgdesign.try_fix import (
 from pipelines.serializers import FindingSerializer, RefSerializer
 from teams.api import JobAcceptedSerializer
 from teams.models import JobKind
-
-
-class KeyedFindingSerializer(FindingSerializer):
-    key = serializers.CharField(help_text="The finding's key: code, subject id and stage.")
-
-    def to_representation(self, finding) -> dict:
-        return finding  # already a dict, from Advice.as_dict
 
 
 class DesignChangeSerializer(serializers.Serializer):
@@ -61,7 +54,7 @@ class RemedySerializer(serializers.Serializer):
 
 
 class AdviceSerializer(serializers.Serializer):
-    finding = KeyedFindingSerializer()
+    finding = FindingSerializer()
     automatic = serializers.BooleanField(help_text="Whether orgdesign proposes changes for "
                                                    "this code at all.")
     fix = serializers.CharField(help_text="The catalogue's words on how to fix it.")
@@ -69,10 +62,10 @@ class AdviceSerializer(serializers.Serializer):
 
 
 class PlanStepSerializer(RemedySerializer):
-    finding = KeyedFindingSerializer(help_text="The error this step clears.")
+    finding = FindingSerializer(help_text="The error this step clears.")
 
 
-class LeftFindingSerializer(KeyedFindingSerializer):
+class LeftFindingSerializer(FindingSerializer):
     automatic = serializers.BooleanField(help_text="Whether orgdesign proposes changes for "
                                                    "this code at all.")
 
@@ -98,6 +91,17 @@ class TriedSerializer(serializers.Serializer):
     changes = serializers.IntegerField(help_text="How many changes were made in it.")
     compare = serializers.CharField(help_text="Its comparison with this design.")
     plan = PlanSerializer(required=False, help_text="fix-all only: the steps and what is left.")
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+STALE = OpenApiResponse(DetailSerializer, description=(
+    "The remedy of that rank no longer says `summary`: the design changed since it was read. "
+    "Nothing was made; read the remedies again."))
+TOO_LARGE = OpenApiResponse(DetailSerializer, description=(
+    "The design is too large to plan while the request waits: POST instead."))
 
 
 def _refused(refusal: FixRefused):
@@ -158,7 +162,7 @@ class RemediesView(FixView):
             raise _refused(refusal) from None
 
     @extend_schema(parameters=[KEY], request=TryRequestSerializer,
-                   responses={201: TriedSerializer, 202: JobAcceptedSerializer})
+                   responses={201: TriedSerializer, 202: JobAcceptedSerializer, 409: STALE})
     def post(self, request, slug: str, key: str) -> Response:
         try:
             # An unknown finding answers 404 whatever the body.
@@ -166,15 +170,19 @@ class RemediesView(FixView):
             query = TryRequestSerializer(data=request.data)
             query.is_valid(raise_exception=True)
             rank, summary = query.validated_data["rank"], query.validated_data.get("summary")
-            if not self.inline():
-                chosen(advice, rank, summary)
-                return self.accepted({"finding": key, "rank": rank, "summary": summary})
-            with service_call():
-                tried = try_remedy(organisation=self.organisation, key=key, rank=rank,
-                                   summary=summary, creator=self.creator(),
-                                   actor=api_actor(request), advice=advice)
+            # Refused now (409 when stale), before a worker is asked or a copy is made.
+            chosen(advice, rank, summary)
         except FixRefused as refusal:
             raise _refused(refusal) from None
+        # The finding by its key from here on: a position names another once the design
+        # changes.
+        finding = advice.finding.key
+        if not self.inline():
+            return self.accepted({"finding": finding, "rank": rank, "summary": summary})
+        with service_call():
+            tried = try_remedy(organisation=self.organisation, key=finding, rank=rank,
+                               summary=summary, creator=self.creator(),
+                               actor=api_actor(request), advice=advice)
         return self.created(tried)
 
 
@@ -184,10 +192,21 @@ class FixAllView(FixView):
 
     serializer_class = TriedSerializer
 
-    @extend_schema(responses=PlanSerializer)
+    @extend_schema(responses={200: PlanSerializer, 409: TOO_LARGE}, description=(
+        "The plan, for a design small enough to plan while the request waits; a larger one "
+        "answers 409: POST, and the job's result holds the plan."))
     def get(self, request, slug: str) -> Response:
+        if not self.inline():
+            error = exceptions.APIException(
+                f"{self.organisation.name} is too large to plan every fix while you wait: "
+                "POST here to have a worker try them in a scenario; its job's result holds "
+                "the plan."
+            )
+            error.status_code = status.HTTP_409_CONFLICT
+            raise error
         analysis = analysis_of(self.organisation)
-        return Response(plan_all_fixes(analysis.index, analysis.findings).as_dict())
+        plan = plan_all_fixes(analysis.index, analysis.findings, analysis.by_rule)
+        return Response(plan.as_dict())
 
     @extend_schema(request=None, responses={201: TriedSerializer, 202: JobAcceptedSerializer})
     def post(self, request, slug: str) -> Response:

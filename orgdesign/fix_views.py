@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -36,7 +37,10 @@ def compare_url(organisation: Organisation, scenario_slug: str, tried: str) -> s
     return f"{url}?{urlencode({'tried': tried})}"
 
 
-def _rank(value: str) -> int:
+def _rank(value: str | None) -> int:
+    """The rank a form sends; none means the best (the findings page's button)."""
+    if value is None or value == "":
+        return 1
     return int(value) if value.isdigit() else 0
 
 
@@ -44,31 +48,46 @@ def _inline(organisation: Organisation) -> bool:
     return analysis_of(organisation).size <= INLINE_PEOPLE
 
 
+# What each refusal answers: a finding gone, remedies changed since read, no such remedy.
+REFUSAL_STATUS = {FixRefused.GONE: 404, FixRefused.STALE: 409, FixRefused.INVALID: 400}
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def remedies(request, slug, key):
-    """The ranked remedies of one finding; an editor tries one (POST `rank` and `summary`)."""
+    """The ranked remedies of one finding; an editor tries one (POST `rank`, the best when
+    left out, and `summary`, the remedy as read)."""
     organisation = get_org_for_user(request, slug)
     error, status = "", 200
     if request.method == "POST":
         if not can_edit(organisation):
             raise RoleRequired(organisation, AccessRole.EDITOR)
-        rank, summary = _rank(request.POST.get("rank", "")), request.POST.get("summary")
+        rank, summary = _rank(request.POST.get("rank")), request.POST.get("summary")
         actor = browser_actor(request)
         try:
+            advice = advice_for(organisation, key)
+            # Checked now, so a stale choice is refused at once, before a worker is asked.
+            chosen(advice, rank, summary)
+            # The finding by its key from here on: a position would name another one once
+            # the design changes.
+            finding = advice.finding.key
             if _inline(organisation):
-                tried = try_remedy(organisation=organisation, key=key, rank=rank,
-                                   summary=summary, creator=request.user, actor=actor)
-                return redirect(compare_url(organisation, tried.scenario.slug, key))
-            # Checked now, so a stale choice is refused at once; a worker copies and fixes.
-            chosen(advice_for(organisation, key), rank, summary)
+                tried = try_remedy(organisation=organisation, key=finding, rank=rank,
+                                   summary=summary, creator=request.user, actor=actor,
+                                   advice=advice)
+                return redirect(compare_url(organisation, tried.scenario.slug, finding))
             job = job_start(
                 organisation=organisation, kind=JobKind.SCENARIO_FIX,
-                params={"finding": key, "rank": rank, "summary": summary}, actor=actor,
+                params={"finding": finding, "rank": rank, "summary": summary}, actor=actor,
             )
             return redirect("job", slug=organisation.slug, pk=job.pk)
         except FixRefused as refusal:
-            error, status = " ".join(refusal.messages), 409
+            error, status = " ".join(refusal.messages), REFUSAL_STATUS[refusal.reason]
+        except ValidationError as refusal:
+            # A service refused one of the changes in the copy: nothing was kept.
+            error = "The fix could not be made, so no scenario was kept: " + " ".join(
+                refusal.messages)
+            status = 409
     try:
         advice = advice_for(organisation, key)
     except FixRefused as refusal:
@@ -83,7 +102,7 @@ def remedies(request, slug, key):
             "organisation": organisation,
             "advice": advice,
             "entry": CATALOGUE[advice.finding.code],
-            "key": key,
+            "key": advice.finding.key,
             "editable": can_edit(organisation),
             "error": error,
         },
@@ -99,19 +118,23 @@ def fix_all(request, slug):
     organisation = get_org_for_user(request, slug)
     analysis = analysis_of(organisation)
     inline = analysis.size <= INLINE_PEOPLE
+    error = ""
     if request.method == "POST":
         if not can_edit(organisation):
             raise RoleRequired(organisation, AccessRole.EDITOR)
         actor = browser_actor(request)
-        if inline:
+        if not inline:
+            job = job_start(organisation=organisation, kind=JobKind.SCENARIO_FIX,
+                            params={"all": True}, actor=actor)
+            return redirect("job", slug=organisation.slug, pk=job.pk)
+        try:
             tried = try_all_fixes(organisation=organisation, creator=request.user, actor=actor)
             return redirect(compare_url(organisation, tried.scenario.slug, "all"))
-        job = job_start(organisation=organisation, kind=JobKind.SCENARIO_FIX,
-                        params={"all": True}, actor=actor)
-        return redirect("job", slug=organisation.slug, pk=job.pk)
+        except ValidationError as refusal:
+            error = " ".join(refusal.messages)
     errors = [f for f in analysis.findings if f.severity == ERROR]
     automatic = [f for f in errors if f.code in PROPOSERS]
-    plan = plan_all_fixes(analysis.index, analysis.findings) if inline else None
+    plan = plan_all_fixes(analysis.index, analysis.findings, analysis.by_rule) if inline else None
     return render(
         request,
         "fixes/fix_all.html",
@@ -121,5 +144,7 @@ def fix_all(request, slug):
             "automatic": automatic,
             "plan": plan,
             "editable": can_edit(organisation),
+            "error": error,
         },
+        status=409 if error else 200,
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django_tasks import task
 
@@ -141,7 +142,7 @@ def _import(job: Job, progress: Callable[[int, int], None]) -> dict:
 
 
 def _fix(job: Job, progress: Callable[[int, int], None]) -> dict:
-    from orgdesign.try_fix import FixRefused, try_all_fixes, try_remedy
+    from orgdesign.try_fix import try_all_fixes, try_remedy
 
     options = {"organisation": job.organisation, "creator": job.created_by,
                "actor": _actor(job), "progress": progress}
@@ -151,7 +152,8 @@ def _fix(job: Job, progress: Callable[[int, int], None]) -> dict:
         else:
             tried = try_remedy(key=job.params["finding"], rank=job.params.get("rank", 1),
                                summary=job.params.get("summary"), **options)
-    except FixRefused as refusal:
+    except ValidationError as refusal:
+        # The finding gone, the remedies changed, or a service refusing a change of the copy.
         raise JobRefused(" ".join(refusal.messages), {}) from None
     return tried.as_dict()
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from orgdesign.analysis.catalogue import CATALOGUE
+from orgdesign.analysis.catalogue import CATALOGUE, ERROR
 from orgdesign.analysis.kept import analysis_of
 from orgdesign.analysis.remedies import Advice, Plan, Remedy, advise, find, plan_all_fixes
-from orgdesign.scenarios import Progress, _no_progress, scenario_create
+from orgdesign.scenarios import COPY_STEPS, Progress, _no_progress, scenario_create
 from teams.actor import SYSTEM, Actor
 from teams.models import Organisation
 
@@ -45,7 +45,7 @@ def advice_for(organisation: Organisation, key: str) -> Advice:
             "since.",
             FixRefused.GONE,
         )
-    return advise(analysis.index, analysis.findings, finding)
+    return advise(analysis.index, analysis.findings, finding, analysis.by_rule)
 
 
 def chosen(advice: Advice, rank: int, summary: str | None = None) -> Remedy:
@@ -66,8 +66,8 @@ def chosen(advice: Advice, rank: int, summary: str | None = None) -> Remedy:
 
 
 def fix_name(advice: Advice) -> str:
-    """The scenario's name: what it fixes."""
-    return f"Fix: {CATALOGUE[advice.finding.code].title}, {advice.finding.subject.name}"
+    """The scenario's name: what it tries to fix."""
+    return f"Trying a fix: {CATALOGUE[advice.finding.code].title}, {advice.finding.subject.name}"
 
 
 @dataclass
@@ -118,11 +118,22 @@ def try_all_fixes(
     """A new scenario of `organisation` with the best remedy of every error made, in the
     order `plan_all_fixes` chose; the plan says what is left."""
     analysis = analysis_of(organisation)
-    plan = plan_all_fixes(analysis.index, analysis.findings)
+    # One bar for both parts: the errors judged, then the tables copied.
+    errors = sum(1 for f in analysis.findings if f.severity == ERROR)
+    plan = plan_all_fixes(
+        analysis.index, analysis.findings, analysis.by_rule,
+        progress=lambda done, total: progress(done, errors + COPY_STEPS),
+    )
     fixed = len(plan.steps)
+    if not fixed:
+        raise FixRefused(
+            "No error has a change that clears it without bringing another error: there is "
+            "nothing to try."
+        )
     scenario = scenario_create(
-        origin=organisation, name=f"{organisation.name}, every error fixed", creator=creator,
-        actor=actor, progress=progress, changes=plan.changes,
+        origin=organisation, name=f"{organisation.name}, trying every fix for errors",
+        creator=creator, actor=actor, changes=plan.changes,
+        progress=lambda done, total: progress(errors + done, errors + total),
         reason=f"trying {fixed} fix{'es' if fixed != 1 else ''} for errors",
     )
     return Tried(scenario, len(plan.changes), plan)

@@ -70,6 +70,9 @@ class FindingSerializer(serializers.Serializer):
     """A finding in the shape of DESIGN.md section 2, as `Finding.as_dict` gives it; the
     fields below describe it for the schema."""
 
+    key = serializers.CharField(
+        help_text="code:subject id[:stage]; names the finding in findings/<key>/remedies/."
+    )
     code = serializers.CharField()
     severity = serializers.ChoiceField(
         choices=SEVERITIES, help_text="The effective severity, after the catalogue's rules."

@@ -216,7 +216,8 @@ def test_change_a_title_see_it_in_the_history_and_restore_the_earlier_one(page, 
              "/orgs/demo/scenarios/", "/orgs/demo/history/", "/orgs/demo/overview/",
              "/orgs/demo/?collapse=modeling", "/orgs/demo/import/", "/orgs/demo/settings/",
              "/orgs/demo/pipelines/{search}/", "/orgs/demo/members/", "/orgs/demo/nowhere/",
-             "/orgs/demo/people/{dana}/", "/orgs/demo/teams/{platform}/"]
+             "/orgs/demo/people/{dana}/", "/orgs/demo/teams/{platform}/",
+             "/orgs/demo/findings/0/remedies/", "/orgs/demo/findings/fix-all/"]
 )
 def test_no_serious_accessibility_violation(page, demo, path, settings):
     settings.DEBUG = False  # the app's own error pages, not Django's debugging ones
@@ -250,7 +251,8 @@ DEMO_PAGES = ["/orgs/demo/", "/orgs/demo/findings/", "/orgs/demo/people/", "/org
               "/orgs/demo/scenarios/", "/orgs/demo/history/", "/orgs/demo/import/",
               "/orgs/demo/settings/", "/orgs/demo/overview/", "/orgs/demo/pipelines/{search}/",
               "/orgs/demo/members/", "/orgs/demo/nowhere/", "/orgs/demo/people/{dana}/",
-              "/orgs/demo/teams/{platform}/", "/"]
+              "/orgs/demo/teams/{platform}/", "/orgs/demo/findings/0/remedies/",
+              "/orgs/demo/findings/fix-all/", "/"]
 
 
 def test_the_unowned_stage_is_marked_visibly_inside_its_row(page, demo):
@@ -550,3 +552,59 @@ def test_no_page_breaks_the_content_security_policy(page, demo):
         if url.endswith("/docs/"):
             page.wait_for_selector(".swagger-ui .info", timeout=10_000)
     assert violations == []
+
+
+# Try a fix (issue 17) --------------------------------------------------------------------------
+
+
+def test_try_this_fix_on_the_outside_dependency_opens_a_compare_with_it_fixed(page, demo):
+    page.goto("/orgs/demo/findings/")
+    finding = page.locator('li[data-finding="dependency.outside_ml_org"]').filter(
+        has_text="ML Platform"
+    )
+    finding.get_by_role("button", name="Try this fix").click()
+    page.wait_for_url("**/compare/**")
+    banner = page.locator("[data-tried]")
+    assert banner.get_attribute("data-tried-fixed") == "true"
+    assert "ML Platform" in banner.inner_text()
+    fixed = page.locator('[data-compare="fixed"][data-tried-finding]')
+    assert fixed.get_attribute("data-finding") == "dependency.outside_ml_org"
+    assert "ML Platform" in fixed.inner_text()
+    assert serious_violations(page) == []
+    # The fix was made in a scenario of the demo, not in the demo.
+    scenario = Organisation.objects.get(scenario_of=demo)
+    assert Person.objects.get(organisation=scenario, name="Dana Kim").manager.name == (
+        "Amara Okafor")
+    assert Person.objects.get(organisation=demo, name="Dana Kim").manager.name == "Priya Shah"
+
+
+def test_the_unowned_stage_in_the_matrix_leads_to_its_fixes_and_a_tried_one(page, demo):
+    page.goto("/orgs/demo/")
+    page.locator('li[data-finding="pipeline.stage_unowned"] a').click()
+    page.wait_for_url("**/remedies/")
+    first = page.locator("li.remedy").first
+    assert "Model Deployment" in first.locator(".remedy-summary").inner_text()
+    first.get_by_role("button", name="Try this fix").click()
+    page.wait_for_url("**/compare/**")
+    assert page.locator("[data-tried]").get_attribute("data-tried-fixed") == "true"
+    assert page.locator('[data-compare="fixed"][data-finding="pipeline.stage_unowned"]').count()
+
+
+def test_try_all_fixes_on_the_demo_leaves_no_error_that_has_a_remedy(page, demo):
+    from orgdesign.analysis.catalogue import ERROR
+    from orgdesign.analysis.findings import compute_findings
+    from orgdesign.analysis.loader import load_org_data
+    from orgdesign.analysis.remedies import PROPOSERS
+
+    page.goto("/orgs/demo/findings/")
+    page.get_by_role("link", name="Try all fixes for errors").click()
+    page.wait_for_url("**/fix-all/")
+    assert page.locator(".plan li.remedy").count() >= 4
+    page.get_by_role("button", name="Try all fixes in a scenario").click()
+    page.wait_for_url("**/compare/**")
+    assert page.locator('[data-tried="all"]').is_visible()
+    assert page.locator("[data-left]").count() == 0
+    assert serious_violations(page) == []
+    scenario = Organisation.objects.get(scenario_of=demo)
+    errors = [f.code for f in compute_findings(load_org_data(scenario)) if f.severity == ERROR]
+    assert not [code for code in errors if code in PROPOSERS], errors

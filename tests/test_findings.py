@@ -161,6 +161,7 @@ def test_a_stage_finding_carries_its_stage_in_its_dict():
     finding = flags(design.org, "pipeline.stage_unowned")[0]
 
     assert finding.as_dict() == {
+        "key": f"pipeline.stage_unowned:{design.pipeline.id}:data",
         "code": "pipeline.stage_unowned",
         "severity": "error",
         "base_severity": "error",
@@ -178,6 +179,7 @@ def test_a_finding_without_stage_has_no_stage_key_and_lists_its_related_objects(
     finding = only(design.org, "pipeline.pm_inactive")
 
     assert finding.as_dict() == {
+        "key": f"pipeline.pm_inactive:{design.pipeline.id}",
         "code": "pipeline.pm_inactive",
         "severity": "error",
         "base_severity": "error",

@@ -944,6 +944,7 @@ def test_a_findings_dict_carries_its_base_severity():
     finding = only(design.org, "pipeline.no_metric")
 
     assert finding.as_dict() == {
+        "key": finding.key,
         "code": "pipeline.no_metric",
         "severity": "error",
         "base_severity": "warning",

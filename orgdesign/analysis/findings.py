@@ -8,7 +8,7 @@ their fixed order (severity, code, subject name). Each rule is a small generator
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -65,8 +65,16 @@ class Finding:
             self.stage or "",
         )
 
+    @property
+    def key(self) -> str:
+        """The finding's name, which stays while the design changes elsewhere: its code,
+        subject and stage (`pipeline.stage_unowned:12:data`). URLs of its remedies use it."""
+        key = f"{self.code}:{self.subject.id}"
+        return f"{key}:{self.stage}" if self.stage else key
+
     def as_dict(self) -> dict[str, Any]:
         result = {
+            "key": self.key,
             "code": self.code,
             "severity": self.severity,
             "base_severity": self.base_severity,
@@ -476,7 +484,11 @@ def no_manager_rules(index: OrgIndex) -> Iterator[Finding]:
             )
 
 
-def person_rules(index: OrgIndex) -> Iterator[Finding]:
+def person_rules(
+    index: OrgIndex, people: Iterable[Person | PersonRow] | None = None
+) -> Iterator[Finding]:
+    """The findings about each active person (all of them, or `people`): each depends on
+    the person's own row, manager, memberships, reports and place below the ML head."""
     # The maps are read once, and a person's reference made only for a finding: the loop
     # runs over everyone a whole-company sync brings (50,000 at L).
     head = index.ml_head
@@ -487,7 +499,7 @@ def person_rules(index: OrgIndex) -> Iterator[Finding]:
     report_counts = index.active_report_count
     span_max, layers_max = index.organisation.span_max, index.organisation.layers_max
 
-    for person in index.data.people:
+    for person in index.data.people if people is None else people:
         if not person.active:
             continue
         manager = people_by_id.get(person.manager_id)
@@ -616,10 +628,28 @@ RULES = (
     no_manager_rules,
     scientist_isolation_rules,
 )
+# The tables of the design each rule reads, directly or through the index's facts
+# (`orgdata.FACT_TABLES`): a change that leaves all of a rule's tables alone leaves its
+# findings as they were (`findings_after_tables`). tests/test_remedies.py checks the result
+# against a whole analysis over random changes.
+EVERYTHING = frozenset({"people", "teams", "memberships", "pipelines", "engagements"})
+RULE_TABLES = {
+    "org_rules": {"people"},
+    "pipeline_owner_rules": {"pipelines", "people"},
+    "pipeline_metric_rules": {"pipelines"},
+    "pipeline_stage_rules": {"pipelines", "engagements", "teams", "memberships", "people"},
+    "team_rules": {"teams", "engagements", "memberships", "people"},
+    "team_staffing_rules": {"teams", "memberships", "people"},
+    "dependency_rules": {"teams", "engagements", "pipelines", "people"},
+    "person_rules": {"people", "memberships", "teams", "pipelines"},
+    "no_manager_rules": EVERYTHING,
+    "scientist_isolation_rules": {"teams", "memberships", "people"},
+}
+
 # The rules that read the cells of the matrix (`index.engagements_by_*`, `chain_breaks`):
 # after a cell changes, only these run again (`findings_after_cells`); the others' findings
 # stay. tests/test_kept_analysis.py checks the result against a whole analysis.
-CELL_RULES = (pipeline_stage_rules, team_rules, dependency_rules, no_manager_rules)
+CELL_RULES = tuple(rule for rule in RULES if "engagements" in RULE_TABLES[rule.__name__])
 
 FindingsByRule = dict[str, list[Finding]]
 
@@ -643,6 +673,31 @@ def findings_after_cells(index: OrgIndex, before: FindingsByRule) -> FindingsByR
     """The findings of a design whose cells (engagements) alone changed since `before`:
     the rules that read cells run again over `index`, the others' findings are kept."""
     return {**before, **findings_by_rule(index, CELL_RULES)}
+
+
+def findings_after_tables(
+    index: OrgIndex,
+    before: FindingsByRule,
+    tables: set[str],
+    people: set[int] | None = None,
+) -> FindingsByRule:
+    """The findings of a design of which only `tables` changed since `before`: the rules
+    that read one of them run again over `index`, the others' findings are kept. `people`,
+    when the caller knows them, are the only people whose own facts changed (a person moved,
+    everyone below them, their old and new managers; a PM or lead given or taken a
+    pipeline or team; a member moved): the person rules, whose findings about a person depend
+    on that person's facts alone, run again over them only."""
+    again = [rule for rule in RULES if RULE_TABLES[rule.__name__] & tables]
+    partial = people is not None and person_rules in again
+    if partial:
+        again.remove(person_rules)
+    after = {**before, **findings_by_rule(index, tuple(again))}
+    if partial:
+        rows = [index.people_by_id[pid] for pid in people if pid in index.people_by_id]
+        after["person_rules"] = [
+            finding for finding in before["person_rules"] if finding.subject.id not in people
+        ] + [with_effective_severity(finding, index) for finding in person_rules(index, rows)]
+    return after
 
 
 def count_by_severity(findings: list[Finding]) -> dict[str, int]:

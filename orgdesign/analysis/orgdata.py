@@ -70,27 +70,113 @@ def main_team_of(allocations: Iterable[tuple[int, Team]]) -> Team | None:
     return best
 
 
+# The tables of the design each fact of an `OrgIndex` is derived from: a fact whose tables a
+# change leaves alone outlives it (`OrgIndex.changed`), instead of being derived again from
+# tens of thousands of people. Every fact of `OrgIndex` is here (tests/test_remedies.py).
+FACT_TABLES = {
+    "people_by_id": {"people"},
+    "active_ids": {"people"},
+    "manager_of": {"people"},
+    "children": {"people"},
+    "active_report_count": {"people"},
+    "ml_head": {"people"},
+    "ml_steps": {"people"},
+    "head_chain": {"people"},
+    "top_of_organisation": {"people"},
+    "root_of": {"people"},
+    "teams_by_id": {"teams"},
+    "led_team_ids_by_person": {"teams"},
+    "memberships_by_person": {"memberships"},
+    "active_members_by_team": {"memberships", "people"},
+    "pipelines_by_id": {"pipelines"},
+    "pm_owner_ids": {"pipelines"},
+    "engagements_by_pipeline": {"engagements"},
+    "engagements_by_team": {"engagements"},
+}
+
+
 class OrgIndex:
     """Lookups over an `OrgData`, each computed on first use and kept (memoised)."""
-
-    # The facts derived from the cells of the matrix; every other fact outlives a cell edit.
-    CELL_FACTS = ("engagements_by_pipeline", "engagements_by_team")
 
     def __init__(self, data: OrgData):
         self.data = data
         self.organisation = data.organisation
 
+    def changed(self, data: OrgData, tables: set[str]) -> OrgIndex:
+        """The index of `data`, this design with only `tables` changed: the facts already
+        derived from the other tables are kept."""
+        index = OrgIndex(data)
+        vars(index).update(
+            (name, value) for name, value in vars(self).items()
+            if name in FACT_TABLES and not FACT_TABLES[name] & tables
+        )
+        return index
+
+    def moved(
+        self, data: OrgData, moves: dict[int, int | None]
+    ) -> tuple[OrgIndex, set[int]] | None:
+        """The index of `data`, this design with only the solid-line managers of `moves`
+        changed (person id -> new manager id), and the people whose own facts changed (the
+        moved, everyone below them, their old and new managers). The reporting facts are
+        updated around the moves instead of derived again from everyone. None when that
+        cannot be done so (no ML head, a move of the head or someone above them, a loop):
+        derive the design afresh."""
+        head_chain = set(self.head_chain)
+        if self.ml_head is None:
+            return None
+        index = self.changed(data, {"people"})
+        manager_of = dict(self.manager_of)
+        children = dict(self.children)
+        counts = defaultdict(int, self.active_report_count)
+        root_of = dict(self.root_of)
+        ml_steps = dict(self.ml_steps)
+        people_by_id = dict(self.people_by_id)
+        affected: set[int] = set()
+        for person_id, manager_id in moves.items():
+            old = manager_of.get(person_id)
+            if person_id in head_chain or person_id not in root_of:
+                return None
+            if manager_id is not None and manager_id not in root_of:
+                return None
+            below = steps_below(children, person_id)
+            if manager_id in below:
+                return None  # a loop: never proposed, and refused by the services
+            manager_of[person_id] = manager_id
+            if old is not None:
+                children[old] = [child for child in children.get(old, ()) if child != person_id]
+            if manager_id is not None:
+                children[manager_id] = [*children.get(manager_id, ()), person_id]
+            if person_id in self.active_ids:
+                if old is not None:
+                    counts[old] -= 1
+                if manager_id is not None:
+                    counts[manager_id] += 1
+            root = root_of[manager_id] if manager_id is not None else person_id
+            for below_id in below:
+                root_of[below_id] = root
+                ml_steps.pop(below_id, None)
+            if manager_id in ml_steps:
+                start = ml_steps[manager_id] + 1
+                ml_steps.update((below_id, start + steps) for below_id, steps in below.items())
+            affected.update(below)
+            affected.update(pid for pid in (old, manager_id) if pid is not None)
+        for person in data.people:
+            if person.id in moves:
+                people_by_id[person.id] = person
+        vars(index).update(
+            people_by_id=people_by_id, manager_of=manager_of, children=children,
+            active_report_count=counts, root_of=root_of, ml_steps=ml_steps,
+            # Untouched by moves below the ML head's chain.
+            active_ids=self.active_ids, ml_head=self.ml_head, head_chain=self.head_chain,
+            top_of_organisation=self.top_of_organisation,
+        )
+        return index, affected
+
     def with_engagements(self, engagements: Sequence[Engagement | EngagementRow]) -> OrgIndex:
         """The index of the same design with other cells: the facts already derived that do
         not read the cells (reporting chains, the ML org, memberships) are kept, not derived
         again from tens of thousands of people."""
-        index = OrgIndex(replace(self.data, engagements=engagements))
-        kept = {
-            name: value for name, value in vars(self).items()
-            if name not in ("data", "organisation", *self.CELL_FACTS)
-        }
-        vars(index).update(kept)
-        return index
+        return self.changed(replace(self.data, engagements=engagements), {"engagements"})
 
     # People and reporting lines ------------------------------------------------------------
 

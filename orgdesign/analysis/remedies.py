@@ -20,10 +20,18 @@ import copy
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from orgdesign.analysis.catalogue import CATALOGUE, ERROR, INFO, WARNING
-from orgdesign.analysis.findings import Finding, Ref, findings_by_rule, in_order
+from orgdesign.analysis.findings import (
+    Finding,
+    FindingsByRule,
+    Ref,
+    findings_after_tables,
+    findings_by_rule,
+    in_order,
+)
 from orgdesign.analysis.orgdata import EngagementRow, OrgIndex
 from orgdesign.analysis.reporting import chain_of, cycle_if_manager_set
 from pipelines.models import STAGE_KIND, EngagementRole
@@ -140,6 +148,8 @@ class Remedy:
     summary: str
     changes: tuple[Change, ...]
     effect: Effect | None = None
+    # The design with the changes made, once judged: a plan goes on from it.
+    after: Design | None = field(default=None, compare=False, repr=False)
 
     @property
     def clean(self) -> bool:
@@ -175,7 +185,7 @@ class Advice:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "finding": {"key": finding_key(self.finding), **self.finding.as_dict()},
+            "finding": self.finding.as_dict(),
             "automatic": self.automatic,
             "fix": self.manual,
             "remedies": [remedy.as_dict(rank) for rank, remedy in enumerate(self.remedies, 1)],
@@ -183,10 +193,8 @@ class Advice:
 
 
 def finding_key(finding: Finding) -> str:
-    """A finding's name that stays while the design changes elsewhere: its code, subject and
-    stage (`pipeline.stage_unowned:12:data`). The API and the pages address a finding so."""
-    key = f"{finding.code}:{finding.subject.id}"
-    return f"{key}:{finding.stage}" if finding.stage else key
+    """A finding's key (`Finding.key`): the API and the pages address a finding so."""
+    return finding.key
 
 
 def identity(finding: Finding) -> tuple:
@@ -195,28 +203,7 @@ def identity(finding: Finding) -> tuple:
 
 # Trying changes on a copy of the design ------------------------------------------------------
 
-# The tables each fact of an `OrgIndex` is derived from: a fact whose tables a change leaves
-# alone is kept from the design before it, not derived again from 50,000 people.
-FACT_TABLES = {
-    "people_by_id": {"people"},
-    "active_ids": {"people"},
-    "manager_of": {"people"},
-    "children": {"people"},
-    "active_report_count": {"people"},
-    "ml_head": {"people"},
-    "ml_steps": {"people"},
-    "head_chain": {"people"},
-    "top_of_organisation": {"people"},
-    "root_of": {"people"},
-    "teams_by_id": {"teams"},
-    "led_team_ids_by_person": {"teams"},
-    "memberships_by_person": {"memberships"},
-    "active_members_by_team": {"memberships", "people"},
-    "pipelines_by_id": {"pipelines"},
-    "pm_owner_ids": {"pipelines"},
-    "engagements_by_pipeline": {"engagements"},
-    "engagements_by_team": {"engagements"},
-}
+# The table of the design each kind of change writes.
 TABLE_OF = {
     SET_MANAGER: "people",
     SET_LEAD: "teams",
@@ -230,6 +217,12 @@ TABLE_OF = {
 def design_after(index: OrgIndex, changes: Sequence[Change]) -> OrgIndex:
     """The index of the design with `changes` made, in memory; the rows it does not change
     are shared with `index`, which is left as it was."""
+    return _changed(index, changes)[0]
+
+
+def _changed(index: OrgIndex, changes: Sequence[Change]) -> tuple[OrgIndex, set[int] | None]:
+    """`design_after`, and the people whose own facts changed when that is known (for
+    managers moved, when the index could follow them: `OrgIndex.moved`); else None."""
     data = index.data
     people, teams = list(data.people), list(data.teams)
     memberships, pipelines = list(data.memberships), list(data.pipelines)
@@ -238,29 +231,35 @@ def design_after(index: OrgIndex, changes: Sequence[Change]) -> OrgIndex:
     team_at = {team.id: i for i, team in enumerate(teams)}
     pipeline_at = {pipeline.id: i for i, pipeline in enumerate(pipelines)}
 
-    def edited(rows: list, at: dict[int, int], row_id: int, **values):
-        i = at.get(row_id)
-        if i is None:
+    def position(at: dict[int, int], row_id: int | None) -> int:
+        if row_id not in at:
             raise ValueError(f"No row {row_id} to change.")
-        row = copy.copy(rows[i])
-        for name, value in values.items():
-            setattr(row, name, value)
-        rows[i] = row
+        return at[row_id]
 
+    def edited(rows: list, at: dict[int, int], row_id: int, **values):
+        i = position(at, row_id)
+        rows[i] = replace_row(rows[i], **values)
+
+    # The people a change of a lead, a PM or a membership touches: the one given and the one
+    # relieved of it.
+    touched: set[int | None] = set()
     for change in changes:
         subject_id = change.subject.id
         to_id = change.to.id if change.to is not None else None
         if change.action == SET_MANAGER:
             edited(people, person_at, subject_id, manager_id=to_id)
         elif change.action == SET_LEAD:
+            touched.update((teams[position(team_at, subject_id)].lead_id, to_id))
             edited(teams, team_at, subject_id, lead_id=to_id)
         elif change.action == SET_PM:
+            touched.update((pipelines[position(pipeline_at, subject_id)].pm_owner_id, to_id))
             edited(pipelines, pipeline_at, subject_id, pm_owner_id=to_id)
         elif change.action == DROP_STAGE:
-            stages = pipelines[pipeline_at[subject_id]].required_stages or []
+            stages = pipelines[position(pipeline_at, subject_id)].required_stages or []
             edited(pipelines, pipeline_at, subject_id,
                    required_stages=[stage for stage in stages if stage != change.stage])
         elif change.action == SET_CELL:
+            position(pipeline_at, subject_id), position(team_at, to_id)
             engagements = [
                 e for e in engagements if (e.pipeline_id, e.team_id) != (subject_id, to_id)
             ]
@@ -269,21 +268,27 @@ def design_after(index: OrgIndex, changes: Sequence[Change]) -> OrgIndex:
                 engagements.append(EngagementRow(-len(engagements) - 1, subject_id, to_id,
                                                  change.role))
         elif change.action == MOVE_MEMBER:
+            touched.add(subject_id)
             from_id = change.from_team.id
+            position(team_at, to_id)
             memberships = [
                 replace_row(m, team_id=to_id)
                 if (m.person_id, m.team_id) == (subject_id, from_id) else m
                 for m in memberships
             ]
-    changed = {TABLE_OF[change.action] for change in changes}
-    after = OrgIndex(replace(data, people=people, teams=teams, memberships=memberships,
-                             pipelines=pipelines, engagements=engagements))
-    kept = {
-        name: value for name, value in vars(index).items()
-        if name in FACT_TABLES and not FACT_TABLES[name] & changed
-    }
-    vars(after).update(kept)
-    return after
+    data = replace(data, people=people, teams=teams, memberships=memberships,
+                   pipelines=pipelines, engagements=engagements)
+    managers = [change for change in changes if change.action == SET_MANAGER]
+    if managers and len(managers) == len(changes):
+        moved = index.moved(data, {c.subject.id: c.to.id if c.to else None for c in changes})
+        if moved is not None:
+            return moved
+    after = index.changed(data, tables_of(changes))
+    return after, None if managers else touched - {None}
+
+
+def tables_of(changes: Sequence[Change]) -> set[str]:
+    return {TABLE_OF[change.action] for change in changes}
 
 
 def replace_row(row, **values):
@@ -291,10 +296,6 @@ def replace_row(row, **values):
     for name, value in values.items():
         setattr(row, name, value)
     return row
-
-
-def findings_of(index: OrgIndex) -> list[Finding]:
-    return in_order(findings_by_rule(index))
 
 
 def effect_of(before: Sequence[Finding], after: Sequence[Finding]) -> Effect:
@@ -612,30 +613,49 @@ PROPOSERS: dict[str, Proposer] = {
 # Ranking --------------------------------------------------------------------------------------
 
 
-@dataclass
-class Judge:
-    """Tries remedies on one design, whose findings it is handed."""
+class Design:
+    """One design analysed: its index and the findings of each rule (`kept.Analysis` is one
+    too), so a change can run again only the rules that read what it changed."""
 
-    index: OrgIndex
-    findings: Sequence[Finding]
-    tried: int = field(default=0)
+    def __init__(self, index: OrgIndex, by_rule: FindingsByRule | None = None):
+        self.index = index
+        self.by_rule = by_rule if by_rule is not None else findings_by_rule(index)
 
-    def judged(self, remedy: Remedy) -> Remedy:
-        self.tried += 1
-        after = findings_of(design_after(self.index, remedy.changes))
-        return replace(remedy, effect=effect_of(self.findings, after))
+    @cached_property
+    def findings(self) -> list[Finding]:
+        return in_order(self.by_rule)
+
+    def after(self, changes: Sequence[Change]) -> Design:
+        """This design with `changes` made, in memory."""
+        index, people = _changed(self.index, changes)
+        return Design(index, findings_after_tables(index, self.by_rule, tables_of(changes),
+                                                   people))
 
 
-def advise(index: OrgIndex, findings: Sequence[Finding], finding: Finding) -> Advice:
-    """The remedies that clear `finding`, best first."""
+def judged(design: Design, remedy: Remedy) -> Remedy:
+    after = design.after(remedy.changes)
+    return replace(remedy, effect=effect_of(design.findings, after.findings), after=after)
+
+
+def advise(
+    index: OrgIndex,
+    findings: Sequence[Finding],
+    finding: Finding,
+    by_rule: FindingsByRule | None = None,
+) -> Advice:
+    """The remedies that clear `finding`, best first. `by_rule`, the findings of `index` by
+    rule when the caller has them (`kept.Analysis.by_rule`), saves judging the design again."""
+    return _advise(Design(index, by_rule), finding)
+
+
+def _advise(design: Design, finding: Finding) -> Advice:
     proposer = PROPOSERS.get(finding.code)
     if proposer is None:
         return Advice(finding, [])
-    judge = Judge(index, findings)
     target = identity(finding)
     ranked = []
-    for order, remedy in enumerate(proposer(index, finding)):
-        remedy = judge.judged(remedy)
+    for order, remedy in enumerate(proposer(design.index, finding)):
+        remedy = judged(design, remedy)
         if any(identity(f) == target for f in remedy.effect.fixed):
             ranked.append((remedy.effect.cost, order, remedy))
     ranked.sort(key=lambda item: item[:2])
@@ -677,39 +697,52 @@ class Plan:
     def as_dict(self) -> dict[str, Any]:
         return {
             "steps": [
-                {"finding": {"key": finding_key(step.finding), **step.finding.as_dict()},
-                 **step.remedy.as_dict(rank)}
+                {"finding": step.finding.as_dict(), **step.remedy.as_dict(rank)}
                 for rank, step in enumerate(self.steps, 1)
             ],
-            "left": [{"key": finding_key(f), "automatic": f.code in PROPOSERS, **f.as_dict()}
-                     for f in self.left],
+            "left": [{**f.as_dict(), "automatic": f.code in PROPOSERS} for f in self.left],
             "errors_before": sum(1 for f in self.before if f.severity == ERROR),
             "errors_after": len(self.left),
         }
 
 
-def plan_all_fixes(index: OrgIndex, findings: Sequence[Finding]) -> Plan:
+def plan_all_fixes(
+    index: OrgIndex,
+    findings: Sequence[Finding],
+    by_rule: FindingsByRule | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Plan:
     """The best remedy of every error with one, each chosen on the design the earlier ones
-    left, so none undoes another. A remedy is taken only when it lowers the count of errors
-    and brings no error; the errors it cannot clear so are left, and said."""
-    before = list(findings)
-    current, current_findings = index, list(findings)
+    left, so none undoes another. A remedy is taken only when it clears its error and brings
+    no error, so the errors only go down; the errors no remedy clears so are left, and said.
+    `progress(done, total)` hears of each error judged."""
+    current = Design(index, by_rule)
     steps: list[Step] = []
     given_up: set[tuple] = set()
+    # Whether a step was made since the errors given up were last tried: it may have made
+    # one clearable (a team given a lead can stand in for one outside the ML org).
+    stepped = False
+    total = sum(1 for f in current.findings if f.severity == ERROR and f.code in PROPOSERS)
     while True:
         errors = [
-            f for f in current_findings
+            f for f in current.findings
             if f.severity == ERROR and f.code in PROPOSERS and identity(f) not in given_up
         ]
         if not errors:
-            break
+            if not (stepped and given_up):
+                break
+            given_up.clear()
+            stepped = False
+            continue
         finding = errors[0]
-        advice = advise(current, current_findings, finding)
+        advice = _advise(current, finding)
         best = next((r for r in advice.remedies if r.effect.cost[0] == 0), None)
         if best is None:
             given_up.add(identity(finding))
-            continue
-        steps.append(Step(finding, best))
-        current = design_after(current, best.changes)
-        current_findings = findings_of(current)
-    return Plan(steps, before, current_findings)
+        else:
+            steps.append(Step(finding, best))
+            current = best.after
+            stepped = True
+        if progress is not None:
+            progress(min(len(steps) + len(given_up), total), total)
+    return Plan(steps, list(findings), current.findings)

@@ -1,0 +1,160 @@
+"""Trying a change in memory (`remedies.Design.after`) must judge the design exactly as a whole
+analysis of the changed design would: it keeps facts (`orgdata.FACT_TABLES`), findings of
+rules (`findings.RULE_TABLES`) and, for manager moves, follows the reporting facts around the
+people moved (`OrgIndex.moved`). Random changes of a generated design check all three."""
+
+import random
+from functools import cached_property
+
+import pytest
+
+from orgdesign.analysis.findings import RULE_TABLES, RULES, Ref, findings_by_rule, in_order
+from orgdesign.analysis.loader import load_org_data
+from orgdesign.analysis.orgdata import FACT_TABLES, OrgData, OrgIndex
+from orgdesign.analysis.remedies import (
+    DROP_STAGE,
+    MOVE_MEMBER,
+    PROPOSERS,
+    SET_CELL,
+    SET_LEAD,
+    SET_MANAGER,
+    SET_PM,
+    Change,
+    Design,
+    _changed,
+    advise,
+    plan_all_fixes,
+)
+from orgdesign.analysis.reporting import cycle_if_manager_set
+from pipelines.generator import generate_org
+from teams.models import Organisation, Role
+from tests.builders import OrgBuilder
+
+
+@pytest.fixture
+def generated(db) -> OrgData:
+    organisation = Organisation.objects.create(slug="gen", name="Generated")
+    generate_org(organisation, people=1200, teams=40, pipelines=60, seed=7)
+    return load_org_data(organisation)
+
+
+def afresh(data: OrgData) -> list:
+    return in_order(findings_by_rule(OrgIndex(data)))
+
+
+def person(row) -> Ref:
+    return Ref("person", row.id, row.name)
+
+
+def random_change(rng: random.Random, index: OrgIndex) -> Change:
+    data = index.data
+    action = rng.choice([SET_MANAGER, SET_MANAGER, SET_MANAGER, SET_LEAD, SET_PM, SET_CELL,
+                         DROP_STAGE, MOVE_MEMBER])
+    someone = rng.choice(data.people)
+    if action == SET_MANAGER:
+        # Half the moves among the people the rules look at most: leads, PMs, the ML org.
+        busy = [index.people_by_id[pid] for pid in
+                [*(t.lead_id for t in data.teams if t.lead_id), *index.pm_owner_ids,
+                 *index.ml_steps]]
+        while True:
+            mover = rng.choice(busy if rng.random() < 0.5 else data.people)
+            # Some moves to nobody: a break in the chain, the people below it unplaced.
+            manager = None if rng.random() < 0.15 else rng.choice(
+                busy if rng.random() < 0.5 else data.people)
+            manager_id = manager.id if manager is not None else None
+            if manager_id is None or not cycle_if_manager_set(index.manager_of, mover.id,
+                                                              manager_id):
+                break
+        return Change(SET_MANAGER, person(mover), "", to=person(manager) if manager else None)
+    if action == SET_LEAD:
+        team = rng.choice(data.teams)
+        return Change(SET_LEAD, Ref("team", team.id, team.name), "", to=person(someone))
+    pipeline = rng.choice(data.pipelines)
+    subject = Ref("pipeline", pipeline.id, pipeline.name)
+    if action == SET_PM:
+        return Change(SET_PM, subject, "", to=person(someone))
+    if action == DROP_STAGE:
+        stage = rng.choice(pipeline.required_stages or ["data"])
+        return Change(DROP_STAGE, subject, "", stage=stage)
+    team = rng.choice(data.teams)
+    if action == SET_CELL:
+        role = rng.choice(["owner", "contributor", "service", ""])
+        return Change(SET_CELL, subject, "", to=Ref("team", team.id, team.name), role=role)
+    membership = rng.choice(data.memberships)
+    mover = index.people_by_id[membership.person_id]
+    source = index.teams_by_id[membership.team_id]
+    taken = {m.team_id for m in index.memberships_by_person[mover.id]}
+    target = rng.choice([t for t in data.teams if t.id not in taken])
+    return Change(MOVE_MEMBER, person(mover), "", to=Ref("team", target.id, target.name),
+                  from_team=Ref("team", source.id, source.name))
+
+
+def test_every_fact_and_rule_says_which_tables_it_reads():
+    facts = {name for name, value in vars(OrgIndex).items() if isinstance(value, cached_property)}
+    assert facts == set(FACT_TABLES)
+    assert {rule.__name__ for rule in RULES} == set(RULE_TABLES)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_changes_tried_in_memory_are_judged_as_a_whole_analysis_would(generated, seed):
+    rng = random.Random(seed)
+    design = Design(OrgIndex(generated))
+    moves_followed = 0
+    for _ in range(25):
+        changes = [random_change(rng, design.index) for _ in range(rng.choice([1, 1, 2, 3]))]
+        moves_followed += _changed(design.index, changes)[1] is not None
+        after = design.after(changes)
+        assert after.findings == afresh(after.index.data)
+        # The design before is left as it was.
+        assert design.findings == afresh(design.index.data)
+        design = after
+    # The moves were followed incrementally, not only by deriving everything again.
+    assert moves_followed > 0
+
+
+def test_managers_moved_one_after_another_stay_exact(generated):
+    rng = random.Random(11)
+    design = Design(OrgIndex(generated))
+    for _ in range(60):
+        change = random_change(rng, design.index)
+        if change.action != SET_MANAGER:
+            continue
+        design = design.after([change])
+    assert design.findings == afresh(design.index.data)
+
+
+def test_the_plan_and_every_remedy_judge_as_a_whole_analysis_would(generated):
+    design = Design(OrgIndex(generated))
+    errors = [f for f in design.findings if f.code in PROPOSERS][:30]
+    for finding in errors:
+        for remedy in advise(design.index, design.findings, finding, design.by_rule).remedies:
+            assert remedy.after.findings == afresh(remedy.after.index.data)
+    plan = plan_all_fixes(design.index, design.findings, design.by_rule)
+    assert plan.after == afresh(Design(OrgIndex(generated)).after(plan.changes).index.data)
+
+
+def test_the_person_relieved_of_a_pipeline_or_a_team_is_judged_again():
+    org = OrgBuilder()
+    head = org.person("Hana", role=Role.EXECUTIVE)
+    org.set_ml_head(head)
+    pm = org.person("Pia", role=Role.PRODUCT_MANAGER, manager=head)
+    other_pm = org.person("Otto", role=Role.PRODUCT_MANAGER, manager=head)
+    lead = org.person("Lee", role=Role.ENGINEERING_MANAGER, manager=head)
+    other_lead = org.person("Oda", role=Role.ENGINEERING_MANAGER, manager=head)
+    team = org.team("Models", lead=lead)
+    org.member(other_lead, team)
+    pipeline = org.pipeline("Ranking", pm=pm)
+    org.pipeline("Ads", pm=other_pm)
+    design = Design(OrgIndex(org.data()))
+    unallocated = {f.subject.name for f in design.findings if f.code == "person.unallocated"}
+    assert not unallocated & {"Pia", "Lee"}
+
+    for change in (
+        Change(SET_PM, Ref("pipeline", pipeline.id, "Ranking"), "", to=person(other_pm)),
+        Change(SET_LEAD, Ref("team", team.id, "Models"), "", to=person(other_lead)),
+    ):
+        after = design.after([change])
+        assert after.findings == afresh(after.index.data)
+        # Relieved of their only pipeline or team, they are now in nothing.
+        assert {f.subject.name for f in after.findings if f.code == "person.unallocated"} & {
+            "Pia", "Lee"}
