@@ -67,7 +67,8 @@ def chosen(advice: Advice, rank: int, summary: str | None = None) -> Remedy:
 
 def fix_name(advice: Advice) -> str:
     """The scenario's name: what it tries to fix."""
-    return f"Trying a fix: {CATALOGUE[advice.finding.code].title}, {advice.finding.subject.name}"
+    finding = advice.finding
+    return f"Trying a fix for {finding.subject.name} ({CATALOGUE[finding.code].title})"
 
 
 @dataclass

@@ -1077,7 +1077,7 @@ def test_a_finding_key_names_code_subject_and_stage_and_finds_the_finding_again(
     assert find(findings, "nothing.at_all") is None
 
 
-def test_a_remedy_costs_errors_brought_then_warnings_brought_then_errors_left_then_infos():
+def test_a_remedy_costs_errors_brought_then_warnings_brought_then_fixed_then_infos():
     def finding(code: str, subject_id: int) -> Finding:
         return Finding(code, Ref("team", subject_id, "Team"), "Something is off.")
 
@@ -1091,17 +1091,19 @@ def test_a_remedy_costs_errors_brought_then_warnings_brought_then_errors_left_th
         "fixes two, brings an info": remedies.Effect(fixed=(error, other_error),
                                                      introduced=(info,)),
         "fixes two": remedies.Effect(fixed=(error, other_error), introduced=()),
+        "fixes an error and a warning": remedies.Effect(fixed=(error, warning), introduced=()),
     }
 
-    assert effects["fixes two, brings an info"].cost == (0, 0, -2, 1)
+    assert effects["fixes two, brings an info"].cost == (0, 0, -2, 0, 1)
     assert sorted(effects, key=lambda name: effects[name].cost) == [
-        "fixes two", "fixes two, brings an info", "fixes one error", "brings a warning",
-        "brings an error",
+        "fixes two", "fixes two, brings an info", "fixes an error and a warning",
+        "fixes one error", "brings a warning", "brings an error",
     ]
     clean = {name: Remedy("", (), effect).clean for name, effect in effects.items()}
     assert clean == {
         "brings an error": False, "brings a warning": False, "fixes one error": True,
         "fixes two, brings an info": True, "fixes two": True,
+        "fixes an error and a warning": True,
     }
     assert Remedy("", ()).clean is False
 

@@ -198,7 +198,7 @@ def test_the_remedies_page_lists_the_remedies_with_their_changes_and_effect(edit
             "Platform into the ML org).</li>") in content
     # It also clears the warning on Model Deployment's members outside the ML org.
     assert "Brings no new finding." in content
-    assert "Also fixes 1 other finding." in content
+    assert "Also fixes 1 other finding:" in content
     assert '<input type="hidden" name="rank" value="1">' in content
     assert f'<input type="hidden" name="summary" value="{PLATFORM_FIX}">' in content
 
@@ -278,7 +278,7 @@ def test_trying_a_fix_makes_a_scenario_with_the_change_and_opens_the_comparison(
     scenario = the_scenario(demo)
     assert response.status_code == 302
     assert response["Location"] == compare_url(scenario, platform)
-    assert scenario.name == "Trying a fix: Critical dependency outside the ML org, ML Platform"
+    assert scenario.name == "Trying a fix for ML Platform (Critical dependency outside the ML org)"
     assert manager_name(scenario, "Dana Kim") == "Amara Okafor"
     assert manager_name(demo, "Dana Kim") == "Priya Shah"  # the design itself is unchanged
     assert ("dependency.outside_ml_org", "ML Platform") in errors_with_remedies(demo)
@@ -520,7 +520,7 @@ def test_a_large_design_tries_all_fixes_through_a_job(large, editor, demo):
     job.refresh_from_db()
     scenario = the_scenario(demo)
     assert job.state == "done"
-    assert (job.result["scenario"], job.result["changes"]) == (scenario.slug, 4)
+    assert (job.result["scenario"], job.result["changes"]) == (scenario.slug, 5)
     assert job.result["plan"]["errors_after"] == 0
     content = editor.get(job_link(job)).content.decode()
     link = re.search(r'href="([^"]*\?tried=all)"', content).group(1)
@@ -754,7 +754,7 @@ def test_a_write_token_tries_every_fix(writer, demo):
     body = response.json()
     scenario = the_scenario(demo)
     assert response.status_code == 201
-    assert (body["scenario"], body["changes"]) == (scenario.slug, 4)
+    assert (body["scenario"], body["changes"]) == (scenario.slug, 5)
     assert body["compare"] == api_url(demo, f"compare/{scenario.slug}/")
     assert (body["plan"]["errors_before"], body["plan"]["errors_after"]) == (4, 0)
     assert errors_with_remedies(scenario) == []

@@ -126,13 +126,14 @@ class Effect:
         return sum(1 for finding in findings if finding.severity == severity)
 
     @property
-    def cost(self) -> tuple[int, int, int, int]:
-        """Lower is better: errors brought, warnings brought, errors not fixed elsewhere,
-        infos brought."""
+    def cost(self) -> tuple[int, int, int, int, int]:
+        """Lower is better: errors brought, warnings brought, then errors and warnings fixed
+        besides (more is better), then infos brought."""
         return (
             self.count(self.introduced, ERROR),
             self.count(self.introduced, WARNING),
             -self.count(self.fixed, ERROR),
+            -self.count(self.fixed, WARNING),
             self.count(self.introduced, INFO),
         )
 
