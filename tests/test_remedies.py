@@ -171,10 +171,10 @@ def assert_effect_of_a_whole_analysis(
 ) -> None:
     """A remedy's effect is what a whole analysis of the design it makes says."""
     after = compute_findings(design_after(index, remedy.changes).data)
-    before_ids, after_ids = identities(findings), identities(after)
-    key = lambda f: identity(f.code, f.subject.id, f.stage)  # noqa: E731
-    assert remedy.effect.fixed == tuple(f for f in findings if key(f) not in after_ids)
-    assert remedy.effect.introduced == tuple(f for f in after if key(f) not in before_ids)
+    # By key: a stage resting on one person is one finding per owner team.
+    before_keys, after_keys = {f.key for f in findings}, {f.key for f in after}
+    assert remedy.effect.fixed == tuple(f for f in findings if f.key not in after_keys)
+    assert remedy.effect.introduced == tuple(f for f in after if f.key not in before_keys)
 
 
 def top_clears(case: Case) -> Remedy:
@@ -1145,3 +1145,29 @@ def test_a_code_without_proposer_gets_the_catalogues_words_and_no_remedy(code):
     assert advice.automatic is False
     assert advice.manual == CATALOGUE[code].fix
     assert advice.as_dict()["fix"] == CATALOGUE[code].fix
+
+
+def test_engaging_a_one_person_team_on_a_critical_pipeline_ranks_below_a_staffed_one():
+    # The CEO's team owns the infrastructure stage of a critical pipeline; moving the CEO is
+    # a loop, so the remedies engage an ML infrastructure team instead, the least loaded
+    # first. Edge Infra (one person) comes first by the heuristic (as loaded as ML Infra, and
+    # first by name), but would leave the stage resting on one person: on a critical
+    # pipeline, an error. ML Infra, staffed, is ranked above it.
+    design = roomy_design()
+    org = design.org
+    design.pipeline.tier = Tier.CRITICAL
+    ml_infra = design.teams[TeamKind.INFRASTRUCTURE]
+    disengage(org, design.pipeline, ml_infra)
+    exec_infra = ceo_led_dependency(design)
+    disengage(org, design.pipeline, exec_infra)
+    org.engage(design.pipeline, exec_infra, EngagementRole.OWNER)
+    edge, _ = add_team(design, "Edge Infra", TeamKind.INFRASTRUCTURE, ("Eli", Role.TECH_LEAD))
+    case = advised(org, "dependency.outside_ml_org", exec_infra.id)
+
+    first, best = first_proposal_ranked_below_a_better_one(case, ERROR)
+
+    assert steps(first)[0] == (SET_CELL, design.pipeline.id, edge.id, EngagementRole.OWNER)
+    assert introduced(first) == {
+        identity("pipeline.single_person_stage", design.pipeline.id, "infrastructure")}
+    assert steps(best)[0] == (SET_CELL, design.pipeline.id, ml_infra.id, EngagementRole.OWNER)
+    assert best.clean

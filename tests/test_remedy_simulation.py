@@ -23,11 +23,12 @@ from orgdesign.analysis.remedies import (
     Design,
     _changed,
     advise,
+    find,
     plan_all_fixes,
 )
 from orgdesign.analysis.reporting import cycle_if_manager_set
 from pipelines.generator import generate_org
-from teams.models import Organisation, Role
+from teams.models import Organisation, Role, TeamKind
 from tests.builders import OrgBuilder
 
 
@@ -158,3 +159,23 @@ def test_the_person_relieved_of_a_pipeline_or_a_team_is_judged_again():
         # Relieved of their only pipeline or team, they are now in nothing.
         assert {f.subject.name for f in after.findings if f.code == "person.unallocated"} & {
             "Pia", "Lee"}
+
+
+def test_two_one_person_owners_of_a_stage_are_two_findings_with_a_key_each():
+    org = OrgBuilder()
+    head = org.person("Hana", role=Role.EXECUTIVE)
+    org.set_ml_head(head)
+    pm = org.person("Pia", role=Role.PRODUCT_MANAGER, manager=head)
+    pipeline = org.pipeline("Ranking", pm=pm, required_stages=["modeling"])
+    for name in ("Solo A", "Solo B"):
+        lead = org.person(f"{name} lead", role=Role.TECH_LEAD, manager=head)
+        team = org.team(name, kind=TeamKind.MODELING, lead=lead)
+        org.member(lead, team)
+        org.engage(pipeline, team)
+    findings = afresh(org.data())
+    solo = [f for f in findings if f.code == "pipeline.single_person_stage"]
+
+    assert [f.related[0].name for f in solo] == ["Solo A", "Solo B"]
+    assert [f.key for f in solo] == [
+        f"pipeline.single_person_stage:{pipeline.id}:modeling:{f.related[0].id}" for f in solo]
+    assert [find(findings, f.key) for f in solo] == solo

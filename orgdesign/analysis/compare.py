@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orgdesign.analysis.catalogue import ERROR
-from orgdesign.analysis.findings import Finding, compute_findings
+from orgdesign.analysis.findings import PER_RELATED_CODES, Finding, compute_findings
 from orgdesign.analysis.orgdata import OrgData, OrgIndex
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
@@ -182,7 +182,10 @@ class _Side:
             who = ""  # the two designs are two organisations: the same subject
         else:
             who = subject.name
-        return (finding.code, subject.type, who, finding.stage or "")
+        # A stage resting on one person may have two such owners: one finding each.
+        related = finding.related[0].name if finding.code in PER_RELATED_CODES and \
+            finding.related else ""
+        return (finding.code, subject.type, who, finding.stage or "", related)
 
 
 def _teams_text(teams: dict[str, int]) -> str:

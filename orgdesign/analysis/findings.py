@@ -34,6 +34,11 @@ class Ref:
         return {"type": self.type, "id": self.id, "name": self.name}
 
 
+# Codes of which one subject (and stage) may have several findings, one per related object:
+# the first related object is part of the finding's key.
+PER_RELATED_CODES = frozenset({"pipeline.single_person_stage"})
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str
@@ -68,9 +73,15 @@ class Finding:
     @property
     def key(self) -> str:
         """The finding's name, which stays while the design changes elsewhere: its code,
-        subject and stage (`pipeline.stage_unowned:12:data`). URLs of its remedies use it."""
+        subject and stage (`pipeline.stage_unowned:12:data`), and, for a stage resting on
+        one person, the owner team (a stage may have two such owners: one finding each).
+        URLs of its remedies use it."""
         key = f"{self.code}:{self.subject.id}"
-        return f"{key}:{self.stage}" if self.stage else key
+        if self.stage:
+            key += f":{self.stage}"
+        if self.code in PER_RELATED_CODES and self.related:
+            key += f":{self.related[0].id}"
+        return key
 
     def as_dict(self) -> dict[str, Any]:
         result = {

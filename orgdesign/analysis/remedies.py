@@ -198,8 +198,9 @@ def finding_key(finding: Finding) -> str:
     return finding.key
 
 
-def identity(finding: Finding) -> tuple:
-    return (finding.code, finding.subject.type, finding.subject.id, finding.stage)
+def identity(finding: Finding) -> str:
+    """What makes a finding the same one before and after a change: its key."""
+    return finding.key
 
 
 # Trying changes on a copy of the design ------------------------------------------------------
@@ -719,7 +720,7 @@ def plan_all_fixes(
     `progress(done, total)` hears of each error judged."""
     current = Design(index, by_rule)
     steps: list[Step] = []
-    given_up: set[tuple] = set()
+    given_up: set[str] = set()
     # Whether a step was made since the errors given up were last tried: it may have made
     # one clearable (a team given a lead can stand in for one outside the ML org).
     stepped = False
