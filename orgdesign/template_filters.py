@@ -6,6 +6,7 @@ from django import template
 from django.urls import reverse
 
 from orgdesign.access import role_at_least as _role_at_least
+from orgdesign.analysis.remedies import PROPOSERS
 from orgdesign.analysis.remedies import finding_key as _finding_key
 
 register = template.Library()
@@ -46,3 +47,9 @@ def remedies_url(finding, slug: str) -> str:
         .replace("ORG-SLUG", slug)
         .replace("FINDING-KEY", _finding_key(finding))
     )
+
+
+@register.filter
+def fixable(findings) -> list:
+    """The findings for which orgdesign proposes changes (`remedies.PROPOSERS`)."""
+    return [finding for finding in findings if finding.code in PROPOSERS]

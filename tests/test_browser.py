@@ -608,3 +608,18 @@ def test_try_all_fixes_on_the_demo_leaves_no_error_that_has_a_remedy(page, demo)
     scenario = Organisation.objects.get(scenario_of=demo)
     errors = [f.code for f in compute_findings(load_org_data(scenario)) if f.severity == ERROR]
     assert not [code for code in errors if code in PROPOSERS], errors
+
+
+def test_try_this_fix_from_the_matrix_column_of_the_outside_dependency(page, demo):
+    platform = Team.objects.get(organisation=demo, name="ML Platform")
+    page.goto("/orgs/demo/")
+    header = page.locator(f'th[data-team="{platform.pk}"]')
+    header.locator("details.fixes summary").click()
+    fix = header.locator('[data-fix-for="dependency.outside_ml_org"]')
+    assert "ML Platform" in fix.inner_text()
+    assert serious_violations(page) == []
+    fix.get_by_role("button", name="Try this fix").click()
+    page.wait_for_url("**/compare/**")
+    assert page.locator("[data-tried]").get_attribute("data-tried-fixed") == "true"
+    fixed = page.locator('[data-compare="fixed"][data-tried-finding]')
+    assert "ML Platform" in fixed.inner_text()

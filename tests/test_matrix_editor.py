@@ -215,3 +215,20 @@ def test_a_cell_change_runs_a_fixed_number_of_queries(django_assert_num_queries,
     with django_assert_num_queries(CELL_QUERIES):
         response = client.post(url, {"role": "contributor", "expected": "owner"})
     assert response.status_code == 200
+
+
+def test_an_editor_gets_a_try_this_fix_button_on_each_fixable_finding_a_viewer_none(
+    editor, viewer, demo
+):
+    content = editor.get("/orgs/demo/").content.decode()
+    platform = Team.objects.get(organisation=demo, name="ML Platform")
+    podcast = Pipeline.objects.get(organisation=demo, name="Podcast recommendations")
+    # The column's outside dependency and the row's missing PM, each posting the best fix.
+    for key in (f"dependency.outside_ml_org:{platform.pk}", f"pipeline.no_pm:{podcast.pk}"):
+        form = re.search(rf'<form method="post" action="/orgs/demo/findings/{key}/remedies/">'
+                         r'.*?</form>', content, re.S)
+        assert form and 'name="rank" value="1"' in form.group(0)
+        assert "Try this fix" in form.group(0)
+    # Codes without an automatic change (a KPI measured on output volume) get none.
+    assert 'data-fix-for="team.kpi_output_volume"' not in content
+    assert "Try this fix" not in viewer.get("/orgs/demo/").content.decode()
