@@ -261,8 +261,9 @@ def test_the_unowned_stage_is_marked_visibly_inside_its_row(page, demo):
     marker = page.locator(f'tr#row-{search.pk} [data-finding="pipeline.stage_unowned"]'
                           '[data-stage="deployment"]')
     sync_api.expect(marker).to_be_visible()
-    # Its words show on keyboard focus, in the top layer: inside the viewport, not clipped.
-    marker.focus()
+    # Its words show on keyboard focus of its link (to its fixes), in the top layer: inside
+    # the viewport, not clipped.
+    marker.locator("a").focus()
     tip = page.locator("#tip")
     sync_api.expect(tip).to_be_visible()
     assert "No team owns the deployment stage" in tip.inner_text()
