@@ -643,16 +643,18 @@ RULES = (
 # (`orgdata.FACT_TABLES`): a change that leaves all of a rule's tables alone leaves its
 # findings as they were (`findings_after_tables`). tests/test_remedies.py checks the result
 # against a whole analysis over random changes.
-EVERYTHING = frozenset({"people", "teams", "memberships", "pipelines", "engagements"})
+EVERYTHING = frozenset(
+    {"people", "reporting", "teams", "memberships", "pipelines", "engagements"}
+)
 RULE_TABLES = {
     "org_rules": {"people"},
-    "pipeline_owner_rules": {"pipelines", "people"},
+    "pipeline_owner_rules": {"pipelines", "people", "reporting"},
     "pipeline_metric_rules": {"pipelines"},
     "pipeline_stage_rules": {"pipelines", "engagements", "teams", "memberships", "people"},
-    "team_rules": {"teams", "engagements", "memberships", "people"},
-    "team_staffing_rules": {"teams", "memberships", "people"},
-    "dependency_rules": {"teams", "engagements", "pipelines", "people"},
-    "person_rules": {"people", "memberships", "teams", "pipelines"},
+    "team_rules": {"teams", "engagements", "memberships", "people", "reporting"},
+    "team_staffing_rules": {"teams", "memberships", "people", "reporting"},
+    "dependency_rules": {"teams", "engagements", "pipelines", "people", "reporting"},
+    "person_rules": {"people", "reporting", "memberships", "teams", "pipelines"},
     "no_manager_rules": EVERYTHING,
     "scientist_isolation_rules": {"teams", "memberships", "people"},
 }

@@ -72,18 +72,21 @@ def main_team_of(allocations: Iterable[tuple[int, Team]]) -> Team | None:
 
 # The tables of the design each fact of an `OrgIndex` is derived from: a fact whose tables a
 # change leaves alone outlives it (`OrgIndex.changed`), instead of being derived again from
-# tens of thousands of people. Every fact of `OrgIndex` is here (tests/test_remedies.py).
+# tens of thousands of people. "reporting" is the people's solid lines, apart from the rest
+# of their rows: a manager moved leaves who is active, and so each team's members, as they
+# were. Every fact of `OrgIndex` is here (tests/test_remedy_simulation.py).
 FACT_TABLES = {
-    "people_by_id": {"people"},
+    "people_by_id": {"people", "reporting"},
+    "person_positions": {"people"},
     "active_ids": {"people"},
-    "manager_of": {"people"},
-    "children": {"people"},
-    "active_report_count": {"people"},
-    "ml_head": {"people"},
-    "ml_steps": {"people"},
-    "head_chain": {"people"},
-    "top_of_organisation": {"people"},
-    "root_of": {"people"},
+    "manager_of": {"reporting"},
+    "children": {"reporting"},
+    "active_report_count": {"people", "reporting"},
+    "ml_head": {"people", "reporting"},
+    "ml_steps": {"people", "reporting"},
+    "head_chain": {"people", "reporting"},
+    "top_of_organisation": {"people", "reporting"},
+    "root_of": {"reporting"},
     "teams_by_id": {"teams"},
     "led_team_ids_by_person": {"teams"},
     "memberships_by_person": {"memberships"},
@@ -124,7 +127,7 @@ class OrgIndex:
         head_chain = set(self.head_chain)
         if self.ml_head is None:
             return None
-        index = self.changed(data, {"people"})
+        index = self.changed(data, {"reporting"})
         manager_of = dict(self.manager_of)
         children = dict(self.children)
         counts = defaultdict(int, self.active_report_count)
@@ -183,6 +186,12 @@ class OrgIndex:
     @cached_property
     def people_by_id(self) -> dict[int, Person]:
         return {person.id: person for person in self.data.people}
+
+    @cached_property
+    def person_positions(self) -> dict[int, int]:
+        """Where each person's row is in `data.people`: a change in memory replaces a row in
+        its place (`remedies.design_after`)."""
+        return {person.id: position for position, person in enumerate(self.data.people)}
 
     @cached_property
     def active_ids(self) -> set[int]:

@@ -207,7 +207,7 @@ def identity(finding: Finding) -> str:
 
 # The table of the design each kind of change writes.
 TABLE_OF = {
-    SET_MANAGER: "people",
+    SET_MANAGER: "reporting",
     SET_LEAD: "teams",
     SET_CELL: "engagements",
     SET_PM: "pipelines",
@@ -229,7 +229,7 @@ def _changed(index: OrgIndex, changes: Sequence[Change]) -> tuple[OrgIndex, set[
     people, teams = list(data.people), list(data.teams)
     memberships, pipelines = list(data.memberships), list(data.pipelines)
     engagements = list(data.engagements)
-    person_at = {person.id: i for i, person in enumerate(people)}
+    person_at = index.person_positions
     team_at = {team.id: i for i, team in enumerate(teams)}
     pipeline_at = {pipeline.id: i for i, pipeline in enumerate(pipelines)}
 
