@@ -18,8 +18,8 @@ from django.db import transaction
 from orgdesign.analysis import remedies
 from orgdesign.analysis.remedies import Change
 from pipelines import services as pipeline_services
-from pipelines.models import Pipeline
-from teams import services
+from pipelines.models import Engagement, Pipeline
+from teams import history, services
 from teams.actor import SYSTEM, Actor
 from teams.models import Membership, Organisation, Person, Team
 
@@ -43,6 +43,32 @@ def _get(model, organisation: Organisation, ids: dict[int, int], ref):
             "was proposed."
         )
     return row
+
+
+def record_copied(
+    organisation: Organisation, changes: Sequence[Change], ids: IdMap, reason: str
+) -> None:
+    """Entries for the copied rows the changes are about to change, as copied: a scenario's
+    copy records only itself, and each change's entry then reads "before → after" instead
+    of "? → after"."""
+    people = {ids.people.get(c.subject.id, c.subject.id) for c in changes
+              if c.action in (remedies.SET_MANAGER, remedies.MOVE_MEMBER)}
+    teams = {ids.teams.get(c.subject.id, c.subject.id) for c in changes
+             if c.action == remedies.SET_LEAD}
+    pipelines = {ids.pipelines.get(c.subject.id, c.subject.id) for c in changes
+                 if c.action in (remedies.SET_PM, remedies.DROP_STAGE)}
+    cells = [(ids.pipelines.get(c.subject.id, c.subject.id), ids.teams.get(c.to.id, c.to.id))
+             for c in changes if c.action == remedies.SET_CELL]
+    engagements = [pk for pk, pair in (
+        (e.pk, (e.pipeline_id, e.team_id))
+        for e in Engagement.objects.filter(pipeline__organisation=organisation,
+                                           pipeline_id__in={p for p, _ in cells})
+    ) if pair in set(cells)]
+    for model, pks in ((Person, people), (Team, teams), (Pipeline, pipelines),
+                       (Engagement, engagements)):
+        existing = list(model.objects.filter(pk__in=pks).values_list("pk", flat=True))
+        history.record_ids(model, existing, history.ADDED, organisation_id=organisation.pk,
+                           reason=reason)
 
 
 @transaction.atomic

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from orgdesign.analysis.remedies import Change
-from orgdesign.fixes import IdMap, apply_changes
+from orgdesign.fixes import IdMap, apply_changes, record_copied
 from orgdesign.inputs import text_problem
 from pipelines.models import Engagement, Pipeline
 from teams import history
@@ -107,6 +107,7 @@ def scenario_create(
     history.record([scenario], history.ADDED, organisation_id=scenario.pk,
                    reason=f"{copied}: {reason}" if reason else copied)
     if changes:
+        record_copied(scenario, changes, ids, copied)
         apply_changes(organisation=scenario, changes=changes, ids=ids, actor=actor)
     if creator is not None:
         access_grant(organisation=scenario, user=creator, role=AccessRole.ADMIN)

@@ -315,9 +315,10 @@ def test_the_scenarios_history_records_the_change_through_the_browser(editor, de
     people = history_rows(editor, scenario, "person")
     settings = history_rows(editor, scenario, "organisation")
 
-    assert [door for door, _ in people] == ["browser"]
-    [(_, row)] = people
-    assert "Dana Kim" in row and "<ins>Amara Okafor</ins>" in row
+    # Dana Kim as copied, then the change: from her manager in the copy to the ML head.
+    assert [door for door, _ in people] == ["browser", "browser"]
+    [change] = [row for _, row in people if "<ins>Amara Okafor</ins>" in row]
+    assert "Dana Kim" in change and "<del>Priya Shah</del> → <ins>Amara Okafor</ins>" in change
     [(door, row)] = settings
     assert door == "browser"
     assert f"trying a fix: {PLATFORM_FIX}" in row
@@ -421,7 +422,7 @@ def test_a_large_design_tries_the_fix_through_a_job(large, editor, demo, platfor
     assert manager_name(scenario, "Dana Kim") == "Amara Okafor"
     assert manager_name(demo, "Dana Kim") == "Priya Shah"
     assert OrganisationAccess.objects.get(organisation=scenario, user=editor.user).role == "admin"
-    assert [door for door, _ in history_rows(editor, scenario, "person")] == ["browser"]
+    assert [door for door, _ in history_rows(editor, scenario, "person")] == ["browser"] * 2
     fixed = editor.get(compare_url(scenario, platform)).content.decode()
     assert 'data-tried-fixed="true"' in tried_section(fixed)
 
