@@ -53,3 +53,9 @@ def remedies_url(finding, slug: str) -> str:
 def fixable(findings) -> list:
     """The findings for which orgdesign proposes changes (`remedies.PROPOSERS`)."""
     return [finding for finding in findings if finding.code in PROPOSERS]
+
+
+@register.filter
+def fixable_one(finding) -> bool:
+    """Whether orgdesign proposes changes for this finding's code."""
+    return finding.code in PROPOSERS

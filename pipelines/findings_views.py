@@ -52,11 +52,6 @@ class FindingGroup:
         return RELATED_LABELS.get(self.entry.code, "Related")
 
     @property
-    def automatic(self) -> bool:
-        """Whether orgdesign proposes changes for this code (`remedies.PROPOSERS`)."""
-        return self.entry.code in PROPOSERS
-
-    @property
     def hidden(self) -> int:
         return 0 if self.show_all else max(0, len(self.findings) - PREVIEW)
 

@@ -824,3 +824,18 @@ def test_the_api_remedies_run_a_fixed_number_of_queries(design, django_assert_nu
     forget_all()
     with django_assert_num_queries(API_QUERIES + FIRST_READ):
         assert client.get(url).status_code == 200
+
+
+def test_the_pipeline_page_offers_its_findings_fixes(editor, viewer, demo):
+    podcast = Pipeline.objects.get(organisation=demo, name="Podcast recommendations")
+    key = key_of(demo, "pipeline.no_pm", "Podcast recommendations")
+    page = f"/orgs/demo/pipelines/{podcast.pk}/"
+
+    content = editor.get(page).content.decode()
+    assert f'<form method="post" action="{remedies_url(key)}" class="inline">' in content
+    assert f'<a href="{remedies_url(key)}" data-remedies>See the fixes</a>' in content
+    # Read only: the link, without the button.
+    content = viewer.get(page).content.decode()
+    assert f'<form method="post" action="{remedies_url(key)}"' not in content
+    assert f'<a href="{remedies_url(key)}" data-remedies>See the fixes it would take</a>' in (
+        content)

@@ -6,8 +6,10 @@ candidates in the order the change itself suggests (the least loaded team, the p
 manager with the fewest pipelines...). Each candidate is then tried on a copy of the design
 in memory (`design_after`) and judged by the whole engine: a candidate that does not clear
 its finding is dropped, and the others are ranked by what they break elsewhere (errors, then
-warnings) before the order they were proposed in. So a remedy that would clear one error by
-making another is ranked below a clean one, whatever the heuristic preferred.
+warnings), then by what else they fix, before the order they were proposed in. So a remedy
+that would clear one error by making another is ranked below a clean one, whatever the
+heuristic preferred. The trying reuses every fact and rule's findings that a change leaves
+alone (`Design.after`), so a remedy is judged in milliseconds on a 50,000-person design.
 
 `plan_all_fixes` builds one list of changes that applies the best remedy of every error, one
 after the other on the design as the earlier ones left it, so no later change undoes an
