@@ -524,6 +524,7 @@ def test_a_large_design_tries_all_fixes_through_a_job(large, editor, demo):
     assert (job.result["scenario"], job.result["changes"]) == (scenario.slug, 5)
     assert job.result["plan"]["errors_after"] == 0
     content = editor.get(job_link(job)).content.decode()
+    assert "the best fix of 4 errors, 0 errors left of 4." in content
     link = re.search(r'href="([^"]*\?tried=all)"', content).group(1)
     assert_every_error_fixed(editor, demo, link)
 
