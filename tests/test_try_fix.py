@@ -463,7 +463,7 @@ def test_the_fix_all_page_shows_the_plan(editor, demo):
     content = editor.get("/orgs/demo/findings/fix-all/").content.decode()
 
     assert f"4 errors in {escape(demo.name)}, 4 with an automatic change." in content
-    assert "The plan: 4 changes" in content
+    assert "The plan: 4 fixes, 5 changes" in content
     assert re.findall(r'<li class="remedy" data-finding="([\w.]+)">', content) == [
         "dependency.outside_ml_org", "dependency.outside_ml_org", "pipeline.no_pm",
         "pipeline.stage_unowned",
@@ -477,7 +477,7 @@ def test_the_fix_all_page_shows_the_plan(editor, demo):
 def test_a_viewer_reads_the_plan_without_a_form(viewer):
     content = viewer.get("/orgs/demo/findings/fix-all/").content.decode()
 
-    assert "The plan: 4 changes" in content
+    assert "The plan: 4 fixes, 5 changes" in content
     assert 'action="/orgs/demo/findings/fix-all/"' not in content
 
 
