@@ -6,12 +6,9 @@ scenario with the change made (a worker does it for a large design) and opens th
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from orgdesign.access import can_edit, get_org_for_user
@@ -20,6 +17,7 @@ from orgdesign.analysis.kept import analysis_of
 from orgdesign.analysis.remedies import PROPOSERS, plan_all_fixes
 from orgdesign.errors import RoleRequired
 from orgdesign.jobs import job_start
+from orgdesign.scenario_views import compare_url
 from orgdesign.try_fix import (
     INLINE_PEOPLE,
     FixRefused,
@@ -30,11 +28,6 @@ from orgdesign.try_fix import (
 )
 from teams.actor import browser_actor
 from teams.models import AccessRole, JobKind, Organisation
-
-
-def compare_url(organisation: Organisation, scenario_slug: str, tried: str) -> str:
-    url = reverse("compare", args=[organisation.slug, scenario_slug])
-    return f"{url}?{urlencode({'tried': tried})}"
 
 
 def _rank(value: str | None) -> int:

@@ -1,11 +1,15 @@
 """The scenarios of a design and the compare page: /orgs/<slug>/scenarios/ and
 /orgs/<a>/compare/<b>/ (DESIGN.md section 4)."""
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from orgdesign.access import can_edit, get_org_for_user, role_at_least
 from orgdesign.analysis.compare import Comparison, compare_designs
@@ -17,7 +21,7 @@ from orgdesign.exports import csv_response
 from orgdesign.jobs import job_start
 from orgdesign.scenarios import scenario_name
 from teams.actor import browser_actor
-from teams.models import AccessRole, Job, JobKind, Organisation
+from teams.models import AccessRole, Job, JobKind, JobState, Organisation
 
 COMPARE_COLUMNS = ["type", "key", "name", "change", "field", "a", "b"]
 
@@ -110,8 +114,21 @@ def job(request, slug, pk):
     job = get_object_or_404(Job, organisation=organisation, pk=pk)
     context = {"organisation": organisation, "job": job}
     if request.htmx:
+        if job.kind == JobKind.SCENARIO_FIX and job.state == JobState.DONE:
+            # A fix tried: the page that follows it opens the comparison by itself.
+            tried = "all" if job.params.get("all") else job.params.get("finding", "")
+            return HttpResponseClientRedirect(
+                compare_url(organisation, job.result["scenario"], tried)
+            )
         return render(request, "scenarios/job.html#job", context)
     return render(request, "scenarios/job.html", context)
+
+
+def compare_url(organisation: Organisation, scenario_slug: str, tried: str = "") -> str:
+    """The comparison of a design with one of its scenarios; `tried`, the key of the finding a
+    fix was tried for there (or `all`), has the page say what became of it."""
+    url = reverse("compare", args=[organisation.slug, scenario_slug])
+    return f"{url}?{urlencode({'tried': tried})}" if tried else url
 
 
 def _visible(request, queryset) -> list[Organisation]:

@@ -624,3 +624,20 @@ def test_try_this_fix_from_the_matrix_column_of_the_outside_dependency(page, dem
     assert page.locator("[data-tried]").get_attribute("data-tried-fixed") == "true"
     fixed = page.locator('[data-compare="fixed"][data-tried-finding]')
     assert "ML Platform" in fixed.inner_text()
+
+
+def test_on_a_large_design_a_worker_tries_the_fix_and_the_comparison_opens(page, demo,
+                                                                          monkeypatch):
+    from orgdesign import fix_views, try_fix
+
+    for module in (try_fix, fix_views):
+        monkeypatch.setattr(module, "INLINE_PEOPLE", 0)  # every design counts as large
+    page.goto("/orgs/demo/findings/")
+    page.locator('li[data-finding="dependency.outside_ml_org"]').filter(
+        has_text="ML Platform").get_by_role("button", name="Try this fix").click()
+    page.wait_for_url("**/jobs/*/")
+    assert serious_violations(page) == []
+    run_worker()
+    # The job page polls; once done it opens the comparison by itself.
+    page.wait_for_url("**/compare/**", timeout=10_000)
+    assert page.locator("[data-tried]").get_attribute("data-tried-fixed") == "true"

@@ -409,6 +409,9 @@ def test_a_large_design_tries_the_fix_through_a_job(large, editor, demo, platfor
         "scenario_fix", platform, 1, PLATFORM_FIX
     )
     assert scenarios(demo) == []
+    # Queued: the polled page goes on showing the job.
+    queued = editor.get(job_link(job), headers={"HX-Request": "true"})
+    assert "HX-Redirect" not in queued and 'data-job-state="queued"' in queued.content.decode()
 
     run_worker()
 
@@ -419,6 +422,9 @@ def test_a_large_design_tries_the_fix_through_a_job(large, editor, demo, platfor
     content = editor.get(job_link(job)).content.decode()
     assert 'data-job-state="done"' in content
     assert f'href="{compare_url(scenario, platform)}"' in content
+    # The page polling the job opens the comparison by itself once it is done.
+    polled = editor.get(job_link(job), headers={"HX-Request": "true"})
+    assert polled["HX-Redirect"] == compare_url(scenario, platform)
     assert manager_name(scenario, "Dana Kim") == "Amara Okafor"
     assert manager_name(demo, "Dana Kim") == "Priya Shah"
     assert OrganisationAccess.objects.get(organisation=scenario, user=editor.user).role == "admin"
