@@ -673,6 +673,25 @@ def test_someone_whose_manager_left_moves_to_the_first_active_manager_above():
     assert top.clean
 
 
+# team.members_outside_ml_org ------------------------------------------------------------------
+
+
+def test_members_reporting_into_another_org_move_under_their_teams_lead():
+    design = roomy_design()
+    org = design.org
+    vic = company_org(design)
+    ml_infra = design.teams[TeamKind.INFRASTRUCTURE]
+    olga = org.person("Olga", role=Role.SOFTWARE_ENGINEER, manager=vic)
+    org.member(olga, ml_infra)
+    case = advised(org, "team.members_outside_ml_org", ml_infra.id)
+
+    top = top_clears(case)
+
+    assert steps(top) == [(SET_MANAGER, olga.id, ml_infra.lead_id, "")]
+    assert design_after(case.index, top.changes).in_ml_org(olga.id) is True
+    assert top.clean
+
+
 def test_every_code_with_a_proposer_is_covered_here():
     assert set(PROPOSERS) == {
         "dependency.outside_ml_org",
@@ -684,6 +703,7 @@ def test_every_code_with_a_proposer_is_covered_here():
         "manager.span_wide",
         *LEAD_CODES,
         "person.manager_inactive",
+        "team.members_outside_ml_org",
     }
 
 

@@ -596,6 +596,20 @@ def multiple_owners(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
         )
 
 
+def members_outside(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
+    """The members reporting into another org report to the team's lead instead."""
+    team = index.teams_by_id[finding.subject.id]
+    movers = [ref.id for ref in finding.related
+              if ref.id != team.lead_id and not would_loop(index, ref.id, team.lead_id)]
+    if movers:
+        lead = index.person_name(team.lead_id)
+        yield Remedy(
+            f"Have the {len(movers)} member{'s' if len(movers) != 1 else ''} of {team.name} "
+            f"who report into another org report to its lead, {lead}.",
+            tuple(set_manager(index, pid, team.lead_id) for pid in movers),
+        )
+
+
 Proposer = Callable[[OrgIndex, Finding], Iterator[Remedy]]
 PROPOSERS: dict[str, Proposer] = {
     "dependency.outside_ml_org": outside_dependency,
@@ -611,6 +625,7 @@ PROPOSERS: dict[str, Proposer] = {
     "team.no_lead": team_lead,
     "team.lead_inactive": team_lead,
     "person.manager_inactive": manager_inactive,
+    "team.members_outside_ml_org": members_outside,
 }
 
 
