@@ -1,6 +1,7 @@
 """Time "try a fix" on a large organisation, for the figures of docs/performance.md: the
 remedies page of one finding of each code (warm: the design's analysis is kept), the plan of
-every error's fix, and a fix tried in a scenario (the copy, then the change).
+every error's fix, one fix tried in a scenario (the copy, then the change), and every
+error's fix tried in one.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/orgdesign_bench \\
         .venv/bin/python benchmarks/fix_times.py bench-l
@@ -19,12 +20,15 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
 from benchmarks.timing import client_in, timed_get  # noqa: E402
 from orgdesign.analysis.catalogue import ERROR  # noqa: E402
 from orgdesign.analysis.kept import analysis_of  # noqa: E402
 from orgdesign.analysis.remedies import PROPOSERS, advise, plan_all_fixes  # noqa: E402
 from orgdesign.scenarios import design_delete  # noqa: E402
-from orgdesign.try_fix import try_remedy  # noqa: E402
+from orgdesign.try_fix import try_all_fixes, try_remedy  # noqa: E402
 from teams.models import Organisation  # noqa: E402
 
 
@@ -60,6 +64,13 @@ def main(slug: str) -> None:
     started = time.perf_counter()
     tried = try_remedy(organisation=organisation, key=finding.key)
     print(f"one fix tried in a scenario (copy and change): {time.perf_counter() - started:.1f} s")
+    design_delete(tried.scenario)
+
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        tried = try_all_fixes(organisation=organisation)
+    print(f"every error's fix tried in one scenario: {time.perf_counter() - started:.1f} s, "
+          f"{len(queries)} queries, {tried.changes} changes")
     design_delete(tried.scenario)
 
 

@@ -57,13 +57,14 @@ def record_copied(
              if c.action == remedies.SET_LEAD}
     pipelines = {ids.pipelines.get(c.subject.id, c.subject.id) for c in changes
                  if c.action in (remedies.SET_PM, remedies.DROP_STAGE)}
-    cells = [(ids.pipelines.get(c.subject.id, c.subject.id), ids.teams.get(c.to.id, c.to.id))
-             for c in changes if c.action == remedies.SET_CELL]
-    engagements = [pk for pk, pair in (
-        (e.pk, (e.pipeline_id, e.team_id))
-        for e in Engagement.objects.filter(pipeline__organisation=organisation,
-                                           pipeline_id__in={p for p, _ in cells})
-    ) if pair in set(cells)]
+    cells = {(ids.pipelines.get(c.subject.id, c.subject.id), ids.teams.get(c.to.id, c.to.id))
+             for c in changes if c.action == remedies.SET_CELL}
+    engagements = [
+        pk for pk, pipeline_id, team_id in Engagement.objects.filter(
+            pipeline__organisation=organisation, pipeline_id__in={p for p, _ in cells}
+        ).values_list("pk", "pipeline_id", "team_id")
+        if (pipeline_id, team_id) in cells
+    ]
     for model, pks in ((Person, people), (Team, teams), (Pipeline, pipelines),
                        (Engagement, engagements)):
         existing = list(model.objects.filter(pk__in=pks).values_list("pk", flat=True))
@@ -79,7 +80,7 @@ def apply_changes(
     ids: IdMap | None = None,
     actor: Actor = SYSTEM,
 ) -> None:
-    """Make every change, in order, or none: the first refused one undoes the others."""
+    """Make every change, or none: the first refused one undoes the others."""
     ids = ids or IdMap()
 
     def person(ref) -> Person:
@@ -91,11 +92,14 @@ def apply_changes(
     def pipeline(ref) -> Pipeline:
         return _get(Pipeline, organisation, ids.pipelines, ref)
 
+    # Managers are moved together, after the rest (which no move depends on): one check of
+    # the whole organisation for loops, not one per person (hundreds when every error of a
+    # 50,000-person design is fixed).
+    managers: dict[int, int | None] = {}
     for change in changes:
         action = change.action
         if action == remedies.SET_MANAGER:
-            services.person_update(person=person(change.subject), manager=person(change.to),
-                                   actor=actor)
+            managers[person(change.subject).pk] = person(change.to).pk if change.to else None
         elif action == remedies.SET_LEAD:
             services.team_update(team=team(change.subject), lead=person(change.to), actor=actor)
         elif action == remedies.SET_PM:
@@ -127,3 +131,4 @@ def apply_changes(
                                     actor=actor)
         else:
             raise ValidationError(f"Unknown change {action!r}.")
+    services.managers_set(organisation=organisation, managers=managers, actor=actor)

@@ -15,7 +15,6 @@ from orgdesign.access import can_edit, get_org_for_user, role_at_least
 from orgdesign.analysis.compare import Comparison, compare_designs
 from orgdesign.analysis.findings import compute_findings, count_by_severity
 from orgdesign.analysis.loader import load_many
-from orgdesign.analysis.remedies import finding_key
 from orgdesign.errors import RoleRequired
 from orgdesign.exports import csv_response
 from orgdesign.jobs import job_start
@@ -177,7 +176,7 @@ def tried_fix(comparison: Comparison, tried: str) -> dict | None:
         return None
     if tried == "all":
         return {"all": True, "left": comparison.errors_b}
-    fixed = next((f for f in comparison.fixed if finding_key(f) == tried), None)
+    fixed = next((f for f in comparison.fixed if f.key == tried), None)
     return {"all": False, "key": tried, "finding": fixed, "fixed": fixed is not None}
 
 

@@ -7,7 +7,6 @@ from django.urls import reverse
 
 from orgdesign.access import role_at_least as _role_at_least
 from orgdesign.analysis.remedies import PROPOSERS
-from orgdesign.analysis.remedies import finding_key as _finding_key
 
 register = template.Library()
 
@@ -26,13 +25,6 @@ def duration_minutes(value) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-@register.filter
-def finding_key(finding) -> str:
-    """A finding's key, for the address of its remedies:
-    `{% url 'remedies' slug finding|finding_key %}`."""
-    return _finding_key(finding)
-
-
 @lru_cache(maxsize=1)
 def _remedies_pattern() -> str:
     return reverse("remedies", args=["ORG-SLUG", "FINDING-KEY"])
@@ -45,7 +37,7 @@ def remedies_url(finding, slug: str) -> str:
     return (
         _remedies_pattern()
         .replace("ORG-SLUG", slug)
-        .replace("FINDING-KEY", _finding_key(finding))
+        .replace("FINDING-KEY", finding.key)
     )
 
 

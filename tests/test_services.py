@@ -7,7 +7,8 @@ from django.db import IntegrityError, transaction
 from pipelines import services as pipeline_services
 from pipelines.models import Engagement
 from teams import services
-from teams.models import Membership, Person
+from teams.actor import Actor
+from teams.models import Door, Membership, Person
 from tests.factories import (
     OrganisationFactory,
     PersonFactory,
@@ -28,6 +29,53 @@ def test_it_refuses_a_manager_change_that_closes_a_cycle_and_names_the_chain(org
 
     message = caught.value.message_dict["manager"][0]
     assert "Ada → Cy → Bob → Ada" in message
+    ada.refresh_from_db()
+    assert ada.manager_id is None
+
+
+def test_many_managers_set_at_once_are_written_with_their_history(org):
+    ada = services.person_create(organisation=org, name="Ada")
+    bob = services.person_create(organisation=org, name="Bob", manager=ada)
+    cy = services.person_create(organisation=org, name="Cy", manager=ada)
+    dee = services.person_create(organisation=org, name="Dee", manager=cy)
+
+    # Bob under Cy and Dee under Bob: a loop only if checked one move at a time against a
+    # half-moved design it is not; together they are a plain chain Ada > Cy > Bob > Dee.
+    services.managers_set(organisation=org, managers={bob.pk: cy.pk, dee.pk: bob.pk},
+                          actor=Actor(via=Door.BROWSER))
+
+    assert dict(Person.objects.filter(organisation=org).values_list("name", "manager__name")) \
+        == {"Ada": None, "Bob": "Cy", "Cy": "Ada", "Dee": "Bob"}
+    latest = bob.history.latest("history_date")
+    assert (latest.manager_id, latest.updated_via) == (cy.pk, "browser")
+    assert dee.history.count() == 2  # added, then moved
+
+
+def test_many_managers_set_at_once_refuse_a_loop_by_name_and_write_nothing(org):
+    ada = services.person_create(organisation=org, name="Ada")
+    bob = services.person_create(organisation=org, name="Bob", manager=ada)
+    cy = services.person_create(organisation=org, name="Cy", manager=bob)
+    dee = services.person_create(organisation=org, name="Dee")
+
+    with pytest.raises(ValidationError) as caught:
+        services.managers_set(organisation=org, managers={ada.pk: cy.pk, dee.pk: ada.pk})
+
+    message = caught.value.message_dict["manager"][0]
+    assert "would go round in a loop" in message
+    assert all(name in message for name in ("Ada", "Bob", "Cy")) and "Dee" not in message
+    assert dict(Person.objects.filter(organisation=org).values_list("name", "manager__name")) \
+        == {"Ada": None, "Bob": "Ada", "Cy": "Bob", "Dee": None}
+    assert dee.history.count() == 1
+
+
+def test_many_managers_set_at_once_refuse_someone_of_another_organisation(org):
+    ada = services.person_create(organisation=org, name="Ada")
+    stranger = PersonFactory()
+
+    with pytest.raises(ValidationError) as caught:
+        services.managers_set(organisation=org, managers={ada.pk: stranger.pk})
+
+    assert f"No person {stranger.pk} in" in caught.value.message_dict["manager"][0]
     ada.refresh_from_db()
     assert ada.manager_id is None
 

@@ -13,7 +13,7 @@ from orgdesign.analysis.catalogue import CATALOGUE
 from orgdesign.analysis.findings import compute_findings
 from orgdesign.analysis.kept import forget_all
 from orgdesign.analysis.loader import load_org_data
-from orgdesign.analysis.remedies import PROPOSERS, finding_key
+from orgdesign.analysis.remedies import PROPOSERS
 from pipelines import services as pipeline_services
 from pipelines.generator import generate_org
 from pipelines.models import Engagement, Pipeline
@@ -47,7 +47,7 @@ def key_of(organisation: Organisation, code: str, subject: str) -> str:
     [finding] = [
         f for f in findings_of(organisation) if f.code == code and f.subject.name == subject
     ]
-    return finding_key(finding)
+    return finding.key
 
 
 def dict_key(finding: dict) -> str:
@@ -146,8 +146,8 @@ def test_each_finding_with_remedies_has_a_try_form_for_an_editor(editor, demo):
     content = editor.get("/orgs/demo/findings/").content.decode()
 
     findings = findings_of(demo)
-    automatic = [remedies_url(finding_key(f)) for f in findings if f.code in PROPOSERS]
-    manual = [remedies_url(finding_key(f)) for f in findings if f.code not in PROPOSERS]
+    automatic = [remedies_url(f.key) for f in findings if f.code in PROPOSERS]
+    manual = [remedies_url(f.key) for f in findings if f.code not in PROPOSERS]
     assert len(automatic) >= 4 and manual
     assert remedy_forms(content) == automatic
     for url in automatic:
@@ -552,7 +552,7 @@ def refusing_pms(demo, monkeypatch):
 @pytest.fixture
 def refusing_managers(demo, monkeypatch):
     """People refuse a new manager (once the demo is seeded)."""
-    monkeypatch.setattr(services, "person_update", refuse)
+    monkeypatch.setattr(services, "managers_set", refuse)
 
 
 def test_a_refused_change_in_the_api_leaves_no_scenario(refusing_pms, writer, demo):
@@ -749,7 +749,7 @@ def test_the_api_plans_every_fix(reader, demo):
     assert [step["rank"] for step in plan["steps"]] == [1, 2, 3, 4]
     keys = [step["finding"]["key"] for step in plan["steps"]]
     assert sorted(keys) == sorted(
-        finding_key(f) for f in findings_of(demo) if f.severity == "error"
+        f.key for f in findings_of(demo) if f.severity == "error"
     )
     assert PLATFORM_FIX in [step["summary"] for step in plan["steps"]]
     assert all(step["changes"] and step["finding"]["key"] in [dict_key(f) for f in step["fixed"]]
@@ -803,7 +803,7 @@ def design(request) -> tuple[Organisation, str]:
     reader = token_client(organisation, "read")
     for finding in findings_of(organisation):
         if finding.code in PROPOSERS:
-            key = finding_key(finding)
+            key = finding.key
             if reader.get(api_url(organisation, f"findings/{key}/remedies/")).json()["remedies"]:
                 return organisation, key
     raise AssertionError("no finding with remedies")

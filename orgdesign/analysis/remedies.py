@@ -33,6 +33,7 @@ from orgdesign.analysis.findings import (
     findings_after_tables,
     findings_by_rule,
     in_order,
+    team_ref,
 )
 from orgdesign.analysis.orgdata import EngagementRow, OrgIndex
 from orgdesign.analysis.reporting import chain_of, cycle_if_manager_set
@@ -96,25 +97,6 @@ class Change:
         if self.from_team is not None:
             result["from_team"] = self.from_team.as_dict()
         return result
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Change:
-        """A change as `as_dict` wrote it (a job's parameters keep them so)."""
-
-        def ref(value):
-            return Ref(value["type"], int(value["id"]), value["name"]) if value else None
-
-        if data.get("action") not in ACTIONS:
-            raise ValueError(f"Unknown change {data.get('action')!r}.")
-        return cls(
-            action=data["action"],
-            subject=ref(data["subject"]),
-            words=data.get("words", ""),
-            to=ref(data.get("to")),
-            role=data.get("role", ""),
-            stage=data.get("stage", ""),
-            from_team=ref(data.get("from_team")),
-        )
 
 
 @dataclass(frozen=True)
@@ -193,16 +175,6 @@ class Advice:
             "fix": self.manual,
             "remedies": [remedy.as_dict(rank) for rank, remedy in enumerate(self.remedies, 1)],
         }
-
-
-def finding_key(finding: Finding) -> str:
-    """A finding's key (`Finding.key`): the API and the pages address a finding so."""
-    return finding.key
-
-
-def identity(finding: Finding) -> str:
-    """What makes a finding the same one before and after a change: its key."""
-    return finding.key
 
 
 # Trying changes on a copy of the design ------------------------------------------------------
@@ -303,11 +275,11 @@ def replace_row(row, **values):
 
 
 def effect_of(before: Sequence[Finding], after: Sequence[Finding]) -> Effect:
-    keys_before = {identity(finding) for finding in before}
-    keys_after = {identity(finding) for finding in after}
+    keys_before = {finding.key for finding in before}
+    keys_after = {finding.key for finding in after}
     return Effect(
-        fixed=tuple(f for f in before if identity(f) not in keys_after),
-        introduced=tuple(f for f in after if identity(f) not in keys_before),
+        fixed=tuple(f for f in before if f.key not in keys_after),
+        introduced=tuple(f for f in after if f.key not in keys_before),
     )
 
 
@@ -316,10 +288,6 @@ def effect_of(before: Sequence[Finding], after: Sequence[Finding]) -> Effect:
 
 def _person(index: OrgIndex, person_id: int | None) -> Ref:
     return Ref("person", person_id, index.person_name(person_id))
-
-
-def _team(team: Team) -> Ref:
-    return Ref("team", team.id, team.name)
 
 
 def _pipeline(index: OrgIndex, pipeline_id: int) -> Ref:
@@ -342,7 +310,7 @@ def set_cell(index: OrgIndex, pipeline_id: int, team: Team, role: str) -> Change
         words = f"{team.name} is engaged in {pipeline} as {role}."
     else:
         words = f"{team.name} is no longer engaged in {pipeline}."
-    return Change(SET_CELL, _pipeline(index, pipeline_id), words, to=_team(team), role=role)
+    return Change(SET_CELL, _pipeline(index, pipeline_id), words, to=team_ref(team), role=role)
 
 
 def ml_teams_of_kind(index: OrgIndex, kind: str, other_than: int | None = None) -> list[Team]:
@@ -497,7 +465,7 @@ def single_person_stage(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
                 f"Move {person.name} from {team.name} into {owner.name}.",
                 (Change(MOVE_MEMBER, Ref("person", person.id, person.name),
                         f"{person.name} moves from {team.name} to {owner.name}.",
-                        to=_team(owner), from_team=_team(team)),),
+                        to=team_ref(owner), from_team=team_ref(team)),),
             )
 
 
@@ -671,11 +639,11 @@ def _advise(design: Design, finding: Finding) -> Advice:
     proposer = PROPOSERS.get(finding.code)
     if proposer is None:
         return Advice(finding, [])
-    target = identity(finding)
+    target = finding.key
     ranked = []
     for order, remedy in enumerate(proposer(design.index, finding)):
         remedy = judged(design, remedy)
-        if any(identity(f) == target for f in remedy.effect.fixed):
+        if any(f.key == target for f in remedy.effect.fixed):
             ranked.append((remedy.effect.cost, order, remedy))
     ranked.sort(key=lambda item: item[:2])
     return Advice(finding, [remedy for _, _, remedy in ranked])
@@ -686,7 +654,7 @@ def find(findings: Sequence[Finding], key: str) -> Finding | None:
     if key.isdigit():
         position = int(key)
         return findings[position] if position < len(findings) else None
-    return next((finding for finding in findings if finding_key(finding) == key), None)
+    return next((finding for finding in findings if finding.key == key), None)
 
 
 # Every error at once -------------------------------------------------------------------------
@@ -745,7 +713,7 @@ def plan_all_fixes(
     while True:
         errors = [
             f for f in current.findings
-            if f.severity == ERROR and f.code in PROPOSERS and identity(f) not in given_up
+            if f.severity == ERROR and f.code in PROPOSERS and f.key not in given_up
         ]
         if not errors:
             if not (stepped and given_up):
@@ -757,7 +725,7 @@ def plan_all_fixes(
         advice = _advise(current, finding)
         best = next((r for r in advice.remedies if r.effect.cost[0] == 0), None)
         if best is None:
-            given_up.add(identity(finding))
+            given_up.add(finding.key)
         else:
             steps.append(Step(finding, best))
             current = best.after
