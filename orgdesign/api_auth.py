@@ -109,8 +109,8 @@ def client_key(token: ApiToken | None, user=None) -> str:
 class ApiClientThrottle(BaseThrottle):
     """A budget of requests per token (per login for a session), from
     `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api"]`, counted in the database so that it
-    holds with any number of web processes (`orgdesign.ratelimit`). SCIM spends the same
-    budget."""
+    holds with any number of web processes (`orgdesign.ratelimit`). SCIM has a budget of
+    its own (`teams.scim.endpoint`)."""
 
     def allow_request(self, request, view) -> bool:
         token = token_of(request)

@@ -25,7 +25,7 @@ organisation_urls = [
     path("matrix/", pipelines_api.MatrixView.as_view(), name="api-matrix"),
     # <str:> so that any value answers a JSON 404, not the HTML page of an unmatched URL.
     path("compare/<str:other>/", CompareView.as_view(), name="api-compare"),
-    path("jobs/<int:pk>/", JobView.as_view(), name="api-job"),
+    path("jobs/<uuid:pk>/", JobView.as_view(), name="api-job"),
     path("findings/fix-all/", FixAllView.as_view(), name="api-fix-all"),
     path("findings/<str:key>/remedies/", RemediesView.as_view(), name="api-remedies"),
     *router.urls,

@@ -27,7 +27,10 @@ def permission_denied(request, exception=None):
     if isinstance(exception, RoleRequired):
         organisation = exception.organisation
         admins = (
-            OrganisationAccess.objects.filter(organisation=organisation, role=AccessRole.ADMIN)
+            # A scenario's admins are those of the design it belongs to.
+            OrganisationAccess.objects.filter(
+                organisation_id=organisation.home_pk, role=AccessRole.ADMIN
+            )
             .select_related("user")
             .order_by("user__username")
         )

@@ -47,7 +47,7 @@ def export_view(view: Callable[[HttpRequest, Organisation], HttpResponse]):
             if token.organisation.slug != slug:
                 # As if it did not exist: a token cannot learn which slugs are taken.
                 raise Http404("No such organisation.")
-            # The token's budget, shared with the API and SCIM (orgdesign.ratelimit).
+            # The token's budget, shared with the API (orgdesign.ratelimit).
             verdict = ratelimit.hit_api(client_key(token))
             if verdict is not None and not verdict.allowed:
                 response = HttpResponse(

@@ -19,6 +19,7 @@ from orgdesign.analysis.remedies import plan_all_fixes
 from orgdesign.api_auth import api_actor, service_call
 from orgdesign.api_views import OrganisationScopedView
 from orgdesign.jobs import job_start
+from orgdesign.strict import StrictCharField, StrictIntegerField, StrictSerializer
 from orgdesign.try_fix import (
     INLINE_PEOPLE,
     FixRefused,
@@ -77,9 +78,10 @@ class PlanSerializer(serializers.Serializer):
     errors_after = serializers.IntegerField()
 
 
-class TryRequestSerializer(serializers.Serializer):
-    rank = serializers.IntegerField(min_value=1, default=1)
-    summary = serializers.CharField(
+class TryRequestSerializer(StrictSerializer):
+    # Strict, as every write of the API: "1", 1.0 and true are no rank, 5 is no summary.
+    rank = StrictIntegerField(min_value=1, default=1, help_text="1 is the best.")
+    summary = StrictCharField(
         required=False, help_text="The remedy's summary as read: refused (409) if the "
                                   "remedy of that rank now says something else."
     )
@@ -138,8 +140,8 @@ class FixView(OrganisationScopedView):
     def accepted(self, params: dict) -> Response:
         job = job_start(organisation=self.organisation, kind=JobKind.SCENARIO_FIX,
                         params=params, actor=api_actor(self.request))
-        location = reverse("api-job", args=[self.organisation.slug, job.pk])
-        return Response({"job": job.pk, "state": job.state, "location": location},
+        location = reverse("api-job", args=[self.organisation.slug, job.uid])
+        return Response({"job": str(job.uid), "state": job.state, "location": location},
                         status=status.HTTP_202_ACCEPTED, headers={"Location": location})
 
 

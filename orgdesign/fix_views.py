@@ -23,18 +23,24 @@ from orgdesign.try_fix import (
     FixRefused,
     advice_for,
     chosen,
+    shown,
     try_all_fixes,
     try_remedy,
 )
 from teams.actor import browser_actor
-from teams.models import AccessRole, JobKind, Organisation
+from teams.models import AccessRole, JobKind, Organisation, as_row_id
 
 
 def _rank(value: str | None) -> int:
-    """The rank a form sends; none means the best (the findings page's button)."""
+    """The rank a form sends; none means the best (the findings page's button). Read like an
+    id, from ASCII digits only: "²" passes str.isdigit() but not int(), which also refuses
+    5,000 digits."""
     if value is None or value == "":
         return 1
-    return int(value) if value.isdigit() else 0
+    rank = as_row_id(value)
+    if rank is None:
+        raise FixRefused(f"Choose a fix by its rank (1 is the best), not '{shown(value)}'.")
+    return rank
 
 
 def _inline(organisation: Organisation) -> bool:
@@ -55,10 +61,12 @@ def remedies(request, slug, key):
     if request.method == "POST":
         if not can_edit(organisation):
             raise RoleRequired(organisation, AccessRole.EDITOR)
-        rank, summary = _rank(request.POST.get("rank")), request.POST.get("summary")
+        summary = request.POST.get("summary")
         actor = browser_actor(request)
         try:
             advice = advice_for(organisation, key)
+            # After the finding: an unknown one answers 404 whatever the rank (as the API).
+            rank = _rank(request.POST.get("rank"))
             # Checked now, so a stale choice is refused at once, before a worker is asked.
             chosen(advice, rank, summary)
             # The finding by its key from here on: a position would name another one once
@@ -73,7 +81,7 @@ def remedies(request, slug, key):
                 organisation=organisation, kind=JobKind.SCENARIO_FIX,
                 params={"finding": finding, "rank": rank, "summary": summary}, actor=actor,
             )
-            return redirect("job", slug=organisation.slug, pk=job.pk)
+            return redirect("job", slug=organisation.slug, pk=job.uid)
         except FixRefused as refusal:
             error, status = " ".join(refusal.messages), REFUSAL_STATUS[refusal.reason]
         except ValidationError as refusal:
@@ -119,7 +127,7 @@ def fix_all(request, slug):
         if not inline:
             job = job_start(organisation=organisation, kind=JobKind.SCENARIO_FIX,
                             params={"all": True}, actor=actor)
-            return redirect("job", slug=organisation.slug, pk=job.pk)
+            return redirect("job", slug=organisation.slug, pk=job.uid)
         try:
             tried = try_all_fixes(organisation=organisation, creator=request.user, actor=actor)
             return redirect(compare_url(organisation, tried.scenario.slug, "all"))

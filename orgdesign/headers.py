@@ -7,7 +7,9 @@
 - `Cache-Control: private, no-store` on every answer to a logged-in browser or an API or SCIM
   token (pages, exports, JSON): org data is personal data, and no shared or local cache may
   keep it. Decided from the request's credentials (a session cookie, an Authorization
-  header), so no query is made for it.
+  header, a password posted to log in), so no query is made for it. Any POST counts: the
+  login's answers (the form again, django-axes's 429 lockout) name the account tried, and no
+  answer to a write is for a cache.
 
 HSTS, the https redirect and secure cookies are Django's SecurityMiddleware and settings.
 """
@@ -50,4 +52,6 @@ def _has_credentials(request) -> bool:
     return bool(
         request.COOKIES.get(settings.SESSION_COOKIE_NAME)
         or request.META.get("HTTP_AUTHORIZATION")
+        # A login sends its password before any session exists.
+        or request.method == "POST"
     )

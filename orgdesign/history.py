@@ -9,8 +9,11 @@ queries whatever the size of the design or of its history.
 Restoring goes through the services, like every other write: an earlier value of a person,
 team, membership, pipeline, cell or of the settings is written back; a deleted team or
 pipeline comes back with the same id, with the memberships or cells deleted with it, and a
-deleted cell or membership comes back if both its ends are still there. This module writes
-to both apps' tables, so it lives above them, like the scenarios.
+deleted cell or membership comes back if both its ends are still there. A promotion records
+every row it removes as deleted (`orgdesign.scenarios`), so a team or pipeline it removed
+comes back the same way, with the memberships or cells it removed whose other end is back;
+a person it removed is refused (the services make no person with a given id). This module
+writes to both apps' tables, so it lives above them, like the scenarios.
 """
 
 from __future__ import annotations
@@ -107,7 +110,9 @@ class Filters:
             common["updated_via"] = self.door
         if self.since:
             common["history_date__gte"] = _midnight(self.since)
-        if self.until:
+        # Up to the end of `until`: the midnight after it, which the last day a date can
+        # be (9999-12-31) does not have; nothing is later than that day anyway.
+        if self.until and self.until < datetime.date.max:
             common["history_date__lt"] = _midnight(self.until + datetime.timedelta(days=1))
         return {kind: {**common, **cond} for kind, cond in about.items()}
 
@@ -437,18 +442,24 @@ def _restore_pipeline(organisation, record, actor) -> str:
 
 def _bring_back(model, organisation, actor, *, reason, other, value, **parent) -> int:
     """Recreate, in bulk, the rows deleted with their team or pipeline when it was last
-    deleted (in the same transaction: just before it), where their other end is still in
-    the design. Rows deleted with an earlier deletion of it stay deleted."""
+    deleted (in the same transaction: just before it, recorded with `reason`, or with the
+    reason of the parent's own entry when a promotion removed them all), where their other
+    end is still in the design. Rows deleted with an earlier deletion of it stay deleted."""
     (parent_field, parent_id), = parent.items()
     other_field, other_model = other
     parent_model = Team if parent_field == "team_id" else Pipeline
     last = parent_model.history.filter(
         history_org=organisation.pk, id=parent_id, history_type=recording.DELETED
-    ).latest("history_date", "history_id")
+    ).order_by("-history_date", "-history_id").first()
+    if last is None:
+        # Removed without an entry (by a promotion before promotions recorded what they
+        # removed): nothing is known to have gone with it.
+        return 0
+    reasons = [reason, last.history_change_reason] if last.history_change_reason else [reason]
     deleted = {}
     for row in model.history.filter(
         history_org=organisation.pk, history_type=recording.DELETED,
-        history_change_reason=reason,
+        history_change_reason__in=reasons,
         history_date__gte=last.history_date - WITH_ITS_PARENT,
         history_date__lte=last.history_date,
         **parent,

@@ -12,24 +12,32 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from orgdesign.access import can_edit, get_org_for_user, role_at_least
+from orgdesign.api_filters import MAX_ID
 from orgdesign.history import KIND_LABELS, Filters, history_page, record_of, restore
 from teams.actor import browser_actor
 from teams.models import AccessRole, Door, Organisation
 
 ANY = ("", "Any")
+# Python's dates, and so the filters', run from year 1 to 9999: year 0 or 10000 is left out,
+# and says why.
+DATE_INVALID = {"invalid": "Enter a valid date: YYYY-MM-DD, from 0001-01-01 to 9999-12-31."}
 
 
 class HistoryFilterForm(forms.Form):
     kind = forms.ChoiceField(label="Object", required=False, choices=[ANY, *KIND_LABELS.items()])
     door = forms.ChoiceField(label="Door", required=False, choices=[ANY, *Door.choices])
-    since = forms.DateField(label="From", required=False,
+    since = forms.DateField(label="From", required=False, error_messages=DATE_INVALID,
                             widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label="To", required=False,
+    until = forms.DateField(label="To", required=False, error_messages=DATE_INVALID,
                             widget=forms.DateInput(attrs={"type": "date"}))
-    # Set by the links from a person's, team's or pipeline's page.
-    person = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    team = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    pipeline = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Set by the links from a person's, team's or pipeline's page. Bounded: a number no id
+    # can be (30 digits) is no query the database can run.
+    person = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID,
+                                widget=forms.HiddenInput)
+    team = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID,
+                              widget=forms.HiddenInput)
+    pipeline = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID,
+                                  widget=forms.HiddenInput)
 
     def filters(self) -> Filters:
         """The valid filters; an invalid one is left out (and shown as such on the form)."""

@@ -6,7 +6,7 @@
   recurse into it and fail with a RecursionError, a 500).
 
 `load_json` reads a JSON body with both checks (the API's parser, SCIM); `BadInputMiddleware`
-checks query strings and urlencoded forms of every request.
+checks the path, query strings and urlencoded forms of every request.
 """
 
 import itertools
@@ -101,7 +101,13 @@ def load_json(body: bytes) -> Any:
     return data
 
 
-def _form_problem(request) -> str | None:
+def _request_problem(request) -> str | None:
+    # The path first: a view reads its parts as ids, slugs and keys, and PostgreSQL refuses
+    # a NUL in any query parameter (a 500 for `compare/%00/`). Under WSGI, Django
+    # re-percent-encodes bytes that are not UTF-8, so a lone surrogate only comes from an
+    # ASGI server that decodes the path leniently.
+    if problem := text_problem(request.path):
+        return f"The address {problem}."
     params = [("query string", request.GET)]
     if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
         params.append(("form", request.POST))
@@ -119,14 +125,14 @@ def _form_problem(request) -> str | None:
 
 
 class BadInputMiddleware:
-    """400 for refused text in a query string or an urlencoded form, before any view (JSON
-    bodies are checked by `load_json`, multipart uploads by the CSV reader)."""
+    """400 for refused text in the path, a query string or an urlencoded form, before any
+    view (JSON bodies are checked by `load_json`, multipart uploads by the CSV reader)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        problem = _form_problem(request)
+        problem = _request_problem(request)
         if problem is None:
             return self.get_response(request)
         message = f"{problem} Nothing was changed."

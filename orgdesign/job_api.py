@@ -3,31 +3,48 @@
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
+from orgdesign.access import TOKEN_ROLE, job_visible
+from orgdesign.api_auth import token_of
 from orgdesign.api_views import OrganisationScopedView
+from orgdesign.jobs import job_as_read, job_note
 from teams.models import Job, JobState
 
 
 class JobSerializer(serializers.ModelSerializer):
+    # The job's address is its uid: row ids are sequential and would be guessed.
+    id = serializers.UUIDField(source="uid", read_only=True)
     state = serializers.ChoiceField(choices=JobState.choices, read_only=True)
     result = serializers.JSONField(read_only=True, allow_null=True)
+    note = serializers.SerializerMethodField()
 
     class Meta:
         model = Job
-        fields = ["id", "kind", "state", "done", "total", "result", "error", "created_at",
-                  "updated_at"]
+        fields = ["id", "kind", "state", "done", "total", "result", "error", "attempts",
+                  "note", "created_at", "updated_at"]
         read_only_fields = fields
+
+    def get_note(self, job: Job) -> str | None:
+        return job_note(job)
 
 
 class JobView(OrganisationScopedView):
     """How far a job got: `state` queued, running, done or failed; `done` of `total` steps;
-    `result` when done (or the refused records of a failed sync); `error` when failed."""
+    `result` when done (or the refused records of a failed sync); `error` when failed;
+    `attempts`, the runs it took, and `note`, null unless a worker stopped while running it
+    and the job was queued again (orgdesign.jobs)."""
 
     serializer_class = JobSerializer
     queryset = Job.objects.all()
     filter_backends: list = []
 
-    def get(self, request, slug: str, pk: int) -> Response:
-        job = self.get_queryset().filter(pk=pk).first()
+    def get(self, request, slug: str, pk) -> Response:
+        job = self.get_queryset().filter(uid=pk).first()
+        token = token_of(request)
+        role = TOKEN_ROLE[token.scope] if token else self.organisation.user_role
+        if job is not None and not job_visible(
+            job, role=role, user_id=request.user.pk, token=token
+        ):
+            job = None
         if job is None:
             raise exceptions.NotFound("No such job.")
-        return Response(self.get_serializer(job).data)
+        return Response(self.get_serializer(job_as_read(job)).data)

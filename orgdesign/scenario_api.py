@@ -1,16 +1,16 @@
 """API v1: compare two designs, `GET /api/v1/orgs/<slug>/compare/<other>/` (DESIGN.md section 4).
 
-A login compares any two designs it has a role in. A token belongs to one organisation: it
-may compare it with the designs of its family (its origin, its scenarios, and its origin's
-other scenarios); any other slug answers 404, as if it did not exist.
+Who may compare with what is decided by `orgdesign.access.comparable`, as for the compare
+page: a login compares any two designs it may see; a token compares its own design with the
+ones `orgdesign.access.token_sees` allows (a home's token its scenarios that are not private,
+a scenario's token its origin and home, never a sibling). Any other slug answers 404.
 """
 
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 from rest_framework.response import Response
 
-from orgdesign.access import get_org_for_user
+from orgdesign.access import comparable
 from orgdesign.analysis.compare import compare_designs
 from orgdesign.analysis.loader import load_many
 from orgdesign.api_auth import token_of
@@ -57,16 +57,4 @@ class CompareView(OrganisationScopedView):
         return Response(comparison.as_dict())
 
     def other_design(self, request, slug: str) -> Organisation:
-        token = token_of(request)
-        if token is None:
-            return get_org_for_user(request, slug)
-        organisation = self.organisation
-        family = Q(scenario_of=organisation)
-        if organisation.scenario_of_id is not None:
-            family |= Q(pk=organisation.scenario_of_id)
-            family |= Q(scenario_of_id=organisation.scenario_of_id)
-        family |= Q(pk=organisation.pk)
-        other = Organisation.objects.filter(family, slug=slug).first()
-        if other is None:
-            raise exceptions.NotFound("No such organisation.")
-        return other
+        return comparable(request, self.organisation, slug, token=token_of(request))

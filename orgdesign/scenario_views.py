@@ -11,14 +11,22 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from orgdesign.access import can_edit, get_org_for_user, role_at_least
+from orgdesign.access import (
+    can_edit,
+    comparable,
+    get_org_for_user,
+    job_visible,
+    role_at_least,
+    visible_to_user,
+    with_user_role,
+)
 from orgdesign.analysis.compare import Comparison, compare_designs
 from orgdesign.analysis.findings import compute_findings, count_by_severity
 from orgdesign.analysis.loader import load_many
 from orgdesign.errors import RoleRequired
 from orgdesign.exports import csv_response
-from orgdesign.jobs import job_start
-from orgdesign.scenarios import scenario_name
+from orgdesign.jobs import job_as_read, job_start
+from orgdesign.scenarios import check_scenario_room, scenario_delete, scenario_name
 from teams.actor import browser_actor
 from teams.models import AccessRole, Job, JobKind, JobState, Organisation
 
@@ -53,8 +61,11 @@ def scenarios(request, slug):
     if request.method == "POST":
         if not can_edit(organisation):
             raise RoleRequired(organisation, AccessRole.EDITOR)
+        # A copy of a private scenario is private too: it holds the same design.
+        private = request.POST.get("private") == "on" or organisation.private
         try:
             name = scenario_name(request.POST.get("name", ""))
+            check_scenario_room(organisation.home or organisation)
         except ValidationError as refusal:
             error = " ".join(refusal.messages)
         else:
@@ -62,11 +73,17 @@ def scenarios(request, slug):
             job = job_start(
                 organisation=organisation,
                 kind=JobKind.SCENARIO_COPY,
-                params={"name": name},
+                params={"name": name, "private": private},
                 actor=browser_actor(request),
             )
-            return redirect("job", slug=organisation.slug, pk=job.pk)
-    copies = _visible(request, organisation.scenarios.order_by("-created_at", "-id"))
+            return redirect("job", slug=organisation.slug, pk=job.uid)
+    copies = visible_to_user(
+        with_user_role(
+            organisation.scenarios.select_related("created_by").order_by("-created_at", "-id"),
+            request.user,
+        ),
+        request.user,
+    )
     data = load_many([organisation, *copies])
     counts = {
         org_id: count_by_severity(compute_findings(design)) for org_id, design in data.items()
@@ -81,9 +98,35 @@ def scenarios(request, slug):
             "rows": [(copy, counts[copy.pk]) for copy in copies],
             "error": error,
             "name": request.POST.get("name", "") if error else "",
+            "private": request.POST.get("private") == "on" if error else False,
             "administrable": role_at_least(organisation.user_role, AccessRole.ADMIN),
+            "user_id": request.user.pk,
         },
         status=400 if error else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def scenario_delete_view(request, slug):
+    """Delete a scenario with its history (and the scenarios copied from it): its creator or
+    an admin. GET asks to confirm."""
+    scenario = get_org_for_user(request, slug)
+    if scenario.home_id is None:
+        raise Http404("This design is not a scenario.")
+    if not may_delete(request, scenario):
+        raise RoleRequired(scenario, AccessRole.ADMIN)
+    if request.method == "POST":
+        back = scenario.scenario_of or scenario.home
+        scenario_delete(scenario=scenario)
+        return redirect("scenarios", slug=back.slug)
+    return render(request, "scenarios/delete.html", {"organisation": scenario})
+
+
+def may_delete(request, scenario: Organisation) -> bool:
+    return (
+        role_at_least(scenario.user_role, AccessRole.ADMIN)
+        or (scenario.created_by_id is not None and scenario.created_by_id == request.user.pk)
     )
 
 
@@ -102,7 +145,7 @@ def promote(request, slug):
         params={"scenario": scenario.pk, "name": scenario.name},
         actor=browser_actor(request),
     )
-    return redirect("job", slug=origin.slug, pk=job.pk)
+    return redirect("job", slug=origin.slug, pk=job.uid)
 
 
 @require_GET
@@ -110,7 +153,10 @@ def promote(request, slug):
 def job(request, slug, pk):
     """How far a job of this organisation got; htmx polls the `job` fragment until it ends."""
     organisation = get_org_for_user(request, slug)
-    job = get_object_or_404(Job, organisation=organisation, pk=pk)
+    job = get_object_or_404(Job, organisation=organisation, uid=pk)
+    if not job_visible(job, role=organisation.user_role, user_id=request.user.pk):
+        raise Http404("No such job.")
+    job = job_as_read(job)
     context = {"organisation": organisation, "job": job}
     if request.htmx:
         if job.kind == JobKind.SCENARIO_FIX and job.state == JobState.DONE:
@@ -130,18 +176,12 @@ def compare_url(organisation: Organisation, scenario_slug: str, tried: str = "")
     return f"{url}?{urlencode({'tried': tried})}" if tried else url
 
 
-def _visible(request, queryset) -> list[Organisation]:
-    if not request.user.is_superuser:
-        queryset = queryset.filter(access__user_id=request.user.pk)
-    return list(queryset)
-
-
 @require_GET
 @login_required
 def compare(request, slug, other_slug):
     """What differs from this design to `other_slug`, both of which the user may see."""
     organisation = get_org_for_user(request, slug)
-    other = get_org_for_user(request, other_slug)
+    other = comparable(request, organisation, other_slug)
     data = load_many([organisation, other])
     comparison = compare_designs(data[organisation.pk], data[other.pk])
     if request.GET.get("format") == "csv":

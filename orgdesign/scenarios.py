@@ -4,8 +4,12 @@ A scenario is an organisation of its own, marked as a scenario of its origin
 (`Organisation.scenario_of`), so every page, the API and the findings work on it unchanged.
 The copy writes every table in bulk, in a fixed number of statements per thousand rows:
 people first without their managers, then their managers in one pass, since a manager's new
-id is only known once they are inserted. This module writes to both apps' tables, so it
-lives above them, like the demo organisation.
+id is only known once they are inserted. It reads its source from one snapshot
+(`orgdesign.snapshot`: REPEATABLE READ on PostgreSQL), so a sync writing the source at the
+same time is either wholly in the copy or not at all. A copy records one history entry, on
+the new organisation; a promotion one on its origin, and a deletion entry for every row of
+the origin it replaces (in bulk), so the history page restores any of them. This module
+writes to both apps' tables, so it lives above them, like the demo organisation.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
@@ -20,12 +25,12 @@ from django.utils.text import slugify
 from orgdesign.analysis.remedies import Change
 from orgdesign.fixes import IdMap, apply_changes, record_copied
 from orgdesign.inputs import text_problem
+from orgdesign.snapshot import snapshotted
 from pipelines.models import Engagement, Pipeline
 from teams import history
 from teams.actor import SYSTEM, Actor
 from teams.bulk import analyze, bulk_update
-from teams.models import AccessRole, Door, Membership, Organisation, Person, Team
-from teams.services import access_grant
+from teams.models import RESERVED_SLUGS, Door, Membership, Organisation, Person, Team
 
 BATCH = 2000
 SLUG_MAX = Organisation._meta.get_field("slug").max_length
@@ -57,11 +62,12 @@ def scenario_name(name: str) -> str:
 
 
 def scenario_slug(name: str) -> str:
-    """A free slug derived from the scenario's name: `name`, `name-2`, `name-3`..."""
+    """A free slug derived from the scenario's name: `name`, `name-2`, `name-3`... never one
+    of the app's own addresses (a scenario named "New" is at `new-2`, not under /orgs/new/)."""
     base = (slugify(name) or "scenario")[: SLUG_MAX - 6]
     taken = set(
         Organisation.objects.filter(slug__startswith=base).values_list("slug", flat=True)
-    )
+    ) | RESERVED_SLUGS
     if base not in taken:
         return base
     number = 2
@@ -70,26 +76,62 @@ def scenario_slug(name: str) -> str:
     return f"{base}-{number}"
 
 
-@transaction.atomic
+def scenarios_max() -> int:
+    return settings.ORGDESIGN_SCENARIOS_MAX
+
+
+def check_scenario_room(home: Organisation) -> None:
+    """Refuse a new scenario of a design that has as many as the setting allows: each is a
+    whole copy of the design."""
+    limit = scenarios_max()
+    if Organisation.objects.filter(home=home).count() >= limit:
+        raise ValidationError(
+            {"name": f"{home.name} has {limit} scenarios, the most it may have; delete one "
+                     "you no longer need first."}
+        )
+
+
+@snapshotted
 def scenario_create(
     *,
     origin: Organisation,
     name: str,
     creator=None,
+    private: bool = False,
     actor: Actor = SYSTEM,
     progress: Progress = _no_progress,
     changes: Sequence[Change] = (),
     reason: str = "",
 ) -> Organisation:
     """A copy of `origin` (people, reporting and dotted lines, teams, memberships, pipelines,
-    engagements, settings) marked as its scenario; `creator` becomes its admin. Tokens and
-    members are not copied. `changes` (a remedy's, computed on `origin`) are then made in
+    engagements, settings) marked as its scenario, made by `creator`. It belongs to the live
+    design at the top of `origin`'s chain (its home), whose members see it with their role
+    there (only its creator and the home's admins when `private`); tokens and members are
+    never a scenario's own. `changes` (a remedy's, computed on `origin`) are then made in
     the copy, each recorded in its history; one refused leaves no scenario at all."""
     name = scenario_name(name)
+    # First of all, lock the rows the copy will point at, its origin and home, as the snapshot
+    # sees them: every write of a design changes its row (its version), and in the snapshot
+    # the copy's own foreign keys to a row changed since would cancel it. So a sync of the
+    # origin waits for the copy (seconds) rather than the copy failing, and a copy started
+    # just after a write is cancelled at once and made again (orgdesign.snapshot). No key is
+    # locked, so writes of other scenarios of the home go on.
+    pks = sorted({origin.pk, origin.home_id or origin.pk})
+    rows = {row.pk: row for row in
+            Organisation.objects.select_for_update(no_key=True).filter(pk__in=pks).order_by("pk")}
+    origin = rows[origin.pk]
+    home = rows[origin.home_id or origin.pk]
+    # Two copies started in the same moment may both pass the cap (the snapshot of the second
+    # predates the first's commit): it bounds how many copies a design keeps, not a race.
+    check_scenario_room(home)
     scenario = Organisation(
         slug=scenario_slug(name),
         name=name,
         scenario_of=origin,
+        home=home,
+        # A copy of a private scenario holds the same design: as private as its origin.
+        private=private or origin.private,
+        created_by=creator if getattr(creator, "pk", None) else None,
         span_max=origin.span_max,
         layers_max=origin.layers_max,
         **actor.fields(),
@@ -109,12 +151,21 @@ def scenario_create(
     if changes:
         record_copied(scenario, changes, ids, copied)
         apply_changes(organisation=scenario, changes=changes, ids=ids, actor=actor)
-    if creator is not None:
-        access_grant(organisation=scenario, user=creator, role=AccessRole.ADMIN)
     return scenario
 
 
 @transaction.atomic
+def scenario_delete(*, scenario: Organisation) -> None:
+    """Delete a scenario with its history, and the scenarios copied from it. The live design
+    is never deleted this way."""
+    if scenario.home_id is None:
+        raise ValidationError("This design is not a scenario; only scenarios are deleted here.")
+    for copy in Organisation.objects.filter(scenario_of=scenario):
+        scenario_delete(scenario=copy)
+    design_delete(scenario)
+
+
+@snapshotted
 def scenario_promote(
     *,
     scenario: Organisation,
@@ -122,10 +173,14 @@ def scenario_promote(
     actor: Actor = SYSTEM,
     progress: Progress = _no_progress,
 ) -> Organisation:
-    """Make `scenario` the design of its origin, in one transaction: the origin's people,
-    teams, memberships, pipelines, engagements and settings are replaced by copies of the
-    scenario's. The origin keeps its slug, members and tokens. What it held before is kept
-    first as a new scenario of it, returned, so promoting that one undoes the promotion."""
+    """Make `scenario` the design of its origin, in one transaction and one snapshot: the
+    origin's people, teams, memberships, pipelines, engagements and settings are replaced by
+    copies of the scenario's. The origin keeps its slug, members and tokens. What it held
+    before is kept first as a new scenario of it, returned, so promoting that one undoes the
+    promotion; every row it removes is also recorded as deleted in the origin's history, so
+    the history page restores any of them."""
+    # The scenario as of the snapshot: its ML head and settings go with its rows.
+    scenario = Organisation.objects.select_related("scenario_of").get(pk=scenario.pk)
     origin = scenario.scenario_of
     if origin is None:
         raise ValidationError(
@@ -143,7 +198,7 @@ def scenario_promote(
         actor=actor,
         progress=lambda done, total: progress(done, 3 * total),
     )
-    _wipe_design(origin)
+    _wipe_design(origin, recorded_as=actor, reason=promotion_reason(scenario, backup))
     progress(2 * COPY_STEPS, 3 * COPY_STEPS)
     ids = copy_design(
         scenario,
@@ -154,8 +209,8 @@ def scenario_promote(
     origin.ml_head_id = ids.people.get(scenario.ml_head_id) if scenario.ml_head_id else None
     origin.span_max, origin.layers_max = scenario.span_max, scenario.layers_max
     actor.stamp(origin)
-    # The one history entry of the promotion: on the organisation, naming what replaced its
-    # design and where the design before it is kept.
+    # The promotion's entry on the organisation, naming what replaced its design and where
+    # the design before it is kept (the rows it removed are recorded by the wipe).
     origin._change_reason = promotion_reason(scenario, backup)
     origin.save(update_fields=["ml_head", "span_max", "layers_max", *actor.fields()])
     return backup
@@ -170,8 +225,15 @@ def promotion_reason(scenario: Organisation, backup: Organisation) -> str:
 def design_delete(organisation: Organisation) -> None:
     """Delete a design outright, with its history: its tables in bulk (a cascade through
     Model.delete() would read every row and write a history entry for each, minutes for the
-    L organisation), then the organisation with its members, tokens and jobs. Its scenarios
-    stay, as designs of their own."""
+    L organisation), then the organisation with its members, tokens and jobs. The scenarios
+    of a live design go with it: they belong to it, and nobody else could see them."""
+    for scenario in Organisation.objects.filter(home=organisation):
+        _wipe_design(scenario)
+        scenario_id = scenario.pk
+        Organisation.objects.filter(pk=scenario_id).update(scenario_of=None)
+        scenario.delete()
+        for model in (Organisation, Person, Team, Membership, Pipeline, Engagement):
+            model.history.filter(history_org=scenario_id).delete()
     _wipe_design(organisation)
     organisation_id = organisation.pk
     organisation.delete()
@@ -179,12 +241,20 @@ def design_delete(organisation: Organisation) -> None:
         model.history.filter(history_org=organisation_id).delete()
 
 
-def _wipe_design(organisation: Organisation) -> None:
+def _wipe_design(
+    organisation: Organisation, *, recorded_as: Actor | None = None, reason: str = ""
+) -> None:
     """Delete every row of a design but the organisation itself, its members and tokens.
 
     A plain DELETE per table, children first, so nothing cascades: Model.delete()'s signals
-    would write a history entry per row, and the promotion is recorded once, on the
-    organisation. Rows still pointing at a deleted one would fail the foreign keys."""
+    would write a history entry per row, a query each. Rows still pointing at a deleted one
+    would fail the foreign keys. With `recorded_as` (a promotion, by that actor), every row
+    is first recorded as deleted, with its last values and `reason`, in bulk: one statement
+    per table on PostgreSQL, per thousand rows elsewhere (`teams.history.record_ids`); the
+    cells and memberships before their pipeline and team, which restoring those finds them
+    by (`orgdesign.history`). Without it (a design deleted with its history) nothing is."""
+    if recorded_as is not None:
+        _record_removal(organisation, actor=recorded_as, reason=reason)
     Organisation.objects.filter(pk=organisation.pk).update(ml_head=None)
     people = Person.objects.filter(organisation=organisation)
     # No manager left to point at: the people then go without updating one another.
@@ -203,6 +273,23 @@ def _wipe_design(organisation: Organisation) -> None:
         rows._raw_delete(rows.db)
 
 
+def _record_removal(organisation: Organisation, *, actor: Actor, reason: str) -> None:
+    """A deletion entry for every row of the design, as it is before the wipe (a person's
+    entry with their manager and dotted lines): two statements per table (its ids, then the
+    entries), whatever its size."""
+    for model, rows in (
+        (Engagement, Engagement.objects.filter(pipeline__organisation=organisation)),
+        (Pipeline, Pipeline.objects.filter(organisation=organisation)),
+        (Membership, Membership.objects.filter(team__organisation=organisation)),
+        (Team, Team.objects.filter(organisation=organisation)),
+        (Person, Person.objects.filter(organisation=organisation)),
+    ):
+        history.record_ids(
+            model, list(rows.order_by("pk").values_list("pk", flat=True)), history.DELETED,
+            organisation_id=organisation.pk, actor=actor, reason=reason,
+        )
+
+
 def copy_design(
     source: Organisation,
     target: Organisation,
@@ -211,7 +298,11 @@ def copy_design(
     progress: Progress = _no_progress,
 ) -> IdMap:
     """Copy every row of `source`'s design into the empty `target`, telling `progress` after
-    each of its COPY_STEPS tables. Returns the maps of ids (source -> target)."""
+    each of its COPY_STEPS tables. Returns the maps of ids (source -> target).
+
+    It reads `source` one table at a time, so it must run in one `snapshot()` (its callers
+    are `snapshotted`): in statements of their own, a sync committed between two reads
+    would show it a membership of a person it had not read."""
     stamp = actor.fields()
     rows = list(
         Person.objects.filter(organisation=source)

@@ -223,6 +223,13 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
+# SCIM (teams/scim/): a budget per token of its own, apart from the API's (an identity
+# provider pushes a burst when a group is assigned; empty for none), and the size of a filter,
+# refused (400 invalidFilter) before it is parsed.
+ORGDESIGN_SCIM_RATE = os.environ.get("ORGDESIGN_SCIM_RATE", "6000/min")
+ORGDESIGN_SCIM_FILTER_MAX_CHARS = int(os.environ.get("ORGDESIGN_SCIM_FILTER_MAX_CHARS", "2000"))
+ORGDESIGN_SCIM_FILTER_MAX_TERMS = int(os.environ.get("ORGDESIGN_SCIM_FILTER_MAX_TERMS", "100"))
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "orgdesign API",
     "DESCRIPTION": (
@@ -259,6 +266,16 @@ MATRIX_PAGE_SIZE = int(os.environ.get("ORGDESIGN_MATRIX_PAGE_SIZE", "50"))
 ORGDESIGN_IMPORT_MAX_BYTES = int(
     os.environ.get("ORGDESIGN_IMPORT_MAX_BYTES", str(10 * 1024 * 1024))
 )
+
+# Scenarios a design may have at once (orgdesign/scenarios.py): each is a whole copy of it.
+ORGDESIGN_SCENARIOS_MAX = int(os.environ.get("ORGDESIGN_SCENARIOS_MAX", "50"))
+
+# Jobs survive their worker (orgdesign/jobs.py): a worker writes the heartbeat of the job it
+# runs every ORGDESIGN_JOB_HEARTBEAT seconds; a running job without one for ORGDESIGN_JOB_STALE
+# seconds lost its worker and is queued again, until ORGDESIGN_JOB_ATTEMPTS runs, then failed.
+ORGDESIGN_JOB_HEARTBEAT = float(os.environ.get("ORGDESIGN_JOB_HEARTBEAT", "5"))
+ORGDESIGN_JOB_STALE = float(os.environ.get("ORGDESIGN_JOB_STALE", "30"))
+ORGDESIGN_JOB_ATTEMPTS = int(os.environ.get("ORGDESIGN_JOB_ATTEMPTS", "3"))
 
 LOGGING = {
     "version": 1,

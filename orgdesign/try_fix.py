@@ -4,6 +4,10 @@ The pages, the API and the worker call these. A remedy is named the way its page
 the finding's key, the remedy's rank, and its summary; the remedies are ranked again on the
 design as it is now, and a rank whose summary changed (someone edited the design since) is
 refused rather than trying another change than the one the user read.
+
+Each is one transaction and one snapshot (`orgdesign.snapshot`), from the analysis to the
+copy's last row: the changes are computed on the design the copy is made of, though a sync
+writes it meanwhile.
 """
 
 from __future__ import annotations
@@ -11,12 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from orgdesign.analysis.catalogue import CATALOGUE, ERROR
 from orgdesign.analysis.kept import analysis_of
 from orgdesign.analysis.remedies import Advice, Plan, Remedy, advise, find, plan_all_fixes
 from orgdesign.scenarios import COPY_STEPS, Progress, _no_progress, scenario_create
+from orgdesign.snapshot import snapshotted
 from teams.actor import SYSTEM, Actor
 from teams.models import Organisation
 
@@ -36,13 +40,18 @@ class FixRefused(ValidationError):
         self.reason = reason
 
 
+def shown(value: str) -> str:
+    """A value sent, short enough to quote in a message (a rank or key may be 5,000 digits)."""
+    return value if len(value) <= 40 else value[:40] + "…"
+
+
 def advice_for(organisation: Organisation, key: str) -> Advice:
     analysis = analysis_of(organisation)
     finding = find(analysis.findings, key)
     if finding is None:
         raise FixRefused(
-            f"{organisation.name} has no such finding now ({key}): it may have been fixed "
-            "since.",
+            f"{organisation.name} has no such finding now ({shown(key)}): it may have been "
+            "fixed since.",
             FixRefused.GONE,
         )
     return advise(analysis.index, analysis.findings, finding, analysis.by_rule)
@@ -85,7 +94,7 @@ class Tried:
         return result
 
 
-@transaction.atomic
+@snapshotted
 def try_remedy(
     *,
     organisation: Organisation,
@@ -108,7 +117,7 @@ def try_remedy(
     return Tried(scenario, len(remedy.changes))
 
 
-@transaction.atomic
+@snapshotted
 def try_all_fixes(
     *,
     organisation: Organisation,

@@ -205,7 +205,7 @@ class MembershipViewSet(OrganisationViewSet):
 
 
 class JobAcceptedSerializer(serializers.Serializer):
-    job = serializers.IntegerField()
+    job = serializers.UUIDField(help_text="The job's id (its address in jobs/<id>/).")
     state = serializers.CharField()
     location = serializers.CharField(help_text="The job's address, also in Location.")
 
@@ -249,9 +249,9 @@ class PeopleSyncView(OrganisationScopedView):
                 },
                 actor=api_actor(request),
             )
-            location = reverse("api-job", args=[self.organisation.slug, job.pk])
+            location = reverse("api-job", args=[self.organisation.slug, job.uid])
             return Response(
-                {"job": job.pk, "state": job.state, "location": location},
+                {"job": str(job.uid), "state": job.state, "location": location},
                 status=status.HTTP_202_ACCEPTED,
                 headers={"Location": location},
             )

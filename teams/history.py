@@ -4,8 +4,9 @@ simple-history records each `save()` and `delete()` of a model instance through 
 models of the design stamp who is writing (`Actor.stamp`) before they save, and the history
 row copies that stamp. Bulk writes (the people sync, roster and matrix imports) send no
 signals, so they record here, in a fixed number of statements per thousand rows, never a
-query per row. A design's copies and wipes (scenarios) write no per-row history at all:
-the copy is recorded once, on the new organisation, and a promotion once, on its origin.
+query per row. A design's copy (a scenario) writes no per-row history: it is recorded once,
+on the new organisation. A promotion records one entry on its origin and, in bulk, a
+deletion entry for every row it removes, so each can be brought back.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from orgdesign.access import visible_to_user, with_user_role
 from orgdesign.analysis.findings import compute_findings, count_by_severity
 from orgdesign.analysis.loader import load_many
 from orgdesign.analysis.orgdata import OrgIndex
@@ -15,10 +16,14 @@ from teams.models import Organisation
 @require_GET
 @login_required
 def home(request):
-    organisations = Organisation.objects.select_related("scenario_of").order_by("name")
+    # The designs the user holds a role in, and the scenarios those hold that the user may
+    # see (orgdesign.access decides which).
+    organisations = with_user_role(
+        Organisation.objects.select_related("scenario_of").order_by("name"), request.user
+    )
     if not request.user.is_superuser:
-        organisations = organisations.filter(access__user=request.user)
-    organisations = list(organisations)
+        organisations = organisations.filter(home_role__isnull=False)
+    organisations = visible_to_user(organisations, request.user)
     # Every design in one load (five queries, whatever their number or size).
     data = load_many(organisations)
     rows = []

@@ -5,6 +5,8 @@ Models hold plain fields and database constraints only. Every write goes through
 `orgdesign.analysis.structure`.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -143,10 +145,23 @@ def history(*, excluded_fields=(), **kwargs) -> HistoricalRecords:
     )
 
 
+# The words after /orgs/ that are pages of the app, not organisations (orgdesign/urls.py;
+# tests/test_scenario_access.py checks the URLconf against it): no slug may be one of them.
+RESERVED_SLUGS = frozenset({"new"})
+
+
+def validate_org_slug(slug: str) -> None:
+    if slug in RESERVED_SLUGS:
+        raise ValidationError(
+            f"The address {slug!r} is taken by a page of the app; choose another.",
+            code="reserved",
+        )
+
+
 class Organisation(Attributed):
     """One organisation design: a tenant. Everything else belongs to exactly one."""
 
-    slug = models.SlugField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True, validators=[validate_org_slug])
     name = models.CharField(max_length=200)
     ml_head = models.ForeignKey(
         "teams.Person",
@@ -171,6 +186,25 @@ class Organisation(Attributed):
         on_delete=models.SET_NULL,
         related_name="scenarios",
         editable=False,
+    )
+    # The live design a scenario belongs to, at the top of its chain of origins: who may see
+    # the scenario, and with which role, is decided by the members of this design
+    # (orgdesign.access). Null for a live design. Its scenarios go with it.
+    home = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="all_scenarios",
+        editable=False,
+    )
+    # A private scenario is seen only by its creator and the admins of its home.
+    private = models.BooleanField(
+        default=False, help_text="Only its creator and the admins of its origin see it."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -210,6 +244,15 @@ class Organisation(Attributed):
         instance = super().from_db(db, field_names, values)
         instance.writes_at_read = writes_seen()
         return instance
+
+    @property
+    def is_scenario(self) -> bool:
+        return self.home_id is not None
+
+    @property
+    def home_pk(self) -> int:
+        """The design whose members decide who sees this one: its home, or itself."""
+        return self.home_id or self.pk
 
     @property
     def read_since_write(self) -> bool:
@@ -514,6 +557,9 @@ class Job(models.Model):
     """Long work done by a worker (`manage.py db_worker`), and how far it got, for the job
     pages to show. The work itself is one transaction: a failed job leaves nothing written."""
 
+    # What its pages and the API call it: ids are sequential, so they would tell one job's
+    # address from another's.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="jobs")
     kind = models.CharField(max_length=20, choices=JobKind.choices)
     state = models.CharField(max_length=10, choices=JobState.choices, default=JobState.QUEUED)
@@ -532,6 +578,10 @@ class Job(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Written by the worker while it runs the job (orgdesign.jobs): a running job whose
+    # heartbeat stopped lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -51,8 +52,11 @@ def org_create(request):
 @require_http_methods(["GET", "POST"])
 @login_required
 def members(request, slug):
-    """Admins see who has which role, and add people by username."""
+    """Admins see who has which role, and add people by username. A scenario has no members
+    of its own: those of the design it belongs to see it, so its page is theirs."""
     organisation = get_org_for_user(request, slug, min_role=AccessRole.ADMIN)
+    if organisation.home_id is not None:
+        return redirect("members", organisation.home.slug)
     form = MemberForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -91,6 +95,8 @@ def members(request, slug):
 def member_change(request, slug, user_id):
     """Change a member's role, or remove them (role "none")."""
     organisation = get_org_for_user(request, slug, min_role=AccessRole.ADMIN)
+    if organisation.home_id is not None:
+        raise Http404("A scenario's members are those of the design it belongs to.")
     access = OrganisationAccess.objects.filter(
         organisation=organisation, user_id=user_id
     ).select_related("user").first()
@@ -194,10 +200,35 @@ def org_settings(request, slug):
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="Who or what uses it, e.g. “Workday sync”.")
     scope = forms.ChoiceField(choices=TokenScope.choices, initial=TokenScope.READ)
+    design = forms.ChoiceField(
+        label="Design",
+        required=False,
+        help_text="The design it reads (and writes, with scope write): this one, or one of its "
+                  "scenarios. A scenario's token may also compare it with its origin.",
+    )
+
+    def __init__(self, *args, designs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.designs = {design.slug: design for design in designs}
+        self.fields["design"].choices = [
+            (design.slug, design.name + (" (scenario)" if design.home_id else ""))
+            for design in designs
+        ]
+        self.fields["design"].initial = designs[0].slug
+
+
+def _designs(organisation) -> list:
+    """The design whose tokens a page manages, then its scenarios: tokens are made and
+    revoked on the live design only, for it or for one of its scenarios."""
+    return [organisation, *organisation.all_scenarios.order_by("name", "id")]
 
 
 def _tokens_page(request, organisation, *, form, new_key="", status=200):
-    tokens = ApiToken.objects.filter(organisation=organisation).select_related("created_by")
+    tokens = (
+        ApiToken.objects.filter(
+            Q(organisation=organisation) | Q(organisation__home=organisation)
+        ).select_related("created_by", "organisation")
+    )
     return render(
         request,
         "teams/tokens.html",
@@ -209,20 +240,26 @@ def _tokens_page(request, organisation, *, form, new_key="", status=200):
 @require_http_methods(["GET", "POST"])
 @login_required
 def api_tokens(request, slug):
-    """Admins create tokens (the key is shown once, on this answer only) and revoke them."""
+    """Admins create tokens (the key is shown once, on this answer only) and revoke them.
+    A scenario's tokens are managed on its home."""
     organisation = get_org_for_user(request, slug, min_role=AccessRole.ADMIN)
-    form = TokenForm(request.POST or None)
+    if organisation.home_id is not None:
+        return redirect("api_tokens", organisation.home.slug)
+    designs = _designs(organisation)
+    form = TokenForm(request.POST or None, designs=designs)
     if request.method == "POST":
         if form.is_valid():
             try:
                 _, key = token_create(
-                    organisation=organisation, name=form.cleaned_data["name"],
+                    organisation=form.designs.get(form.cleaned_data["design"], organisation),
+                    name=form.cleaned_data["name"],
                     scope=form.cleaned_data["scope"], created_by=request.user,
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                return _tokens_page(request, organisation, form=TokenForm(), new_key=key)
+                return _tokens_page(request, organisation, form=TokenForm(designs=designs),
+                                    new_key=key)
         return _tokens_page(request, organisation, form=form, status=400)
     return _tokens_page(request, organisation, form=form)
 
@@ -231,7 +268,11 @@ def api_tokens(request, slug):
 @login_required
 def api_token_revoke(request, slug, pk):
     organisation = get_org_for_user(request, slug, min_role=AccessRole.ADMIN)
-    token = ApiToken.objects.filter(organisation=organisation, pk=pk).first()
+    if organisation.home_id is not None:
+        raise Http404("A scenario's tokens are revoked on the design it belongs to.")
+    token = ApiToken.objects.filter(
+        Q(organisation=organisation) | Q(organisation__home=organisation), pk=pk
+    ).first()
     if token is None:
         raise Http404("No such token.")
     token_revoke(token=token)

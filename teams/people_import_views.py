@@ -177,7 +177,7 @@ def import_people_apply(request, slug):
                     "changes": ticket["changes"], "rows": len(roster.records)},
             actor=import_actor(request),
         )
-        url = reverse("job", args=[organisation.slug, job.pk])
+        url = reverse("job", args=[organisation.slug, job.uid])
         if request.htmx:
             return HttpResponse(status=204, headers={"HX-Redirect": url})
         return redirect(url)

@@ -199,7 +199,13 @@ def _refuse_losing_last_admin(organisation: Organisation, user) -> None:
 
 @transaction.atomic
 def check_access_change(*, organisation: Organisation, user, role: str) -> None:
-    """Refuse a role the services would not grant: unknown, or taking the last admin's."""
+    """Refuse a role the services would not grant: unknown, taking the last admin's, or on a
+    scenario (its home's members see it: nobody is added to a scenario alone)."""
+    if organisation.home_id is not None:
+        raise ValidationError(
+            {"role": f"{organisation.name} is a scenario: whoever may see "
+                     f"{organisation.home.name} sees it. Add members there."}
+        )
     if role not in AccessRole.values:
         raise ValidationError({"role": f"Unknown role {role!r}."})
     if role != AccessRole.ADMIN:

@@ -86,8 +86,9 @@ def writer(organisation):
 
 @pytest.fixture
 def unthrottled(settings):
-    """No limit on requests per token: a conformance checker makes more than the default 600
-    a minute (the limit itself is tested in tests/test_production.py)."""
+    """No limit on the API's requests per token: schemathesis makes more than the default
+    600 a minute (the limit itself is tested in tests/test_production.py; SCIM's own, larger
+    budget in tests/test_scim_throttle.py)."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api": "1000000/min"}
     }

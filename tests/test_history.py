@@ -97,6 +97,27 @@ def test_an_invalid_filter_is_shown_and_left_out(org, editor):
     assert "Enter a valid date" in response.content.decode()
 
 
+def test_the_dates_run_to_the_last_day_a_date_can_be(org, editor):
+    # The end of 9999-12-31 is no date Python can hold: the filter takes everything to it.
+    services.person_create(organisation=org, name="Ada")
+    for query in ("?until=9999-12-31", "?since=0001-01-01&until=31/12/9999"):
+        response = editor.get(history_url(org, query))
+        assert response.status_code == 200, query
+        assert rows(response) == ["person added", "organisation added"], query
+    assert rows(editor.get(history_url(org, "?since=9999-12-31"))) == []
+
+
+@pytest.mark.parametrize("query", ["?since=0000-12-31", "?until=10000-01-01",
+                                   "?since=31/12/0000", "?until=9999-13-01"])
+def test_a_date_out_of_range_is_shown_and_left_out(org, editor, query):
+    services.person_create(organisation=org, name="Ada")
+    response = editor.get(history_url(org, query))
+    assert response.status_code == 200
+    assert rows(response) == ["person added", "organisation added"]
+    assert ("Enter a valid date: YYYY-MM-DD, from 0001-01-01 to 9999-12-31."
+            in response.content.decode())
+
+
 def test_the_page_needs_a_role_in_the_organisation(org):
     other = client_for(OrganisationFactory(), "admin")
     assert other.get(history_url(org)).status_code == 404

@@ -83,6 +83,18 @@ def author(entry) -> tuple:
             entry.history_user_id, entry.history_org)
 
 
+def design_ids(organisation) -> dict:
+    """The ids of every row of the design, by table, in order."""
+    rows = {
+        Person: Person.objects.filter(organisation=organisation),
+        Team: Team.objects.filter(organisation=organisation),
+        Membership: Membership.objects.filter(team__organisation=organisation),
+        Pipeline: Pipeline.objects.filter(organisation=organisation),
+        Engagement: Engagement.objects.filter(pipeline__organisation=organisation),
+    }
+    return {model: sorted(query.values_list("pk", flat=True)) for model, query in rows.items()}
+
+
 def marks() -> dict:
     """The last history entry of each table so far, to find the entries written after."""
     return {
@@ -526,6 +538,7 @@ def test_a_promotion_is_recorded_once_on_the_origin_and_nowhere_in_its_design(or
     build_design(org)
     scenario = scenario_create(origin=org, name="Flatter", creator=UserFactory())
     services.team_update(team=scenario.teams.get(), name="Modeling")
+    removed = design_ids(org)
     mark = marks()
 
     backup = scenario_promote(scenario=scenario, creator=UserFactory())
@@ -536,8 +549,13 @@ def test_a_promotion_is_recorded_once_on_the_origin_and_nowhere_in_its_design(or
     reason = entry.history_change_reason
     assert reason.startswith("Promoted Flatter (flatter)")
     assert f"{backup.name} ({backup.slug})" in reason
-    for model in DESIGN:
-        assert written_since(mark, model, history_org=org.pk) == [], model.__name__
+    # Every row it removed has a deletion entry, so it can be brought back; the rows it
+    # copied in are recorded by the one entry on the organisation.
+    for model, before_ids in removed.items():
+        entries = written_since(mark, model, history_org=org.pk)
+        assert {(e.history_type, e.updated_via) for e in entries} <= {("-", Door.PROMOTION)}
+        assert sorted(e.id for e in entries) == before_ids, model.__name__
+        assert all(e.history_change_reason == reason for e in entries), model.__name__
 
 
 def test_a_promotion_asked_for_in_the_browser_is_recorded_with_who_asked(org):
@@ -553,7 +571,11 @@ def test_a_promotion_asked_for_in_the_browser_is_recorded_with_who_asked(org):
     assert (entry.history_type, entry.history_change_reason[:9]) == ("~", "Promoted ")
     assert author(entry) == (Door.PROMOTION, admin.user.pk, None, admin.user.pk, org.pk)
     for model in DESIGN:
-        assert written_since(mark, model, history_org=org.pk) == [], model.__name__
+        entries = written_since(mark, model, history_org=org.pk)
+        assert entries, model.__name__
+        for removal in entries:
+            assert removal.history_type == "-"
+            assert author(removal) == author(entry), model.__name__
 
 
 # Deletes that cascade ----------------------------------------------------------------------

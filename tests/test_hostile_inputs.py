@@ -2,18 +2,20 @@
 and lists that read): each must answer 4xx, never 5xx, with a message that says why, and
 write nothing.
 
-Doors: the API's JSON (people, teams, memberships, pipelines, engagements, the organisation),
-the people sync, SCIM (Users and Groups), the browser's forms, query strings, and the CSV
-imports. Inputs: NUL characters and lone surrogates, 100,000-character strings, JSON nested
-5,000 and 100,000 levels deep, values of the wrong JSON type, unknown and read-only fields,
-bodies that are not JSON objects, digits Python's int() refuses ("²", 5,000 digits), numbers
-too big for any id (30 digits), HTML and spreadsheet formulas.
+Doors: the API's JSON (people, teams, memberships, pipelines, engagements, the organisation,
+trying a fix), the people sync, SCIM (Users and Groups), the browser's forms, query strings,
+URL paths, and the CSV imports. Inputs: NUL characters and lone surrogates, 100,000-character
+strings, JSON nested 5,000 and 100,000 levels deep, values of the wrong JSON type, unknown and
+read-only fields, bodies that are not JSON objects, digits Python's int() refuses ("²", 5,000
+digits), numbers too big for any id (30 digits), dates past Python's, HTML and spreadsheet
+formulas.
 
 A query string value longer than 2,000 characters is refused before any view reads it
 (orgdesign.inputs.BadInputMiddleware): exactly a 400 saying so, as text for a page, as
 {"detail": ...} for the API and as a SCIM Error for SCIM. So a 100,000-character search or a
 5,000-digit id in a query string is asserted as that refusal; shorter hostile values (a
 superscript digit, 30 digits) still reach the views, which must answer them as "no such id".
+A NUL or a lone surrogate in the path is refused by the same middleware, the same way.
 
 What the design accepts is asserted as accepted: a name of exactly the longest length, a query
 string value of exactly 2,000 characters, the same value sent back in a read-only field, HTML
@@ -31,12 +33,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import Client
+from django.test import AsyncClient, Client
 
 from pipelines.models import Engagement, Pipeline
 from teams import services
@@ -507,6 +510,60 @@ def test_the_api_refuses_a_wrong_value_naming_its_field(api, ids, door, body, fi
 def test_the_api_accepts_what_is_valid_at_the_limits(api, ids, door, body):
     response = send_json(api, DOORS[door], ids, body)
     assert response.status_code in (200, 201), response.content[:500]
+
+
+def unowned_data(i: Ids) -> str:
+    """The key of Ranking's data stage, which no team owns: a finding with one remedy, so a
+    try that gets through makes a scenario (a new organisation, which db_state sees)."""
+    return f"pipeline.stage_unowned:{i.pipeline}:data"
+
+
+WHOLE_NUMBER = "A whole number is required (not text or a decimal)."
+
+# Trying a fix (findings/<key>/remedies/): its body is strict like every write of the API.
+REMEDY_BODIES = [
+    pytest.param({"rank": "1"}, "rank", WHOLE_NUMBER, id="rank-text"),
+    pytest.param({"rank": 1.0}, "rank", WHOLE_NUMBER, id="rank-float"),
+    pytest.param({"rank": True}, "rank", WHOLE_NUMBER, id="rank-bool"),
+    pytest.param({"rank": [1]}, "rank", WHOLE_NUMBER, id="rank-list"),
+    pytest.param({"rank": SUPERSCRIPT}, "rank", WHOLE_NUMBER, id="rank-superscript"),
+    pytest.param({"rank": DIGITS}, "rank", WHOLE_NUMBER, id="rank-5000-digits-text"),
+    pytest.param({"rank": 1, "summary": 5}, "summary", "Not a valid string.",
+                 id="summary-number"),
+    pytest.param({"rank": 1, "summary": 1.5}, "summary", "Not a valid string.",
+                 id="summary-float"),
+    pytest.param({"rank": 1, "colour": "red"}, "colour",
+                 "Unknown field: this resource has no such field.", id="unknown-field"),
+]
+
+
+@pytest.mark.parametrize(("body", "field", "message"), REMEDY_BODIES)
+def test_the_remedies_api_refuses_a_value_of_the_wrong_type(api, ids, body, field, message):
+    before = db_state()
+    response = api.post(f"/api/v1/orgs/{ids.slug}/findings/{unowned_data(ids)}/remedies/",
+                        json.dumps(body), content_type="application/json")
+    assert response.status_code == 400, response.content[:500]
+    assert assert_api_refusal(response) == {field: [message]}
+    assert_unchanged(before)
+
+
+@pytest.mark.parametrize("key", [SUPERSCRIPT, "1²", DIGITS],
+                         ids=["superscript", "digit-superscript", "5000-digits"])
+def test_a_finding_key_that_is_no_position_names_no_finding(api, browser, ids, key):
+    # A key of digits is the finding's position: "²" passes str.isdigit() but not int().
+    page = f"/orgs/{ids.slug}/findings/{key}/remedies/"
+    api_url = f"/api/v1/orgs/{ids.slug}/findings/{key}/remedies/"
+    before = db_state()
+    for response in (
+        browser.get(page),
+        browser.post(page, {"rank": "1"}),
+        api.get(api_url),
+        api.post(api_url, json.dumps({"rank": 1}), content_type="application/json"),
+    ):
+        body = assert_4xx(response)
+        assert response.status_code == 404, body[:300]
+        assert "has no such finding" in html.unescape(body), body[:1000]
+    assert_unchanged(before)
 
 
 # 2. The people sync -----------------------------------------------------------------------------
@@ -1020,6 +1077,13 @@ FORMS = [
     ("settings/", {"name": "Acme", "span_max": "3", "layers_max": "3",
                    "ml_head": SUPERSCRIPT}, "multipart", "valid choice",
      "settings-ml_head-superscript"),
+    # trying a fix: a rank is read from ASCII digits only
+    (lambda i: f"findings/{unowned_data(i)}/remedies/", {"rank": SUPERSCRIPT}, "multipart",
+     "Choose a fix by its rank (1 is the best), not '²'.", "remedy-rank-superscript"),
+    (lambda i: f"findings/{unowned_data(i)}/remedies/", {"rank": SUPERSCRIPT}, "urlencoded",
+     "Choose a fix by its rank", "remedy-rank-superscript-urlencoded"),
+    (lambda i: f"findings/{unowned_data(i)}/remedies/", {"rank": DIGITS}, "multipart",
+     "Choose a fix by its rank", "remedy-rank-5000-digits"),
 ]
 
 
@@ -1142,6 +1206,13 @@ PAGE_QUERIES = [
     ("history/", {"person": SUPERSCRIPT, "since": "god", "page": HUGE}, "ok",
      "history-unknown-filters"),
     ("history/", {"kind": NUL}, "refused", "history-kind-NUL"),
+    # The day after the last a date can be is past what Python's dates hold.
+    ("history/", {"until": "9999-12-31"}, "ok", "history-until-the-last-day"),
+    ("history/", {"since": "31/12/9999", "until": "31/12/9999"}, "ok",
+     "history-since-and-until-the-last-day-day-first"),
+    ("history/", {"person": HUGE}, "ok", "history-person-huge"),
+    ("history/", {"team": HUGE}, "ok", "history-team-huge"),
+    ("history/", {"pipeline": HUGE}, "ok", "history-pipeline-huge"),
     ("export/matrix.csv", {"pm": SUPERSCRIPT}, "ok", "matrix-csv-pm-superscript"),
     ("export/engagements.csv", {"pm": DIGITS}, "too long", "engagements-csv-pm-5000-digits"),
     ("export/engagements.csv", {"pm": HUGE}, "ok", "engagements-csv-pm-huge"),
@@ -1182,6 +1253,74 @@ def test_a_percent_encoded_lone_surrogate_in_a_query_string_is_harmless(viewer_b
     response = viewer_browser.get(f"/orgs/{ids.slug}/people/?q=%ED%A0%80")
     assert response.status_code == 200
     assert "Ada Lovelace" not in response.content.decode()
+
+
+NUL_PATH = "The address contains a NUL character (\\u0000), which is not text."
+SURROGATE_PATH = (
+    "The address contains a lone surrogate (\\ud800 to \\udfff), which is not text."
+)
+
+# (method, url, door as the refusal is answered), each with a NUL in its path.
+NUL_PATHS = [
+    pytest.param("get", "/orgs/{slug}/compare/%00/", "page", id="compare"),
+    pytest.param("get", "/orgs/ac%00me/", "page", id="slug"),
+    pytest.param("post", "/orgs/{slug}/findings/%00/remedies/", "page", id="remedies-POST"),
+    pytest.param("get", "/api/v1/orgs/{slug}/compare/%00/", "api", id="api-compare"),
+    pytest.param("post", "/api/v1/orgs/{slug}/findings/a%00/remedies/", "api",
+                 id="api-remedies-POST"),
+    pytest.param("get", "/scim/v2/Users/%00", "scim", id="scim-user"),
+]
+
+
+def assert_path_refusal(response, door: str, message: str) -> None:
+    """Exactly the 400 of a path no door takes, as `door` answers a refusal."""
+    message = f"{message} Nothing was changed."
+    if door == "scim":
+        body = assert_scim_refusal(response, 400, "invalidValue")
+        assert body["detail"] == message, body
+        return
+    body = assert_4xx(response)
+    assert response.status_code == 400, f"{response.status_code}: {body[:300]}"
+    if door == "api":
+        assert response.json() == {"detail": message}, body[:300]
+    else:
+        assert response["Content-Type"].startswith("text/plain"), response["Content-Type"]
+        assert body == message, body[:300]
+
+
+@pytest.mark.parametrize(("method", "url", "door"), NUL_PATHS)
+def test_a_nul_in_the_path_is_refused_before_any_view(api, browser, ids, method, url, door):
+    # PostgreSQL refuses a NUL in any query parameter: a view that looks the path up fails.
+    url = url.format(slug=ids.slug)
+    before = db_state()
+    if method == "get":
+        response = (browser if door == "page" else api).get(url)
+    elif door == "page":
+        response = browser.post(url, {"rank": "1"})
+    else:
+        response = api.post(url, json.dumps({"rank": 1}), content_type="application/json")
+    assert_path_refusal(response, door, NUL_PATH)
+    assert_unchanged(before)
+
+
+class LenientAsgiClient(AsyncClient):
+    """An ASGI server that decodes the path leniently, lone surrogates and all. Under WSGI none
+    reaches a view: Django re-percent-encodes bytes that are not UTF-8."""
+
+    def _get_path(self, parsed):
+        return unquote(parsed.path, errors="surrogatepass")
+
+
+@pytest.mark.parametrize(("url", "door"), [
+    ("/orgs/{slug}/compare/%ED%A0%80/", "page"),
+    ("/api/v1/orgs/{slug}/compare/%ED%A0%80/", "api"),
+    ("/scim/v2/Users/%ED%A0%80", "scim"),
+], ids=["page", "api", "scim"])
+def test_a_lone_surrogate_in_the_path_is_refused_before_any_view(ids, url, door):
+    before = db_state()
+    response = async_to_sync(LenientAsgiClient().get)(url.format(slug=ids.slug))
+    assert_path_refusal(response, door, SURROGATE_PATH)
+    assert_unchanged(before)
 
 
 @pytest.mark.parametrize("url", ["people/", "pipelines/", "findings/"])

@@ -560,7 +560,7 @@ def test_a_long_roster_is_applied_by_a_worker_and_followed_on_the_job_page(
 
     job = Job.objects.get(organisation=org, kind="people_import")
     assert response.status_code == 302
-    assert response["Location"] == f"/orgs/acme/jobs/{job.pk}/"
+    assert response["Location"] == f"/orgs/acme/jobs/{job.uid}/"
     assert not Person.objects.filter(organisation=org).exists()  # not in the request
     run_worker()
     job.refresh_from_db()
@@ -583,7 +583,7 @@ def test_an_htmx_apply_of_a_long_roster_redirects_the_page_to_its_job(
 
     job = Job.objects.get(organisation=org)
     assert response.status_code == 204
-    assert response["HX-Redirect"] == f"/orgs/acme/jobs/{job.pk}/"
+    assert response["HX-Redirect"] == f"/orgs/acme/jobs/{job.uid}/"
 
 
 def test_a_long_roster_whose_people_changed_since_the_preview_fails_and_writes_nothing(

@@ -73,3 +73,17 @@ def test_a_success_before_the_limit_resets_the_count(user):
     for _ in range(4):
         attempt(client, "ada", "wrong")
     assert attempt(client, "ada", PASSWORD).status_code == 302
+
+
+def test_the_lockout_and_the_form_sent_back_are_never_stored(user):
+    # Both name the account tried, and the login has no session yet to mark them private.
+    client = Client()
+    wrong = attempt(client, "ada", "wrong")
+    for _ in range(4):
+        attempt(client, "ada", "wrong")
+    locked = attempt(client, "ada", PASSWORD)
+    assert (wrong.status_code, locked.status_code) == (200, 429)
+    for response in (wrong, locked):
+        cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
+        assert {"private", "no-store"} <= cache_control, response.status_code
+        assert "script-src 'self'" in response["Content-Security-Policy"]

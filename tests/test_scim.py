@@ -395,6 +395,21 @@ def test_user_filters(organisation, api):
     assert filtered(api, "Users", f'meta.lastModified gt "{later}"') == []
 
 
+def test_terms_always_true_or_false_hold_inside_or_and_not(organisation, api):
+    # "active pr" is true of everyone, and "ne" on an attribute the design does not keep too:
+    # neither is dropped from an "or" (Q() is no condition, which an "or" dropped).
+    ada = PersonFactory(organisation=organisation, title="")
+    grace = PersonFactory(organisation=organisation, title="Scientist")
+    everyone = [str(ada.pk), str(grace.pk)]
+    assert filtered(api, "Users", 'active pr or title eq "Scientist"') == everyone
+    assert filtered(api, "Users", 'title eq "Scientist" or active pr') == everyone
+    assert filtered(api, "Users", 'not(active pr)') == []
+    assert filtered(api, "Users", 'not(active pr) or title pr') == [str(grace.pk)]
+    # Over Users and Groups, "members" is no attribute of a User: "ne" holds for all of them.
+    response = api.post(".search", {"schemas": [SEARCH], "filter": 'title pr or members ne "1"'})
+    assert [r["id"] for r in response.json()["Resources"]] == everyone
+
+
 def test_a_filter_the_service_cannot_read_is_invalid_filter(api):
     for expression in ('userName eq', 'nickName eq "x"', 'userName gt "a"',
                        f'{ENTERPRISE}:costCenter eq "7"'):

@@ -178,7 +178,7 @@ class World:
     membership: int
     pipeline: int
     engagement: int
-    job: int
+    job: object
     token: int
     member: int  # a login with a role in the organisation
     history: int  # a history entry of `person`
@@ -511,7 +511,7 @@ def _world(organisation: Organisation, *, member: int, reset_user: int, compare_
         membership=membership.pk,
         pipeline=engagement.pipeline_id,
         engagement=engagement.pk,
-        job=job.pk,
+        job=job.uid,
         token=token.pk,
         member=member,
         history=history.history_id,

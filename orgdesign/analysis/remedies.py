@@ -38,7 +38,7 @@ from orgdesign.analysis.findings import (
 from orgdesign.analysis.orgdata import EngagementRow, OrgIndex
 from orgdesign.analysis.reporting import chain_of, cycle_if_manager_set
 from pipelines.models import STAGE_KIND, EngagementRole
-from teams.models import Role, Team, TeamKind
+from teams.models import Role, Team, TeamKind, as_row_id
 
 # How many candidates of one kind a finding is offered: enough for a clean alternative to
 # the heuristic's first choice, few enough to try each on a 50,000-person design.
@@ -650,9 +650,11 @@ def _advise(design: Design, finding: Finding) -> Advice:
 
 
 def find(findings: Sequence[Finding], key: str) -> Finding | None:
-    """The finding a URL names: its key, or its position (from 0) in the engine's order."""
-    if key.isdigit():
-        position = int(key)
+    """The finding a URL names: its key, or its position (from 0) in the engine's order. A
+    position is ASCII digits that fit an id ("²" passes str.isdigit() but not int(), which
+    also refuses 5,000 digits): anything else is read as a key, and names no finding."""
+    position = as_row_id(key)
+    if position is not None:
         return findings[position] if position < len(findings) else None
     return next((finding for finding in findings if finding.key == key), None)
 

@@ -1,11 +1,12 @@
 """The door every SCIM view goes through, and what the views share about a request.
 
 The token decides the organisation (`Authorization: Bearer <token>`, read by
-`orgdesign.bearer`): without a valid one, 401; past the token's budget of requests, which
-the API shares (`orgdesign.ratelimit`), 429; a read token cannot write, 403; another method,
-405. Requests are JSON (application/scim+json or application/json), answers
-application/scim+json, refusals SCIM Error messages. Every write goes through
-`teams.services` with SCIM as its door and the token as its author (`actor_for`).
+`orgdesign.bearer`): without a valid one, 401; past the token's SCIM budget of requests
+(`orgdesign.ratelimit.hit_scim`, apart from the API's), 429 with Retry-After; a read token
+cannot write, 403; another method, 405. Requests are JSON (application/scim+json or
+application/json), answers application/scim+json, refusals SCIM Error messages. Every write
+goes through `teams.services` with SCIM as its door and the token as its author
+(`actor_for`).
 """
 
 import math
@@ -52,7 +53,7 @@ def scim_endpoint(*methods: str, reads: tuple[str, ...] = ("GET",)) -> Callable:
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             try:
                 token = _token(request)
-                verdict = ratelimit.hit_api(client_key(token))
+                verdict = ratelimit.hit_scim(client_key(token))
                 if verdict is not None and not verdict.allowed:
                     response = error_response(TooManyRequests())
                     response["Retry-After"] = str(max(1, math.ceil(verdict.retry_after)))

@@ -18,6 +18,7 @@ from scim2_models import (
     ScimPolicy,
 )
 
+from teams.scim.filters import check_filter_size
 from teams.scim.payloads import POLICY, validated
 from teams.scim.schemas import CORE_USER, ENTERPRISE_USER
 
@@ -91,7 +92,8 @@ def _manager_value(value: Any) -> Any:
 
 
 def check_paths(model: type, payload: Any) -> None:
-    """Refuse (400 invalidPath) an operation whose path names no attribute of the resource.
+    """Refuse (400 invalidPath) an operation whose path names no attribute of the resource,
+    or is longer than a filter may be (`filters.check_filter_size`).
 
     The lenient policy that lets identity providers write the RFC attributes the design does
     not store (phoneNumbers, addresses...) would otherwise accept any path and change nothing.
@@ -103,6 +105,8 @@ def check_paths(model: type, payload: Any) -> None:
         path = operation.get("path") if isinstance(operation, dict) else None
         if not isinstance(path, str) or not path.strip():
             continue
+        # A path may hold a filter (members[value eq "42"]): bounded like one, unparsed.
+        check_filter_size(path, what="path")
         bare = path.strip().lower().removeprefix(CORE_USER.lower() + ":")
         if bare == "password":
             raise InvalidPathException(

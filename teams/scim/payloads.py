@@ -1,6 +1,7 @@
 """What requests are read with: the library's request models, the policy for the liberties
 identity providers take, `validated` (a payload read as a model, or a SCIM error), and the
-search parameters (filter, startIndex, count, attributes, excludedAttributes).
+search parameters (filter, bounded before it is parsed; startIndex, count, attributes,
+excludedAttributes).
 """
 
 from typing import Any
@@ -24,6 +25,7 @@ from scim2_models import Group as LibraryGroup
 from scim2_models import User as LibraryUser
 
 from teams.scim import schemas
+from teams.scim.filters import check_filter_size
 from teams.scim.schemas import ENTERPRISE_USER
 
 # Requests are read with the library's full User and Group, so that identity providers may
@@ -75,6 +77,8 @@ def read_search(model: Any, params: Any, context: Context = Context.DEFAULT) -> 
     the order of their ids, which paging keeps stable."""
     if not isinstance(params, dict):
         raise InvalidSyntaxException(detail="A search is a JSON object.")
+    # Bounded before the library parses it (its parse grows faster than the filter).
+    check_filter_size(params.get("filter"))
     params = {k: v for k, v in params.items() if k not in ("sortBy", "sortOrder")}
     return validated(SearchRequest[model], params, context)
 
