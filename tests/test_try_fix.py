@@ -677,7 +677,7 @@ def test_a_read_token_cannot_try_a_fix(reader, demo, platform):
     assert table_counts() == before
 
 
-def test_a_write_token_tries_a_fix_and_compares_it(writer, demo, platform):
+def test_a_write_token_tries_a_fix_and_compares_it(writer, viewer, demo, platform):
     response = writer.post(api_url(demo, f"findings/{platform}/remedies/"),
                            {"rank": 1, "summary": PLATFORM_FIX}, format="json")
 
@@ -692,6 +692,9 @@ def test_a_write_token_tries_a_fix_and_compares_it(writer, demo, platform):
     assert manager_name(demo, "Dana Kim") == "Priya Shah"
     # A token is no member: nobody is granted the scenario; the token reaches it by compare.
     assert not OrganisationAccess.objects.filter(organisation=scenario).exists()
+    # ...and the origin's members see it with their role there, as any other scenario.
+    page = viewer.get(f"/orgs/{scenario.slug}/")
+    assert page.status_code == 200 and scenario.name in page.content.decode()
     compare = writer.get(body["compare"])
     assert compare.status_code == 200
     assert platform in [dict_key(f) for f in compare.json()["findings"]["fixed"]]
