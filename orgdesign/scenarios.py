@@ -47,7 +47,7 @@ def _no_progress(done: int, total: int) -> None:
 
 PERSON_FIELDS = [
     "external_id", "name", "email", "user_name", "given_name", "family_name", "title",
-    "department", "role", "active", "scim_deleted_at",
+    "department", "role", "active", "scim_deleted_at", "worker_type", "user_type", "level",
 ]
 
 
@@ -398,10 +398,10 @@ def copy_design(
     progress(5, COPY_STEPS)
     Engagement.objects.bulk_create(
         [
-            Engagement(pipeline_id=pipelines[p], team_id=teams[t], role=r, **stamp)
-            for p, t, r in Engagement.objects.filter(pipeline__organisation=source).values_list(
-                "pipeline_id", "team_id", "role"
-            )
+            Engagement(pipeline_id=pipelines[p], team_id=teams[t], role=r, effort=e, **stamp)
+            for p, t, r, e in Engagement.objects.filter(
+                pipeline__organisation=source
+            ).values_list("pipeline_id", "team_id", "role", "effort")
         ],
         batch_size=BATCH,
     )

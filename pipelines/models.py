@@ -1,5 +1,6 @@
 """Pipelines (the rows of the matrix) and engagements (its cells)."""
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -29,6 +30,10 @@ DEFAULT_REQUIRED_STAGES = [Stage.DATA, Stage.INFRASTRUCTURE, Stage.MODELING, Sta
 
 def default_required_stages() -> list[str]:
     return [str(stage) for stage in DEFAULT_REQUIRED_STAGES]
+
+
+# An engagement's effort: a whole percent of the team's capacity.
+EFFORT_MIN, EFFORT_MAX = 1, 100
 
 
 class Lifecycle(models.TextChoices):
@@ -94,6 +99,13 @@ class Engagement(Attributed):
     # organisation still takes its engagements with its pipelines.
     team = models.ForeignKey(Team, on_delete=models.RESTRICT, related_name="engagements")
     role = models.CharField(max_length=12, choices=EngagementRole.choices)
+    # The percent of the team's capacity that goes to this pipeline; unset, the team's
+    # capacity left by the set efforts is shared equally (DESIGN.md, capacity).
+    effort = models.PositiveSmallIntegerField(
+        null=True, blank=True,
+        validators=[MinValueValidator(EFFORT_MIN), MaxValueValidator(EFFORT_MAX)],
+        help_text="Percent of the team's capacity, 1 to 100; empty shares what is left.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = history()
@@ -105,6 +117,11 @@ class Engagement(Attributed):
             models.CheckConstraint(
                 condition=Q(role__in=[choice.value for choice in EngagementRole]),
                 name="engagement_role_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(effort__isnull=True)
+                | (Q(effort__gte=EFFORT_MIN) & Q(effort__lte=EFFORT_MAX)),
+                name="engagement_effort_1_100",
             ),
         ]
 

@@ -32,6 +32,26 @@ class Role(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class WorkerType(models.TextChoices):
+    """How someone works for the company. Contractors (agency, vendor or offshore staff) have
+    their solid line at their vendor: the rules about reporting lines leave them out."""
+
+    EMPLOYEE = "employee", "Employee"
+    CONTRACTOR = "contractor", "Contractor"
+
+
+# SCIM's userType values read as a contractor (case-insensitive); anything else, an employee.
+CONTRACTOR_USER_TYPES = frozenset({"contractor", "vendor", "external", "temp"})
+
+
+def worker_type_of_user_type(user_type: str) -> str:
+    return (
+        WorkerType.CONTRACTOR
+        if user_type.strip().casefold() in CONTRACTOR_USER_TYPES
+        else WorkerType.EMPLOYEE
+    )
+
+
 class TeamKind(models.TextChoices):
     DATA_OPS = "data_ops", "Data operations"
     TOOLING = "tooling", "Tooling"
@@ -336,6 +356,16 @@ class Person(Attributed):
         "self", symmetrical=False, blank=True, related_name="dotted_line_reports"
     )
     active = models.BooleanField(default=True)
+    worker_type = models.CharField(
+        max_length=12, choices=WorkerType.choices, default=WorkerType.EMPLOYEE,
+        help_text="Contractors report to their vendor: no reporting-line finding counts them.",
+    )
+    # The identity provider's userType as it was sent ("Vendor", "Temp", ...), kept so SCIM
+    # answers it back; `worker_type` is what it means here.
+    user_type = models.CharField("SCIM userType", max_length=64, blank=True)
+    level = models.CharField(
+        max_length=20, blank=True, help_text="The HR job level, such as L5."
+    )
     # Set when an identity provider deletes the person through SCIM: they stay in the design
     # as someone who left, and SCIM no longer serves them (unlike `active: false`, which
     # keeps them visible so the provider can re-enable them). Cleared when they come back.

@@ -18,7 +18,7 @@ from teams.models import Membership, Organisation, Person, Team
 
 def load_org_data(organisation: Organisation) -> OrgData:
     people = Person.objects.filter(organisation=organisation).values_list(
-        "id", "name", "role", "manager_id", "active", "external_id"
+        "id", "name", "role", "manager_id", "active", "external_id", "worker_type"
     )
     memberships = Membership.objects.filter(team__organisation=organisation).values_list(
         "id", "person_id", "team_id", "allocation"
@@ -36,7 +36,7 @@ def load_org_data(organisation: Organisation) -> OrgData:
 def load_engagements(organisation: Organisation) -> list[EngagementRow]:
     """The cells of the matrix, in one query."""
     rows = Engagement.objects.filter(pipeline__organisation=organisation).values_list(
-        "id", "pipeline_id", "team_id", "role"
+        "id", "pipeline_id", "team_id", "role", "effort"
     )
     return [EngagementRow(*row) for row in rows]
 
@@ -52,7 +52,8 @@ def load_many(organisations: list[Organisation]) -> dict[int, OrgData]:
         for organisation in organisations
     }
     for org_id, *row in Person.objects.filter(organisation__in=ids).values_list(
-        "organisation_id", "id", "name", "role", "manager_id", "active", "external_id"
+        "organisation_id", "id", "name", "role", "manager_id", "active", "external_id",
+        "worker_type",
     ):
         data[org_id].people.append(PersonRow(*row))
     for team in Team.objects.filter(organisation__in=ids):
@@ -66,7 +67,7 @@ def load_many(organisations: list[Organisation]) -> dict[int, OrgData]:
     ):
         data[team_org[row[2]]].memberships.append(MembershipRow(*row))
     for row in Engagement.objects.filter(pipeline__organisation__in=ids).values_list(
-        "id", "pipeline_id", "team_id", "role"
+        "id", "pipeline_id", "team_id", "role", "effort"
     ):
         data[pipeline_org[row[1]]].engagements.append(EngagementRow(*row))
     return data

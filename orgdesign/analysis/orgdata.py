@@ -30,6 +30,7 @@ class PersonRow:
     manager_id: int | None
     active: bool
     external_id: str = ""
+    worker_type: str = "employee"
 
 
 @dataclass(slots=True)
@@ -46,6 +47,7 @@ class EngagementRow:
     pipeline_id: int
     team_id: int
     role: str
+    effort: int | None = None
 
 
 @dataclass
