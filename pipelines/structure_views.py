@@ -12,8 +12,12 @@ from orgdesign.analysis.structure import (
     EMBEDDED,
     HYBRID,
     MATRIX,
+    MATRIX_KINDS,
+    MATRIX_PIPELINES,
+    MATRIX_TEAMS_PER_PIPELINE,
     NONE,
     THRESHOLD,
+    UNKNOWN,
 )
 from pipelines.models import Lifecycle
 from teams.models import SPECIALISED_KINDS
@@ -23,18 +27,23 @@ def label_meanings() -> list[tuple[str, str]]:
     """The rules of the classifier in plain words, in the order they are tried."""
     share = f"{THRESHOLD:.0%}"
     return [
-        (NONE, "No active scientist or ML engineer has a team yet, so there is nothing to "
+        (NONE, "There is no active scientist or ML engineer, so there is nothing to "
                "classify."),
+        (UNKNOWN, "There are active scientists or ML engineers, but none is recorded in a team "
+                  "yet: record who works in which team to tell the structure."),
         (EMBEDDED, f"At least {share} of the scientists and ML engineers work mainly in product "
                    "squads: cross-functional, feature-owning teams."),
-        (MATRIX, f"At least {share} work mainly in specialised teams (data operations, tooling, "
-                 "infrastructure, modeling, deployment), teams of at least 3 of these kinds "
-                 "work on pipelines, and at least 2 pipelines with an active PM owner draw on 2 "
-                 "or more teams each: specialised teams are the columns, PM-owned pipelines the "
-                 "rows."),
-        (CENTRALIZED, f"At least {share} work mainly in specialised teams, but pipelines do not "
-                      "run across them as a matrix yet."),
-        (HYBRID, f"Anything else: neither the specialised teams nor the squads hold {share} of "
+        (MATRIX, f"At least {share} work mainly outside product squads (central), teams of at "
+                 f"least {MATRIX_KINDS} specialised kinds (data operations, tooling, "
+                 "infrastructure, modeling, deployment) work on pipelines as owner or "
+                 "contributor (a platform consumed as a service does not count), and at least "
+                 f"{MATRIX_PIPELINES} pipelines with an active PM owner draw on "
+                 f"{MATRIX_TEAMS_PER_PIPELINE} or more teams each as owner or contributor: "
+                 "specialised teams are the columns, PM-owned pipelines the rows."),
+        (CENTRALIZED, f"At least {share} work mainly outside product squads, in specialised "
+                      "teams or teams of another kind, but pipelines do not run across them "
+                      "as a matrix yet."),
+        (HYBRID, f"Anything else: neither the squads nor the other teams hold {share} of "
                  "them, so a central core and embedded scientists sit side by side."),
     ]
 
@@ -52,7 +61,6 @@ def structure(request, slug):
             "structure": result,
             "central_percent": result.central_percent,
             "embedded_percent": result.embedded_percent,
-            "elsewhere": result.people - result.central - result.embedded,
             # In pipeline order, like the matrix's columns.
             "kinds_engaged": [
                 kind.label for kind in SPECIALISED_KINDS if kind in result.specialised_kinds_engaged

@@ -28,7 +28,9 @@ def split(org: OrgBuilder, central: int, embedded: int) -> tuple[Team, Team]:
 
 
 def matrix_rows(org: OrgBuilder, lifecycle: str = Lifecycle.PRODUCTION) -> list[Pipeline]:
-    """Three specialised kinds engaged, two pipelines with an active PM and two teams each."""
+    """Three specialised kinds engaged as owner or contributor, two pipelines with an active
+    PM and two teams each so: Feed ranking (Data Ops owner, ML Infra contributor) and Ads
+    ranking (Deployment owner, ML Infra contributor)."""
     pm = org.person("Paula", role=Role.PRODUCT_MANAGER)
     data = org.team("Data Ops", kind=TeamKind.DATA_OPS)
     infra = org.team("ML Infra", kind=TeamKind.INFRASTRUCTURE)
@@ -36,10 +38,20 @@ def matrix_rows(org: OrgBuilder, lifecycle: str = Lifecycle.PRODUCTION) -> list[
     feed = org.pipeline("Feed ranking", pm=pm, lifecycle=lifecycle)
     ads = org.pipeline("Ads ranking", pm=pm, lifecycle=lifecycle)
     org.engage(feed, data)
-    org.engage(feed, infra, EngagementRole.SERVICE)
+    org.engage(feed, infra, EngagementRole.CONTRIBUTOR)
     org.engage(ads, deploy)
     org.engage(ads, infra, EngagementRole.CONTRIBUTOR)
     return [feed, ads]
+
+
+def engagement_of(org: OrgBuilder, pipeline: Pipeline, team: Team):
+    return next(
+        e for e in org.engagements if (e.pipeline_id, e.team_id) == (pipeline.id, team.id)
+    )
+
+
+def named_team(org: OrgBuilder, name: str) -> Team:
+    return next(team for team in org.teams if team.name == name)
 
 
 def label_of(org: OrgBuilder) -> str:
@@ -63,12 +75,11 @@ def test_a_design_without_scientists_or_ml_engineers_is_labelled_none():
     assert "fits" not in structure.fit_hint
 
 
-def test_scientists_without_a_team_leave_the_design_labelled_none():
-    org = OrgBuilder()
-    org.person("Sue", role=Role.SCIENTIST)
-    org.person("Mel", role=Role.ML_ENGINEER)
+def test_an_empty_design_is_labelled_none():
+    structure = classify_structure(OrgBuilder().data())
 
-    assert label_of(org) == "none"
+    assert (structure.label, structure.people, structure.unteamed) == ("none", 0, 0)
+    assert structure.trade_offs == TRADE_OFFS["none"]
 
 
 def test_scientists_who_left_are_not_counted():
@@ -77,6 +88,58 @@ def test_scientists_who_left_are_not_counted():
         person.active = False
 
     assert label_of(org) == "none"
+
+
+# unknown -------------------------------------------------------------------------------------
+
+
+def test_scientists_none_of_whom_has_a_team_leave_the_structure_unknown():
+    org = OrgBuilder()
+    org.person("Sue", role=Role.SCIENTIST)
+    org.person("Mel", role=Role.ML_ENGINEER)
+    # Teams and pipelines of other people do not tell where the scientists work.
+    staff(org, org.team("Platform", kind=TeamKind.INFRASTRUCTURE), 2, Role.SOFTWARE_ENGINEER)
+
+    structure = classify_structure(org.data())
+
+    assert structure.label == "unknown"
+    assert (structure.people, structure.unteamed) == (0, 2)
+    assert (structure.central_share, structure.embedded_share) == (0.0, 0.0)
+    assert structure.trade_offs == TRADE_OFFS["unknown"]
+    # The hint says to record who works where, not to start an ML team.
+    assert structure.fit_hint.startswith("2 active scientists and ML engineers are in no team")
+    assert "record who works in which team" in structure.fit_hint
+    assert "explore" not in structure.fit_hint and "embedded model" not in structure.fit_hint
+    assert "fits" not in structure.fit_hint
+
+
+def test_one_scientist_in_no_team_is_unknown_in_the_singular():
+    org = OrgBuilder()
+    org.person("Sue", role=Role.SCIENTIST)
+
+    structure = classify_structure(org.data())
+
+    assert structure.label == "unknown"
+    assert structure.fit_hint.startswith("1 active scientist or ML engineer is in no team")
+
+
+def test_a_scientist_who_left_in_a_team_does_not_make_the_unteamed_known():
+    org = OrgBuilder()
+    staff(org, org.team("Modeling"), 1)[0].active = False
+    org.person("Sue", role=Role.SCIENTIST)
+
+    assert label_of(org) == "unknown"
+
+
+def test_once_one_scientist_has_a_team_the_others_are_left_out_and_the_label_is_known():
+    org = OrgBuilder()
+    staff(org, org.team("Feed squad", kind=TeamKind.PRODUCT_SQUAD), 1)
+    for number in range(5):
+        org.person(f"Unteamed {number}", role=Role.SCIENTIST)
+
+    structure = classify_structure(org.data())
+
+    assert (structure.label, structure.people, structure.unteamed) == ("embedded", 1, 5)
 
 
 # embedded, centralized, hybrid ---------------------------------------------------------------
@@ -132,16 +195,72 @@ def test_other_roles_do_not_count():
     assert (structure.label, structure.people) == ("centralized", 4)
 
 
-def test_a_main_team_of_kind_other_counts_as_neither_central_nor_embedded():
+def test_a_main_team_of_kind_other_counts_as_central():
+    # Seed 000: the centralized model has the scientists "clustered in a single team",
+    # whatever that team's kind.
     org = OrgBuilder()
     split(org, central=3, embedded=0)
     staff(org, org.team("Research lab", kind=TeamKind.OTHER), 1)
 
     structure = classify_structure(org.data())
 
-    assert (structure.people, structure.central, structure.embedded) == (4, 3, 0)
-    assert structure.central_share == 0.75
-    assert structure.label == "hybrid"
+    assert (structure.people, structure.central, structure.embedded) == (4, 4, 0)
+    assert structure.central_other == 1
+    assert (structure.central_share, structure.embedded_share) == (1.0, 0.0)
+    assert structure.label == "centralized"
+
+
+def test_scientists_clustered_in_a_team_of_kind_other_are_centralized():
+    org = OrgBuilder()
+    staff(org, org.team("ML team", kind=TeamKind.OTHER), 4)
+    staff(org, org.team("Feed squad", kind=TeamKind.PRODUCT_SQUAD), 1)
+
+    structure = classify_structure(org.data())
+
+    assert (structure.label, structure.central, structure.central_other) == ("centralized", 4, 4)
+    assert structure.central_share == 0.8
+
+
+def central_share_of(central: int, embedded: int, kind: str) -> tuple[str, float, int]:
+    org = OrgBuilder()
+    staff(org, org.team("Central", kind=kind), central)
+    staff(org, org.team("Feed squad", kind=TeamKind.PRODUCT_SQUAD), embedded)
+    structure = classify_structure(org.data())
+    return structure.label, structure.central_share, structure.central_percent
+
+
+@pytest.mark.parametrize("kind", [TeamKind.MODELING, TeamKind.OTHER])
+@pytest.mark.parametrize(
+    ("central", "embedded", "label", "share", "percent"),
+    [
+        (4, 1, "centralized", 0.8, 80),  # exactly 0.8
+        (3999, 1001, "hybrid", 0.799, 79),  # 79.98%: just under, never reads 80%
+    ],
+    ids=["exactly-0.8", "just-under"],
+)
+def test_the_central_share_at_its_boundary(kind, central, embedded, label, share, percent):
+    assert central_share_of(central, embedded, kind) == (label, share, percent)
+
+
+@pytest.mark.parametrize(
+    ("central", "embedded", "label", "share", "percent"),
+    [
+        (1, 4, "embedded", 0.8, 80),  # exactly 0.8
+        (1001, 3999, "hybrid", 0.799, 79),  # 79.98%: just under, never reads 80%
+    ],
+    ids=["exactly-0.8", "just-under"],
+)
+def test_the_embedded_share_at_its_boundary(central, embedded, label, share, percent):
+    org = OrgBuilder()
+    split(org, central=central, embedded=embedded)
+
+    structure = classify_structure(org.data())
+
+    assert (structure.label, structure.embedded_share, structure.embedded_percent) == (
+        label, share, percent
+    )
+    # The two shares add up to the whole (each cut down, never rounded up).
+    assert structure.central + structure.embedded == structure.people
 
 
 def test_people_without_membership_are_left_out_of_the_shares_and_the_count():
@@ -189,6 +308,22 @@ def test_it_labels_a_centralized_design_with_integrated_pipelines_matrix():
     assert structure.pipelines_with_pm_and_two_teams == 2
 
 
+def test_three_specialised_kinds_make_a_matrix_two_do_not():
+    org = OrgBuilder()
+    split(org, central=5, embedded=0)
+    feed, ads = matrix_rows(org)
+    assert label_of(org) == "matrix"
+    # Deployment owns Ads ranking no more: a product squad does, which is no specialised kind.
+    deploy = named_team(org, "Deployment")
+    engagement_of(org, ads, deploy).team_id = org.team("Ads squad", kind=TeamKind.PRODUCT_SQUAD).id
+
+    structure = classify_structure(org.data())
+
+    assert structure.specialised_kinds_engaged == ["data_ops", "infrastructure"]
+    assert structure.pipelines_with_pm_and_two_teams == 2
+    assert structure.label == "centralized"
+
+
 def test_two_specialised_kinds_engaged_are_not_a_matrix():
     org = OrgBuilder()
     split(org, central=5, embedded=0)
@@ -222,10 +357,12 @@ def test_one_pipeline_with_pm_and_two_teams_is_not_a_matrix():
     org = OrgBuilder()
     split(org, central=5, embedded=0)
     feed, ads = matrix_rows(org)
-    org.engagements[:] = [e for e in org.engagements if e.role != EngagementRole.CONTRIBUTOR]
+    # Ads ranking is left with Deployment alone.
+    org.engagements.remove(engagement_of(org, ads, named_team(org, "ML Infra")))
 
     structure = classify_structure(org.data())
 
+    assert structure.specialised_kinds_engaged == ["data_ops", "deployment", "infrastructure"]
     assert structure.pipelines_with_pm_and_two_teams == 1
     assert structure.label == "centralized"
 
@@ -254,13 +391,62 @@ def test_a_pipeline_whose_pm_left_does_not_count_towards_a_matrix():
     assert structure.label == "centralized"
 
 
+def test_a_kind_engaged_only_as_a_service_does_not_count_towards_a_matrix():
+    # A platform consumed as a service does not make a matrix.
+    org = OrgBuilder()
+    split(org, central=5, embedded=0)
+    feed, ads = matrix_rows(org)
+    tooling = org.team("ML Tooling", kind=TeamKind.TOOLING)
+    org.engage(feed, tooling, EngagementRole.SERVICE)
+    org.engage(ads, tooling, EngagementRole.SERVICE)
+    engagement_of(org, ads, named_team(org, "Deployment")).role = EngagementRole.SERVICE
+
+    structure = classify_structure(org.data())
+
+    assert structure.specialised_kinds_engaged == ["data_ops", "infrastructure"]
+    assert structure.label == "centralized"
+
+
+def test_a_team_engaged_as_a_service_does_not_make_a_pipeline_run_across_teams():
+    org = OrgBuilder()
+    split(org, central=5, embedded=0)
+    feed, ads = matrix_rows(org)
+    # Feed ranking draws on ML Infra as a service only: one team as owner or contributor.
+    engagement_of(org, feed, named_team(org, "ML Infra")).role = EngagementRole.SERVICE
+
+    structure = classify_structure(org.data())
+
+    assert structure.specialised_kinds_engaged == ["data_ops", "deployment", "infrastructure"]
+    assert structure.pipelines_with_pm_and_two_teams == 1
+    assert structure.label == "centralized"
+
+
+@pytest.mark.parametrize("role", [EngagementRole.OWNER, EngagementRole.CONTRIBUTOR])
+def test_owners_and_contributors_both_count_towards_a_matrix(role):
+    org = OrgBuilder()
+    split(org, central=5, embedded=0)
+    feed, ads = matrix_rows(org)
+    for engagement in org.engagements:
+        engagement.role = role
+
+    assert label_of(org) == "matrix"
+
+
+def test_a_matrix_of_scientists_clustered_in_a_team_of_kind_other():
+    org = OrgBuilder()
+    staff(org, org.team("ML team", kind=TeamKind.OTHER), 5)
+    matrix_rows(org)
+
+    assert label_of(org) == "matrix"
+
+
 def test_any_two_teams_make_an_integrated_pipeline():
     # "At least 2 teams each": a product squad counts as one of them.
     org = OrgBuilder()
     split(org, central=5, embedded=0)
     feed, ads = matrix_rows(org)
-    org.engagements[:] = [e for e in org.engagements if e.role != EngagementRole.CONTRIBUTOR]
-    org.engage(ads, org.team("Ads squad", kind=TeamKind.PRODUCT_SQUAD))
+    org.engagements.remove(engagement_of(org, ads, named_team(org, "ML Infra")))
+    org.engage(ads, org.team("Ads squad", kind=TeamKind.PRODUCT_SQUAD), EngagementRole.CONTRIBUTOR)
 
     assert label_of(org) == "matrix"
 
@@ -369,7 +555,9 @@ def test_the_structure_reads_as_a_dict_with_its_evidence():
     } <= set(result)
 
 
-@pytest.mark.parametrize("label", ["none", "embedded", "centralized", "hybrid", "matrix"])
+@pytest.mark.parametrize(
+    "label", ["none", "unknown", "embedded", "centralized", "hybrid", "matrix"]
+)
 def test_every_label_comes_with_its_trade_offs(label):
     assert TRADE_OFFS[label]
 

@@ -168,10 +168,55 @@ def test_every_label_is_explained_with_the_current_one_highlighted():
     content = page(org)
 
     assert label_on(content) == "none"
-    for label in ("none", "embedded", "matrix", "centralized", "hybrid"):
-        assert f'data-label="{label}"' in content
+    labels = re.findall(r'<li[^>]* data-label="(\w+)">', content)
+    assert labels == ["none", "unknown", "embedded", "matrix", "centralized", "hybrid"]
     assert current_rule(content) == ["none"]
     assert "At least 80%" in content
+
+
+def test_scientists_in_no_team_make_the_structure_unknown_on_the_page():
+    org = OrganisationFactory()
+    PersonFactory(organisation=org, role="scientist")
+    PersonFactory(organisation=org, role="ml_engineer")
+
+    content = page(org)
+
+    assert label_on(content) == "unknown"
+    assert current_rule(content) == ["unknown"]
+    assert evidence(content, "people") == "0"
+    assert evidence(content, "unteamed") == "2 in no team"
+    hint = re.search(r"<p class=\"fit-hint\" data-fit-hint>(.*?)</p>", content, re.S).group(1)
+    assert "record who works in which team" in hint
+    assert "explore" not in hint
+    for trade_off in TRADE_OFFS["unknown"]:
+        assert trade_off in content
+
+
+def test_a_team_of_kind_other_counts_as_central_and_a_service_makes_no_matrix_on_the_page():
+    org = OrganisationFactory()
+    ml_team = TeamFactory(organisation=org, name="ML team", kind="other")
+    staff(ml_team, 4)
+    staff(TeamFactory(organisation=org, name="Checkout squad", kind="product_squad"), 1)
+    data_ops = TeamFactory(organisation=org, name="Labeling Ops", kind="data_ops")
+    platform = TeamFactory(organisation=org, name="ML Platform", kind="infrastructure")
+    deployment = TeamFactory(organisation=org, name="Model Serving", kind="deployment")
+    pm = PersonFactory(organisation=org, role="product_manager")
+    for _ in range(2):
+        pipeline = PipelineFactory(organisation=org, lifecycle="production", pm_owner=pm)
+        EngagementFactory(pipeline=pipeline, team=data_ops, role="owner")
+        EngagementFactory(pipeline=pipeline, team=platform, role="contributor")
+        EngagementFactory(pipeline=pipeline, team=deployment, role="service")
+
+    content = page(org)
+
+    # 4 in 5 outside product squads, exactly 80%: central, but Model Serving, consumed as a
+    # service, is no third kind.
+    assert label_on(content) == "centralized"
+    assert evidence(content, "central").startswith(
+        "4 (80%) whose main team is not a product squad, 4 of them in a team of no specialised"
+    )
+    assert evidence(content, "kinds") == "2: Data operations, Infrastructure"
+    assert evidence(content, "integrated").startswith("2 pipelines")
 
 
 def test_the_structure_page_needs_a_login_and_access(client, logged_in_client):

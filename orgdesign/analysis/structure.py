@@ -1,7 +1,13 @@
-"""The structure classifier of DESIGN.md section 3: centralized, embedded, hybrid or matrix.
+"""The structure classifier of DESIGN.md section 3: centralized, embedded, hybrid or matrix
+(or `none`, without scientists and ML engineers, and `unknown`, while none has a team).
 
 Pure: it reads an `OrgIndex` and returns the label with its evidence, the trade-offs of that
 model (seed 000) and a fit hint from the pipelines' lifecycles.
+
+Counted: the active scientists and ML engineers who have a main team. `embedded` is the share
+whose main team is a product squad; `central` is the rest (1 - embedded): a main team of any
+other kind, `other` included, clusters them (seed 000's centralized model has the scientists
+"clustered in a single team"). Whether they are in the ML org does not enter the label.
 """
 
 from __future__ import annotations
@@ -12,16 +18,26 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from orgdesign.analysis.orgdata import OrgData, OrgIndex
-from pipelines.models import Lifecycle
+from pipelines.models import EngagementRole, Lifecycle
 from teams.models import SPECIALISED_KINDS, Role, TeamKind
 
 NONE = "none"
+UNKNOWN = "unknown"
 EMBEDDED = "embedded"
 MATRIX = "matrix"
 CENTRALIZED = "centralized"
 HYBRID = "hybrid"
 
 THRESHOLD = 0.8
+# A matrix needs teams of this many specialised kinds engaged as owner or contributor, and
+# this many pipelines with an active PM owner that engage this many teams so.
+MATRIX_KINDS = 3
+MATRIX_PIPELINES = 2
+MATRIX_TEAMS_PER_PIPELINE = 2
+# The engagements that make a team a column of a pipeline: a platform consumed as a service
+# does not make a matrix.
+MATRIX_ROLES = frozenset({EngagementRole.OWNER, EngagementRole.CONTRIBUTOR})
+ML_ROLES = (Role.SCIENTIST, Role.ML_ENGINEER)
 
 TRADE_OFFS: dict[str, list[str]] = {
     CENTRALIZED: [
@@ -53,9 +69,14 @@ TRADE_OFFS: dict[str, list[str]] = {
         "is slower.",
     ],
     NONE: [
-        "No scientists or ML engineers with a team yet: start embedded if you want to "
-        "explore several ML applications, central if you know what to build and can afford "
-        "high-risk, high-reward investments.",
+        "No scientists or ML engineers yet: start embedded if you want to explore several ML "
+        "applications, central if you know what to build and can afford high-risk, "
+        "high-reward investments.",
+    ],
+    UNKNOWN: [
+        "There are scientists or ML engineers, but none is recorded in a team yet, so the "
+        "design cannot tell whether they are centralized, embedded or something between.",
+        "Record who works in which team (memberships) before judging the structure.",
     ],
 }
 
@@ -66,6 +87,10 @@ class Structure:
     people: int = 0
     central: int = 0
     embedded: int = 0
+    # Of the central, those whose main team is of no specialised kind (`other`).
+    central_other: int = 0
+    # Active scientists and ML engineers in no team: left out of the shares and the count.
+    unteamed: int = 0
     central_share: float = 0.0
     embedded_share: float = 0.0
     specialised_kinds_engaged: list[str] = field(default_factory=list)
@@ -91,40 +116,51 @@ class Structure:
 
 def classify_structure(data: OrgData, index: OrgIndex | None = None) -> Structure:
     index = index or OrgIndex(data)
-    central = embedded = counted = 0
+    embedded = central_other = counted = unteamed = 0
     for person in data.people:
-        if not person.active or person.role not in (Role.SCIENTIST, Role.ML_ENGINEER):
+        if not person.active or person.role not in ML_ROLES:
             continue
         team = index.main_team(person.id)
         if team is None:
+            unteamed += 1
             continue
         counted += 1
-        if team.kind in SPECIALISED_KINDS:
-            central += 1
-        elif team.kind == TeamKind.PRODUCT_SQUAD:
+        if team.kind == TeamKind.PRODUCT_SQUAD:
             embedded += 1
+        elif team.kind not in SPECIALISED_KINDS:
+            central_other += 1
+    central = counted - embedded
 
     engaged_kinds = sorted(
         {
             index.teams_by_id[e.team_id].kind
             for e in data.engagements
-            if e.team_id in index.teams_by_id
+            if e.role in MATRIX_ROLES
+            and e.team_id in index.teams_by_id
             and index.teams_by_id[e.team_id].kind in SPECIALISED_KINDS
         }
     )
     integrated = 0
     for pipeline in data.pipelines:
-        teams = {e.team_id for e in index.engagements_by_pipeline.get(pipeline.id, ())}
-        if pipeline.pm_owner_id in index.active_ids and len(teams) >= 2:
+        teams = {
+            e.team_id
+            for e in index.engagements_by_pipeline.get(pipeline.id, ())
+            if e.role in MATRIX_ROLES and e.team_id in index.teams_by_id
+        }
+        if pipeline.pm_owner_id in index.active_ids and len(teams) >= MATRIX_TEAMS_PER_PIPELINE:
             integrated += 1
 
     central_share = central / counted if counted else 0.0
     embedded_share = embedded / counted if counted else 0.0
     if counted == 0:
-        label = NONE
+        label = UNKNOWN if unteamed else NONE
     elif embedded_share >= THRESHOLD:
         label = EMBEDDED
-    elif central_share >= THRESHOLD and len(engaged_kinds) >= 3 and integrated >= 2:
+    elif (
+        central_share >= THRESHOLD
+        and len(engaged_kinds) >= MATRIX_KINDS
+        and integrated >= MATRIX_PIPELINES
+    ):
         label = MATRIX
     elif central_share >= THRESHOLD:
         label = CENTRALIZED
@@ -137,12 +173,14 @@ def classify_structure(data: OrgData, index: OrgIndex | None = None) -> Structur
         people=counted,
         central=central,
         embedded=embedded,
+        central_other=central_other,
+        unteamed=unteamed,
         central_share=truncate(central_share, 3),
         embedded_share=truncate(embedded_share, 3),
         specialised_kinds_engaged=[str(kind) for kind in engaged_kinds],
         pipelines_with_pm_and_two_teams=integrated,
         lifecycles={str(value): lifecycles.get(str(value), 0) for value in Lifecycle},
-        fit_hint=fit_hint(label, lifecycles),
+        fit_hint=fit_hint(label, lifecycles, unteamed),
     )
 
 
@@ -158,11 +196,17 @@ def percent(part: int, whole: int) -> int:
     return part * 100 // whole if whole else 0
 
 
-def fit_hint(label: str, lifecycles: Counter) -> str:
+def fit_hint(label: str, lifecycles: Counter, unteamed: int = 0) -> str:
     """Seed 000: central works for products in production, embedded for incubating projects.
 
     A hint names its evidence (the pipelines' lifecycles) and never claims a fit without it.
     """
+    if label == UNKNOWN:
+        who = "scientist or ML engineer is" if unteamed == 1 else "scientists and ML engineers are"
+        return (
+            f"{unteamed} active {who} in no team yet: record who works in which team, and "
+            "the structure can be told from where they work."
+        )
     if label == NONE:
         return (
             "Seed 000 advises the embedded model, scientists placed in product squads, to "
