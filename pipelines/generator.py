@@ -57,6 +57,10 @@ BATCH_SIZE = 2000
 # reaches one step past layers_max (6) below the ML head.
 WIDE_SPAN = 12
 DEEP_CHAIN_STEPS = 7
+# The allocation of each of the two members of a planted understaffed team (under one FTE),
+# and the effort a planted over-committed team gives each of two pipelines (over 100%).
+THIN_ALLOCATION = 30
+OVER_COMMITTED_EFFORT = 60
 
 # The planted pipeline problems, in the order the first pipelines get them.
 NO_PM, PM_LEFT, NOT_A_PM, PM_OUTSIDE, STAGE_UNOWNED, STAGE_TWO_OWNERS, NO_METRIC = range(7)
@@ -220,6 +224,7 @@ class PlannedPipeline:
     metric: str
     required_stages: list[str]
     engagements: dict[int, str] = field(default_factory=dict)  # team index -> role
+    efforts: dict[int, int] = field(default_factory=dict)  # team index -> percent
 
 
 @dataclass
@@ -370,7 +375,10 @@ def _store(organisation: Organisation, plan: OrgPlan) -> None:
     Pipeline.objects.bulk_create(pipeline_rows, batch_size=BATCH_SIZE)
     Engagement.objects.bulk_create(
         [
-            Engagement(pipeline_id=row.pk, team_id=team_rows[team].pk, role=role)
+            Engagement(
+                pipeline_id=row.pk, team_id=team_rows[team].pk, role=role,
+                effort=pipeline.efforts.get(team),
+            )
             for row, pipeline in zip(pipeline_rows, plan.pipelines, strict=True)
             for team, role in pipeline.engagements.items()
         ],
@@ -497,6 +505,8 @@ class _MlTeams:
     lead_left: list[int] = field(default_factory=list)
     empty: list[int] = field(default_factory=list)
     idle: list[int] = field(default_factory=list)
+    # Two members at a fraction of their time: pipeline.stage_understaffed.
+    thin: list[int] = field(default_factory=list)
     engageable: dict[str, list[int]] = field(default_factory=dict)
     # By kind, the teams that carry no planted problem.
     ordinary: dict[str, list[int]] = field(default_factory=dict)
@@ -827,7 +837,8 @@ class _Planner:
 
     def plan_ml_teams(self, ml: _MlOrg, hires: list[int]) -> _MlTeams:
         """Specialised teams of the ML org, led by their members' manager, and the planted
-        team problems: no lead, a lead who left, empty, idle, a single member."""
+        team problems: no lead, a lead who left, empty, idle, a single member, two members
+        under one FTE."""
         kinds = _split(self.ml_team_count, ML_KIND_WEIGHTS, minimum=2)
         by_kind: dict[str, list[int]] = {}
         for kind, count in kinds.items():
@@ -854,6 +865,7 @@ class _Planner:
             teams.lead_left.append(plant(TeamKind.MODELING))
             teams.empty.append(plant(TeamKind.INFRASTRUCTURE))
             teams.idle.append(plant(TeamKind.MODELING))
+            teams.thin.append(plant(TeamKind.DEPLOYMENT))
 
         group_kinds = {
             "data": (TeamKind.DATA_OPS,),
@@ -869,15 +881,20 @@ class _Planner:
             for team in group_teams:
                 if team in teams.single and individuals:
                     members[team].append(individuals.pop())
+                if team in teams.thin and len(individuals) >= 2:
+                    members[team] += [individuals.pop(), individuals.pop()]
             receiving = [
-                team for team in group_teams if team not in teams.single + teams.empty
+                team for team in group_teams
+                if team not in teams.single + teams.empty + teams.thin
             ]
             for position, person in enumerate(individuals):
                 members[receiving[position * len(receiving) // len(individuals)]].append(person)
             for team in group_teams:
                 self.lead_by_their_manager(team, members[team], ml.directors[group])
                 for person in members[team]:
-                    first_membership[person] = self.add_member(person, team)
+                    first_membership[person] = self.add_member(
+                        person, team, THIN_ALLOCATION if team in teams.thin else 100
+                    )
         for team in teams.no_lead:
             self.teams[team].lead = None
         for position, team in enumerate(teams.lead_left):
@@ -905,7 +922,10 @@ class _Planner:
 
         # Some people split their time across two teams; a few are promised more than 100%.
         all_normal = [team for kind in normal for team in normal[kind]]
-        candidates = [person for person in first_membership if person not in ml.chain]
+        candidates = [
+            person for person, membership in first_membership.items()
+            if person not in ml.chain and membership.team not in teams.thin
+        ]
         split_count = round(len(candidates) * 0.05)
         over_count = max(1, round(len(candidates) * 0.01))
         chosen = self.rng.sample(candidates, split_count + over_count)
@@ -1146,4 +1166,18 @@ class _Planner:
                     roles.setdefault(next(pools[TeamKind.TOOLING]), EngagementRole.SERVICE)
             pipeline.engagements = {team: str(role) for team, role in roles.items()}
             pipelines.append(pipeline)
+        self.over_commit(pipelines, ml_teams)
         return pipelines
+
+    def over_commit(self, pipelines: list[PlannedPipeline], ml_teams: _MlTeams) -> None:
+        """Promise one ordinary team to two pipelines at 60% each: team.over_committed."""
+        ordinary = {team for teams in ml_teams.ordinary.values() for team in teams}
+        working: dict[int, list[PlannedPipeline]] = defaultdict(list)
+        for pipeline in pipelines:
+            for team, role in pipeline.engagements.items():
+                if team in ordinary and role != EngagementRole.SERVICE:
+                    working[team].append(pipeline)
+        team = next((team for team, found in working.items() if len(found) >= 2), None)
+        if team is not None:
+            for pipeline in working[team][:2]:
+                pipeline.efforts[team] = OVER_COMMITTED_EFFORT

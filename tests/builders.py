@@ -38,6 +38,7 @@ class OrgBuilder:
         role: str = Role.OTHER,
         manager: Person | None = None,
         active: bool = True,
+        worker_type: str = "employee",
     ) -> Person:
         person = Person(
             id=len(self.people) + 1,
@@ -46,6 +47,7 @@ class OrgBuilder:
             role=role,
             manager_id=manager.id if manager is not None else None,
             active=active,
+            worker_type=worker_type,
         )
         self.people.append(person)
         return person
@@ -112,13 +114,18 @@ class OrgBuilder:
         return pipeline
 
     def engage(
-        self, pipeline: Pipeline, team: Team, role: str = EngagementRole.OWNER
+        self,
+        pipeline: Pipeline,
+        team: Team,
+        role: str = EngagementRole.OWNER,
+        effort: int | None = None,
     ) -> Engagement:
         engagement = Engagement(
             id=len(self.engagements) + 1,
             pipeline_id=pipeline.id,
             team_id=team.id,
             role=role,
+            effort=effort,
         )
         self.engagements.append(engagement)
         return engagement

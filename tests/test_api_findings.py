@@ -72,7 +72,8 @@ def test_the_catalogue_lists_every_code_with_its_reason_and_remedy(reader, demo)
     outside = next(e for e in entries if e["code"] == "dependency.outside_ml_org")
     assert set(outside) == {"code", "severity", "title", "why", "fix", "severity_rules"}
     assert "same management" in outside["why"]
-    assert outside["severity_rules"] == []
+    # An error: only the sunset rule can move it.
+    assert len(outside["severity_rules"]) == 1 and "sunset" in outside["severity_rules"][0]
 
 
 def test_the_catalogue_states_the_severity_rules_of_the_codes_they_move(reader, demo):
@@ -85,8 +86,11 @@ def test_the_catalogue_states_the_severity_rules_of_the_codes_they_move(reader, 
     assert entries["pipeline.no_metric"]["severity"] == "warning"
     assert "critical" in " ".join(entries["pipeline.no_metric"]["severity_rules"])
     assert "sunset" in " ".join(entries["pipeline.stage_unowned"]["severity_rules"])
-    assert entries["team.empty"]["severity_rules"] == []
-    for code in ("team.kpi_publications", "team.no_kpi", "team.members_outside_ml_org"):
+    assert "critical" in " ".join(entries["team.empty"]["severity_rules"])
+    assert entries["team.idle"]["severity_rules"] == []  # a team in no pipeline
+    assert entries["person.no_manager"]["severity_rules"] == []
+    for code in ("team.kpi_publications", "team.no_kpi", "team.members_outside_ml_org",
+                 "team.over_committed", "pipeline.stage_understaffed"):
         assert entries[code]["why"] and entries[code]["fix"]
 
 

@@ -26,6 +26,7 @@ CONTRACT_SEVERITIES = {
     "pipeline.stage_unowned": "error",
     "pipeline.stage_multiple_owners": "warning",
     "pipeline.single_person_stage": "warning",
+    "pipeline.stage_understaffed": "warning",
     "pipeline.no_metric": "warning",
     "team.no_lead": "error",
     "team.lead_inactive": "error",
@@ -35,6 +36,7 @@ CONTRACT_SEVERITIES = {
     "team.kpi_publications": "warning",
     "team.no_kpi": "info",
     "team.members_outside_ml_org": "warning",
+    "team.over_committed": "warning",
     "dependency.outside_ml_org": "error",
     "person.manager_inactive": "error",
     "person.no_manager": "warning",
@@ -266,6 +268,14 @@ def test_findings_and_structure_are_computed_without_the_database():
     # No KPI for the tooling team, which works on a pipeline: team.no_kpi.
     org.engage(design.pipeline, tooling, EngagementRole.CONTRIBUTOR)
     org.team("Tooling 2", kind=TeamKind.TOOLING, lead=head)  # team.idle
+    # Two people at 10% own a stage: pipeline.stage_understaffed; promised 60% + 60% of
+    # their capacity: team.over_committed.
+    lite = org.team("Deploy lite", kind=TeamKind.DEPLOYMENT, lead=head)
+    for name in ("Dee", "Dot"):
+        org.member(org.person(name, manager=head), lite, 10)
+    org.engage(org.pipeline("Fraud", pm=design.pm, required_stages=["deployment"]), lite,
+               effort=60)
+    org.engage(design.pipeline, lite, EngagementRole.CONTRIBUTOR, effort=60)
     for number in range(10):
         org.person(f"Report {number}", manager=head)
 
@@ -496,7 +506,10 @@ def test_an_incubating_pipeline_owned_by_a_product_squad_has_every_stage_covered
     pipeline = org.pipeline(
         "Smart reply", lifecycle=Lifecycle.INCUBATING, required_stages=["data", "tooling"]
     )
-    org.engage(pipeline, org.team("Mail squad", kind=TeamKind.PRODUCT_SQUAD))
+    squad = org.team("Mail squad", kind=TeamKind.PRODUCT_SQUAD)
+    for name in ("Sid", "Sky"):
+        org.member(org.person(name), squad)
+    org.engage(pipeline, squad)
 
     assert unowned_stages(org) == []
 
@@ -590,15 +603,21 @@ def test_it_flags_a_required_stage_owned_by_a_team_with_a_single_active_member()
     assert "modeling" in finding.message and "single active member" in finding.message
 
 
-def test_it_flags_a_required_stage_owned_by_a_team_with_no_active_member():
+def test_an_owner_team_with_no_active_member_does_not_own_the_stage():
     design = sound_design()
     design.members[TeamKind.DATA_OPS].active = False
     design.leads[TeamKind.DATA_OPS].active = False
 
-    finding = only(design.org, "pipeline.single_person_stage")
+    finding = only(design.org, "pipeline.stage_unowned")
 
     assert finding.stage == "data"
-    assert "no active member" in finding.message
+    assert finding.severity == "error"
+    assert finding.related == (Ref("team", design.teams[TeamKind.DATA_OPS].id, "Data Ops"),)
+    assert finding.message == (
+        "No team owns the data stage of News Feed ranking: its owner Data Ops has no active "
+        "member."
+    )
+    assert flags(design.org, "pipeline.single_person_stage") == []
 
 
 def test_it_does_not_flag_an_owner_team_with_two_active_members():
@@ -1111,7 +1130,7 @@ def test_it_does_not_flag_someone_who_left_as_unallocated():
 
 def test_the_ml_head_can_be_unallocated_too():
     org = OrgBuilder()
-    hana = org.person("Hana", role=Role.EXECUTIVE)
+    hana = org.person("Hana", role=Role.SCIENCE_MANAGER)
     org.set_ml_head(hana)
 
     assert only(org, "person.unallocated").subject == person_ref(hana)
@@ -1448,14 +1467,23 @@ def test_a_team_whose_lead_left_or_is_missing_is_neither_in_nor_out_of_the_ml_or
     assert index.team_in_ml_org(design.teams[TeamKind.DATA_OPS]) is None
 
 
-def test_the_top_of_the_organisation_is_the_root_of_the_ml_heads_chain():
+def test_the_top_of_the_organisation_is_the_root_with_the_most_people_whatever_the_head():
     design = sound_design()
-    # A larger tree elsewhere does not matter while there is an ML head.
+    assert OrgIndex(design.org.data()).top_of_organisation == design.ceo.id
+    # A larger tree elsewhere is the company: the CEO of the design's tree is then a break.
     zed = design.org.person("Zed")
     for number in range(20):
         design.org.person(f"Sales {number}", manager=zed)
 
-    assert OrgIndex(design.org.data()).top_of_organisation == design.ceo.id
-
+    assert OrgIndex(design.org.data()).top_of_organisation == zed.id
     design.org.set_ml_head(None)
     assert OrgIndex(design.org.data()).top_of_organisation == zed.id
+
+
+def test_the_top_of_the_organisation_is_active_and_ties_go_to_the_lower_id():
+    org = OrgBuilder()
+    ann, bob = org.person("Ann"), org.person("Bob")
+    org.person("A1", manager=ann), org.person("B1", manager=bob)
+    assert OrgIndex(org.data()).top_of_organisation == ann.id
+    ann.active = False
+    assert OrgIndex(org.data()).top_of_organisation == bob.id

@@ -16,14 +16,20 @@ SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 # How a finding's effective severity departs from its code's base severity. Stated on the
 # findings page and in findings/codes/; applied by `findings.effective_severity`.
 RAISED_FOR_CRITICAL = (
-    "A warning about a pipeline of tier critical is raised to an error: on a mature pipeline "
-    "a 1% improvement can be worth tens of millions of dollars (seed 002)."
+    "A warning that concerns a pipeline of tier critical that is not being retired is raised "
+    "to an error: on a mature pipeline a 1% improvement can be worth tens of millions of "
+    "dollars (seed 002)."
 )
 LOWERED_FOR_SUNSET = (
-    "An unowned stage of a sunset pipeline is lowered to a warning: the pipeline is being "
-    "retired, so nobody needs to build that stage up."
+    "An error or a warning whose every pipeline is sunset is lowered one level (an error to "
+    "a warning, a warning to information): those pipelines are being retired, so nobody "
+    "needs to build them up. The two rules apply in this order, so a stage nobody owns is "
+    "never rated below a stage one person owns."
 )
 SEVERITY_RULES = (RAISED_FOR_CRITICAL, LOWERED_FOR_SUNSET)
+# The codes whose findings concern pipelines, and so follow SEVERITY_RULES: team findings do
+# when the team is engaged in pipelines.
+PIPELINE_PREFIXES = ("pipeline.", "dependency.", "team.", "catalog.")
 
 
 @dataclass(frozen=True)
@@ -38,9 +44,11 @@ class CatalogueEntry:
     def severity_rules(self) -> list[str]:
         """The rules of SEVERITY_RULES that can move this code's severity."""
         rules = []
-        if self.code.startswith("pipeline.") and self.severity == WARNING:
+        if not self.code.startswith(PIPELINE_PREFIXES) or self.code == "team.idle":
+            return rules
+        if self.severity == WARNING:
             rules.append(RAISED_FOR_CRITICAL)
-        if self.code == "pipeline.stage_unowned":
+        if self.severity in (ERROR, WARNING):
             rules.append(LOWERED_FOR_SUNSET)
         return rules
 
@@ -81,9 +89,11 @@ _ENTRIES = [
         "pipeline.stage_unowned", ERROR, "Stage nobody owns",
         "Specialised teams look after their own components: a stage that no team is "
         "accountable for in this pipeline falls between them, and the model stalls there.",
-        "Make a team of that stage's kind the owner of the stage in this row, or, if the "
-        "pipeline does not need the stage yet (tooling and deployment teams often emerge "
-        "late, seed 002), remove it from the pipeline's required stages.",
+        "Make a staffed team of that stage's kind the owner of the stage in this row (an "
+        "owner team with nobody in it owns nothing: staff it). Only while the pipeline "
+        "incubates, and never for data or modeling (\"the two essential ingredients\", seed "
+        "002), may a stage it does not need yet leave its required stages: tooling and "
+        "deployment teams often emerge late.",
     ),
     CatalogueEntry(
         "pipeline.stage_multiple_owners", WARNING, "Stage with several owners",
@@ -96,6 +106,14 @@ _ENTRIES = [
         "One departure, illness or holiday stops the stage, and the pipeline with it.",
         "Staff the owner team with a second person, or move the stage to a team with more "
         "people.",
+    ),
+    CatalogueEntry(
+        "pipeline.stage_understaffed", WARNING, "Stage owned by less than one FTE",
+        "Two people at 10% each are as fragile as one: the deployment stage of a critical "
+        "model resting on slivers of people's time stops whenever their other work calls "
+        "(seed 002: on a mature pipeline a 1% improvement is worth millions).",
+        "Raise the owner team's allocations to at least one full-time person, or move the "
+        "stage to a team that has the time.",
     ),
     CatalogueEntry(
         "pipeline.no_metric", WARNING, "Production pipeline without a model metric",
@@ -154,7 +172,9 @@ _ENTRIES = [
         "team.members_outside_ml_org", WARNING, "Team staffed from outside the ML org",
         "Members whose manager sits in another org (e.g. a company Infrastructure org) get "
         "their priorities, reviews and promotions there, so ML work is deprioritised even "
-        "though the team's lead is in the ML org (seed 002).",
+        "though the team's lead is in the ML org (seed 002). When they hold half the team's "
+        "capacity or more on pipeline work, the team is a critical dependency under other "
+        "management: an error. Product squads and contractors are left out.",
         "Move the members' reporting lines into the ML org, or replace them with people "
         "managed inside it.",
     ),
@@ -175,10 +195,19 @@ _ENTRIES = [
     CatalogueEntry(
         "person.no_manager", WARNING, "No manager",
         "Everyone below the top of the organisation needs a reporting line for priorities, "
-        "reviews and growth; and where a line stops short of the top, nobody can tell whether "
-        "the people and teams below it are inside the ML org.",
+        "reviews and growth; and where a line stops short of the top (an ML head whose "
+        "manager is missing from the HR data, say), nobody can tell whether the people and "
+        "teams below it are inside the ML org. Contractors report to their vendor and are "
+        "left out.",
         "Set the person's solid-line manager (usually a gap in the HR data to fix at the "
         "source).",
+    ),
+    CatalogueEntry(
+        "team.over_committed", WARNING, "Team promised more than its capacity",
+        "Efforts over 100% promise pipelines work that will not happen: the PMs plan on "
+        "capacity the team does not have, and the team chooses for them which pipeline "
+        "waits.",
+        "Lower the efforts of the team's engagements to 100% in all, or grow the team.",
     ),
     CatalogueEntry(
         "person.over_allocated", WARNING, "Allocated over 100%",
@@ -190,9 +219,9 @@ _ENTRIES = [
         "person.unallocated", INFO, "Not part of any work",
         "Someone in the ML org who is in no team, leads none, owns no pipeline and manages "
         "nobody does work the matrix cannot show.",
-        "Add the person to a team with an allocation. A principal engineer who reports to a "
-        "director or VP and sets the technical roadmap of the whole org (seed 002) may rightly "
-        "have no team: then leave it as it is.",
+        "Add the person to a team with an allocation. Executives and tech leads are left "
+        "out: a principal engineer who reports to a director or VP and sets the technical "
+        "roadmap of the whole org (seed 002) rightly has no team.",
     ),
     CatalogueEntry(
         "manager.span_wide", WARNING, "Wide span of control",

@@ -15,13 +15,14 @@ from typing import Any
 from orgdesign.analysis.catalogue import (
     CATALOGUE,
     ERROR,
+    INFO,
     SEVERITY_ORDER,
     WARNING,
     CatalogueEntry,
 )
 from orgdesign.analysis.orgdata import OrgData, OrgIndex, PersonRow
 from pipelines.models import STAGE_KIND, EngagementRole, Lifecycle, Pipeline, Tier
-from teams.models import SPECIALISED_KINDS, KpiType, Person, Role, Team, TeamKind
+from teams.models import SPECIALISED_KINDS, KpiType, Person, Role, Team, TeamKind, WorkerType
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Ref:
 
 # Codes of which one subject (and stage) may have several findings, one per related object:
 # the first related object is part of the finding's key.
-PER_RELATED_CODES = frozenset({"pipeline.single_person_stage"})
+PER_RELATED_CODES = frozenset({"pipeline.single_person_stage", "pipeline.stage_understaffed"})
 
 
 @dataclass(frozen=True)
@@ -115,23 +116,47 @@ def compute_findings(data: OrgData, index: OrgIndex | None = None) -> list[Findi
     return in_order(findings_by_rule(index or OrgIndex(data)))
 
 
-def effective_severity(code: str, pipeline: Pipeline | None) -> str:
-    """The severity a finding about `pipeline` takes (catalogue.SEVERITY_RULES): the business
-    weight of the pipeline moves it away from the code's base severity."""
-    base = CATALOGUE[code].severity
-    if pipeline is None or not code.startswith("pipeline."):
-        return base
-    if code == "pipeline.stage_unowned" and pipeline.lifecycle == Lifecycle.SUNSET:
-        return WARNING
-    if base == WARNING and pipeline.tier == Tier.CRITICAL:
-        return ERROR
-    return base
+def effective_severity(severity: str, pipelines: Iterable[Pipeline]) -> str:
+    """The severity a finding of `severity` takes when it concerns `pipelines`
+    (catalogue.SEVERITY_RULES), the two rules in this order: (1) a warning that concerns a
+    critical pipeline that is not being retired is raised to an error; (2) an error or a
+    warning whose every pipeline is sunset is lowered one level. So nobody owning a stage is
+    never rated below one person owning it."""
+    pipelines = list(pipelines)
+    if not pipelines:
+        return severity
+    if severity == WARNING and any(
+        p.tier == Tier.CRITICAL and p.lifecycle != Lifecycle.SUNSET for p in pipelines
+    ):
+        severity = ERROR
+    if severity in LOWERED and all(p.lifecycle == Lifecycle.SUNSET for p in pipelines):
+        severity = LOWERED[severity]
+    return severity
+
+
+LOWERED = {ERROR: WARNING, WARNING: INFO}
+
+
+def concerned_pipelines(finding: Finding, index: OrgIndex) -> list[Pipeline]:
+    """The pipelines a finding concerns: a pipeline finding's subject, the pipelines that
+    depend on a team outside the ML org, and those a team of a team finding is engaged in."""
+    pipelines = index.pipelines_by_id
+    if finding.subject.type == "pipeline":
+        return [pipelines[finding.subject.id]] if finding.subject.id in pipelines else []
+    if finding.code.startswith("dependency."):
+        return [pipelines[ref.id] for ref in finding.related
+                if ref.type == "pipeline" and ref.id in pipelines]
+    if finding.subject.type == "team":
+        return [pipelines[engagement.pipeline_id]
+                for engagement in index.engagements_by_team.get(finding.subject.id, ())
+                if engagement.pipeline_id in pipelines]
+    return []
 
 
 def with_effective_severity(finding: Finding, index: OrgIndex) -> Finding:
-    if finding.subject.type != "pipeline":
+    if finding.subject.type not in ("pipeline", "team"):
         return finding
-    severity = effective_severity(finding.code, index.pipelines_by_id.get(finding.subject.id))
+    severity = effective_severity(finding.severity, concerned_pipelines(finding, index))
     return finding if severity == finding.severity else replace(finding, severity=severity)
 
 
@@ -194,14 +219,25 @@ def pipeline_owner_rules(index: OrgIndex) -> Iterator[Finding]:
                 related,
             )
         # False only: a PM whose chain stops short of the top is a gap in the HR data,
-        # flagged by person.no_manager, not a PM of another org.
-        if index.in_ml_org(pm.id) is False:
+        # flagged by person.no_manager, not a PM of another org. A squad incubating its own
+        # ML project with its own PM is seed 000's embedded model, done right.
+        if index.in_ml_org(pm.id) is False and not squad_incubates(index, pipeline):
             yield Finding(
                 "pipeline.pm_outside_ml_org",
                 subject,
                 f"{pipeline.name} is owned by {pm.name}, who does not report into the ML org.",
                 related,
             )
+
+
+def squad_incubates(index: OrgIndex, pipeline: Pipeline) -> bool:
+    """An incubating pipeline owned by a product squad (engaged as owner)."""
+    return pipeline.lifecycle == Lifecycle.INCUBATING and any(
+        engagement.role == EngagementRole.OWNER
+        and getattr(index.teams_by_id.get(engagement.team_id), "kind", None)
+        == TeamKind.PRODUCT_SQUAD
+        for engagement in index.engagements_by_pipeline.get(pipeline.id, ())
+    )
 
 
 def pipeline_metric_rules(index: OrgIndex) -> Iterator[Finding]:
@@ -233,41 +269,82 @@ def owner_teams_by_stage(index: OrgIndex, pipeline: Pipeline) -> dict[str, list[
 
 
 def pipeline_stage_rules(index: OrgIndex) -> Iterator[Finding]:
+    """Who owns each required stage: nobody (no owner team, or only owner teams with nobody
+    in them), several teams, one person, or people who add up to less than one FTE."""
+    members_of = index.active_members_by_team
     for pipeline in index.data.pipelines:
         subject = pipeline_ref(pipeline)
         required = set(pipeline.required_stages or ())
-        for stage, owners in owner_teams_by_stage(index, pipeline).items():
+        # A squad covering every stage of an incubating pipeline: its staffing is said once
+        # for the pipeline, naming the stages, not once a stage.
+        squad_stages: dict[int, list[str]] = defaultdict(list)
+        for stage, engaged in owner_teams_by_stage(index, pipeline).items():
+            owners = [team for team in engaged if members_of.get(team.id)]
+            empty = [team for team in engaged if not members_of.get(team.id)]
             if stage in required and not owners:
+                message = f"No team owns the {stage} stage of {pipeline.name}"
+                if empty:
+                    names = name_list([team.name for team in empty])
+                    has = "has" if len(empty) == 1 else "have"
+                    message += f": its owner {names} {has} no active member"
                 yield Finding(
                     "pipeline.stage_unowned",
                     subject,
-                    f"No team owns the {stage} stage of {pipeline.name}.",
+                    message + ".",
+                    tuple(team_ref(team) for team in empty),
                     stage=stage,
                 )
-            if len(owners) > 1:
-                names = ", ".join(team.name for team in owners)
+            # Two teams engaged as owner are two accountable for the stage, staffed or not.
+            if len(engaged) > 1:
+                names = ", ".join(team.name for team in engaged)
                 yield Finding(
                     "pipeline.stage_multiple_owners",
                     subject,
-                    f"The {stage} stage of {pipeline.name} has {len(owners)} owners: {names}.",
-                    tuple(team_ref(team) for team in owners),
+                    f"The {stage} stage of {pipeline.name} has {len(engaged)} owners: {names}.",
+                    tuple(team_ref(team) for team in engaged),
                     stage=stage,
                 )
             if stage not in required:
                 continue
             for team in owners:
-                members = len(index.active_members_by_team.get(team.id, ()))
-                if members > 1:
+                if team.kind == TeamKind.PRODUCT_SQUAD:
+                    squad_stages[team.id].append(stage)
                     continue
-                who = "no active member" if members == 0 else "a single active member"
-                yield Finding(
-                    "pipeline.single_person_stage",
-                    subject,
-                    f"The {stage} stage of {pipeline.name} is owned by {team.name}, "
-                    f"which has {who}.",
-                    (team_ref(team),),
-                    stage=stage,
-                )
+                yield from thin_staffing(index, pipeline, team, [stage])
+        for team_id, stages in squad_stages.items():
+            yield from thin_staffing(index, pipeline, index.teams_by_id[team_id], stages)
+
+
+def thin_staffing(
+    index: OrgIndex, pipeline: Pipeline, team: Team, stages: list[str]
+) -> Iterator[Finding]:
+    """`pipeline.single_person_stage` or `pipeline.stage_understaffed` for an owner team with
+    active members, of one stage or (a squad incubating) of several."""
+    members = len(index.active_members_by_team.get(team.id, ()))
+    fte = index.active_allocation_by_team.get(team.id, 0)
+    stage = stages[0] if len(stages) == 1 else None
+    what = (
+        f"The {stages[0]} stage of {pipeline.name} is"
+        if stage
+        else f"The {name_list(stages)} stages of {pipeline.name} are"
+    )
+    if members == 1:
+        yield Finding(
+            "pipeline.single_person_stage",
+            pipeline_ref(pipeline),
+            f"{what} owned by {team.name}, which has a single active member.",
+            (team_ref(team),),
+            stage=stage,
+        )
+    elif fte < 100:
+        yield Finding(
+            "pipeline.stage_understaffed",
+            pipeline_ref(pipeline),
+            f"{what} owned by {team.name}, whose {members} active members add up to "
+            f"{fte / 100:g} FTE, less than one.",
+            (team_ref(team),),
+            stage=stage,
+        )
 
 
 # Teams ---------------------------------------------------------------------------------------
@@ -323,7 +400,10 @@ def team_rules(index: OrgIndex) -> Iterator[Finding]:
 
 
 def team_staffing_rules(index: OrgIndex) -> Iterator[Finding]:
-    """Members of a team in the ML org whose own solid line runs into another org."""
+    """Employees of a specialised team in the ML org whose own solid line runs into another
+    org (seed 002's ML infrastructure staffed from the company's Infrastructure org). Product
+    squads hold every role they need under their own managers (seed 000), and contractors
+    report to their vendor: neither is flagged."""
     if index.ml_head is None:
         return
     fte_by_team: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -331,13 +411,18 @@ def team_staffing_rules(index: OrgIndex) -> Iterator[Finding]:
         if membership.person_id in index.active_ids:
             fte_by_team[membership.team_id].append((membership.person_id, membership.allocation))
     for team in index.data.teams:
-        if index.team_in_ml_org(team) is not True:
+        if team.kind not in SPECIALISED_KINDS or index.team_in_ml_org(team) is not True:
             continue
         members = fte_by_team.get(team.id, ())
-        outside = [(pid, fte) for pid, fte in members if index.in_ml_org(pid) is False]
+        outside = [
+            (pid, fte) for pid, fte in members
+            if index.in_ml_org(pid) is False
+            and index.people_by_id[pid].worker_type != WorkerType.CONTRACTOR
+        ]
         if not outside:
             continue
-        share = sum(fte for _, fte in outside) * 100 // sum(fte for _, fte in members)
+        outside_fte, team_fte = sum(fte for _, fte in outside), sum(fte for _, fte in members)
+        share = outside_fte * 100 // team_fte
         heads = Counter(org_head_above(index, pid) for pid, _ in outside)
         (head_id, _), others = heads.most_common(1)[0], len(heads) - 1
         into = f"{index.person_name(head_id)}'s organisation"
@@ -347,12 +432,49 @@ def team_staffing_rules(index: OrgIndex) -> Iterator[Finding]:
             (index.people_by_id[pid] for pid, _ in outside),
             key=lambda person: (person.name.casefold(), person.id),
         )
+        message = (
+            f"{len(outside)} of the {len(members)} active members of {team.name} ({share}% of "
+            f"its FTE) report into {into} instead of the ML org"
+        )
+        # Half the team's capacity or more under other management, on work it owns or does
+        # for a pipeline: seed 002's critical dependency, inside the team.
+        critical = outside_fte * 2 >= team_fte and any(
+            engagement.role != EngagementRole.SERVICE
+            for engagement in index.engagements_by_team.get(team.id, ())
+        )
+        if critical:
+            message += ", and the team works on pipelines"
         yield Finding(
             "team.members_outside_ml_org",
             team_ref(team),
-            f"{len(outside)} of the {len(members)} active members of {team.name} ({share}% of "
-            f"its FTE) report into {into} instead of the ML org.",
+            message + ".",
             tuple(person_ref(person) for person in people),
+            severity=ERROR if critical else "",
+        )
+
+
+def team_commitment_rules(index: OrgIndex) -> Iterator[Finding]:
+    """`team.over_committed`: the efforts set on a team's owner and contributor engagements
+    add up to more than all of its capacity."""
+    for team in index.data.teams:
+        committed = [
+            engagement for engagement in index.engagements_by_team.get(team.id, ())
+            if engagement.role != EngagementRole.SERVICE and engagement.effort is not None
+        ]
+        total = sum(engagement.effort for engagement in committed)
+        if total <= 100:
+            continue
+        pipelines = sorted(
+            (index.pipelines_by_id[e.pipeline_id] for e in committed
+             if e.pipeline_id in index.pipelines_by_id),
+            key=lambda pipeline: (pipeline.name.casefold(), pipeline.id),
+        )
+        yield Finding(
+            "team.over_committed",
+            team_ref(team),
+            f"{team.name} has {total}% of its capacity promised to {len(pipelines)} "
+            f"pipeline{'s' if len(pipelines) != 1 else ''}, more than all of it.",
+            tuple(pipeline_ref(pipeline) for pipeline in pipelines),
         )
 
 
@@ -486,6 +608,8 @@ def no_manager_rules(index: OrgIndex) -> Iterator[Finding]:
         person = index.people_by_id.get(person_id)
         if person is None or not person.active or person.manager_id is not None:
             continue
+        if person.worker_type == WorkerType.CONTRACTOR:
+            continue  # managed by their vendor
         if person.id != top:
             yield Finding(
                 "person.no_manager",
@@ -564,6 +688,8 @@ def person_rules(
             )
         if (
             not memberships
+            and person.role not in UNALLOCATED_EXEMPT_ROLES
+            and person.worker_type != WorkerType.CONTRACTOR
             and not index.led_team_ids_by_person.get(person.id)
             and person.id not in index.pm_owner_ids
             and reports == 0
@@ -576,6 +702,11 @@ def person_rules(
             )
 
 
+# Seed 002: "a Principal Engineer can report directly to a Director or VP and provide a long
+# term technical roadmap for an entire org": they belong to no team by design.
+UNALLOCATED_EXEMPT_ROLES = frozenset({Role.EXECUTIVE, Role.TECH_LEAD})
+
+
 def scientist_manager_rule(
     index: OrgIndex, scientist: Person | PersonRow, manager: Person | PersonRow
 ) -> Iterator[Finding]:
@@ -586,7 +717,8 @@ def scientist_manager_rule(
     if index.ml_head is not None and manager.id == index.ml_head.id:
         return
     if manager.role == Role.EXECUTIVE:
-        if index.in_ml_org(manager.id):
+        # Without an active ML head nobody is in or outside the ML org: accepted.
+        if index.ml_head is None or index.in_ml_org(manager.id):
             return
         who = f"{manager.name}, an executive outside the ML org"
     else:
@@ -634,6 +766,7 @@ RULES = (
     pipeline_stage_rules,
     team_rules,
     team_staffing_rules,
+    team_commitment_rules,
     dependency_rules,
     person_rules,
     no_manager_rules,
@@ -648,11 +781,12 @@ EVERYTHING = frozenset(
 )
 RULE_TABLES = {
     "org_rules": {"people"},
-    "pipeline_owner_rules": {"pipelines", "people", "reporting"},
+    "pipeline_owner_rules": {"pipelines", "people", "reporting", "engagements", "teams"},
     "pipeline_metric_rules": {"pipelines"},
     "pipeline_stage_rules": {"pipelines", "engagements", "teams", "memberships", "people"},
-    "team_rules": {"teams", "engagements", "memberships", "people", "reporting"},
-    "team_staffing_rules": {"teams", "memberships", "people", "reporting"},
+    "team_rules": {"teams", "engagements", "memberships", "people", "reporting", "pipelines"},
+    "team_staffing_rules": EVERYTHING,
+    "team_commitment_rules": {"teams", "engagements", "pipelines"},
     "dependency_rules": {"teams", "engagements", "pipelines", "people", "reporting"},
     "person_rules": {"people", "reporting", "memberships", "teams", "pipelines"},
     "no_manager_rules": EVERYTHING,

@@ -8,12 +8,12 @@ queries the database: tests build unsaved model instances with explicit ids.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from orgdesign.analysis.reporting import chain_of, children_of, roots_by_size, steps_below
+from orgdesign.analysis.reporting import chain_of, children_of, steps_below
 from pipelines.models import Engagement, Pipeline
 from teams.models import SPECIALISED_KINDS, Membership, Organisation, Person, Team
 
@@ -93,6 +93,7 @@ FACT_TABLES = {
     "led_team_ids_by_person": {"teams"},
     "memberships_by_person": {"memberships"},
     "active_members_by_team": {"memberships", "people"},
+    "active_allocation_by_team": {"memberships", "people"},
     "pipelines_by_id": {"pipelines"},
     "pm_owner_ids": {"pipelines"},
     "engagements_by_pipeline": {"engagements"},
@@ -137,6 +138,7 @@ class OrgIndex:
         ml_steps = dict(self.ml_steps)
         people_by_id = dict(self.people_by_id)
         affected: set[int] = set()
+        trees_changed = False
         for person_id, manager_id in moves.items():
             old = manager_of.get(person_id)
             if person_id in head_chain or person_id not in root_of:
@@ -157,6 +159,8 @@ class OrgIndex:
                 if manager_id is not None:
                     counts[manager_id] += 1
             root = root_of[manager_id] if manager_id is not None else person_id
+            if root != root_of.get(person_id):
+                trees_changed = True
             for below_id in below:
                 root_of[below_id] = root
                 ml_steps.pop(below_id, None)
@@ -173,8 +177,10 @@ class OrgIndex:
             active_report_count=counts, root_of=root_of, ml_steps=ml_steps,
             # Untouched by moves below the ML head's chain.
             active_ids=self.active_ids, ml_head=self.ml_head, head_chain=self.head_chain,
-            top_of_organisation=self.top_of_organisation,
         )
+        if not trees_changed:
+            # Moves within their trees leave every tree's size, and so the top, as it was.
+            index.top_of_organisation = self.top_of_organisation
         return index, affected
 
     def with_engagements(self, engagements: Sequence[Engagement | EngagementRow]) -> OrgIndex:
@@ -238,11 +244,16 @@ class OrgIndex:
 
     @cached_property
     def top_of_organisation(self) -> int | None:
-        """The root of the ML head's chain; without an ML head, the root of the largest tree."""
-        if self.ml_head is not None:
-            return self.root_of.get(self.ml_head.id, self.head_chain[-1])
-        roots = roots_by_size(self.manager_of)
-        return roots[0][0] if roots else None
+        """The active person without a manager who has the most people under them (ties: the
+        lower id), the CEO of a company synced from HR, whatever the ML head: an ML head whose
+        manager is missing from the HR data is not the top (`person.no_manager` flags them).
+        """
+        sizes = Counter(self.root_of.values())
+        tops = [
+            root for root in sizes
+            if root in self.active_ids and self.manager_of.get(root) is None
+        ]
+        return min(tops, key=lambda root: (-sizes[root], root)) if tops else None
 
     @cached_property
     def root_of(self) -> dict[int, int]:
@@ -269,7 +280,8 @@ class OrgIndex:
             return None
         if person_id in self.ml_steps:
             return True
-        return False if self.root_of.get(person_id) == self.top_of_organisation else None
+        top = self.top_of_organisation
+        return False if top is not None and self.root_of.get(person_id) == top else None
 
     def chain_break(self, person_id: int) -> int | None:
         """Where the person's chain stops short of the top of the organisation, or None when it
@@ -315,6 +327,15 @@ class OrgIndex:
         for membership in self.data.memberships:
             if membership.person_id in self.active_ids:
                 result[membership.team_id].append(membership.person_id)
+        return result
+
+    @cached_property
+    def active_allocation_by_team(self) -> dict[int, int]:
+        """Each team's capacity in percent of one FTE: its active members' allocations."""
+        result: dict[int, int] = defaultdict(int)
+        for membership in self.data.memberships:
+            if membership.person_id in self.active_ids:
+                result[membership.team_id] += membership.allocation
         return result
 
     def team_in_ml_org(self, team: Team) -> bool | None:
