@@ -11,6 +11,24 @@ that would clear one error by making another is ranked below a clean one, whatev
 heuristic preferred. The trying reuses every fact and rule's findings that a change leaves
 alone (`Design.after`), so a remedy is judged in milliseconds on a 50,000-person design.
 
+Every remedy must be one the seeds would endorse (DESIGN.md), and that is structural, not a
+matter of scores: `refusal` says why a change may never be proposed, and a proposal with one
+is never offered (the proposers do not make them, and `_advise` drops any that slips by):
+
+- a required stage is dropped only from an incubating pipeline, never `data` or `modeling`
+  (seed 002: data and model code are "the two essential ingredients"); a drop is a last
+  resort (`Remedy.last_resort`), ranked below every way of staffing the stage whatever the
+  costs;
+- contractors are never moved; of a product squad's members only scientists and ML engineers
+  are, and only under a science manager (seed 000: "a central manager manages scientists
+  across squads"): designers, product engineers and the squad's PM stay where they are;
+- product managers and managers (a manager's role, or people who lead a team or have
+  reports) are never moved under another team's manager: someone who leads a team none of
+  theirs, unless already above them on their own line;
+- a wide span is split by giving a manager of the same discipline a share of the reports
+  (`DISCIPLINES`: scientists under a science manager, engineers under an engineering manager
+  or a tech lead), so every split keeps the disciplines together.
+
 `plan_all_fixes` builds one list of changes that applies the best remedy of every error, one
 after the other on the design as the earlier ones left it, so no later change undoes an
 earlier one, and says which errors are left.
@@ -37,8 +55,8 @@ from orgdesign.analysis.findings import (
 )
 from orgdesign.analysis.orgdata import EngagementRow, OrgIndex
 from orgdesign.analysis.reporting import chain_of, cycle_if_manager_set
-from pipelines.models import STAGE_KIND, EngagementRole
-from teams.models import Role, Team, TeamKind, as_row_id
+from pipelines.models import STAGE_KIND, EngagementRole, Lifecycle, Stage
+from teams.models import Role, Team, TeamKind, WorkerType, as_row_id
 
 # How many candidates of one kind a finding is offered: enough for a clean alternative to
 # the heuristic's first choice, few enough to try each on a 50,000-person design.
@@ -69,6 +87,34 @@ LEAD_ROLES = (
 )
 ROLE_SENIORITY = {str(role): rank for rank, role in enumerate(LEAD_ROLES)}
 ROLE_STRENGTH = {EngagementRole.SERVICE: 0, EngagementRole.CONTRIBUTOR: 1, EngagementRole.OWNER: 2}
+
+# What the seeds endorse (see the module's docstring) ------------------------------------------
+
+# Seed 002: data and model code are "the two essential ingredients": never dropped.
+ESSENTIAL_STAGES = frozenset({Stage.DATA, Stage.MODELING})
+# The only people of a product squad who may be moved (under a science manager).
+ML_ROLES = frozenset({Role.SCIENTIST, Role.ML_ENGINEER})
+# Roles that manage, whoever reports to them; product managers own pipelines and stay put.
+MANAGER_ROLES = frozenset({
+    Role.PRODUCT_MANAGER,
+    Role.ENGINEERING_MANAGER,
+    Role.SCIENCE_MANAGER,
+    Role.OPS_MANAGER,
+    Role.TECH_LEAD,
+    Role.EXECUTIVE,
+})
+# Who may take a share of a wide span, and the roles of the reports of their discipline:
+# scientists under a science manager, engineers under an engineering manager or a tech lead
+# (ML engineers are both: seed 000's central ML manager manages them too). A manager of the
+# same discipline may join them only as a manager of managers (see `refusal`).
+DISCIPLINES = {
+    Role.SCIENCE_MANAGER: frozenset({Role.SCIENTIST, Role.ML_ENGINEER, Role.SCIENCE_MANAGER}),
+    Role.ENGINEERING_MANAGER: frozenset({
+        Role.ML_ENGINEER, Role.DATA_ENGINEER, Role.SOFTWARE_ENGINEER,
+        Role.ENGINEERING_MANAGER, Role.TECH_LEAD,
+    }),
+    Role.TECH_LEAD: frozenset({Role.ML_ENGINEER, Role.DATA_ENGINEER, Role.SOFTWARE_ENGINEER}),
+}
 
 
 @dataclass(frozen=True)
@@ -133,6 +179,9 @@ class Remedy:
     summary: str
     changes: tuple[Change, ...]
     effect: Effect | None = None
+    # Offered only after every other remedy, whatever the costs (dropping a stage rather than
+    # staffing it).
+    last_resort: bool = False
     # The design with the changes made, once judged: a plan goes on from it.
     after: Design | None = field(default=None, compare=False, repr=False)
 
@@ -283,6 +332,93 @@ def effect_of(before: Sequence[Finding], after: Sequence[Finding]) -> Effect:
     )
 
 
+# What may never be proposed -------------------------------------------------------------------
+
+
+def is_contractor(person) -> bool:
+    return getattr(person, "worker_type", WorkerType.EMPLOYEE) == WorkerType.CONTRACTOR
+
+
+def in_product_squad(index: OrgIndex, person_id: int) -> bool:
+    return any(
+        getattr(index.teams_by_id.get(m.team_id), "kind", None) == TeamKind.PRODUCT_SQUAD
+        for m in index.memberships_by_person.get(person_id, ())
+    )
+
+
+def manages(index: OrgIndex, person) -> bool:
+    """A product manager or a manager: a manager's role, or a team led or people managed."""
+    return (
+        person.role in MANAGER_ROLES
+        or bool(index.led_team_ids_by_person.get(person.id))
+        or bool(index.children.get(person.id))
+    )
+
+
+def teams_of(index: OrgIndex, person_id: int) -> set[int]:
+    """The teams someone is a member of or leads."""
+    return {m.team_id for m in index.memberships_by_person.get(person_id, ())} | set(
+        index.led_team_ids_by_person.get(person_id, ())
+    )
+
+
+def move_refused(index: OrgIndex, person_id: int, manager_id: int | None) -> str | None:
+    """Why `person_id` may never be put under `manager_id` (a new solid line, or the lead of
+    a team they are moved into), or None when they may."""
+    person = index.people_by_id.get(person_id)
+    if person is None:
+        return "nobody to move"
+    if is_contractor(person):
+        return f"{person.name} is a contractor: contractors are never moved"
+    manager = index.people_by_id.get(manager_id) if manager_id is not None else None
+    if in_product_squad(index, person_id) and (
+        person.role not in ML_ROLES or manager is None or manager.role != Role.SCIENCE_MANAGER
+    ):
+        return (
+            f"{person.name} is in a product squad, whose members move only as scientists or "
+            "ML engineers, and only under a science manager"
+        )
+    if manager_id is not None and manages(index, person):
+        led = set(index.led_team_ids_by_person.get(manager_id, ()))
+        if (
+            led
+            and not led & teams_of(index, person_id)
+            and manager_id not in chain_of(index.manager_of, person_id)[1:]
+        ):
+            return (
+                f"{person.name} is a product manager or a manager, never moved under another "
+                "team's manager"
+            )
+    return None
+
+
+def drop_refused(index: OrgIndex, pipeline_id: int, stage: str) -> str | None:
+    """Why the stage may never be dropped from what the pipeline requires, or None."""
+    pipeline = index.pipelines_by_id.get(pipeline_id)
+    if stage in ESSENTIAL_STAGES:
+        return f"{stage} is an essential stage of every pipeline"
+    if pipeline is None or pipeline.lifecycle != Lifecycle.INCUBATING:
+        return "a stage is dropped only from an incubating pipeline"
+    return None
+
+
+def refusal(index: OrgIndex, change: Change) -> str | None:
+    """Why the change may never be proposed, or None when the seeds would endorse it."""
+    to_id = change.to.id if change.to is not None else None
+    if change.action == DROP_STAGE:
+        return drop_refused(index, change.subject.id, change.stage)
+    if change.action == SET_MANAGER:
+        return move_refused(index, change.subject.id, to_id)
+    if change.action == MOVE_MEMBER:
+        team = index.teams_by_id.get(to_id)
+        return move_refused(index, change.subject.id, team.lead_id if team else None)
+    return None
+
+
+def endorsed(index: OrgIndex, remedy: Remedy) -> bool:
+    return all(refusal(index, change) is None for change in remedy.changes)
+
+
 # Proposing candidates, code by code -----------------------------------------------------------
 
 
@@ -339,7 +475,8 @@ def outside_dependency(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
     team = index.teams_by_id[finding.subject.id]
     lead = team.lead_id
     head = index.ml_head
-    if head is not None and not would_loop(index, lead, head.id):
+    if (head is not None and not would_loop(index, lead, head.id)
+            and move_refused(index, lead, head.id) is None):
         yield Remedy(
             f"Move {index.person_name(lead)}, with {team.name}, under the ML head {head.name}.",
             (set_manager(index, lead, head.id, f"(bringing {team.name} into the ML org)"),),
@@ -358,7 +495,8 @@ def outside_dependency(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
         manager = index.manager_of.get(peer.lead_id)
         if manager is None or index.in_ml_org(manager) is not True:
             manager = peer.lead_id
-        if manager in managers_offered or would_loop(index, lead, manager):
+        if (manager in managers_offered or would_loop(index, lead, manager)
+                or move_refused(index, lead, manager) is not None):
             continue
         managers_offered.add(manager)
         yield Remedy(
@@ -386,22 +524,69 @@ def outside_dependency(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
 
 
 def stage_unowned(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
+    """Staff the stage: a team of its kind in the ML org owns it (the least loaded first),
+    an owner team with nobody in it stepping down to contributor; or a member of the team of
+    its kind with the most spare people joins that empty owner. Dropping the stage comes
+    last, and only where the seeds allow it (`drop_refused`)."""
     pipeline_id, stage = finding.subject.id, finding.stage
     kind = STAGE_KIND[stage]
-    teams = sorted(ml_teams_of_kind(index, kind),
+    # The owner teams with no active member (`related`), which stay engaged as owner.
+    empty = [index.teams_by_id[ref.id] for ref in finding.related
+             if ref.type == "team" and ref.id in index.teams_by_id]
+    empty_ids = {team.id for team in empty}
+    teams = sorted((t for t in ml_teams_of_kind(index, kind) if t.id not in empty_ids),
                    key=lambda t: (load(index, t), t.name.casefold(), t.id))
     for team in teams[:CANDIDATES]:
+        changes = [set_cell(index, pipeline_id, team, EngagementRole.OWNER)]
+        changes += [set_cell(index, pipeline_id, owner, EngagementRole.CONTRIBUTOR)
+                    for owner in empty if owner.kind != TeamKind.PRODUCT_SQUAD]
         yield Remedy(
             f"Make {team.name} (owns {owned_pipelines(index, team.id)} pipelines with "
             f"{members(index, team.id)} active members) owner of the {stage} stage of "
             f"{finding.subject.name}.",
-            (set_cell(index, pipeline_id, team, EngagementRole.OWNER),),
+            tuple(changes),
         )
-    yield Remedy(
-        f"Drop the {stage} stage from what {finding.subject.name} requires.",
-        (Change(DROP_STAGE, finding.subject,
-                f"{finding.subject.name} no longer requires a {stage} stage.", stage=stage),),
+    for owner in empty[:1]:
+        yield from staff_from_spare(index, owner, kind)
+    if drop_refused(index, pipeline_id, stage) is None:
+        yield Remedy(
+            f"Drop the {stage} stage from what {finding.subject.name} requires.",
+            (Change(DROP_STAGE, finding.subject,
+                    f"{finding.subject.name} no longer requires a {stage} stage.", stage=stage),),
+            last_resort=True,
+        )
+
+
+def spare(index: OrgIndex, team: Team) -> int:
+    return members(index, team.id) - owned_pipelines(index, team.id)
+
+
+def staff_from_spare(index: OrgIndex, owner: Team, kind: str) -> Iterator[Remedy]:
+    """A member of the ML team of `kind` with the most spare people (not its lead, nor a lead
+    of any team, nor anyone the seeds would not move) joins `owner`."""
+    teams = sorted(
+        (t for t in ml_teams_of_kind(index, kind, other_than=owner.id)
+         if members(index, t.id) > 1),
+        key=lambda t: (-spare(index, t), t.name.casefold(), t.id),
     )
+    leads = index.led_team_ids_by_person
+    for team in teams[:1]:
+        movable = sorted(
+            (
+                index.people_by_id[pid] for pid in index.active_members_by_team.get(team.id, ())
+                if pid != team.lead_id and not leads.get(pid)
+                and owner.id not in {m.team_id for m in index.memberships_by_person[pid]}
+                and move_refused(index, pid, owner.lead_id) is None
+            ),
+            key=lambda person: (person.name.casefold(), person.id),
+        )
+        for person in movable[:1]:
+            yield Remedy(
+                f"Move {person.name} from {team.name} into {owner.name}.",
+                (Change(MOVE_MEMBER, Ref("person", person.id, person.name),
+                        f"{person.name} moves from {team.name} to {owner.name}.",
+                        to=team_ref(owner), from_team=team_ref(team)),),
+            )
 
 
 def pipeline_pm(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
@@ -428,15 +613,13 @@ def pipeline_pm(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
 
 def single_person_stage(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
     pipeline_id, stage = finding.subject.id, finding.stage
+    if stage not in STAGE_KIND:
+        return  # several stages of a squad at once: no one team of a kind takes them all
     owner = index.teams_by_id[finding.related[0].id]
     kind = STAGE_KIND[stage]
-
-    def spare(team: Team) -> int:
-        return members(index, team.id) - owned_pipelines(index, team.id)
-
     teams = sorted(
         (t for t in ml_teams_of_kind(index, kind, other_than=owner.id) if members(index, t.id) > 1),
-        key=lambda t: (-spare(t), t.name.casefold(), t.id),
+        key=lambda t: (-spare(index, t), t.name.casefold(), t.id),
     )
     for team in teams[:CANDIDATES]:
         changes = [set_cell(index, pipeline_id, team, EngagementRole.OWNER)]
@@ -450,23 +633,7 @@ def single_person_stage(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
             tuple(changes),
         )
     # Or staff the owner: a member of the team with the most spare people joins it.
-    for team in teams[:1]:
-        leads = index.led_team_ids_by_person
-        movable = sorted(
-            (
-                index.people_by_id[pid] for pid in index.active_members_by_team.get(team.id, ())
-                if pid != team.lead_id and not leads.get(pid)
-                and owner.id not in {m.team_id for m in index.memberships_by_person[pid]}
-            ),
-            key=lambda person: (person.name.casefold(), person.id),
-        )
-        for person in movable[:1]:
-            yield Remedy(
-                f"Move {person.name} from {team.name} into {owner.name}.",
-                (Change(MOVE_MEMBER, Ref("person", person.id, person.name),
-                        f"{person.name} moves from {team.name} to {owner.name}.",
-                        to=team_ref(owner), from_team=team_ref(team)),),
-            )
+    yield from staff_from_spare(index, owner, kind)
 
 
 def kind_label(kind: str) -> str:
@@ -481,6 +648,7 @@ def science_manager(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
             if person.active and person.role == Role.SCIENCE_MANAGER and person.id != scientist
             and (index.ml_head is None or index.in_ml_org(person.id))
             and not would_loop(index, scientist, person.id)
+            and move_refused(index, scientist, person.id) is None
         ),
         key=lambda p: (index.active_report_count.get(p.id, 0), p.name.casefold(), p.id),
     )
@@ -494,6 +662,10 @@ def science_manager(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
 
 
 def span_wide(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
+    """A report who manages in a discipline takes a share of the reports of that discipline
+    (`DISCIPLINES`): enough for the manager to be within the limit, or half when that is
+    more; or all of them. Nobody of another discipline, no product manager, contractor or
+    product squad's designer or engineer is moved (`move_refused`)."""
     manager = finding.subject.id
     span_max = index.organisation.span_max
     reports = sorted(
@@ -502,25 +674,62 @@ def span_wide(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
         key=lambda p: (p.name.casefold(), p.id),
     )
     leads = sorted(
-        reports,
+        (p for p in reports if p.role in DISCIPLINES and not is_contractor(p)),
         key=lambda p: (ROLE_SENIORITY.get(p.role, len(LEAD_ROLES)),
                        -index.active_report_count.get(p.id, 0), p.name.casefold(), p.id),
     )
-    for lead in leads[:CANDIDATES - 1]:
-        others = [p for p in reports if p.id != lead.id]
-        if lead.role != Role.SCIENCE_MANAGER:
-            # Scientists stay with a manager who may manage them.
-            others = [p for p in others if p.role != Role.SCIENTIST]
-        # Enough move for the manager to be within the limit; half, when that is more.
-        keep = min(span_max - 1, len(reports) - 1 - (len(reports) - 1) // 2)
-        moving = others[max(len(others) - (len(reports) - 1 - keep), 0):]
-        if not moving:
+    # Enough move for the manager to be within the limit; half, when that is more.
+    keep = min(span_max - 1, len(reports) - 1 - (len(reports) - 1) // 2)
+    share = len(reports) - 1 - keep
+    # Someone whose team is led by a peer of their discipline goes under that peer or stays.
+    report_ids = {p.id for p in reports}
+    team_lead_of = {}
+    for person in reports:
+        for membership in index.memberships_by_person.get(person.id, ()):
+            team = index.teams_by_id.get(membership.team_id)
+            lead_id = team.lead_id if team is not None else None
+            if (lead_id in report_ids and lead_id != person.id
+                    and person.role in DISCIPLINES.get(index.people_by_id[lead_id].role, ())):
+                team_lead_of.setdefault(person.id, lead_id)
+    offered = 0
+    for lead in leads:
+        if offered == CANDIDATES:
+            return
+        movers = [
+            p for p in reports
+            if p.id != lead.id and p.role in DISCIPLINES[lead.role]
+            and team_lead_of.get(p.id, lead.id) == lead.id
+            and move_refused(index, p.id, lead.id) is None
+        ]
+        if not movers:
             continue
-        yield Remedy(
-            f"Split {finding.subject.name}'s {len(reports)} direct reports: {lead.name} "
-            f"({Role(lead.role).label.lower()}) leads {len(moving)} of them.",
-            tuple(set_manager(index, p.id, lead.id) for p in moving),
-        )
+        offered += 1
+        splits = [movers[max(len(movers) - share, 0):]]
+        if len(movers) > share:
+            splits.append(movers)  # the whole discipline under its manager
+        for moving in splits:
+            yield Remedy(
+                f"Split {finding.subject.name}'s {len(reports)} direct reports: {lead.name} "
+                f"({Role(lead.role).label.lower()}) leads {len(moving)} of them "
+                f"({role_list(moving)}).",
+                tuple(set_manager(index, p.id, lead.id) for p in moving),
+            )
+
+
+def role_words(role: str) -> str:
+    """A role's label inside a sentence: "scientist", "ML engineer"."""
+    label = Role(role).label
+    return label if label[:2].isupper() else label[0].lower() + label[1:]
+
+
+def role_list(people) -> str:
+    """`2 scientists and 1 ML engineer`: how many of each role, most first."""
+    counts = Counter(role_words(p.role) for p in people)
+    parts = [
+        f"{count} {label}{'s' if count != 1 else ''}"
+        for label, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 def team_lead(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
@@ -544,6 +753,8 @@ def manager_inactive(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
     gone = index.manager_of.get(person)
     for above in chain_of(index.manager_of, gone)[1:]:
         if above in index.active_ids:
+            if move_refused(index, person, above) is not None:
+                return
             yield Remedy(
                 f"Move {finding.subject.name} to {index.person_name(above)}, the first active "
                 f"manager above {index.person_name(gone)}, who has left.",
@@ -568,7 +779,8 @@ def members_outside(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
     """The members reporting into another org report to the team's lead instead."""
     team = index.teams_by_id[finding.subject.id]
     movers = [ref.id for ref in finding.related
-              if ref.id != team.lead_id and not would_loop(index, ref.id, team.lead_id)]
+              if ref.id != team.lead_id and not would_loop(index, ref.id, team.lead_id)
+              and move_refused(index, ref.id, team.lead_id) is None]
     if movers:
         lead = index.person_name(team.lead_id)
         yield Remedy(
@@ -642,11 +854,13 @@ def _advise(design: Design, finding: Finding) -> Advice:
     target = finding.key
     ranked = []
     for order, remedy in enumerate(proposer(design.index, finding)):
+        if not endorsed(design.index, remedy):
+            continue  # never offered, whatever it would fix
         remedy = judged(design, remedy)
         if any(f.key == target for f in remedy.effect.fixed):
-            ranked.append((remedy.effect.cost, order, remedy))
-    ranked.sort(key=lambda item: item[:2])
-    return Advice(finding, [remedy for _, _, remedy in ranked])
+            ranked.append(((remedy.last_resort, remedy.effect.cost, order), remedy))
+    ranked.sort(key=lambda item: item[0])
+    return Advice(finding, [remedy for _, remedy in ranked])
 
 
 def find(findings: Sequence[Finding], key: str) -> Finding | None:
