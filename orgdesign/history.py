@@ -391,6 +391,9 @@ def _restore_person(organisation, record, actor) -> str:
         role=record.role,
         manager=_person_or_none(organisation, record.manager_id),
         active=record.active,
+        worker_type=record.worker_type,
+        user_type=record.user_type,
+        level=record.level,
         actor=actor,
     )
     return f"{record.name} is as they were on {record.history_date:%Y-%m-%d %H:%M} UTC."
@@ -412,7 +415,7 @@ def _restore_team(organisation, record, actor) -> str:
     team = services.team_create(organisation=organisation, id=record.id, actor=actor, **values)
     brought = _bring_back(
         Membership, organisation, actor, reason=recording.WITH_ITS_TEAM, team_id=team.pk,
-        other=("person_id", Person), value="allocation",
+        other=("person_id", Person), values=("allocation",),
     )
     return f"{team.name} is back, with {brought} membership{'s' if brought != 1 else ''}."
 
@@ -435,12 +438,12 @@ def _restore_pipeline(organisation, record, actor) -> str:
     )
     brought = _bring_back(
         Engagement, organisation, actor, reason=recording.WITH_ITS_PIPELINE,
-        pipeline_id=pipeline.pk, other=("team_id", Team), value="role",
+        pipeline_id=pipeline.pk, other=("team_id", Team), values=("role", "effort"),
     )
     return f"{pipeline.name} is back, with {brought} cell{'s' if brought != 1 else ''}."
 
 
-def _bring_back(model, organisation, actor, *, reason, other, value, **parent) -> int:
+def _bring_back(model, organisation, actor, *, reason, other, values, **parent) -> int:
     """Recreate, in bulk, the rows deleted with their team or pipeline when it was last
     deleted (in the same transaction: just before it, recorded with `reason`, or with the
     reason of the parent's own entry when a promotion removed them all), where their other
@@ -464,14 +467,15 @@ def _bring_back(model, organisation, actor, *, reason, other, value, **parent) -
         history_date__lte=last.history_date,
         **parent,
     ).order_by("history_date", "history_id"):
-        deleted[getattr(row, other_field)] = getattr(row, value)  # the newest wins
+        # The newest wins.
+        deleted[getattr(row, other_field)] = {name: getattr(row, name) for name in values}
     alive = set(
         other_model.objects.filter(organisation=organisation, pk__in=deleted).values_list(
             "pk", flat=True
         )
     )
     rows = [
-        model(**{parent_field: parent_id, other_field: other_id, value: kept}, **actor.fields())
+        model(**{parent_field: parent_id, other_field: other_id, **kept}, **actor.fields())
         for other_id, kept in deleted.items()
         if other_id in alive
     ]
@@ -500,7 +504,9 @@ def _restore_engagement(organisation, record, actor) -> str:
             "This cell cannot come back: its pipeline or its team is no longer in the design "
             "(restore that first)."
         )
-    pipeline_services.engagement_set(pipeline=pipeline, team=team, role=record.role, actor=actor)
+    pipeline_services.engagement_set(
+        pipeline=pipeline, team=team, role=record.role, effort=record.effort, actor=actor
+    )
     return f"{team.name} is {record.get_role_display().lower()} of {pipeline.name} again."
 
 

@@ -53,7 +53,7 @@ class PipelineAdmin(admin.ModelAdmin):
 class EngagementAdminForm(forms.ModelForm):
     class Meta:
         model = Engagement
-        fields = ["pipeline", "team", "role"]
+        fields = ["pipeline", "team", "role", "effort"]
 
     def clean(self):
         data = super().clean()
@@ -66,7 +66,7 @@ class EngagementAdminForm(forms.ModelForm):
 @admin.register(Engagement)
 class EngagementAdmin(admin.ModelAdmin):
     form = EngagementAdminForm
-    list_display = ["pipeline", "team", "role"]
+    list_display = ["pipeline", "team", "role", "effort"]
     list_filter = ["role"]
     raw_id_fields = ["pipeline", "team"]
     list_select_related = ["pipeline", "team"]
@@ -84,6 +84,7 @@ class EngagementAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         obj.pk = services.engagement_set(
-                actor=admin_actor(request),
-            pipeline=data["pipeline"], team=data["team"], role=data["role"]
+            actor=admin_actor(request),
+            pipeline=data["pipeline"], team=data["team"], role=data["role"],
+            effort=data.get("effort"),
         ).pk

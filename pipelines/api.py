@@ -29,7 +29,7 @@ from pipelines.serializers import (
     PipelineSerializer,
 )
 from teams.actor import Actor
-from teams.services import lock_unchanged
+from teams.services import UNSET, lock_unchanged
 
 
 class PipelineFilter(UpdatedSinceFilterSet):
@@ -79,7 +79,8 @@ class EngagementFilter(UpdatedSinceFilterSet):
 
 
 class EngagementViewSet(OrganisationViewSet):
-    """A cell of the matrix: a team's role in a pipeline. One per pair: change the role with
+    """A cell of the matrix: a team's role in a pipeline, and the effort (percent of the
+    team's capacity) it takes, or null. One per pair: change the role or the effort with
     PATCH; DELETE clears the cell."""
 
     queryset = Engagement.objects.all()
@@ -97,7 +98,8 @@ class EngagementViewSet(OrganisationViewSet):
                 f"{team.name} already has a role in {pipeline.name}; change it with PATCH."
             )
         return services.engagement_set(
-            pipeline=pipeline, team=team, role=data["role"], actor=actor
+            pipeline=pipeline, team=team, role=data["role"],
+            effort=data.get("effort"), actor=actor,
         )
 
     def update_object(self, engagement, data, expected, actor) -> Engagement:
@@ -108,6 +110,7 @@ class EngagementViewSet(OrganisationViewSet):
             pipeline=engagement.pipeline,
             team=engagement.team,
             role=data.get("role", engagement.role),
+            effort=data.get("effort", UNSET),
             actor=actor,
         )
 

@@ -26,3 +26,15 @@ class PipelineForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Any person of the organisation: a non-PM owner is a finding, not an input error.
         self.fields["pm_owner"].queryset = Person.objects.filter(organisation=organisation)
+
+
+class EngagementEffortForm(forms.Form):
+    """The effort an engaged team gives a pipeline: a whole percent, or empty (the team's
+    capacity left by the set efforts is shared equally). Its bounds are the service's."""
+
+    effort = forms.IntegerField(
+        required=False, label="Effort (%)",
+        widget=forms.NumberInput(attrs={"min": 1, "max": 100, "step": 1}),
+    )
+    # The state of the engagement the editor started from; a stale one is refused.
+    version = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -36,6 +36,13 @@ def default_required_stages() -> list[str]:
 EFFORT_MIN, EFFORT_MAX = 1, 100
 
 
+def is_effort(value: object) -> bool:
+    """A whole percent from 1 to 100 (a boolean or a text is not a number here)."""
+    return (
+        isinstance(value, int) and not isinstance(value, bool) and EFFORT_MIN <= value <= EFFORT_MAX
+    )
+
+
 class Lifecycle(models.TextChoices):
     INCUBATING = "incubating", "Incubating"
     PRODUCTION = "production", "Production"

@@ -1,22 +1,26 @@
-"""The pipelines (rows of the matrix): list, create, edit."""
+"""The pipelines (rows of the matrix): list, create, edit, and the effort each engaged team
+gives a pipeline (the matrix's cells change the roles)."""
+
+from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from orgdesign.access import can_edit, get_org_for_user
 from orgdesign.analysis.kept import analysis_of
 from orgdesign.forms import add_service_errors
 from orgdesign.history_views import recent_context
 from pipelines import services
-from pipelines.forms import PipelineForm
+from pipelines.forms import EngagementEffortForm, PipelineForm
 from pipelines.models import Engagement, Lifecycle, Pipeline, Stage, Tier
 from teams.actor import browser_actor
-from teams.models import AccessRole
+from teams.models import AccessRole, Team
 from teams.picker import pickers_for
-from teams.services import ConflictError, version_of
+from teams.services import ConflictError, lock_unchanged, version_of
 
 PAGE_SIZE = 50
 
@@ -117,14 +121,18 @@ def pipeline_detail(request, slug, pk):
     else:
         form = _edit_form(organisation, pipeline)
 
+    return _detail_response(
+        request, organisation, pipeline, form, conflict=conflict, saved=saved, status=status
+    )
+
+
+def _detail_response(request, organisation, pipeline, form, *, conflict="", saved=False,
+                     status=200, teams: dict | None = None):
     findings = [
         finding
         for finding in analysis_of(organisation).findings
         if finding.subject.type == "pipeline" and finding.subject.id == pipeline.pk
     ]
-    engagements = (
-        Engagement.objects.filter(pipeline=pipeline).select_related("team").order_by("team__name")
-    )
     return render(
         request,
         "pipelines/pipeline_detail.html",
@@ -137,11 +145,94 @@ def pipeline_detail(request, slug, pk):
             "conflict": conflict,
             "saved": saved,
             "findings": findings,
-            "engagements": engagements,
+            **(teams or _teams_context(pipeline)),
             **recent_context(request, organisation, pipeline=pipeline.pk),
         },
         status=status,
     )
+
+
+# The teams engaged, and the effort each gives -----------------------------------------------
+
+
+@dataclass
+class EngagementRow:
+    """An engaged team as the pipeline's page lists it, with its effort form."""
+
+    engagement: Engagement
+    form: EngagementEffortForm
+
+
+def _teams_context(pipeline, refused: EngagementEffortForm | None = None,
+                   refused_team: int | None = None, notice: str = "",
+                   conflict: str = "") -> dict:
+    """The engaged teams, each with a form holding its effort (or, for `refused_team`, the
+    refused form with its errors). One query."""
+    engagements = (
+        Engagement.objects.filter(pipeline=pipeline).select_related("team").order_by("team__name")
+    )
+    rows = []
+    for engagement in engagements:
+        if refused is not None and engagement.team_id == refused_team:
+            form = refused
+        else:
+            form = EngagementEffortForm(
+                initial={"effort": engagement.effort, "version": version_of(engagement)},
+                auto_id=f"effort-{engagement.team_id}-%s",
+            )
+        rows.append(EngagementRow(engagement, form))
+    return {
+        "engagement_rows": rows,
+        "teams_notice": notice,
+        "teams_conflict": conflict,
+    }
+
+
+@require_POST
+@login_required
+def engagement_effort(request, slug, pk, team_id):
+    """Set or clear the effort of one engaged team (percent of its capacity): the cell's role
+    stays (the matrix changes it). A refused value answers 400 beside its input, a row that
+    changed since the page was drawn 409 with its current value."""
+    organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
+    pipeline = get_object_or_404(Pipeline, pk=pk, organisation=organisation)
+    team = get_object_or_404(Team, pk=team_id, organisation=organisation)
+    form = EngagementEffortForm(request.POST, auto_id=f"effort-{team.pk}-%s")
+    status, notice, conflict, refused = 200, "", "", None
+    engagement = Engagement.objects.filter(pipeline=pipeline, team=team).first()
+    if engagement is None:
+        status, conflict = 409, (
+            f"{team.name} is no longer engaged in {pipeline.name}: someone cleared its cell. "
+            "Nothing was saved."
+        )
+    elif not form.is_valid():
+        status, refused = 400, form
+    else:
+        try:
+            with transaction.atomic():
+                lock_unchanged(engagement, form.cleaned_data["version"] or None)
+                services.engagement_set(
+                    pipeline=pipeline, team=team, role=engagement.role,
+                    effort=form.cleaned_data["effort"], actor=browser_actor(request),
+                )
+        except ConflictError as error:
+            status, conflict = 409, error.message
+        except ValidationError as error:
+            add_service_errors(form, error)
+            status, refused = 400, form
+        else:
+            if not request.htmx:
+                return redirect("pipeline_detail", slug, pipeline.pk)
+            effort = form.cleaned_data["effort"]
+            notice = (f"{team.name} gives {effort}% of its capacity." if effort is not None
+                      else f"{team.name} shares what the set efforts leave.")
+    teams = _teams_context(pipeline, refused, team.pk, notice, conflict)
+    context = {"organisation": organisation, "editable": True, "pipeline": pipeline, **teams}
+    if request.htmx:
+        return render(request, "pipelines/pipeline_detail.html#pipeline-teams", context,
+                      status=status)
+    return _detail_response(request, organisation, pipeline, _edit_form(organisation, pipeline),
+                            status=status, teams=teams)
 
 
 def _edit_form(organisation, pipeline) -> PipelineForm:

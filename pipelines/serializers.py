@@ -11,7 +11,7 @@ from orgdesign.analysis.catalogue import ERROR, INFO, WARNING
 from orgdesign.analysis.findings import Finding
 from orgdesign.analysis.matrix import Row
 from orgdesign.analysis.structure import TRADE_OFFS
-from orgdesign.strict import StrictChoiceField, StrictModelSerializer
+from orgdesign.strict import StrictChoiceField, StrictIntegerField, StrictModelSerializer
 from pipelines.models import Engagement, Pipeline, Stage
 from teams.models import Person, Team
 from teams.serializers import OrganisationRelatedField
@@ -43,15 +43,22 @@ class PipelineSerializer(StrictModelSerializer):
 class EngagementSerializer(StrictModelSerializer):
     pipeline = OrganisationRelatedField(queryset=Pipeline.objects.all())
     team = OrganisationRelatedField(queryset=Team.objects.all())
+    # Declared plainly so that the bounds are told by the service, like every other rule.
+    effort = StrictIntegerField(
+        required=False, allow_null=True,
+        help_text="Percent of the team's capacity, 1 to 100; null shares what the set efforts "
+        "leave.",
+    )
 
     class Meta:
         model = Engagement
-        fields = ["id", "pipeline", "team", "role", "updated_at"]
+        fields = ["id", "pipeline", "team", "role", "effort", "updated_at"]
         validators: list = []  # refusals come from the services, not from here
 
 
 class EngagementUpdateSerializer(EngagementSerializer):
-    """An engagement changes its role; its pipeline and team stay (delete and create)."""
+    """An engagement changes its role and effort; its pipeline and team stay (delete and
+    create)."""
 
     pipeline = serializers.PrimaryKeyRelatedField(read_only=True)
     team = serializers.PrimaryKeyRelatedField(read_only=True)

@@ -7,7 +7,14 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from pipelines.models import Engagement, EngagementRole, Pipeline, Stage, default_required_stages
+from pipelines.models import (
+    Engagement,
+    EngagementRole,
+    Pipeline,
+    Stage,
+    default_required_stages,
+    is_effort,
+)
 from teams.actor import SYSTEM, Actor
 from teams.history import WITH_ITS_PIPELINE, delete_recorded
 from teams.models import Organisation, Person, Team
@@ -107,11 +114,27 @@ def pipeline_delete(*, pipeline: Pipeline, actor: Actor = SYSTEM) -> None:
     pipeline.delete()
 
 
+def check_effort(effort: object) -> None:
+    """An effort is a whole percent from 1 to 100, or None (the team's capacity left by the
+    set efforts is shared equally)."""
+    if effort is not None and not is_effort(effort):
+        raise ValidationError(
+            {"effort": f"Effort must be a whole percent from 1 to 100, or empty, not {effort!r}."}
+        )
+
+
 @transaction.atomic
 def engagement_set(
-    *, pipeline: Pipeline, team: Team, role: str | None, actor: Actor = SYSTEM
+    *,
+    pipeline: Pipeline,
+    team: Team,
+    role: str | None,
+    effort: int | None = UNSET,
+    actor: Actor = SYSTEM,
 ) -> Engagement | None:
-    """Set the cell of (pipeline, team) to a role; None or "" clears it."""
+    """Set the cell of (pipeline, team) to a role; None or "" clears it (and its effort).
+    `effort` (a percent of the team's capacity, or None) is kept as it is when not given: a
+    role changed in the matrix keeps the effort set on the pipeline's page or the API."""
     if pipeline.organisation_id != team.organisation_id:
         raise ValidationError({"team": f"{team} belongs to another organisation."})
     if not role:
@@ -128,7 +151,11 @@ def engagement_set(
         raise ValidationError(
             {"role": f"Unknown role {role!r}; roles are {', '.join(EngagementRole.values)}."}
         )
+    values = {"role": role, **actor.fields()}
+    if effort is not UNSET:
+        check_effort(effort)
+        values["effort"] = effort
     engagement, _ = Engagement.objects.update_or_create(
-        pipeline=pipeline, team=team, defaults={"role": role, **actor.fields()}
+        pipeline=pipeline, team=team, defaults=values
     )
     return engagement

@@ -27,4 +27,9 @@ urlpatterns = [
     ),
     path("pipelines/", pipeline_views.pipelines, name="pipelines"),
     path("pipelines/<int:pk>/", pipeline_views.pipeline_detail, name="pipeline_detail"),
+    path(
+        "pipelines/<int:pk>/teams/<int:team_id>/effort/",
+        pipeline_views.engagement_effort,
+        name="engagement_effort",
+    ),
 ]

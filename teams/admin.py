@@ -122,6 +122,9 @@ class PersonAdminForm(forms.ModelForm):
             "title",
             "department",
             "role",
+            "worker_type",
+            "user_type",
+            "level",
             "manager",
             "dotted_line_managers",
             "active",
@@ -144,8 +147,11 @@ class PersonAdminForm(forms.ModelForm):
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
     form = PersonAdminForm
-    list_display = ["name", "organisation", "external_id", "email", "role", "manager", "active"]
-    list_filter = ["active", "role", "organisation"]
+    list_display = [
+        "name", "organisation", "external_id", "email", "role", "worker_type", "level",
+        "manager", "active",
+    ]
+    list_filter = ["active", "role", "worker_type", "organisation"]
     search_fields = ["name", "email", "user_name", "external_id"]
     raw_id_fields = ["manager", "dotted_line_managers"]
     list_select_related = ["organisation", "manager"]

@@ -19,7 +19,16 @@ from orgdesign.api_views import OrganisationScopedView, OrganisationViewSet
 from orgdesign.jobs import job_start
 from teams import services
 from teams.actor import Actor
-from teams.models import JobKind, Membership, Organisation, Person, Role, Team, TeamKind
+from teams.models import (
+    JobKind,
+    Membership,
+    Organisation,
+    Person,
+    Role,
+    Team,
+    TeamKind,
+    WorkerType,
+)
 from teams.serializers import (
     MembershipSerializer,
     MembershipUpdateSerializer,
@@ -67,10 +76,15 @@ class PersonFilter(UpdatedSinceFilterSet):
     manager = IdFilter(field_name="manager", label="Direct reports of this id.")
     role = filters.ChoiceFilter(choices=Role.choices)
     active = StrictBooleanFilter()
+    worker_type = filters.ChoiceFilter(choices=WorkerType.choices)
+    level = filters.CharFilter()
 
     class Meta:
         model = Person
-        fields = ["external_id", "email", "team", "manager", "role", "active", "updated_since"]
+        fields = [
+            "external_id", "email", "team", "manager", "role", "active", "worker_type", "level",
+            "updated_since",
+        ]
 
 
 class PersonViewSet(OrganisationViewSet):

@@ -10,7 +10,7 @@ from teams.models import Membership, Organisation, Person
 
 PEOPLE_COLUMNS = [
     "external_id", "name", "email", "title", "role", "manager_external_id", "active", "teams",
-    "department",
+    "department", "worker_type", "level",
 ]
 
 # Rows fetched from the database at a time by the people export.
@@ -41,26 +41,30 @@ def _with_teams(people: Iterator[tuple], memberships: Iterator[tuple]) -> Iterat
     """people.csv rows from two streams ordered by person id: people, and their memberships
     (person id, team name, allocation), merged as they come so nothing is held."""
     pending = next(memberships, None)
-    for person_id, *fields, active, department in people:
+    for person_id, *fields, active, department, worker_type, level in people:
         teams = []
         # Memberships of a person who appeared between the two queries have no row: skip.
         while pending is not None and pending[0] <= person_id:
             if pending[0] == person_id:
                 teams.append(f"{pending[1]}:{pending[2]}")
             pending = next(memberships, None)
-        yield [*fields, "true" if active else "false", ";".join(teams), department]
+        yield [
+            *fields, "true" if active else "false", ";".join(teams), department, worker_type,
+            level,
+        ]
 
 
 @export_view
 def export_people(request, organisation):
     """people.csv, the format the import reads back: everyone (or those matching the people
     page's filters) in the order they were added, with their teams as `Team A:60;Team B:40`,
-    largest allocation first, and their HR department last. Two queries, read in chunks."""
+    largest allocation first, then their HR department, worker type and level. Two queries,
+    read in chunks."""
     people = (
         Person.objects.filter(_people_filter(organisation, request.GET))
         .order_by("id")
         .values_list("id", "external_id", "name", "email", "title", "role",
-                     "manager__external_id", "active", "department")
+                     "manager__external_id", "active", "department", "worker_type", "level")
         .iterator(chunk_size=CHUNK_SIZE)
     )
     memberships = (

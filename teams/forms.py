@@ -5,7 +5,7 @@ names and emails) is the services' to decide, so the browser, the API and the im
 
 from django import forms
 
-from teams.models import KpiType, Organisation, Person, Role, Team, TeamKind
+from teams.models import KpiType, Organisation, Person, Role, Team, TeamKind, WorkerType
 
 ANY = ("", "Any")
 
@@ -60,7 +60,23 @@ class PersonForm(_OrganisationForm):
         required=False, help_text="The HR department, as the HR system or identity provider has it."
     )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.OTHER)
+    # Left out of a request (a page drawn before the fields existed), the worker type and the
+    # level are not asked for: a new person is an employee without a level, an edited one
+    # keeps theirs.
+    worker_type = forms.ChoiceField(
+        label="Worker type", choices=WorkerType.choices, initial=WorkerType.EMPLOYEE,
+        required=False,
+        help_text="Contractors (agency, vendor or offshore staff) report to their vendor.",
+    )
+    level = forms.CharField(required=False, help_text="The HR job level, such as L5.")
     manager = _PersonChoiceField(queryset=Person.objects.none(), required=False)
+
+    def clean(self):
+        data = super().clean()
+        for name in ("worker_type", "level"):
+            if name not in self.data or (name == "worker_type" and not data.get(name)):
+                data.pop(name, None)
+        return data
 
 
 class PersonEditForm(PersonForm):

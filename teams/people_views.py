@@ -163,6 +163,8 @@ def _person_initial(person: Person) -> dict:
         "title": person.title,
         "department": person.department,
         "role": person.role,
+        "worker_type": person.worker_type,
+        "level": person.level,
         "manager": person.manager,
         "dotted_line_managers": list(person.dotted_line_managers.order_by("name", "id")),
         "active": person.active,

@@ -19,7 +19,7 @@ from django.db import transaction
 
 from orgdesign.csv_format import CsvFileError, Problem, Table, read_table
 from teams.actor import Actor
-from teams.models import Organisation, Role
+from teams.models import Organisation, Role, WorkerType
 from teams.sync import SyncResult, sync_people
 
 REQUIRED_COLUMNS = ("external_id", "name")
@@ -36,6 +36,8 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "active": ("Status", "Employment Status"),
     "teams": (),
     "department": ("Dept", "Department Name", "Org Unit"),
+    "worker_type": ("Worker Type", "Employee Type", "Employment Type", "Contract Type"),
+    "level": ("Job Level", "Grade", "Pay Grade"),
 }
 
 TRUE_WORDS = ("true", "yes", "y", "1", "active")
@@ -56,6 +58,14 @@ _ROLE_WORDS = {
     normalise(word): value for value, label in Role.choices for word in (value, label)
 }
 _ACTIVE_WORDS = {**dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)}
+# A worker type by its value or label, or by the contract kinds HR exports use (DESIGN.md
+# section 4), in any case.
+EMPLOYEE_WORDS = ("employee", "full time", "part time", "salaried", "hourly")
+CONTRACTOR_WORDS = ("contractor", "contingent worker", "vendor", "temp")
+_WORKER_TYPE_WORDS = {
+    **dict.fromkeys(EMPLOYEE_WORDS, WorkerType.EMPLOYEE.value),
+    **dict.fromkeys(CONTRACTOR_WORDS, WorkerType.CONTRACTOR.value),
+}
 
 
 @dataclass
@@ -88,6 +98,17 @@ def parse_active(text: str) -> bool:
         raise ValueError(
             f"“{text}” is not a yes or no; write one of {', '.join(TRUE_WORDS)} or "
             f"{', '.join(FALSE_WORDS)}."
+        ) from None
+
+
+def parse_worker_type(text: str) -> str:
+    """employee or contractor, from the value, the label or an HR contract kind
+    ("Full-Time", "Contingent Worker"...), in any case."""
+    try:
+        return _WORKER_TYPE_WORDS[normalise(text)]
+    except KeyError:
+        raise ValueError(
+            f"“{text}” is not a worker type; write Employee or Contractor."
         ) from None
 
 
@@ -169,6 +190,9 @@ def _record(cells: list[str], positions: dict[int, str], line: int, roster: Rost
             elif column == "role":
                 if text:
                     record["role"] = parse_role(text)
+            elif column == "worker_type":
+                if text:
+                    record["worker_type"] = parse_worker_type(text)
             elif column == "teams":
                 record["teams"] = parse_teams(text)
             else:

@@ -18,7 +18,7 @@ from orgdesign.strict import (
     StrictPrimaryKeyRelatedField,
     StrictSerializer,
 )
-from teams.models import Membership, Organisation, Person, Role, Team
+from teams.models import Membership, Organisation, Person, Role, Team, WorkerType
 
 
 class OrganisationRelatedField(StrictPrimaryKeyRelatedField):
@@ -90,9 +90,17 @@ class PersonSerializer(StrictModelSerializer):
             "manager_external_id",
             "dotted_line_managers",
             "active",
+            "worker_type",
+            "level",
             "updated_at",
         ]
         validators: list = []  # refusals come from the services, not from here
+        extra_kwargs = {
+            "worker_type": {
+                "help_text": "employee (the default) or contractor: agency, vendor or offshore "
+                "staff whose solid line runs to their vendor.",
+            },
+        }
 
     def to_representation(self, person: Person) -> dict:
         """The declared fields, read straight from the person (its manager and dotted lines
@@ -123,6 +131,8 @@ class PersonSerializer(StrictModelSerializer):
             "manager_external_id": manager_external_id,
             "dotted_line_managers": list(dotted),
             "active": person.active,
+            "worker_type": person.worker_type,
+            "level": person.level,
             "updated_at": TIMESTAMP.to_representation(person.updated_at),
         }
 
@@ -212,6 +222,14 @@ class SyncPersonSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     manager_external_id = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     active = serializers.BooleanField(required=False)
+    worker_type = serializers.ChoiceField(
+        choices=WorkerType.choices, required=False, allow_null=True,
+        help_text="employee or contractor; null or empty is employee.",
+    )
+    level = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=20,
+        help_text="The HR job level, such as L5.",
+    )
     teams = SyncTeamSerializer(
         many=True, required=False,
         help_text="Absent leaves the person's memberships as they are; present replaces them.",

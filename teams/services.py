@@ -27,6 +27,7 @@ from teams.models import (
     OrganisationAccess,
     Person,
     Team,
+    WorkerType,
     is_allocation,
     validate_team_name,
 )
@@ -329,8 +330,13 @@ def person_create(
     manager: Person | None = None,
     dotted_line_managers: Iterable[Person] = (),
     active: bool = True,
+    worker_type: str = WorkerType.EMPLOYEE,
+    user_type: str = "",
+    level: str = "",
     actor: Actor = SYSTEM,
 ) -> Person:
+    """A new person. `worker_type` is employee or contractor; `user_type` is the identity
+    provider's userType as it sent it (only SCIM writes it); `level` the HR job level."""
     person = Person(
         organisation=organisation,
         name=name,
@@ -344,6 +350,9 @@ def person_create(
         role=role,
         manager=manager,
         active=active,
+        worker_type=worker_type,
+        user_type=user_type,
+        level=level,
     )
     person_check_manager(person, manager)
     validate_instance(person)
@@ -375,6 +384,9 @@ def person_update(
     manager: Person | None = UNSET,
     dotted_line_managers: Iterable[Person] = UNSET,
     active: bool = UNSET,
+    worker_type: str = UNSET,
+    user_type: str = UNSET,
+    level: str = UNSET,
     expected_version: str | None = None,
     actor: Actor = SYSTEM,
 ) -> Person:
@@ -393,6 +405,9 @@ def person_update(
         "department": department,
         "role": role,
         "active": active,
+        "worker_type": worker_type,
+        "user_type": user_type,
+        "level": level,
     }
     for field, value in fields.items():
         if value is not UNSET:

@@ -3,7 +3,8 @@
 The API's `people/sync/` and the CSV roster import both call `sync_people`, so they share
 one set of rules: external ids unique in the batch, managers that exist (in the batch or in
 the organisation, in any order), no reporting loop in the resulting organisation, known
-roles and teams, allocations of 1 to 100. Every bad record is reported with its index;
+roles, worker types and teams, allocations of 1 to 100, levels of at most 20 characters.
+Every bad record is reported with its index;
 if there is any, nothing is written. A batch that changes nothing writes nothing.
 
 It is built for whole-company batches (50,000 people): a fixed number of reads, plain
@@ -29,20 +30,22 @@ from orgdesign.analysis.reporting import loops_in
 from teams import history
 from teams.actor import SYSTEM, Actor
 from teams.bulk import ANALYZE_FROM_ROWS, analyze, bulk_update, copy_insert, reserve_ids
-from teams.models import Membership, Organisation, Person, Role, Team, is_allocation
+from teams.models import Membership, Organisation, Person, Role, Team, WorkerType, is_allocation
 
 MODES = ("delta", "snapshot")
-PERSON_FIELDS = ("name", "email", "title", "department", "role", "active")
-TEXT_FIELDS = ("name", "email", "title", "department")
+PERSON_FIELDS = ("name", "email", "title", "department", "role", "active", "worker_type", "level")
+TEXT_FIELDS = ("name", "email", "title", "department", "level")
 MAX_LENGTHS = {
     name: Person._meta.get_field(name).max_length for name in ("external_id", *TEXT_FIELDS)
 }
 # The fields a record may have (DESIGN.md section 4); any other is refused, not ignored.
 RECORD_FIELDS = frozenset({
-    "external_id", *TEXT_FIELDS, "role", "manager_external_id", "active", "teams",
+    "external_id", *TEXT_FIELDS, "role", "manager_external_id", "active", "worker_type",
+    "teams",
 })
 # Role.values builds a new list at each call: a third of the checking of 50,000 records.
 ROLES = frozenset(Role.values)
+WORKER_TYPES = frozenset(WorkerType.values)
 BATCH = 500  # rows per bulk statement: well under SQLite's variable limit
 
 
@@ -90,6 +93,8 @@ class _Existing:
     manager_id: int | None
     active: bool
     user_name: str
+    worker_type: str
+    level: str
 
 
 @dataclass
@@ -140,7 +145,7 @@ class _Plan:
             _Existing(*row)
             for row in Person.objects.filter(organisation=organisation).values_list(
                 "id", "external_id", "name", "email", "title", "department", "role",
-                "manager_id", "active", "user_name",
+                "manager_id", "active", "user_name", "worker_type", "level",
             )
         ]
         self.by_external_id = {p.external_id: p for p in self.existing if p.external_id}
@@ -239,6 +244,18 @@ class _Plan:
                 self._error(index, "active", "Must be true or false.")
             else:
                 values["active"] = record["active"]
+        if "worker_type" in record:
+            worker_type = record["worker_type"]
+            if worker_type in ("", None):
+                worker_type = WorkerType.EMPLOYEE.value
+            if not isinstance(worker_type, str) or worker_type not in WORKER_TYPES:
+                self._error(
+                    index, "worker_type",
+                    f"Unknown worker type {worker_type!r}; write "
+                    f"{' or '.join(WorkerType.values)}.",
+                )
+            else:
+                values["worker_type"] = worker_type
         return values
 
     def _check_teams(self, index: int, teams: Any) -> dict[int, int] | None:
@@ -501,6 +518,8 @@ class _Plan:
             "department": planned.values.get("department", ""),
             "role": planned.values.get("role", Role.OTHER.value),
             "active": planned.values.get("active", True),
+            "worker_type": planned.values.get("worker_type", WorkerType.EMPLOYEE.value),
+            "level": planned.values.get("level", ""),
         }
 
     def _create_new(self, new: list[_Planned], ids: dict[str, int], stamp: dict, now) -> None:

@@ -29,6 +29,9 @@ def person_form(person, **changes):
         "email": person.email,
         "title": person.title,
         "role": person.role,
+        "worker_type": person.worker_type,
+        "user_type": person.user_type,
+        "level": person.level,
         "manager": person.manager_id or "",
         "active": "on" if person.active else "",
     }

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 PERSON_FIELDS = {
     "id", "external_id", "name", "email", "title", "department", "role", "manager",
-    "manager_external_id", "dotted_line_managers", "active", "updated_at",
+    "manager_external_id", "dotted_line_managers", "active", "worker_type", "level",
+    "updated_at",
 }
 
 

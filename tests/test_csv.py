@@ -135,7 +135,8 @@ def test_people_csv_has_everyone_with_manager_and_teams(viewer, demo):
     Person.objects.filter(name="Tom Becker").update(active=False)
     rows = read_csv(viewer.get("/orgs/demo/export/people.csv"))
     assert list(rows[0]) == ["external_id", "name", "email", "title", "role",
-                             "manager_external_id", "active", "teams", "department"]
+                             "manager_external_id", "active", "teams", "department",
+                             "worker_type", "level"]
     assert len(rows) == Person.objects.filter(organisation=demo).count()
     by_name = {row["name"]: row for row in rows}
     ines = Person.objects.get(organisation=demo, name="Ines Duarte")
@@ -149,6 +150,9 @@ def test_people_csv_has_everyone_with_manager_and_teams(viewer, demo):
     assert (mia["department"], by_name["Dana Kim"]["department"]) == (
         "Machine Learning", "Infrastructure"
     )
+    assert {row["worker_type"] for row in rows} <= {"employee", "contractor"}
+    mia_person = Person.objects.get(organisation=demo, name="Mia Novak")
+    assert (mia["worker_type"], mia["level"]) == (mia_person.worker_type, mia_person.level)
 
 
 def test_people_csv_follows_the_people_page_filters(viewer, demo):

@@ -415,8 +415,8 @@ def test_a_person_changed_in_the_admin_is_recorded_once(org, superuser):
 
     response = superuser.post(f"/admin/teams/person/{person.pk}/change/", {
         "organisation": org.pk, "external_id": person.external_id, "name": person.name,
-        "email": person.email, "title": "Lead", "role": person.role, "manager": "",
-        "active": "on",
+        "email": person.email, "title": "Lead", "role": person.role,
+        "worker_type": person.worker_type, "manager": "", "active": "on",
     })
 
     assert response.status_code == 302

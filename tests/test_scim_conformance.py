@@ -70,14 +70,18 @@ def test_scim2_tester_finds_the_server_conformant(live_server, monkeypatch):
     not_success = [result for result in results if result.status != Status.SUCCESS]
     assert not_success == [], summary(results)
     # The attributes the design keeps as sent were all written, read back and removed: a
-    # plain userName, the name parts, the HR department, the Group's externalId. (An
-    # attribute published read only would be skipped by the checker, not failed.)
+    # plain userName, the name parts, the userType, the HR department, the Group's
+    # externalId. (An attribute published read only would be skipped by the checker, not
+    # failed.)
     done = {(r.resource_type, r.reason) for r in results}
     department = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
     for expected in [
         ("User", "Successfully replaced attribute 'userName'"),
         ("User", "Successfully added attribute 'name'"),
         ("User", "Successfully removed attribute 'name'"),
+        ("User", "Successfully added attribute 'userType'"),
+        ("User", "Successfully replaced attribute 'userType'"),
+        ("User", "Successfully removed attribute 'userType'"),
         ("User", f"Successfully added attribute '{department}'"),
         ("User", f"Successfully removed attribute '{department}'"),
         ("User", f"Successfully replaced attribute '{department}'"),

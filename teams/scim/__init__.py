@@ -6,8 +6,12 @@ How the design maps onto SCIM (the contract is DESIGN.md section 4):
 - User: id = the person's id, userName = their login at the identity provider (`user_name`,
   any string unique in the organisation in any case; the email for people who never came
   through SCIM), externalId = external_id, displayName = name, name.givenName and
-  name.familyName as sent, title, active. emails (one "work" address) is served read only:
-  the email is read from the emails a request sends, else from userName when it is one.
+  name.familyName as sent, title, userType as sent (`user_type`; "Contractor", "Vendor",
+  "External" and "Temp", in any case, make the person a contractor, any other value an
+  employee; removing it makes a person who had one an employee, and a person who never had
+  one keeps the `worker_type` another door gave them and is served without userType),
+  active. emails (one "work" address) is served read only: the email is read from the emails
+  a request sends, else from userName when it is one.
 - Enterprise extension: employeeNumber is the external id as well (written only when the
   same request does not set externalId); department is the HR department as sent; manager is
   the solid-line manager: value = their id, $ref, and displayName when asked for with

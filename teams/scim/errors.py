@@ -51,6 +51,8 @@ _SCIM_NAMES = {
     "name": "displayName",
     "manager": "manager",
     "title": "title",
+    "user_type": "userType",
+    "worker_type": "userType",
 }
 
 

@@ -55,6 +55,7 @@ _USER_ATTRIBUTES = {
     "name.givenname": _Attribute("given_name", "text"),
     "name.familyname": _Attribute("family_name", "text"),
     "title": _Attribute("title", "text"),
+    "usertype": _Attribute("user_type", "text"),
     "active": _Attribute("active", "bool"),
     "emails": _Attribute("email", "email"),
     "emails.value": _Attribute("email", "email"),

@@ -123,6 +123,13 @@ class User(Resource[AnyExtension]):
 
     title: str | None = None
 
+    user_type: str | None = None
+    """How the person works for the organisation, kept as sent ("Employee", "Contractor",
+    "Vendor"...): "Contractor", "Vendor", "External" and "Temp", in any case, make the person
+    a contractor in the design; any other value an employee. Removing it makes a person who
+    had one an employee; a person who never had one keeps the worker type the design gave
+    them (and has no userType)."""
+
     active: Annotated[bool | None, Required.true] = None
     """Writing false deactivates the person, as DELETE does. Every person is active or has
     left, so it is always returned and cannot be removed; a POST without it creates an

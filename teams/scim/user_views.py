@@ -35,6 +35,7 @@ from teams.scim.user_writes import (
     user_changes,
     user_state,
     user_values,
+    with_worker_type,
 )
 from teams.scim.users import as_id, memberships_of, resolve_manager, user_resource, visible_people
 from teams.scim.versions import check_if_match, not_modified, user_etag
@@ -113,13 +114,13 @@ def _create_user(request: HttpRequest, token: ApiToken) -> HttpResponse:
     with transaction.atomic(), service_errors():
         returning = _returning_person(organisation, values)
         if returning is not None:
-            values = for_returning_person(values)
+            values = with_worker_type(for_returning_person(values), returning)
             kwargs = values.service_kwargs()
             if values.manager_id is not None:
                 kwargs["manager"] = resolve_manager(organisation, values.manager_id, returning)
             person = services.person_update(person=returning, actor=actor_for(token), **kwargs)
         else:
-            values = for_new_person(values)
+            values = with_worker_type(for_new_person(values), None)
             person = services.person_create(
                 organisation=organisation,
                 manager=resolve_manager(organisation, values.manager_id, None),
@@ -169,11 +170,11 @@ def user(request: HttpRequest, token: ApiToken, user_id: str) -> HttpResponse:
             UserRequest, normalise_resource(read_payload(request)),
             Context.RESOURCE_REPLACEMENT_REQUEST,
         )
-        write = for_replacement(user_values(replacement))
+        write = with_worker_type(for_replacement(user_values(replacement)), person)
     else:
         state = user_state(person)
         patched = apply_patch(UserRequest, state, read_payload(request))
-        write = user_changes(state, patched)
+        write = with_worker_type(user_changes(state, patched), person)
     kwargs = write.service_kwargs()
     with transaction.atomic(), service_errors():
         if write.manager_id is not None and write.manager_id != str(person.manager_id or ""):

@@ -8,7 +8,8 @@ The fallbacks between attributes live here (DESIGN.md section 4):
   work one, else the first, else userName when it is an email;
 - the name is displayName, else name.formatted, else name.givenName and name.familyName,
   else userName; the given and family names are kept as sent;
-- externalId, else employeeNumber.
+- externalId, else employeeNumber;
+- userType is kept as sent, and gives the worker type (`with_worker_type`).
 """
 
 from dataclasses import dataclass, fields, replace
@@ -20,7 +21,7 @@ from django.core.validators import validate_email
 from scim2_models import InvalidValueException, MutabilityException
 from scim2_models import User as LibraryUser
 
-from teams.models import Person
+from teams.models import Person, WorkerType, worker_type_of_user_type
 from teams.scim.payloads import EnterpriseUserRequest, ManagerRequest, UserRequest
 
 
@@ -37,6 +38,7 @@ def user_state(person: Person) -> Any:
         ),
         display_name=person.name,
         title=person.title or None,
+        user_type=person.user_type or None,
         active=person.active,
         emails=_emails_state(person.email),
     )
@@ -71,6 +73,8 @@ class UserWrite:
     family_name: str | None = None
     title: str | None = None
     department: str | None = None
+    user_type: str | None = None
+    worker_type: str | None = None
     active: bool | None = None
     external_id: str | None = None
     manager_id: str | None = None
@@ -114,6 +118,31 @@ def _text(value: str | None) -> str | None:
     return value.strip() if value is not None else None
 
 
+def _user_type(value: str | None) -> str | None:
+    """userType as sent (its case and spelling kept: it is served back); blank is none."""
+    if value is None:
+        return None
+    return value if value.strip() else ""
+
+
+def with_worker_type(write: UserWrite, person: Person | None) -> UserWrite:
+    """The worker type a write's userType gives `person` (None: a new person).
+
+    A userType sent makes the person a contractor when it is "Contractor", "Vendor",
+    "External" or "Temp" (in any case), else an employee. Removing the userType a person had
+    (a PUT without it, a PATCH remove) makes them an employee. A person who never had one
+    keeps the worker type another door gave them: an identity provider that never sends
+    userType must not undo what the HR sync says on every PUT.
+    """
+    if write.user_type is None:
+        return write
+    if write.user_type:
+        return replace(write, worker_type=worker_type_of_user_type(write.user_type))
+    if person is not None and person.user_type:
+        return replace(write, worker_type=WorkerType.EMPLOYEE.value)
+    return write
+
+
 def is_email(value: str | None) -> bool:
     if not value:
         return False
@@ -155,6 +184,7 @@ def user_values(user: Any) -> UserWrite:
         family_name=_text(user.name.family_name) if user.name else None,
         title=user.title,
         department=_text(enterprise.department) if enterprise else None,
+        user_type=_user_type(user.user_type),
         active=user.active,
         external_id=user.external_id if user.external_id is not None else employee_number,
         manager_id=(manager.value or "") if manager is not None else None,
@@ -188,6 +218,7 @@ def for_replacement(write: UserWrite) -> UserWrite:
         family_name=write.family_name or "",
         title=write.title or "",
         department=write.department or "",
+        user_type=write.user_type or "",
         manager_id=write.manager_id or "",
     )
 
@@ -230,6 +261,8 @@ def user_changes(before: Any, after: Any) -> UserWrite:
 
     if after.title != before.title:
         changes.title = after.title or ""
+    if _user_type(after.user_type) != _user_type(before.user_type):
+        changes.user_type = _user_type(after.user_type) or ""
     if after.active != before.active:
         if after.active is None:
             raise MutabilityException(

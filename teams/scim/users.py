@@ -52,6 +52,7 @@ def user_resource(person: Person, memberships: list[Membership], base_url: str) 
         else None,
         display_name=person.name,
         title=person.title or None,
+        user_type=person.user_type or None,
         active=person.active,
         emails=[Email(value=person.email, type="work", primary=True)] if person.email else None,
         groups=[
