@@ -9,6 +9,11 @@
 - a pipeline has no PM, another leaves its deployment stage unowned, a third runs in
   production without a model metric;
 - an ML engineer is split across two teams for 120%;
+- the Ranking Models team is promised to two pipelines for 110% of its capacity;
+- the Checkout Squad incubates fraud scoring with 0.9 of a full-time person;
+- contractor labelers from a vendor (seed 002: Data Ops managers oversee "contractor
+  operations teams") work in Vendor Labeling under the ML org's data operations manager, their
+  solid line at the company's vendor manager: contractors, so nothing is flagged about them;
 - scientists are embedded in product squads, one of them managed by the squad lead and alone
   in the squad (seed 000: "Squad-lead does not manage scientists", "not all squads are ML
   savvy").
@@ -70,7 +75,14 @@ PEOPLE = [
     ("squad-2-eng", "David Cohen", "Software Engineer", "software_engineer", "squad-lead-2"),
     ("squad-2-sci", "Ravi Patel", "Data Scientist", "scientist", "squad-lead-2"),
     ("squad-pm", "Emma Wilson", "Product Manager, Checkout", "product_manager", "vp-product"),
+    # The company's vendor management, and a labeling vendor's staff (contractors).
+    ("vendor-mgr", "Rosa Lima", "Vendor Manager", "ops_manager", "ceo"),
+    ("labeler-1", "Yusuf Demir", "Labeler (LabelCo)", "other", "vendor-mgr"),
+    ("labeler-2", "Mei Tanaka", "Labeler (LabelCo)", "other", "vendor-mgr"),
+    ("labeler-3", "Rafael Costa", "Labeling Team Lead (LabelCo)", "ops_manager", "vendor-mgr"),
 ]
+
+CONTRACTORS = {"labeler-1", "labeler-2", "labeler-3"}
 
 # name, kind, lead key, KPI, KPI type, [(member key, allocation)]
 TEAMS = [
@@ -89,26 +101,28 @@ TEAMS = [
     ("Discovery Squad", "product_squad", "squad-lead-1", "Weekly active listeners", "other",
      [("squad-1-eng", 100), ("sci-2", 100), ("sci-3", 100)]),
     ("Checkout Squad", "product_squad", "squad-lead-2", "Checkout conversion", "other",
-     [("squad-2-eng", 100), ("squad-2-sci", 100)]),
+     [("squad-2-eng", 50), ("squad-2-sci", 40)]),
+    ("Vendor Labeling", "data_ops", "dataops-lead", "Moderation model recall", "model_outcome",
+     [("labeler-1", 100), ("labeler-2", 100), ("labeler-3", 100)]),
 ]
 
-# name, PM key, lifecycle, tier, metric, {team name: role}
+# name, PM key, lifecycle, tier, metric, {team name: role or (role, effort)}
 PIPELINES = [
     ("Home feed ranking", "pm-1", "production", "critical", "NDCG@10", {
         "Labeling Ops": "owner", "ML Tooling": "contributor", "ML Platform": "owner",
-        "Ranking Models": "owner", "Model Deployment": "owner",
+        "Ranking Models": ("owner", 60), "Model Deployment": "owner",
     }),
     ("Search relevance", "pm-2", "production", "high", "Mean reciprocal rank", {
         "Labeling Ops": "owner", "ML Platform": "owner", "Applied Research": "owner",
         "Model Deployment": "contributor",
     }),
     ("Ad click prediction", "pm-2", "production", "critical", "Log loss", {
-        "Labeling Ops": "owner", "ML Platform": "owner", "Ranking Models": "owner",
+        "Labeling Ops": "owner", "ML Platform": "owner", "Ranking Models": ("owner", 50),
         "Model Deployment": "owner", "ML Tooling": "service",
     }),
     ("Content moderation", "pm-1", "production", "high", "", {
         "Labeling Ops": "owner", "ML Platform": "owner", "Ranking Models": "owner",
-        "Model Deployment": "owner",
+        "Model Deployment": "owner", "Vendor Labeling": "contributor",
     }),
     ("Podcast recommendations", None, "incubating", "normal", "Listen-through rate", {
         "Discovery Squad": "owner", "ML Platform": "service",
@@ -122,7 +136,7 @@ PIPELINES = [
 # as an HR system would send it: the company org each person sits in.
 DEPARTMENTS = {
     "ceo": "Executive", "vp-infra": "Infrastructure", "vp-research": "Research",
-    "vp-ml": "Machine Learning", "vp-product": "Product",
+    "vp-ml": "Machine Learning", "vp-product": "Product", "vendor-mgr": "Vendor Management",
 }
 
 
@@ -152,6 +166,7 @@ def build_demo(*, slug: str = DEMO_SLUG, name: str = DEMO_NAME) -> Organisation:
             department=_department(key, managers),
             role=role,
             manager=people[manager_key] if manager_key else None,
+            worker_type="contractor" if key in CONTRACTORS else "employee",
         )
     services.person_update(person=people["tech-lead"], dotted_line_managers=[people["cto"]])
     services.organisation_update(organisation=organisation, ml_head=people["vp-ml"])
@@ -179,6 +194,9 @@ def build_demo(*, slug: str = DEMO_SLUG, name: str = DEMO_NAME) -> Organisation:
             tier=tier,
             metric=metric,
         )
-        for team_name, role in cells.items():
-            pipeline_services.engagement_set(pipeline=pipeline, team=teams[team_name], role=role)
+        for team_name, cell in cells.items():
+            role, effort = cell if isinstance(cell, tuple) else (cell, None)
+            pipeline_services.engagement_set(
+                pipeline=pipeline, team=teams[team_name], role=role, effort=effort
+            )
     return organisation

@@ -46,11 +46,38 @@ def test_seed_demo_builds_the_demo_with_its_deliberate_problems(settings):
         "team.kpi_publications",
         "team.no_kpi",
         "team.members_outside_ml_org",
+        # The codes of findings v3.
+        "pipeline.stage_understaffed",
+        "team.over_committed",
     } <= codes
     assert "org.no_ml_head" not in codes
     kinds = set(organisation.teams.values_list("kind", flat=True))
     assert {"data_ops", "tooling", "infrastructure", "modeling", "deployment",
             "product_squad"} <= kinds
+
+
+def test_the_demos_contractor_labelers_are_quiet_and_would_not_be_as_employees(settings):
+    """Seed 002's Data Ops overseeing a vendor's contractor labelers: their solid line runs
+    to the company's vendor manager, outside the ML org. Contractors: nothing is said of
+    them. Were they employees, the team would be a critical dependency staffed from outside.
+    """
+    from teams.models import Person, Team, WorkerType
+
+    run("seed_demo")
+    organisation = Organisation.objects.get(slug="demo")
+    team = Team.objects.get(organisation=organisation, name="Vendor Labeling")
+    labelers = Person.objects.filter(memberships__team=team)
+    assert set(labelers.values_list("worker_type", flat=True)) == {WorkerType.CONTRACTOR}
+    assert labelers.count() == 3
+
+    def about_them() -> list:
+        ids = {team.pk, *labelers.values_list("pk", flat=True)}
+        return [(f.code, f.severity) for f in compute_findings(load_org_data(organisation))
+                if f.subject.id in ids and f.subject.type in ("team", "person")]
+
+    assert about_them() == []
+    labelers.update(worker_type=WorkerType.EMPLOYEE)
+    assert about_them() == [("team.members_outside_ml_org", "error")]
 
 
 def test_seed_demo_is_idempotent(settings):

@@ -211,7 +211,7 @@ def test_it_flags_an_ml_team_staffed_from_a_company_infrastructure_org():
     assert finding.subject == team_ref(team)
     assert finding.related == (person_ref(olga),)
     assert finding.message == (
-        "1 of the 3 active members of ML Infra (20% of its FTE) report into Vic's "
+        "1 of the 3 active members of ML Infra (20% of its FTE) reports into Vic's "
         "organisation instead of the ML org."
     )
     assert codes(design.org) == {"team.members_outside_ml_org"}

@@ -434,7 +434,8 @@ def team_staffing_rules(index: OrgIndex) -> Iterator[Finding]:
         )
         message = (
             f"{len(outside)} of the {len(members)} active members of {team.name} ({share}% of "
-            f"its FTE) report into {into} instead of the ML org"
+            f"its FTE) {'reports' if len(outside) == 1 else 'report'} into {into} instead of "
+            "the ML org"
         )
         # Half the team's capacity or more under other management, on work it owns or does
         # for a pipeline: seed 002's critical dependency, inside the team.
