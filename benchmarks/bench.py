@@ -1,4 +1,4 @@
-"""`make bench` (size M) and `make bench SIZE=L`: build the organisation of DESIGN.md section 5
+"""`make bench` (size M) and `make bench SIZE=L`: build the organisation of docs/design.md section 5
 on PostgreSQL, measure each figure over repeated runs after a warm-up (median, min, max),
 measure the floor of each in the same run with plain psycopg (a SELECT of the same rows, a
 COPY of the same rows), and write `benchmarks/results/<size>.json`:

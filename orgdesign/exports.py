@@ -1,4 +1,4 @@
-"""What every CSV export shares (DESIGN.md section 4): who may fetch it, and the streamed
+"""What every CSV export shares (docs/design.md section 4): who may fetch it, and the streamed
 response.
 
 Exports answer logged-in users with a role in the organisation and the organisation's API

@@ -1,4 +1,4 @@
-"""API v1: try a fix (DESIGN.md section 4's API, issue 17).
+"""API v1: try a fix (docs/design.md section 4's API, issue 17).
 
 `GET /api/v1/orgs/<slug>/findings/<index or key>/remedies/` gives the ranked remedies of one
 finding (by its key, or its position from 0 in `findings/`); a `POST` there with `rank` (and,

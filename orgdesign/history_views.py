@@ -1,4 +1,4 @@
-"""The history of a design, /orgs/<slug>/history/ (DESIGN.md section 4), and restoring from
+"""The history of a design, /orgs/<slug>/history/ (docs/design.md section 4), and restoring from
 it. The reading and the restoring are `orgdesign.history`'s; these views check the role,
 read the filters and answer."""
 

@@ -1,4 +1,4 @@
-"""API v1: a background job, `GET /api/v1/orgs/<slug>/jobs/<id>/` (DESIGN.md section 4)."""
+"""API v1: a background job, `GET /api/v1/orgs/<slug>/jobs/<id>/` (docs/design.md section 4)."""
 
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response

@@ -1,4 +1,5 @@
-"""API v1: compare two designs, `GET /api/v1/orgs/<slug>/compare/<other>/` (DESIGN.md section 4).
+"""API v1: compare two designs, `GET /api/v1/orgs/<slug>/compare/<other>/` (docs/design.md
+section 4).
 
 Who may compare with what is decided by `orgdesign.access.comparable`, as for the compare
 page: a login compares any two designs it may see; a token compares its own design with the

@@ -1,5 +1,5 @@
 """The scenarios of a design and the compare page: /orgs/<slug>/scenarios/ and
-/orgs/<a>/compare/<b>/ (DESIGN.md section 4)."""
+/orgs/<a>/compare/<b>/ (docs/design.md section 4)."""
 
 from urllib.parse import urlencode
 

@@ -1,4 +1,4 @@
-"""matrix.csv, engagements.csv and findings.csv (DESIGN.md section 4), streamed so memory
+"""matrix.csv, engagements.csv and findings.csv (docs/design.md section 4), streamed so memory
 stays flat whatever the size, each in a fixed number of queries. Who may fetch them and the
 response are `orgdesign/exports.py`'s."""
 

@@ -3,7 +3,7 @@
 `generate_org` builds a whole company from a seed: a CEO, the ML head directly under them
 with an ML org of about 5% of the people, and orgs outside it (the company Infrastructure
 org, Research, Product with its squads, and the rest of the business). On a mostly healthy
-matrix it plants some of every finding of DESIGN.md section 2 except `org.no_ml_head`, so
+matrix it plants some of every finding of docs/design.md section 2 except `org.no_ml_head`, so
 each rule has work to do at every size.
 
 It runs in two steps. `plan_org` draws everything from one `random.Random(seed)` in plain

@@ -107,7 +107,7 @@ class Engagement(Attributed):
     team = models.ForeignKey(Team, on_delete=models.RESTRICT, related_name="engagements")
     role = models.CharField(max_length=12, choices=EngagementRole.choices)
     # The percent of the team's capacity that goes to this pipeline; unset, the team's
-    # capacity left by the set efforts is shared equally (DESIGN.md, capacity).
+    # capacity left by the set efforts is shared equally (docs/design.md, capacity).
     effort = models.PositiveSmallIntegerField(
         null=True, blank=True,
         validators=[MinValueValidator(EFFORT_MIN), MaxValueValidator(EFFORT_MAX)],

@@ -74,7 +74,7 @@ class RefSerializer(serializers.Serializer):
 
 
 class FindingSerializer(serializers.Serializer):
-    """A finding in the shape of DESIGN.md section 2, as `Finding.as_dict` gives it; the
+    """A finding in the shape of docs/design.md section 2, as `Finding.as_dict` gives it; the
     fields below describe it for the schema."""
 
     key = serializers.CharField(
@@ -119,7 +119,7 @@ class CatalogueEntrySerializer(serializers.Serializer):
 
 
 class StructureSerializer(serializers.Serializer):
-    """The structure classification (DESIGN.md section 3) with its evidence."""
+    """The structure classification (docs/design.md section 3) with its evidence."""
 
     label = serializers.ChoiceField(choices=list(TRADE_OFFS))
     people = serializers.IntegerField(help_text="Active scientists and ML engineers with a team.")

@@ -1,4 +1,4 @@
-"""The structure page: how the organisation is structured (DESIGN.md section 3), with the
+"""The structure page: how the organisation is structured (docs/design.md section 3), with the
 evidence, what each label means, the trade-offs of the current model and a fit hint."""
 
 from django.contrib.auth.decorators import login_required

@@ -1,4 +1,4 @@
-"""people.csv, streamed: the format the people import reads back (DESIGN.md section 4)."""
+"""people.csv, streamed: the format the people import reads back (docs/design.md section 4)."""
 
 from collections.abc import Iterator
 

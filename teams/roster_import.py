@@ -58,7 +58,7 @@ _ROLE_WORDS = {
     normalise(word): value for value, label in Role.choices for word in (value, label)
 }
 _ACTIVE_WORDS = {**dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)}
-# A worker type by its value or label, or by the contract kinds HR exports use (DESIGN.md
+# A worker type by its value or label, or by the contract kinds HR exports use (docs/design.md
 # section 4), in any case.
 EMPLOYEE_WORDS = ("employee", "full time", "part time", "salaried", "hourly")
 CONTRACTOR_WORDS = ("contractor", "contingent worker", "vendor", "temp")

@@ -1,4 +1,4 @@
-"""The API's JSON for organisations, people, teams and memberships (DESIGN.md section 4).
+"""The API's JSON for organisations, people, teams and memberships (docs/design.md section 4).
 
 Serializers only translate: JSON to the arguments of `teams.services` and model instances
 back to JSON. The rules (no manager cycle, allocation bounds, unique names) live in the

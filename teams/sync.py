@@ -38,7 +38,7 @@ TEXT_FIELDS = ("name", "email", "title", "department", "level")
 MAX_LENGTHS = {
     name: Person._meta.get_field(name).max_length for name in ("external_id", *TEXT_FIELDS)
 }
-# The fields a record may have (DESIGN.md section 4); any other is refused, not ignored.
+# The fields a record may have (docs/design.md section 4); any other is refused, not ignored.
 RECORD_FIELDS = frozenset({
     "external_id", *TEXT_FIELDS, "role", "manager_external_id", "active", "worker_type",
     "teams",

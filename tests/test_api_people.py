@@ -1,4 +1,5 @@
-"""API v1: the organisation and its people (DESIGN.md section 4), and the people sync's door."""
+"""API v1: the organisation and its people (docs/design.md section 4), and the people sync's
+door."""
 
 from datetime import timedelta
 

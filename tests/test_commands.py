@@ -1,4 +1,4 @@
-"""The management commands of DESIGN.md section 4 (generate_org has its own file)."""
+"""The management commands of docs/design.md section 4 (generate_org has its own file)."""
 
 from io import StringIO
 

@@ -1,4 +1,4 @@
-"""CSV exports: formats of DESIGN.md section 4, streamed, safe for spreadsheets."""
+"""CSV exports: formats of docs/design.md section 4, streamed, safe for spreadsheets."""
 
 import csv
 import io

@@ -1,4 +1,4 @@
-"""The HR department (DESIGN.md section 4): kept as the HR system or identity provider sends
+"""The HR department (docs/design.md section 4): kept as the HR system or identity provider sends
 it, through every door (API, people/sync, people.csv and rosters, the browser, SCIM), and
 shown on the person's page. It is not derived from the teams."""
 

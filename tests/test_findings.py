@@ -1,4 +1,4 @@
-"""The findings engine (DESIGN.md section 2), on unsaved model instances and no database.
+"""The findings engine (docs/design.md section 2), on unsaved model instances and no database.
 
 Most tests start from `sound_design()`, which raises no finding at all, break one thing and
 check the one flag that follows; each code also has a close case that must stay quiet.
@@ -16,7 +16,7 @@ from pipelines.models import EngagementRole, Lifecycle, Pipeline
 from teams.models import KpiType, Person, Role, Team, TeamKind
 from tests.builders import OrgBuilder
 
-# The table of DESIGN.md section 2: every code with its severity.
+# The table of docs/design.md section 2: every code with its severity.
 CONTRACT_SEVERITIES = {
     "org.no_ml_head": "error",
     "pipeline.no_pm": "error",

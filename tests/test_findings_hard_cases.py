@@ -1,4 +1,4 @@
-"""The findings engine on the hard cases of DESIGN.md sections 1-2: the new codes, the six
+"""The findings engine on the hard cases of docs/design.md sections 1-2: the new codes, the six
 defects it fixes, the stronger rules, and severity that follows the business.
 
 Pure like `test_findings.py`: unsaved model instances, no database. Every flag is checked in
@@ -252,7 +252,7 @@ def test_members_who_left_count_neither_as_outside_nor_in_the_teams_fte():
 
 
 def test_a_member_reporting_straight_to_the_ceo_reports_into_the_ceos_org_not_her_own():
-    # DESIGN.md: the message names "the head of the org they report into". Olga reports to
+    # docs/design.md: the message names "the head of the org they report into". Olga reports to
     # Cleo; she heads no organisation, so naming her own would be wrong.
     design = sound_design()
     team = design.teams[TeamKind.INFRASTRUCTURE]
@@ -378,7 +378,7 @@ def squad_incubating(design: Design, members: int) -> tuple[Pipeline, Team]:
 
 
 def test_regression_2_a_product_squad_incubating_a_pipeline_with_one_person_is_flagged_once():
-    # One finding for the pipeline, naming its stages, not one a stage (DESIGN.md section 2).
+    # One finding for the pipeline, naming its stages, not one a stage (docs/design.md section 2).
     design = sound_design()
     pipeline, squad = squad_incubating(design, 1)
 
@@ -925,7 +925,7 @@ def measure_modeling_on_papers(design: Design) -> Team:
     ],
 )
 def test_a_team_warning_is_raised_for_a_team_engaged_in_a_critical_pipeline(code, breaks):
-    # DESIGN.md section 2: the severity rules cover team findings about teams engaged in
+    # docs/design.md section 2: the severity rules cover team findings about teams engaged in
     # pipelines.
     design = sound_design()
     design.pipeline.tier = Tier.CRITICAL

@@ -1,4 +1,4 @@
-"""Findings v3 (DESIGN.md sections 1 and 2 as revised): contractors, product squads, platforms
+"""Findings v3 (docs/design.md sections 1 and 2 as revised): contractors, product squads, platforms
 used as services, an ML head missing from the HR data, thin staffing, efforts. A raising case
 and a close quiet case for each changed rule and new code, on unsaved objects."""
 

@@ -1,4 +1,4 @@
-"""generate_org (DESIGN.md section 4): a large synthetic organisation for benchmarks."""
+"""generate_org (docs/design.md section 4): a large synthetic organisation for benchmarks."""
 
 from collections import Counter
 from io import StringIO

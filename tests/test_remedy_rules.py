@@ -1,4 +1,4 @@
-"""Every remedy is one the seeds would endorse (DESIGN.md, remedies): what may never be
+"""Every remedy is one the seeds would endorse (docs/design.md, remedies): what may never be
 proposed, and what ranks first, on designs built in memory (no database). The same rules
 through the remedies and fix-all pages and the API: tests/test_remedy_rules_pages.py.
 

@@ -1,4 +1,4 @@
-"""SCIM as real identity-provider configurations use it (DESIGN.md section 4): any unique
+"""SCIM as real identity-provider configurations use it (docs/design.md section 4): any unique
 userName (plain logins as well as emails), only userName required, the email from `emails`,
 the given and family names and the HR department kept, RFC 7644 error types, and requests
 shaped the way Entra ID and Okta send them.

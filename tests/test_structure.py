@@ -1,4 +1,5 @@
-"""The structure classifier (DESIGN.md section 3), on unsaved model instances and no database."""
+"""The structure classifier (docs/design.md section 3), on unsaved model instances and no
+database."""
 
 import pytest
 

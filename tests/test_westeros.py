@@ -1,10 +1,10 @@
 """Seed 002's Westeros, built through the write API, and the errors it must show.
 
-Seed 002 ("Scaling An ML Team (10-100+ People)", /work/shared/seeds/002_4d1b712fee19eeb5.txt)
-warns: "If your ML teams are misaligned, your org can start to feel a lot like Westeros." Its
-trap: "it's a common pattern to put ML Infrastructure teams into a broader Infrastructure org
-that also serves non-ML teams, and then put ML modelers under a separate Research org", whereas
-"an ML org must have all of its critical dependencies under the same management".
+Seed 002 ("Scaling An ML Team (10-100+ People)", see docs/domain.md) warns: "If your ML teams
+are misaligned, your org can start to feel a lot like Westeros." Its trap: "it's a common
+pattern to put ML Infrastructure teams into a broader Infrastructure org that also serves non-ML
+teams, and then put ML modelers under a separate Research org", whereas "an ML org must have all
+of its critical dependencies under the same management".
 
 The realm below is built the way an operator would build it: `create_org`, `create_api_token`,
 then only API writes (people with their managers, the organisation's ML head, teams, memberships,
@@ -27,7 +27,7 @@ Three pipelines: News Feed ranking (production, critical, NDCG@10: seed 002's "1
 ... tens of millions of dollars"), every stage owned; Search ranking (incubating) which requires
 a tooling stage nobody owns; Spam detection (incubating) which nobody PMs.
 
-DESIGN.md section 2 then expects exactly three error codes of the design itself:
+docs/design.md section 2 then expects exactly three error codes of the design itself:
 `dependency.outside_ml_org` (once for each of the two teams, naming Tywin's and Olenna's
 organisations), `pipeline.stage_unowned` (the tooling stage of Search ranking) and
 `pipeline.no_pm` (Spam detection); and the two KPI warnings, of teams that the critical

@@ -1,4 +1,4 @@
-"""A person's worker type and level, and an engagement's effort (DESIGN.md sections 1 and 4),
+"""A person's worker type and level, and an engagement's effort (docs/design.md sections 1 and 4),
 through every door: the browser's person forms and pages, the API's people/ and people/sync,
 SCIM's userType, people.csv (export and import), the admin, the API's engagements/ and the
 pipeline page's effort form; each bad value refused with nothing written, and history

@@ -82,7 +82,9 @@ _ENTRIES = [
     CatalogueEntry(
         "pipeline.pm_outside_ml_org", WARNING, "Pipeline PM outside the ML org",
         "ML PMs pull resources from the ML teams and speak for the model to stakeholders "
-        "outside; a PM whose manager sits in another org answers to that org's priorities.",
+        "outside; a PM whose manager sits in another org answers to that org's priorities. "
+        "A product squad incubating its own ML project with its own PM is seed 000's "
+        "embedded model done right, and is not flagged.",
         "Move the PM's reporting line into the ML org, or hand the pipeline to an ML PM.",
     ),
     CatalogueEntry(
@@ -243,7 +245,8 @@ _ENTRIES = [
     CatalogueEntry(
         "scientist.no_science_manager", WARNING, "Scientist not managed by a science manager",
         "Squad leads, and executives of other orgs, should not manage scientists: a dedicated "
-        "science manager keeps standards high and helps retention (seed 000).",
+        "science manager keeps standards high and helps retention (seed 000). Without an ML "
+        "head nobody can be said to be outside the ML org, so an executive is accepted.",
         "Have the scientist report to a science manager (or the ML head); keep the squad as "
         "their team.",
     ),

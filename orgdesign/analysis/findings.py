@@ -1,4 +1,4 @@
-"""The findings engine: every flag of DESIGN.md section 2, from one design, without queries.
+"""The findings engine: every flag of docs/design.md section 2, from one design, without queries.
 
 `compute_findings(data)` is handed the lists of one organisation and returns the findings in
 their fixed order (severity, code, subject name). Each rule is a small generator over an
@@ -547,7 +547,7 @@ class ChainBreaks:
 
 
 def chain_breaks(index: OrgIndex) -> ChainBreaks:
-    """The people who work in or for the ML org (DESIGN.md section 2): people in it, members of
+    """The people who work in or for the ML org (docs/design.md section 2): people in it, members of
     its teams, leads of specialised teams and of teams engaged in pipelines, and PM owners;
     plus, with an ML head, the people at whom the chain of one of them breaks off."""
     teams_to_place = [

@@ -11,7 +11,7 @@ that would clear one error by making another is ranked below a clean one, whatev
 heuristic preferred. The trying reuses every fact and rule's findings that a change leaves
 alone (`Design.after`), so a remedy is judged in milliseconds on a 50,000-person design.
 
-Every remedy must be one the seeds would endorse (DESIGN.md), and that is structural, not a
+Every remedy must be one the seeds would endorse (docs/design.md), and that is structural, not a
 matter of scores: `refusal` says why a change may never be proposed, and a proposal with one
 is never offered (the proposers do not make them, and `_advise` drops any that slips by):
 

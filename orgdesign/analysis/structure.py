@@ -1,4 +1,4 @@
-"""The structure classifier of DESIGN.md section 3: centralized, embedded, hybrid or matrix
+"""The structure classifier of docs/design.md section 3: centralized, embedded, hybrid or matrix
 (or `none`, without scientists and ML engineers, and `unknown`, while none has a team).
 
 Pure: it reads an `OrgIndex` and returns the label with its evidence, the trade-offs of that

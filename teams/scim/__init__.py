@@ -1,7 +1,7 @@
 """SCIM 2.0 (RFC 7643, RFC 7644) for identity providers, under /scim/v2/: people as Users,
 teams as Groups.
 
-How the design maps onto SCIM (the contract is DESIGN.md section 4):
+How the design maps onto SCIM (the contract is docs/design.md section 4):
 
 - User: id = the person's id, userName = their login at the identity provider (`user_name`,
   any string unique in the organisation in any case; the email for people who never came

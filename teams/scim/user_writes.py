@@ -3,7 +3,7 @@ services' terms: a POST or PUT read whole (`user_values`, then `for_new_person`,
 `for_replacement` or, for someone coming back, as sent), a PATCH read as the difference
 between the person's state before and after its operations (`user_state`, `user_changes`).
 
-The fallbacks between attributes live here (DESIGN.md section 4):
+The fallbacks between attributes live here (docs/design.md section 4):
 - userName is the login, any string; the email is the primary address in emails, else the
   work one, else the first, else userName when it is an email;
 - the name is displayName, else name.formatted, else name.givenName and name.familyName,
