@@ -133,17 +133,18 @@ def copy_floor(records: list[dict], organisation: Organisation) -> float:
     now = "2026-01-01 00:00:00+00"
     people = "".join(
         f"api\t{organisation.pk}\t{r['external_id']}\t{r['name']}\t{r['email']}\t\t\t\t"
-        f"{r['title']}\t\t{r['role']}\tt\t{now}\t{now}\n"
+        f"{r['title']}\t\t{r['role']}\tt\temployee\t\t\t{now}\t{now}\n"
         for r in records
     )
     entries = "".join(
         f"{10**12 + n}\tapi\t{organisation.pk}\t{r['external_id']}\t{r['name']}\t"
-        f"{r['email']}\t\t\t\t{r['title']}\t\t{r['role']}\tt\t{now}\t{now}\t+\t"
+        f"{r['email']}\t\t\t\t{r['title']}\t\t{r['role']}\tt\temployee\t\t\t{now}\t{now}\t+\t"
         f"{organisation.pk}\n"
         for n, r in enumerate(records)
     )
     columns = ("updated_via, organisation_id, external_id, name, email, user_name, given_name, "
-               "family_name, title, department, role, active, created_at")
+               "family_name, title, department, role, active, worker_type, user_type, level, "
+               "created_at")
     raw = connection.connection
     timings = []
     for _ in range(RUNS):

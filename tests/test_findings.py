@@ -980,18 +980,22 @@ def test_it_flags_someone_without_manager_who_is_not_the_top_of_the_organisation
     assert finding.subject == person_ref(zed)
 
 
-def test_the_top_of_the_organisation_without_ml_head_counts_people_who_left_beneath_it():
+def test_the_top_of_the_organisation_counts_only_active_people_beneath_it():
+    # An HR system keeps everyone who ever left: a tree of leavers is not the company.
     org = OrgBuilder()
     ada = org.person("Ada")
     org.person("Bob", manager=ada)
+    org.person("Bea", manager=ada)
     zed = org.person("Zed")
     gone = org.person("Gone", manager=zed, active=False)
+    org.person("Went", manager=gone, active=False)
     org.person("Cy", manager=gone)
     for pm in (ada, zed):  # both work for the ML org: they own pipelines
         org.pipeline(f"Pipeline of {pm.name}", pm=pm, required_stages=[])
 
-    # Zed's tree (Zed, Gone, Cy) is larger than Ada's (Ada, Bob).
-    assert only(org, "person.no_manager").subject == person_ref(ada)
+    # Zed's tree holds four people but two active (Zed, Cy); Ada's three, all active.
+    assert OrgIndex(org.data()).top_of_organisation == ada.id
+    assert only(org, "person.no_manager").subject == person_ref(zed)
 
 
 def test_it_does_not_flag_someone_without_manager_who_has_left():

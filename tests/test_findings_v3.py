@@ -426,3 +426,77 @@ def test_over_commitment_on_a_critical_pipeline_is_an_error():
     design, team, _ = committed([40])
     design.pipeline.tier = Tier.CRITICAL
     assert only(design.org, "team.over_committed").severity == "error"
+
+
+# Found by the domain review ------------------------------------------------------------------
+
+
+def test_a_team_led_by_the_top_of_the_organisation_is_said_to_be_led_from_the_top():
+    org, cleo, head, infra = head_missing_their_manager()
+    infra.lead_id = cleo.id
+
+    finding = only(org, "dependency.outside_ml_org")
+
+    assert finding.message == (
+        "1 pipeline depends on Company Infra, led by Cleo, at the top of the organisation, "
+        "outside the ML org."
+    )
+
+
+def test_a_team_led_from_above_names_whom_the_ml_head_reports_through():
+    design = sound_design()
+    cto = design.org.person("Cato", role=Role.EXECUTIVE, manager=design.ceo)
+    design.head.manager_id = cto.id
+    research = design.org.team("Research", kind=TeamKind.MODELING, lead=design.ceo)
+    design.org.engage(design.pipeline, research, EngagementRole.CONTRIBUTOR)
+
+    assert only(design.org, "dependency.outside_ml_org").message == (
+        "1 pipeline depends on Research, led from above the ML org by Cleo, to whom the ML head "
+        "Hana reports through Cato."
+    )
+
+
+@pytest.mark.parametrize(("worker_type", "flagged"), [(CONTRACTOR, False), ("employee", True)])
+def test_the_vendor_manager_of_contractors_is_not_flagged_for_their_missing_manager(
+    worker_type, flagged
+):
+    design = sound_design()
+    vendor = design.org.person("Vendor Boss", role=Role.OPS_MANAGER)  # nobody above
+    labeler = design.org.person("Labeler", manager=vendor, worker_type=worker_type)
+    design.org.member(labeler, design.teams[TeamKind.DATA_OPS])
+
+    found = [f.subject for f in flags(design.org, "person.no_manager")]
+
+    assert found == ([person_ref(vendor)] if flagged else [])
+
+
+def test_an_over_commitment_concerns_the_pipelines_promised_not_those_served():
+    design, team, pipelines = committed([40])
+    critical = design.org.pipeline("Crit", pm=design.pm, required_stages=[], metric="ctr")
+    critical.tier = Tier.CRITICAL
+    design.org.engage(critical, team, EngagementRole.SERVICE)
+
+    assert only(design.org, "team.over_committed").severity == "warning"
+
+
+@pytest.mark.parametrize(("count", "start"), [
+    (1, "The only active member of Platform (100% of its FTE) reports into Otto's"),
+    (3, "All 3 active members of Platform (100% of its FTE) report into Otto's"),
+])
+def test_a_team_staffed_wholly_from_outside_is_said_so(count, start):
+    design = sound_design()
+    otto = design.org.person("Otto", role=Role.EXECUTIVE, manager=design.ceo)
+    team = design.org.team("Platform", kind=TeamKind.INFRASTRUCTURE, lead=design.head)
+    for number in range(count):
+        design.org.member(design.org.person(f"Ops {number}", manager=otto), team)
+
+    assert only(design.org, "team.members_outside_ml_org").message.startswith(start)
+
+
+def test_members_from_two_other_orgs_name_the_larger_and_count_the_other_organisation():
+    design, team = outside_members(2)
+    vera = design.org.person("Vera", role=Role.EXECUTIVE, manager=design.ceo)
+    design.org.member(design.org.person("Res", manager=vera), team)
+
+    assert "report into Otto's organisation and 1 other organisation instead" in only(
+        design.org, "team.members_outside_ml_org").message

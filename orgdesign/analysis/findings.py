@@ -139,13 +139,16 @@ LOWERED = {ERROR: WARNING, WARNING: INFO}
 
 def concerned_pipelines(finding: Finding, index: OrgIndex) -> list[Pipeline]:
     """The pipelines a finding concerns: a pipeline finding's subject, the pipelines that
-    depend on a team outside the ML org, and those a team of a team finding is engaged in."""
+    depend on a team outside the ML org or that a team is promised to, and otherwise those a
+    team of a team finding is engaged in."""
     pipelines = index.pipelines_by_id
     if finding.subject.type == "pipeline":
         return [pipelines[finding.subject.id]] if finding.subject.id in pipelines else []
-    if finding.code.startswith("dependency."):
-        return [pipelines[ref.id] for ref in finding.related
-                if ref.type == "pipeline" and ref.id in pipelines]
+    # A finding that names its pipelines (a dependency, a team's commitments) concerns those.
+    named = [pipelines[ref.id] for ref in finding.related
+             if ref.type == "pipeline" and ref.id in pipelines]
+    if named or finding.code.startswith("dependency."):
+        return named
     if finding.subject.type == "team":
         return [pipelines[engagement.pipeline_id]
                 for engagement in index.engagements_by_team.get(finding.subject.id, ())
@@ -427,16 +430,20 @@ def team_staffing_rules(index: OrgIndex) -> Iterator[Finding]:
         (head_id, _), others = heads.most_common(1)[0], len(heads) - 1
         into = f"{index.person_name(head_id)}'s organisation"
         if others:
-            into += f" and {others} other{'s' if others > 1 else ''}"
+            into += f" and {others} other organisation{'s' if others > 1 else ''}"
         people = sorted(
             (index.people_by_id[pid] for pid, _ in outside),
             key=lambda person: (person.name.casefold(), person.id),
         )
-        message = (
-            f"{len(outside)} of the {len(members)} active members of {team.name} ({share}% of "
-            f"its FTE) {'reports' if len(outside) == 1 else 'report'} into {into} instead of "
-            "the ML org"
-        )
+        if len(members) == 1:
+            who = f"The only active member of {team.name} (100% of its FTE) reports"
+        elif len(outside) == len(members):
+            who = f"All {len(members)} active members of {team.name} (100% of its FTE) report"
+        else:
+            verb = "reports" if len(outside) == 1 else "report"
+            who = (f"{len(outside)} of the {len(members)} active members of {team.name} "
+                   f"({share}% of its FTE) {verb}")
+        message = f"{who} into {into} instead of the ML org"
         # Half the team's capacity or more under other management, on work it owns or does
         # for a pipeline: seed 002's critical dependency, inside the team.
         critical = outside_fte * 2 >= team_fte and any(
@@ -506,13 +513,20 @@ def dependency_rules(index: OrgIndex) -> Iterator[Finding]:
         )
         lead_name = index.person_name(team.lead_id)
         if index.above_ml_head(team.lead_id):
+            head_manager = index.manager_of.get(index.ml_head.id)
+            through = (
+                "" if head_manager == team.lead_id
+                else f" through {index.person_name(head_manager)}"
+            )
             where = (
                 f"led from above the ML org by {lead_name}, to whom the ML head "
-                f"{index.ml_head.name} reports"
+                f"{index.ml_head.name} reports{through}"
             )
         else:
             org_head = index.outside_org_head(team.lead_id)
-            if org_head == team.lead_id:
+            if org_head == team.lead_id and index.manager_of.get(team.lead_id) is None:
+                where = f"led by {lead_name}, at the top of the organisation, outside the ML org"
+            elif org_head == team.lead_id:
                 manager_name = index.person_name(index.manager_of.get(team.lead_id))
                 where = f"led by {lead_name}, who reports to {manager_name} outside the ML org"
             else:
@@ -564,6 +578,9 @@ def chain_breaks(index: OrgIndex) -> ChainBreaks:
 
     breaks = ChainBreaks(people, defaultdict(set), defaultdict(list), defaultdict(list))
     for person_id in list(people):
+        # A contractor's line runs to their vendor: where it stops says nothing of the ML org.
+        if getattr(index.people_by_id.get(person_id), "worker_type", "") == WorkerType.CONTRACTOR:
+            continue
         root = index.chain_break(person_id)
         if root is not None and root != person_id:
             breaks.stranded_people[root].add(person_id)

@@ -244,11 +244,13 @@ class OrgIndex:
 
     @cached_property
     def top_of_organisation(self) -> int | None:
-        """The active person without a manager who has the most people under them (ties: the
+        """The active person without a manager who has the most active people under them (ties: the
         lower id), the CEO of a company synced from HR, whatever the ML head: an ML head whose
         manager is missing from the HR data is not the top (`person.no_manager` flags them).
         """
-        sizes = Counter(self.root_of.values())
+        # Active people only: an HR system keeps everyone who ever left.
+        active = self.active_ids
+        sizes = Counter(root for person, root in self.root_of.items() if person in active)
         tops = [
             root for root in sizes
             if root in self.active_ids and self.manager_of.get(root) is None

@@ -541,8 +541,9 @@ def stage_unowned(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
         changes += [set_cell(index, pipeline_id, owner, EngagementRole.CONTRIBUTOR)
                     for owner in empty if owner.kind != TeamKind.PRODUCT_SQUAD]
         yield Remedy(
-            f"Make {team.name} (owns {owned_pipelines(index, team.id)} pipelines with "
-            f"{members(index, team.id)} active members) owner of the {stage} stage of "
+            f"Make {team.name} (owns {plural(owned_pipelines(index, team.id), 'pipeline')} "
+            f"with {plural(members(index, team.id), 'active member')}) owner of the {stage} "
+            "stage of "
             f"{finding.subject.name}.",
             tuple(changes),
         )
@@ -552,7 +553,8 @@ def stage_unowned(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
         yield Remedy(
             f"Drop the {stage} stage from what {finding.subject.name} requires.",
             (Change(DROP_STAGE, finding.subject,
-                    f"{finding.subject.name} no longer requires a {stage} stage.", stage=stage),),
+                    f"{finding.subject.name} no longer requires the {stage} stage.",
+                    stage=stage),),
             last_resort=True,
         )
 
@@ -629,11 +631,15 @@ def single_person_stage(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
         yield Remedy(
             f"Hand the {stage} stage of {finding.subject.name} to {team.name}, the "
             f"{kind_label(kind)} team with the most spare members ({members(index, team.id)} "
-            f"active, owns {owned_pipelines(index, team.id)} pipelines).",
+            f"active, owns {plural(owned_pipelines(index, team.id), 'pipeline')}).",
             tuple(changes),
         )
     # Or staff the owner: a member of the team with the most spare people joins it.
     yield from staff_from_spare(index, owner, kind)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def kind_label(kind: str) -> str:

@@ -196,6 +196,14 @@ def percent(part: int, whole: int) -> int:
     return part * 100 // whole if whole else 0
 
 
+def pipelines(count: int) -> str:
+    return "pipeline" if count == 1 else "pipelines"
+
+
+def are(count: int) -> str:
+    return "is" if count == 1 else "are"
+
+
 def fit_hint(label: str, lifecycles: Counter, unteamed: int = 0) -> str:
     """Seed 000: central works for products in production, embedded for incubating projects.
 
@@ -227,24 +235,25 @@ def fit_hint(label: str, lifecycles: Counter, unteamed: int = 0) -> str:
     if label == EMBEDDED:
         if production * 2 > total:
             return (
-                f"{production} of {total} pipelines are in production: successful ML projects "
-                "can spin off into a dedicated central team."
+                f"{production} of {total} {pipelines(total)} {are(production)} in production: "
+                "successful ML projects can spin off into a dedicated central team."
             )
         if incubating * 2 > total:
             return (
-                f"{incubating} of {total} pipelines are incubating, which the embedded model "
-                "suits: squads test ML products in production quickly."
+                f"{incubating} of {total} {pipelines(total)} {are(incubating)} incubating, which "
+                "the embedded model suits: squads test ML products in production quickly."
             )
     else:  # centralized or matrix
         if incubating * 2 > total:
             return (
-                f"{incubating} of {total} pipelines are incubating: embedding scientists in "
-                "product squads explores ML applications faster."
+                f"{incubating} of {total} {pipelines(total)} {are(incubating)} incubating: "
+                "embedding scientists in product squads explores ML applications faster."
             )
         if production * 2 > total:
             return (
-                f"{production} of {total} pipelines are in production, which a central model "
-                "suits: it runs and maintains core ML products in production well."
+                f"{production} of {total} {pipelines(total)} {are(production)} in production, "
+                "which a central model suits: it runs and maintains core ML products in "
+                "production well."
             )
     return (
         f"No lifecycle holds a majority of the {total} pipelines "
