@@ -213,9 +213,9 @@ def test_team_names_that_look_like_formulas_survive_a_round_trip(demo, editor):
     (lambda rows: rows[1].__setitem__(0, "Unknown pipeline"),
      (2, "A", "No pipeline is named “Unknown pipeline” in this organisation.")),
     (lambda rows: rows[0].append("Ghost Team") or [row.append("") for row in rows[1:]],
-     (1, "L", "No team is named “Ghost Team” in this organisation.")),
-    (lambda rows: rows[2].__setitem__(5, "boss"),
-     (3, "F", "“boss” is not a role of ML Platform in Content moderation; write owner, "
+     (1, "M", "No team is named “Ghost Team” in this organisation.")),
+    (lambda rows: rows[2].__setitem__(6, "boss"),
+     (3, "G", "“boss” is not a role of ML Platform in Content moderation; write owner, "
               "contributor, service, or leave the cell empty.")),
 ])
 def test_a_bad_cell_or_name_refuses_the_whole_file(demo, editor, edit, problem):
