@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench install install-dev clean
+.PHONY: run test test-quick lint bench install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,10 +31,18 @@ run: install
 	  WORKER=$$!; trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \
 	  DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Every test, on every core (pytest-xdist; worksteal evens out the long ones). PYTEST_ARGS adds
+# to it, e.g. PYTEST_ARGS="-n 0" to run in one process.
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --dist worksteal $(PYTEST_ARGS)
+
+# The inner loop: no browser, checker, web-process, worker, benchmark or large-organisation test.
+test-quick: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n auto --dist worksteal -m "not browser and not complete and not slow" \
+	  $(PYTEST_ARGS)
 
 # The figures of docs/performance.md on PostgreSQL: SIZE=M (a few minutes) or SIZE=L; writes
 # benchmarks/results/<size>.json. BENCH_URL names a database the benchmark may fill.

@@ -7,6 +7,21 @@ from teams.models import Organisation
 from tests.api_helpers import token_client
 from tests.factories import OrganisationFactory, UserFactory, client_for
 
+# The modules only the complete loop runs (`make test`): independent checkers against a live
+# server, real web processes and workers, the benchmark. The quick loop (`make test-quick`)
+# leaves them out with the browser and slow tests.
+COMPLETE_ONLY_MODULES = {
+    "test_api_schema", "test_bench", "test_boundary_probe", "test_concurrency",
+    "test_copy_snapshot", "test_job_recovery", "test_no_stale_analysis", "test_production",
+    "test_scim_conformance", "test_scim_sanity", "test_scim_throttle",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.module.__name__.rpartition(".")[2] in COMPLETE_ONLY_MODULES:
+            item.add_marker(pytest.mark.complete)
+
 
 @pytest.fixture(autouse=True)
 def _no_kept_analysis():
