@@ -101,3 +101,15 @@ def _wait_until_up(process, url: str, log) -> None:
             pass  # not listening yet, or listening but still starting its workers
         time.sleep(0.2)
     raise RuntimeError(f"gunicorn at {url} did not answer /healthz within 120 s")
+
+
+def browser_session(server: str, username: str, password: str) -> requests.Session:
+    """A requests session logged in through the login form of `server`."""
+    session = requests.Session()
+    session.get(f"{server}/accounts/login/", timeout=60)
+    answer = session.post(f"{server}/accounts/login/", timeout=60, data={
+        "username": username, "password": password,
+        "csrfmiddlewaretoken": session.cookies["csrftoken"],
+    }, headers={"Referer": f"{server}/accounts/login/"})
+    assert answer.status_code == 200 and "/accounts/login/" not in answer.url, answer.text[:500]
+    return session

@@ -19,8 +19,7 @@ from teams.models import Door, Person
 from teams.tokens import token_create
 from tests.db_state import db_state
 from tests.factories import OrganisationFactory, PersonFactory, UserFactory
-from tests.servers import needs_postgresql, web_processes
-from tests.test_production import browser_session
+from tests.servers import browser_session, needs_postgresql, web_processes
 
 pytestmark = [needs_postgresql, pytest.mark.django_db(transaction=True)]
 

@@ -14,8 +14,8 @@ from teams.models import Person
 from teams.tokens import token_create
 from tests.api_helpers import api_url
 from tests.factories import OrganisationFactory, PersonFactory
+from tests.scim_client import Scim
 from tests.servers import needs_postgresql
-from tests.test_scim import Scim
 
 pytestmark = [needs_postgresql, pytest.mark.django_db(transaction=True)]
 

@@ -17,7 +17,7 @@ from orgdesign.analysis.structure import classify_structure
 from pipelines.models import EngagementRole, Lifecycle, Pipeline, Tier
 from teams.models import KpiType, Person, Role, Team, TeamKind
 from tests.builders import OrgBuilder
-from tests.test_findings import (
+from tests.designs import (
     CONTRACT_SEVERITIES,
     HEAD_ONLY_CODES,
     Design,

@@ -4,22 +4,14 @@ and a close quiet case for each changed rule and new code, on unsaved objects.""
 
 import pytest
 
-from orgdesign.analysis.findings import Ref, compute_findings
+from orgdesign.analysis.findings import compute_findings
 from orgdesign.analysis.orgdata import OrgIndex
 from pipelines.models import EngagementRole, Lifecycle, Tier
 from teams.models import Role, TeamKind, WorkerType
 from tests.builders import OrgBuilder
-from tests.test_findings import flags, only, person_ref, sound_design
+from tests.designs import flags, only, person_ref, pipeline_ref, sound_design, team_ref
 
 CONTRACTOR = WorkerType.CONTRACTOR
-
-
-def team_ref(team) -> Ref:
-    return Ref("team", team.id, team.name)
-
-
-def pipeline_ref(pipeline) -> Ref:
-    return Ref("pipeline", pipeline.id, pipeline.name)
 
 
 # 1. Without an active ML head nobody is in or outside the ML org ----------------------------

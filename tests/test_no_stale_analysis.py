@@ -19,8 +19,7 @@ from teams import services
 from teams.models import Job, Organisation, Team
 from teams.tokens import token_create
 from tests.factories import OrganisationFactory, UserFactory, client_for
-from tests.servers import needs_postgresql, web_processes
-from tests.test_production import browser_session
+from tests.servers import browser_session, needs_postgresql, web_processes
 from tests.worker import run_worker
 
 PASSWORD = "a right password 42"

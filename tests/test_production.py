@@ -16,7 +16,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from teams.tokens import token_create
 from tests.factories import OrganisationFactory
-from tests.servers import BASE_DIR, needs_postgresql, web_processes
+from tests.servers import BASE_DIR, browser_session, needs_postgresql, web_processes
 
 # The production environment of the README (Configuration, Production).
 PRODUCTION = {
@@ -117,18 +117,6 @@ def test_the_budget_holds_across_web_processes():
 
 
 # Stateless web processes -------------------------------------------------------------------
-
-
-def browser_session(server: str, username: str, password: str) -> requests.Session:
-    """A requests session logged in through the login form of `server`."""
-    session = requests.Session()
-    session.get(f"{server}/accounts/login/", timeout=60)
-    answer = session.post(f"{server}/accounts/login/", timeout=60, data={
-        "username": username, "password": password,
-        "csrfmiddlewaretoken": session.cookies["csrftoken"],
-    }, headers={"Referer": f"{server}/accounts/login/"})
-    assert answer.status_code == 200 and "/accounts/login/" not in answer.url, answer.text[:500]
-    return session
 
 
 @needs_postgresql

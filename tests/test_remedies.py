@@ -48,7 +48,7 @@ from pipelines.generator import plan_org
 from pipelines.models import EngagementRole, Lifecycle, Pipeline, Tier
 from teams.models import KpiType, Organisation, Person, Role, Team, TeamKind
 from tests.builders import OrgBuilder
-from tests.test_findings import Design, sound_design
+from tests.designs import Design, sound_design
 
 OWNER, CONTRIBUTOR, SERVICE = (
     EngagementRole.OWNER,

@@ -11,7 +11,7 @@ from teams.models import Person
 from teams.tokens import token_create
 from tests.api_helpers import api_url, token_client
 from tests.factories import OrganisationFactory, PersonFactory, client_for
-from tests.test_scim import USER, Scim, error_of
+from tests.scim_client import USER, Scim, error_of
 
 pytestmark = pytest.mark.django_db
 

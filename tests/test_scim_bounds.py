@@ -29,7 +29,7 @@ from tests.factories import (
     PersonFactory,
     TeamFactory,
 )
-from tests.test_scim import SEARCH, Scim, error_of
+from tests.scim_client import SEARCH, Scim, error_of
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from teams.models import Door, Person, Team
 from teams.tokens import token_create
 from tests.api_helpers import api_url, token_client
 from tests.factories import PersonFactory, client_for
-from tests.test_scim import ENTERPRISE, GROUP, USER, Scim, error_of, new_user
+from tests.scim_client import ENTERPRISE, GROUP, USER, Scim, error_of, new_user
 
 pytestmark = pytest.mark.django_db
 

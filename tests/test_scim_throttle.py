@@ -20,8 +20,8 @@ from teams.models import Person, RequestCount
 from teams.tokens import token_create
 from tests.api_helpers import api_url
 from tests.db_state import db_state
+from tests.scim_client import USER, Scim, error_of
 from tests.servers import needs_postgresql, web_processes
-from tests.test_scim import USER, Scim, error_of
 
 # A minute's start (1_700_000_040 is a multiple of 60), and 10 s into it.
 MINUTE = 1_700_000_040
