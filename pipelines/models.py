@@ -4,7 +4,15 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from teams.models import Attributed, Organisation, Person, Team, TeamKind, history
+from teams.models import (
+    Attributed,
+    Organisation,
+    Person,
+    Team,
+    TeamKind,
+    history,
+    is_whole_percent,
+)
 
 
 class Stage(models.TextChoices):
@@ -37,10 +45,7 @@ EFFORT_MIN, EFFORT_MAX = 1, 100
 
 
 def is_effort(value: object) -> bool:
-    """A whole percent from 1 to 100 (a boolean or a text is not a number here)."""
-    return (
-        isinstance(value, int) and not isinstance(value, bool) and EFFORT_MIN <= value <= EFFORT_MAX
-    )
+    return is_whole_percent(value, EFFORT_MIN, EFFORT_MAX)
 
 
 class Lifecycle(models.TextChoices):

@@ -98,13 +98,14 @@ def validate_team_name(name: str) -> None:
 ALLOCATION_MIN, ALLOCATION_MAX = 1, 100
 
 
+def is_whole_percent(value: object, minimum: int = 1, maximum: int = 100) -> bool:
+    """A whole number from `minimum` to `maximum` (a boolean or a text is not a number here):
+    an allocation, an engagement's effort."""
+    return isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= maximum
+
+
 def is_allocation(value: object) -> bool:
-    """A whole percent from 1 to 100 (a boolean is not a number here)."""
-    return (
-        isinstance(value, int)
-        and not isinstance(value, bool)
-        and ALLOCATION_MIN <= value <= ALLOCATION_MAX
-    )
+    return is_whole_percent(value, ALLOCATION_MIN, ALLOCATION_MAX)
 
 
 class Door(models.TextChoices):

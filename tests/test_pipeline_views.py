@@ -151,3 +151,37 @@ def test_the_list_runs_a_fixed_number_of_queries(django_assert_num_queries, size
     # session, user, organisation with role, count, the page of pipelines with their PMs
     with django_assert_num_queries(5):
         assert client.get(f"/orgs/{organisation.slug}/pipelines/").status_code == 200
+
+
+def test_the_pipeline_page_and_an_effort_edit_run_as_many_queries_whatever_the_teams_engaged():
+    """Each engaged team has its effort form on the pipeline's page: one query lists them all,
+    however many there are, and an effort edit answers its fragment the same way."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pipelines.services import engagement_set
+    from teams.models import Team
+    from tests.factories import TeamFactory
+
+    counts = []
+    for engaged in (1, 8):
+        organisation = OrganisationFactory()
+        generate_org(organisation, people=400, teams=20, pipelines=20, seed=4)
+        pipeline = Pipeline.objects.filter(organisation=organisation).first()
+        pipeline.engagements.all().delete()
+        teams = list(Team.objects.filter(organisation=organisation)[:engaged])
+        teams += [TeamFactory(organisation=organisation) for _ in range(engaged - len(teams))]
+        for team in teams:
+            engagement_set(pipeline=pipeline, team=team, role="contributor", effort=10)
+        client = client_for(organisation, "editor")
+        page = f"/orgs/{organisation.slug}/pipelines/{pipeline.pk}/"
+        client.get(page)  # the analysis, kept per design version, is made once
+        with CaptureQueriesContext(connection) as read:
+            assert client.get(page).status_code == 200
+        with CaptureQueriesContext(connection) as write:
+            response = client.post(f"{page}teams/{teams[0].pk}/effort/", {"effort": "20"},
+                                   headers={"HX-Request": "true"})
+            assert response.status_code == 200, response.content[:300]
+        assert response.content.decode().count('name="effort"') == engaged
+        counts.append((len(read), len(write)))
+    assert counts[0] == counts[1], counts
