@@ -35,12 +35,14 @@ run: install
 # to it, e.g. PYTEST_ARGS="-n 0" to run in one process.
 test: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 # The inner loop: no browser, checker, web-process, worker, benchmark or large-organisation test.
 test-quick: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest -n auto --dist worksteal -m "not browser and not complete and not slow" \
 	  $(PYTEST_ARGS)
 

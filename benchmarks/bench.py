@@ -42,7 +42,7 @@ from benchmarks.sync_people import batch  # noqa: E402
 from benchmarks.throughput import measure  # noqa: E402
 from benchmarks.timing import client_in  # noqa: E402
 from orgdesign.analysis.loader import load_org_data  # noqa: E402
-from orgdesign.scenarios import design_delete, scenario_create  # noqa: E402
+from orgdesign.scenarios.services import design_delete, scenario_create  # noqa: E402
 from pipelines.generator import generate_org  # noqa: E402
 from pipelines.models import Engagement  # noqa: E402
 from teams import services  # noqa: E402

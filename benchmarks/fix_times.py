@@ -27,8 +27,8 @@ from benchmarks.timing import client_in, timed_get  # noqa: E402
 from orgdesign.analysis.catalogue import ERROR  # noqa: E402
 from orgdesign.analysis.kept import analysis_of  # noqa: E402
 from orgdesign.analysis.remedies import PROPOSERS, advise, plan_all_fixes  # noqa: E402
-from orgdesign.scenarios import design_delete  # noqa: E402
-from orgdesign.try_fix import try_all_fixes, try_remedy  # noqa: E402
+from orgdesign.scenarios.services import design_delete  # noqa: E402
+from orgdesign.scenarios.try_fix import try_all_fixes, try_remedy  # noqa: E402
 from teams.models import Organisation  # noqa: E402
 
 

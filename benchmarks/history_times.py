@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 
 from benchmarks.sync_people import batch  # noqa: E402
 from benchmarks.timing import RUNS, client_in, timed_get  # noqa: E402
-from orgdesign.scenarios import design_delete  # noqa: E402
+from orgdesign.scenarios.services import design_delete  # noqa: E402
 from pipelines.models import Pipeline  # noqa: E402
 from teams import services  # noqa: E402
 from teams.actor import Actor  # noqa: E402

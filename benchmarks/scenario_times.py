@@ -22,7 +22,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from orgdesign.analysis.compare import compare_designs  # noqa: E402
 from orgdesign.analysis.loader import load_many  # noqa: E402
-from orgdesign.scenarios import design_delete, scenario_create, scenario_promote  # noqa: E402
+from orgdesign.scenarios.services import design_delete, scenario_create, scenario_promote  # noqa: E402
 from teams.models import Organisation  # noqa: E402
 
 

@@ -22,7 +22,7 @@ from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from benchmarks.sync_people import batch  # noqa: E402
-from orgdesign.scenarios import design_delete  # noqa: E402
+from orgdesign.scenarios.services import design_delete  # noqa: E402
 from teams import services  # noqa: E402
 from teams.models import Organisation  # noqa: E402
 from teams.tokens import token_create  # noqa: E402

@@ -17,7 +17,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from orgdesign.scenarios import design_delete  # noqa: E402
+from orgdesign.scenarios.services import design_delete  # noqa: E402
 from teams import services  # noqa: E402
 from teams.models import Organisation  # noqa: E402
 from teams.sync import sync_people  # noqa: E402

@@ -79,12 +79,13 @@ INSTALLED_APPS = [
     "axes",
     "teams",
     "pipelines",
+    "orgdesign.jobs",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "orgdesign.headers.SecurityHeadersMiddleware",
-    "orgdesign.inputs.BadInputMiddleware",
+    "orgdesign.web.headers.SecurityHeadersMiddleware",
+    "orgdesign.web.inputs.BadInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,7 +94,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "orgdesign.errors.RaceMiddleware",
+    "orgdesign.web.errors.RaceMiddleware",
     # Last, as django-axes asks: it answers a locked-out login.
     "axes.middleware.AxesMiddleware",
 ]
@@ -111,7 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "builtins": ["orgdesign.template_filters"],
+            "builtins": ["orgdesign.web.template_filters"],
         },
     },
 ]
@@ -152,7 +153,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "orgdesign.ratelimit.client_address"
+AXES_CLIENT_IP_CALLABLE = "orgdesign.web.ratelimit.client_address"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -199,27 +200,27 @@ if env_bool("DJANGO_BEHIND_TLS_PROXY", default=False):
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
-# The API (orgdesign/api_auth.py): bearer tokens first, so a request without credentials
+# The API (orgdesign/api/auth.py): bearer tokens first, so a request without credentials
 # answers 401; a logged-in browser session also works (viewers read, editors write).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "orgdesign.api_auth.BearerTokenAuthentication",
+        "orgdesign.api.auth.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["orgdesign.api_auth.OrganisationPermission"],
-    "DEFAULT_THROTTLE_CLASSES": ["orgdesign.api_auth.ApiClientThrottle"],
+    "DEFAULT_PERMISSION_CLASSES": ["orgdesign.api.auth.OrganisationPermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["orgdesign.api.auth.ApiClientThrottle"],
     # Per token; at least 600 a minute (a whole people sync is one request).
     "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("ORGDESIGN_API_RATE", "600/min")},
-    "DEFAULT_PAGINATION_CLASS": "orgdesign.api_auth.ApiPagination",
+    "DEFAULT_PAGINATION_CLASS": "orgdesign.api.auth.ApiPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "orgdesign.api_auth.StableOrderingFilter",
+        "orgdesign.api.auth.StableOrderingFilter",
     ],
     # JSON only: the browsable API would list every person of the organisation in its forms.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["orgdesign.parsers.StrictJSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "orgdesign.api_views.ApiAutoSchema",
+    "DEFAULT_PARSER_CLASSES": ["orgdesign.api.parsers.StrictJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "orgdesign.api.views.ApiAutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -267,10 +268,10 @@ ORGDESIGN_IMPORT_MAX_BYTES = int(
     os.environ.get("ORGDESIGN_IMPORT_MAX_BYTES", str(10 * 1024 * 1024))
 )
 
-# Scenarios a design may have at once (orgdesign/scenarios.py): each is a whole copy of it.
+# Scenarios a design may have at once (orgdesign/scenarios/services.py): each is a whole copy of it.
 ORGDESIGN_SCENARIOS_MAX = int(os.environ.get("ORGDESIGN_SCENARIOS_MAX", "50"))
 
-# Jobs survive their worker (orgdesign/jobs.py): a worker writes the heartbeat of the job it
+# Jobs survive their worker (orgdesign/jobs/runner.py): a worker writes the heartbeat of the job it
 # runs every ORGDESIGN_JOB_HEARTBEAT seconds; a running job without one for ORGDESIGN_JOB_STALE
 # seconds lost its worker and is queued again, until ORGDESIGN_JOB_ATTEMPTS runs, then failed.
 ORGDESIGN_JOB_HEARTBEAT = float(os.environ.get("ORGDESIGN_JOB_HEARTBEAT", "5"))
@@ -292,7 +293,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(
     os.environ.get("ORGDESIGN_MAX_REQUEST_BYTES", str(64 * 1024 * 1024))
 )
 
-# Background jobs (orgdesign/jobs.py): queued in the database, run by `manage.py db_worker`,
+# Background jobs (orgdesign/jobs/runner.py): queued in the database, run by `manage.py db_worker`,
 # which `make run` and docker-compose start beside the web server.
 # History (django-simple-history): a change's reason names scenarios, past 100 characters.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from orgdesign import fix_views, history_views, scenario_views
-from orgdesign.import_page import import_page
-from orgdesign.views import favicon, healthz
+from orgdesign.csvio.views import import_page
+from orgdesign.history import views as history_views
+from orgdesign.jobs import views as jobs_views
+from orgdesign.scenarios import fix_views
+from orgdesign.scenarios import views as scenario_views
+from orgdesign.web.views import favicon, healthz
 from pipelines.structure_views import structure
 from teams import org_views
 from teams.chart_views import chart_data, chart_move, org_chart
@@ -14,7 +17,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    path("api/", include("orgdesign.api_urls")),
+    path("api/", include("orgdesign.api.urls")),
     path("scim/v2/", include("teams.scim.urls")),
     path("orgs/new/", org_views.org_create, name="org_create"),
     path("orgs/<slug:slug>/settings/", org_views.org_settings, name="org_settings"),
@@ -32,7 +35,7 @@ urlpatterns = [
     path("orgs/<slug:slug>/promote/", scenario_views.promote, name="promote"),
     path("orgs/<slug:slug>/scenario/delete/", scenario_views.scenario_delete_view,
          name="scenario_delete"),
-    path("orgs/<slug:slug>/jobs/<uuid:pk>/", scenario_views.job, name="job"),
+    path("orgs/<slug:slug>/jobs/<uuid:pk>/", jobs_views.job, name="job"),
     path("orgs/<slug:slug>/history/", history_views.history, name="history"),
     path("orgs/<slug:slug>/findings/fix-all/", fix_views.fix_all, name="fix_all"),
     path("orgs/<slug:slug>/findings/<str:key>/remedies/", fix_views.remedies,
@@ -51,7 +54,7 @@ urlpatterns = [
     path("orgs/<slug:slug>/", include("teams.urls")),
 ]
 
-# Error pages inside the app's layout (orgdesign/errors.py).
-handler403 = "orgdesign.errors.permission_denied"
-handler404 = "orgdesign.errors.page_not_found"
-handler500 = "orgdesign.errors.server_error"
+# Error pages inside the app's layout (orgdesign/web/errors.py).
+handler403 = "orgdesign.web.errors.permission_denied"
+handler404 = "orgdesign.web.errors.page_not_found"
+handler500 = "orgdesign.web.errors.server_error"

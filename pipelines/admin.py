@@ -3,10 +3,10 @@
 from django import forms
 from django.contrib import admin
 
+from orgdesign.web.admin_actions import delete_each
 from pipelines import services
 from pipelines.models import Engagement, Pipeline
 from teams.actor import admin_actor
-from teams.admin import delete_each
 from teams.services import require_same_org
 
 

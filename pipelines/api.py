@@ -13,9 +13,9 @@ from rest_framework.viewsets import ViewSetMixin
 from orgdesign.analysis.catalogue import CATALOGUE
 from orgdesign.analysis.kept import analysis_of
 from orgdesign.analysis.matrix import MatrixFilters, build_columns, build_rows, filter_pipelines
-from orgdesign.api_auth import refuse
-from orgdesign.api_filters import IdFilter, UpdatedSinceFilterSet
-from orgdesign.api_views import OrganisationScopedView, OrganisationViewSet
+from orgdesign.api.auth import refuse
+from orgdesign.api.filters import IdFilter, UpdatedSinceFilterSet
+from orgdesign.api.views import OrganisationScopedView, OrganisationViewSet
 from pipelines import services
 from pipelines.models import Engagement, EngagementRole, Lifecycle, Pipeline, Tier
 from pipelines.serializers import (

@@ -1,10 +1,10 @@
 """matrix.csv, engagements.csv and findings.csv (docs/design.md section 4), streamed so memory
 stays flat whatever the size, each in a fixed number of queries. Who may fetch them and the
-response are `orgdesign/exports.py`'s."""
+response are `orgdesign/csvio/exports.py`'s."""
 
 from orgdesign.analysis.kept import analysis_of
 from orgdesign.analysis.matrix import MatrixFilters, build_columns, build_rows, filter_pipelines
-from orgdesign.exports import csv_response, export_view
+from orgdesign.csvio.exports import csv_response, export_view
 
 MATRIX_COLUMNS = ["pipeline", "pm_owner", "lifecycle"]
 ENGAGEMENT_COLUMNS = [

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from orgdesign.access import can_edit, get_org_for_user
+from orgdesign.access.policy import can_edit, get_org_for_user
 from orgdesign.analysis.catalogue import (
     CATALOGUE,
     ERROR,

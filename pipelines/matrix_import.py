@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from orgdesign.csv_format import Problem, Table, column_letter
+from orgdesign.csvio.format import Problem, Table, column_letter
 from pipelines.models import EngagementRole
 
 PIPELINE_COLUMN = "pipeline"

@@ -11,19 +11,18 @@ from django.db import transaction
 from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_POST
 
-from orgdesign.access import get_org_for_user
-from orgdesign.csv_format import CsvFileError, Problem, read_table
-from orgdesign.import_page import refused, render_import
-from orgdesign.uploads import (
+from orgdesign.access.policy import get_org_for_user
+from orgdesign.csvio.format import CsvFileError, Problem, read_table
+from orgdesign.csvio.import_page import refused, render_import
+from orgdesign.csvio.pending import discard_upload, store_upload
+from orgdesign.csvio.uploads import (
     EXPIRED,
     MATRIX,
     SHOWN,
     Outcome,
-    discard_upload,
     import_actor,
     previewed_upload,
     sign_ticket,
-    store_upload,
     upload_view,
 )
 from pipelines import services

@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
-from orgdesign.access import can_edit, get_org_for_user
+from orgdesign.access.policy import can_edit, get_org_for_user
 from orgdesign.analysis.findings import count_by_severity
 from orgdesign.analysis.kept import after_cell_write, analysis_of
 from orgdesign.analysis.matrix import (

@@ -10,10 +10,10 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from orgdesign.access import can_edit, get_org_for_user
+from orgdesign.access.policy import can_edit, get_org_for_user
 from orgdesign.analysis.kept import analysis_of
-from orgdesign.forms import add_service_errors
-from orgdesign.history_views import recent_context
+from orgdesign.history.sections import recent_context
+from orgdesign.web.forms import add_service_errors
 from pipelines import services
 from pipelines.forms import EngagementEffortForm, PipelineForm
 from pipelines.models import Engagement, Lifecycle, Pipeline, Stage, Tier

@@ -11,7 +11,7 @@ from orgdesign.analysis.catalogue import ERROR, INFO, WARNING
 from orgdesign.analysis.findings import Finding
 from orgdesign.analysis.matrix import Row
 from orgdesign.analysis.structure import TRADE_OFFS
-from orgdesign.strict import StrictChoiceField, StrictIntegerField, StrictModelSerializer
+from orgdesign.api.strict import StrictChoiceField, StrictIntegerField, StrictModelSerializer
 from pipelines.models import Engagement, Pipeline, Stage
 from teams.models import Person, Team
 from teams.serializers import OrganisationRelatedField

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from orgdesign.access import get_org_for_user
+from orgdesign.access.policy import get_org_for_user
 from orgdesign.analysis.kept import analysis_of
 from orgdesign.analysis.structure import (
     CENTRALIZED,

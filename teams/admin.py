@@ -2,10 +2,10 @@
 forms run the services' checks first, so the admin cannot write what the app would refuse."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
+from orgdesign.web.admin_actions import delete_each
 from teams import services
 from teams.actor import admin_actor
 from teams.models import Membership, Organisation, OrganisationAccess, Person, Team
@@ -95,17 +95,6 @@ class OrganisationAccessAdmin(admin.ModelAdmin):
         delete_each(request, queryset, services.access_revoke, lambda a: {
             "organisation": a.organisation, "user": a.user
         })
-
-
-def delete_each(request, queryset, delete, arguments) -> None:
-    """The bulk delete action, one service call per row, each refusal reported: the rows the
-    services allow are deleted, the others stay."""
-    for obj in queryset:
-        try:
-            with transaction.atomic():
-                delete(**arguments(obj))
-        except ValidationError as error:
-            messages.error(request, f"{obj}: {' '.join(error.messages)}")
 
 
 class PersonAdminForm(forms.ModelForm):

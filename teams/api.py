@@ -1,6 +1,6 @@
 """The API of an organisation, its people, teams and memberships, and the people sync, under
 /api/v1/orgs/<slug>/. Every write goes through `teams.services` (or `teams.sync`) with the
-API as its door and the token as its author; `orgdesign.api_auth` checks who may do what.
+API as its door and the token as its author; `orgdesign.api.auth` checks who may do what.
 """
 
 from collections import defaultdict
@@ -9,18 +9,19 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.response import Response
 
-from orgdesign.analysis.loader import ml_org_of_teams
-from orgdesign.api_auth import api_actor, expected_version, refuse, service_call
-from orgdesign.api_filters import IdFilter, StrictBooleanFilter, UpdatedSinceFilterSet
-from orgdesign.api_views import OrganisationScopedView, OrganisationViewSet
-from orgdesign.jobs import job_start
+from orgdesign.analysis.kept import ml_org_of_teams
+from orgdesign.api.auth import api_actor, expected_version, refuse, service_call
+from orgdesign.api.filters import IdFilter, StrictBooleanFilter, UpdatedSinceFilterSet
+from orgdesign.api.views import OrganisationScopedView, OrganisationViewSet
+from orgdesign.jobs.models import JobKind
+from orgdesign.jobs.runner import job_start
+from orgdesign.jobs.serializers import JobAcceptedSerializer
 from teams import services
 from teams.actor import Actor
 from teams.models import (
-    JobKind,
     Membership,
     Organisation,
     Person,
@@ -216,12 +217,6 @@ class MembershipViewSet(OrganisationViewSet):
         services.membership_remove(
             person=membership.person, team=membership.team, actor=actor
         )
-
-
-class JobAcceptedSerializer(serializers.Serializer):
-    job = serializers.UUIDField(help_text="The job's id (its address in jobs/<id>/).")
-    state = serializers.CharField()
-    location = serializers.CharField(help_text="The job's address, also in Location.")
 
 
 class PeopleSyncView(OrganisationScopedView):

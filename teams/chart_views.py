@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from orgdesign.access import can_edit, get_org_for_user
+from orgdesign.access.policy import can_edit, get_org_for_user
 from orgdesign.analysis.chart import (
     REVEAL_LIMIT,
     ChartNode,

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from django.db.models import Q
 
-from orgdesign.exports import csv_response, export_view
+from orgdesign.csvio.exports import csv_response, export_view
 from teams.forms import PersonFilterForm
 from teams.models import Membership, Organisation, Person
 

@@ -5,11 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from orgdesign.access import visible_to_user, with_user_role
-from orgdesign.analysis.findings import compute_findings, count_by_severity
-from orgdesign.analysis.loader import load_many
-from orgdesign.analysis.orgdata import OrgIndex
-from orgdesign.analysis.structure import classify_structure
+from orgdesign.access.policy import visible_to_user, with_user_role
+from orgdesign.analysis.findings import count_by_severity
+from orgdesign.analysis.kept import analyses_of
 from teams.models import Organisation
 
 
@@ -17,23 +15,23 @@ from teams.models import Organisation
 @login_required
 def home(request):
     # The designs the user holds a role in, and the scenarios those hold that the user may
-    # see (orgdesign.access decides which).
+    # see (orgdesign.access.policy decides which).
     organisations = with_user_role(
         Organisation.objects.select_related("scenario_of").order_by("name"), request.user
     )
     if not request.user.is_superuser:
         organisations = organisations.filter(home_role__isnull=False)
     organisations = visible_to_user(organisations, request.user)
-    # Every design in one load (five queries, whatever their number or size).
-    data = load_many(organisations)
+    # The kept analyses, the others in one load (five queries, whatever their number or size).
+    organisations = list(organisations)
+    analyses = analyses_of(organisations)
     rows = []
     for organisation in organisations:
-        design = data[organisation.pk]
-        index = OrgIndex(design)
+        analysis = analyses[organisation.pk]
         rows.append({
             "organisation": organisation,
-            "counts": count_by_severity(compute_findings(design, index)),
-            "structure": classify_structure(design, index),
-            "people": sum(1 for person in design.people if person.active),
+            "counts": count_by_severity(analysis.findings),
+            "structure": analysis.structure,
+            "people": sum(1 for person in analysis.data.people if person.active),
         })
     return render(request, "teams/home.html", {"rows": rows})

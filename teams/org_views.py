@@ -9,8 +9,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from orgdesign.access import can_edit, get_org_for_user
-from orgdesign.forms import add_service_errors
+from orgdesign.access.policy import can_edit, get_org_for_user
+from orgdesign.web.forms import add_service_errors
 from teams import services
 from teams.actor import browser_actor
 from teams.models import AccessRole, ApiToken, OrganisationAccess, Person, TokenScope

@@ -13,23 +13,23 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from orgdesign.access import get_org_for_user
-from orgdesign.csv_format import Problem
-from orgdesign.import_page import refused, render_import
-from orgdesign.jobs import job_start
-from orgdesign.uploads import (
+from orgdesign.access.policy import get_org_for_user
+from orgdesign.csvio.format import Problem
+from orgdesign.csvio.import_page import refused, render_import
+from orgdesign.csvio.pending import discard_upload, store_upload
+from orgdesign.csvio.uploads import (
     EXPIRED,
     PEOPLE,
     SHOWN,
     Outcome,
-    discard_upload,
     import_actor,
     previewed_upload,
     sign_ticket,
-    store_upload,
     upload_view,
 )
-from teams.models import AccessRole, JobKind
+from orgdesign.jobs.models import JobKind
+from orgdesign.jobs.runner import job_start
+from teams.models import AccessRole
 from teams.roster_import import (
     ChangedSincePreview,
     Roster,
@@ -40,7 +40,7 @@ from teams.roster_import import (
 from teams.sync import SyncResult, sync_people
 
 MODES = {"delta", "snapshot"}
-# Rosters longer than this are applied by a worker (orgdesign/jobs.py), not in the request.
+# Rosters longer than this are applied by a worker (orgdesign/jobs/runner.py), not in the request.
 ASYNC_ROWS = 2000
 
 

@@ -7,7 +7,7 @@ from django.core.exceptions import BadRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from orgdesign.access import get_org_for_user
+from orgdesign.access.policy import get_org_for_user
 from teams.models import Person
 from teams.picker import PICKERS, Picker
 

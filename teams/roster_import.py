@@ -1,6 +1,6 @@
 """Reading people.csv, or the roster an HR system exports, into the records of the bulk sync.
 
-This module only reads: it decodes the file (see `orgdesign.csv_format.read_table`), maps
+This module only reads: it decodes the file (see `orgdesign.csvio.format.read_table`), maps
 the headers HR systems use onto the fields of people.csv, and converts each cell to the type
 `teams.sync.sync_people` takes. A cell that cannot be converted (an allocation "abc", an
 active flag "maybe") is a problem with its line number here, and so is an external id given
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from orgdesign.csv_format import CsvFileError, Problem, Table, read_table
+from orgdesign.csvio.format import CsvFileError, Problem, Table, read_table
 from teams.actor import Actor
 from teams.models import Organisation, Role, WorkerType
 from teams.sync import SyncResult, sync_people

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orgdesign.strict import (
+from orgdesign.api.strict import (
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,

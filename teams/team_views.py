@@ -13,11 +13,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from orgdesign.access import can_edit, get_org_for_user
-from orgdesign.analysis.loader import ml_org_of_teams
-from orgdesign.forms import add_service_errors, save_create, save_edit
-from orgdesign.history_views import recent_context
-from orgdesign.htmx import wants_fragment
+from orgdesign.access.policy import can_edit, get_org_for_user
+from orgdesign.analysis.kept import ml_org_of_teams
+from orgdesign.history.sections import recent_context
+from orgdesign.web.forms import add_service_errors, save_create, save_edit
+from orgdesign.web.htmx import wants_fragment
 from teams import services
 from teams.actor import browser_actor
 from teams.forms import MemberForm, TeamEditForm, TeamForm

@@ -3,8 +3,9 @@ request that must write nothing (the hostile-input corpus, the walk of every URL
 
 from django.contrib.auth import get_user_model
 
+from orgdesign.jobs.models import Job
 from pipelines.models import Engagement, Pipeline
-from teams.models import ApiToken, Job, Membership, Organisation, OrganisationAccess, Person, Team
+from teams.models import ApiToken, Membership, Organisation, OrganisationAccess, Person, Team
 
 
 def db_state() -> dict[str, list]:

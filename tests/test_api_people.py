@@ -316,7 +316,7 @@ def test_the_current_if_match_lets_the_write_through_and_answers_the_new_etag(wr
 
 def test_a_change_between_the_check_and_the_write_answers_412(writer, org, monkeypatch):
     """Someone else writes after the If-Match check: the service's locked check sees it."""
-    from orgdesign import api_views
+    from orgdesign.api import views as api_views
 
     person = PersonFactory(organisation=org)
     url = api_url(org, f"people/{person.id}/")

@@ -16,10 +16,11 @@ from hypothesis import HealthCheck, Phase, settings
 from rest_framework.test import APIClient
 from schemathesis.config import SchemathesisConfig
 
-from orgdesign.jobs import job_start
+from orgdesign.jobs.models import Job, JobKind
+from orgdesign.jobs.runner import job_start
 from pipelines.models import Engagement, Pipeline
 from teams.actor import SYSTEM
-from teams.models import Job, JobKind, Membership, Organisation, Person, Team
+from teams.models import Membership, Organisation, Person, Team
 from teams.tokens import token_create
 
 pytestmark = pytest.mark.django_db

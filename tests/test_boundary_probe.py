@@ -11,8 +11,8 @@ import pytest
 import requests
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
-from orgdesign.jobs import job_start
-from orgdesign.scenarios import scenario_create
+from orgdesign.jobs.runner import job_start
+from orgdesign.scenarios.services import scenario_create
 from teams import services
 from teams.actor import Actor
 from teams.models import Door, Person

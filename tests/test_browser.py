@@ -633,7 +633,7 @@ def test_try_this_fix_from_the_matrix_column_of_the_outside_dependency(page, dem
 
 def test_on_a_large_design_a_worker_tries_the_fix_and_the_comparison_opens(page, demo,
                                                                           monkeypatch):
-    from orgdesign import fix_views, try_fix
+    from orgdesign.scenarios import fix_views, try_fix
 
     for module in (try_fix, fix_views):
         monkeypatch.setattr(module, "INLINE_PEOPLE", 0)  # every design counts as large

@@ -1,4 +1,4 @@
-"""A design is copied from one snapshot (orgdesign.snapshot), on PostgreSQL: an HR sync
+"""A design is copied from one snapshot (orgdesign.scenarios.snapshot), on PostgreSQL: an HR sync
 writing the design while a scenario is copied from it is wholly in the copy or not at all.
 
 Before, the copy read each table in a statement of its own, and a sync committed between two
@@ -13,7 +13,7 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from orgdesign.scenarios import scenario_create
+from orgdesign.scenarios.services import scenario_create
 from pipelines.generator import generate_org
 from teams.design_version import design_changed
 from teams.models import Membership, Organisation, Person, Team
@@ -174,7 +174,7 @@ def test_a_copy_cancelled_by_a_write_in_progress_is_made_again(caplog):
     holding.wait(timeout=30)
     # The copy's snapshot is taken, then it waits for the write; committed, the write
     # changed the row the copy locks since the snapshot: PostgreSQL cancels the copy.
-    with caplog.at_level(logging.INFO, logger="orgdesign.snapshot"):
+    with caplog.at_level(logging.INFO, logger="orgdesign.scenarios.snapshot"):
         copy = scenario_create(origin=live, name="Copy")
     writer.join(timeout=30)
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from orgdesign.analysis.findings import compute_findings
 from orgdesign.analysis.loader import load_org_data
-from orgdesign.csv_format import neutralise, restore
+from orgdesign.csvio.format import neutralise, restore
 from pipelines.generator import generate_org
 from pipelines.models import Engagement
 from teams.models import Organisation, Person, Team

@@ -93,7 +93,7 @@ def test_the_home_page_shows_each_organisations_health(demo):
 
 
 def test_the_home_page_runs_a_fixed_number_of_queries(demo, django_assert_num_queries):
-    from orgdesign.scenarios import scenario_create
+    from orgdesign.scenarios.services import scenario_create
 
     client = client_for(demo, "viewer")
     # session, user, the organisations, then their five tables in one go each.
@@ -138,7 +138,7 @@ def test_the_pipelines_page_filters_and_says_stages_in_words(demo):
 def test_the_500_page_needs_no_database(django_assert_num_queries):
     from django.test import RequestFactory
 
-    from orgdesign.errors import server_error
+    from orgdesign.web.errors import server_error
 
     request = RequestFactory().get("/")
     with django_assert_num_queries(0):

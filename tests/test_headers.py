@@ -1,4 +1,4 @@
-"""Response headers (orgdesign/headers.py and Django's SecurityMiddleware): a
+"""Response headers (orgdesign/web/headers.py and Django's SecurityMiddleware): a
 Content-Security-Policy that no page needs to bend (no inline script, no event-handler
 attribute, no eval), `Cache-Control: private, no-store` on whatever a logged-in user or a token
 receives, and HSTS and the https redirect in production."""

@@ -9,7 +9,7 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
-from orgdesign.history import Filters, history_page
+from orgdesign.history.services import Filters, history_page
 from pipelines import services as pipeline_services
 from pipelines.models import Engagement, Pipeline
 from teams import services
@@ -291,7 +291,7 @@ def test_a_person_restored_whose_manager_left_the_design_keeps_no_manager(org):
     Person.objects.filter(pk=boss.pk).update(manager=None)
     Person.objects.filter(pk=ada.pk).update(manager=None)
     Person.objects.filter(pk=boss.pk).delete()
-    from orgdesign.history import restore
+    from orgdesign.history.services import restore
 
     restore(org, "person", record, actor=BROWSER)
     ada.refresh_from_db()

@@ -14,7 +14,7 @@ from django.db.models import Max
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from orgdesign.scenarios import scenario_create, scenario_promote
+from orgdesign.scenarios.services import scenario_create, scenario_promote
 from pipelines.models import Engagement, Pipeline
 from teams import services
 from teams.history import WITH_ITS_TEAM
@@ -604,7 +604,7 @@ def test_the_demo_resets_after_a_login_edited_it(demo):
     call_command("seed_demo", "--reset", verbosity=0)
 
     assert not Person.objects.filter(pk=person.pk).exists()
-    # A reset deletes the old demo outright (orgdesign.scenarios.design_delete), its history
-    # with it: the new demo starts a history of its own.
+    # A reset deletes the old demo outright (orgdesign.scenarios.services.design_delete), its
+    # history with it: the new demo starts a history of its own.
     assert history_of(Person, person.pk) == []
     assert Organisation.objects.get(slug="demo").people.exists()

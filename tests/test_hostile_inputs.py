@@ -11,7 +11,7 @@ digits), numbers too big for any id (30 digits), dates past Python's, HTML and s
 formulas.
 
 A query string value longer than 2,000 characters is refused before any view reads it
-(orgdesign.inputs.BadInputMiddleware): exactly a 400 saying so, as text for a page, as
+(orgdesign.web.inputs.BadInputMiddleware): exactly a 400 saying so, as text for a page, as
 {"detail": ...} for the API and as a SCIM Error for SCIM. So a 100,000-character search or a
 5,000-digit id in a query string is asserted as that refusal; shorter hostile values (a
 superscript digit, 30 digits) still reach the views, which must answer them as "no such id".

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from orgdesign.csv_format import read_table
+from orgdesign.csvio.format import read_table
 from pipelines.matrix_import import plan_matrix_import
 from pipelines.models import Engagement
 from teams.models import Team

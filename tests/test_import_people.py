@@ -12,8 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 
+from orgdesign.jobs.models import Job
 from teams import people_import_views, services
-from teams.models import Job, Membership, Organisation, Person
+from teams.models import Membership, Organisation, Person
 from teams.roster_import import parse_roster
 from tests.axe import axe_results
 from tests.factories import (

@@ -1,4 +1,4 @@
-"""Jobs survive their worker (orgdesign.jobs): a job whose worker died is queued again and
+"""Jobs survive their worker (orgdesign.jobs.runner): a job whose worker died is queued again and
 done by another, or failed with a sentence after too many attempts; a job that fails says so
 in a sentence, not with an exception's name; a real worker killed mid-job is replaced.
 """
@@ -20,12 +20,13 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-import orgdesign.jobs as jobs
-import orgdesign.scenarios as scenarios_module
-from orgdesign.jobs import FAILED, job_start, run_job, sweep_jobs
+import orgdesign.jobs.runner as jobs
+import orgdesign.scenarios.services as scenarios_module
+from orgdesign.jobs.models import Job
+from orgdesign.jobs.runner import FAILED, job_start, run_job, sweep_jobs
 from pipelines.generator import generate_org
 from teams.actor import SYSTEM
-from teams.models import Job, Organisation, Person
+from teams.models import Organisation, Person
 from tests.api_helpers import api_url, token_client
 from tests.factories import OrganisationFactory, client_for
 from tests.servers import BASE_DIR, _database_url, needs_postgresql
@@ -177,7 +178,7 @@ def test_a_job_that_fails_says_so_in_a_sentence_and_logs_the_error(demo, monkeyp
     monkeypatch.setattr(scenarios_module, "copy_design", broken_copy)
     job = copy_job(demo)
 
-    with caplog.at_level(logging.ERROR, logger="orgdesign.jobs"):
+    with caplog.at_level(logging.ERROR, logger="orgdesign.jobs.runner"):
         run_worker()
 
     job.refresh_from_db()

@@ -13,10 +13,11 @@ import requests
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from orgdesign.analysis.kept import kept
-from orgdesign.scenarios import scenario_create
+from orgdesign.jobs.models import Job
+from orgdesign.scenarios.services import scenario_create
 from pipelines import services as pipeline_services
 from teams import services
-from teams.models import Job, Organisation, Team
+from teams.models import Organisation, Team
 from teams.tokens import token_create
 from tests.factories import OrganisationFactory, UserFactory, client_for
 from tests.servers import browser_session, needs_postgresql, web_processes

@@ -3,7 +3,7 @@
 A promotion replaces the design of its origin with a copy of the scenario's. It used to
 delete the origin's rows with raw deletes and record nothing of them, so restoring a team or
 a pipeline it removed answered 500 (`HistoricalTeam.DoesNotExist`). Now it records a
-deletion entry for every row it removes, in bulk (`orgdesign.scenarios._wipe_design`).
+deletion entry for every row it removes, in bulk (`orgdesign.scenarios.services._wipe_design`).
 """
 
 import html
@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orgdesign.scenarios import scenario_create, scenario_promote
+from orgdesign.scenarios.services import scenario_create, scenario_promote
 from pipelines import services as pipeline_services
 from pipelines.generator import generate_org
 from pipelines.models import Engagement, Pipeline

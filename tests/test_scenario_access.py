@@ -1,4 +1,4 @@
-"""Scenarios belong to their origin (orgdesign.access): who sees a scenario, its comparisons
+"""Scenarios belong to their origin (orgdesign.access.policy): who sees a scenario, its comparisons
 and its jobs is decided by the members of the live design it belongs to, tested as a table of
 principals x resources, through the pages and the API; then the writes that once opened the
 boundary (members and tokens on a scenario), the addresses, deletion and the cap."""
@@ -12,8 +12,9 @@ import pytest
 from django.test import Client
 from django.urls import get_resolver
 
-from orgdesign.jobs import job_start
-from orgdesign.scenarios import scenario_create
+from orgdesign.jobs.models import Job
+from orgdesign.jobs.runner import job_start
+from orgdesign.scenarios.services import scenario_create
 from teams import services
 from teams.actor import Actor
 from teams.models import (
@@ -21,7 +22,6 @@ from teams.models import (
     AccessRole,
     ApiToken,
     Door,
-    Job,
     Organisation,
     OrganisationAccess,
     Person,
@@ -358,7 +358,7 @@ def test_the_scenario_cap_is_fifty_by_default():
 
 
 def test_deleting_the_live_design_deletes_its_scenarios(world):
-    from orgdesign.scenarios import design_delete
+    from orgdesign.scenarios.services import design_delete
 
     ids = [world.public.pk, world.sibling.pk, world.private.pk]
     design_delete(world.origin)

@@ -10,18 +10,18 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from orgdesign import scenarios as scenarios_module
 from orgdesign.analysis.compare import compare_designs
 from orgdesign.analysis.findings import compute_findings
 from orgdesign.analysis.loader import load_org_data
-from orgdesign.scenarios import scenario_create, scenario_promote
+from orgdesign.jobs.models import Job
+from orgdesign.scenarios import services as scenarios_module
+from orgdesign.scenarios.services import scenario_create, scenario_promote
 from pipelines import services as pipeline_services
 from pipelines.generator import generate_org
 from pipelines.models import Engagement, Pipeline
 from teams import services
 from teams.models import (
     ApiToken,
-    Job,
     Membership,
     Organisation,
     OrganisationAccess,
@@ -482,7 +482,7 @@ def test_a_token_cannot_read_another_organisations_job(demo):
 
 
 def scenarios_job(origin):
-    from orgdesign.jobs import job_start
+    from orgdesign.jobs.runner import job_start
     from teams.actor import SYSTEM
 
     return job_start(organisation=origin, kind="scenario_copy", params={"name": "API copy"},

@@ -18,7 +18,7 @@ from httpx2 import Client
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import CheckResult, Status, check_server
 
-from orgdesign import ratelimit
+from orgdesign.web import ratelimit
 from teams.tokens import token_create
 from tests.factories import OrganisationFactory
 

@@ -14,8 +14,8 @@ import pytest
 import requests
 from django.conf import settings as django_settings
 
-from orgdesign import ratelimit
-from orgdesign.api_auth import client_key
+from orgdesign.api.auth import client_key
+from orgdesign.web import ratelimit
 from teams.models import Person, RequestCount
 from teams.tokens import token_create
 from tests.api_helpers import api_url

@@ -9,17 +9,18 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils.html import escape
 
-from orgdesign import fix_api, fix_views, try_fix
 from orgdesign.analysis.catalogue import CATALOGUE
 from orgdesign.analysis.findings import compute_findings
 from orgdesign.analysis.kept import forget_all
 from orgdesign.analysis.loader import load_org_data
 from orgdesign.analysis.remedies import PROPOSERS
+from orgdesign.jobs.models import Job
+from orgdesign.scenarios import fix_api, fix_views, try_fix
 from pipelines import services as pipeline_services
 from pipelines.generator import generate_org
 from pipelines.models import Engagement, Pipeline
 from teams import services
-from teams.models import Job, Membership, Organisation, OrganisationAccess, Person, Team
+from teams.models import Membership, Organisation, OrganisationAccess, Person, Team
 from tests.api_helpers import api_url, token_client
 from tests.factories import OrganisationFactory, client_for
 from tests.worker import run_worker

@@ -30,11 +30,10 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from orgdesign.jobs.models import Job, JobKind
 from pipelines.models import Engagement, Pipeline
 from teams.models import (
     ApiToken,
-    Job,
-    JobKind,
     Membership,
     Organisation,
     Person,

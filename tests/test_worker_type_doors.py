@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from orgdesign.history import record_of, restore
+from orgdesign.history.services import record_of, restore
 from pipelines import services as pipeline_services
 from pipelines.models import Engagement, Pipeline
 from teams import services

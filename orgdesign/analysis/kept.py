@@ -16,6 +16,10 @@ the design shows what it wrote.
 
 A cell of the matrix changed by a browser (`after_cell_write`) re-reads the cells only and
 runs again the rules that read them, instead of the whole design.
+
+This module is the doors' only way to a design's analysis (`analysis_of`, `analyses_of`,
+`after_cell_write`, `ml_org_of_teams`): none of them calls the loader (an import-linter
+contract in pyproject.toml).
 """
 
 from __future__ import annotations
@@ -36,11 +40,11 @@ from orgdesign.analysis.findings import (
     findings_by_rule,
     in_order,
 )
-from orgdesign.analysis.loader import load_engagements, load_org_data
-from orgdesign.analysis.orgdata import OrgData, OrgIndex
+from orgdesign.analysis.loader import load_engagements, load_many, load_org_data
+from orgdesign.analysis.orgdata import OrgData, OrgIndex, PersonRow
 from orgdesign.analysis.structure import Structure, classify_structure
 from teams.design_version import writes_seen, written_version
-from teams.models import Organisation
+from teams.models import Organisation, Person, Team
 
 
 @dataclass(eq=False)
@@ -127,6 +131,25 @@ def analysis_of(organisation: Organisation) -> Analysis:
     return _keep(fresh.pk, analyse_afresh(fresh))
 
 
+def analyses_of(organisations: list[Organisation]) -> dict[int, Analysis]:
+    """`analysis_of` for several designs (a design and its scenarios, the home page's list), by
+    organisation id: the kept ones reused, the others loaded together in the same five
+    queries whatever their number. The organisations must have been read after this
+    connection's last write (or they are read again, in one query)."""
+    organisations = list(organisations)
+    if not all(organisation.read_since_write for organisation in organisations):
+        fresh = Organisation.objects.in_bulk([organisation.pk for organisation in organisations])
+        organisations = [fresh[organisation.pk] for organisation in organisations]
+    found = {organisation.pk: kept(organisation.pk, organisation.design_version)
+             for organisation in organisations}
+    missing = [organisation for organisation in organisations if found[organisation.pk] is None]
+    for pk, data in load_many(missing).items() if missing else ():
+        index = OrgIndex(data)
+        found[pk] = _keep(pk, Analysis(data.organisation.design_version, index,
+                                       findings_by_rule(index)))
+    return found
+
+
 def after_cell_write(organisation: Organisation, write: Callable[[], object]) -> Analysis:
     """Run `write`, a write of cells of the matrix and of nothing else, and answer the
     analysis after it. When the design before the write is kept, only the cells are read
@@ -155,3 +178,30 @@ def after_cell_write(organisation: Organisation, write: Callable[[], object]) ->
         Analysis(written_version(organisation.pk), index,
                  findings_after_cells(index, before.by_rule)),
     )
+
+
+def ml_org_of_teams(organisation: Organisation, teams: list[Team]) -> dict[int, bool | None]:
+    """Whether each team is in the ML org (`OrgIndex.team_in_ml_org`: when its active lead
+    is). Chains run through the whole company, so everyone's solid line is read, in one
+    query; none when there is no active ML head and so nothing to tell."""
+    head = organisation.ml_head
+    if not teams or head is None or not head.active:
+        return {team.id: None for team in teams}
+    lines = Person.objects.filter(organisation=organisation).values_list(
+        "id", "manager_id", "active"
+    )
+    people = [
+        PersonRow(id=pk, name="", role="", manager_id=manager_id, active=active)
+        for pk, manager_id, active in lines
+    ]
+    index = OrgIndex(
+        OrgData(
+            organisation=organisation,
+            people=people,
+            teams=teams,
+            memberships=[],
+            pipelines=[],
+            engagements=[],
+        )
+    )
+    return {team.id: index.team_in_ml_org(team) for team in teams}

@@ -9,7 +9,6 @@ from orgdesign.analysis.orgdata import (
     EngagementRow,
     MembershipRow,
     OrgData,
-    OrgIndex,
     PersonRow,
 )
 from pipelines.models import Engagement, Pipeline
@@ -71,32 +70,3 @@ def load_many(organisations: list[Organisation]) -> dict[int, OrgData]:
     ):
         data[pipeline_org[row[1]]].engagements.append(EngagementRow(*row))
     return data
-
-
-def ml_org_of_teams(organisation: Organisation, teams: list[Team]) -> dict[int, bool | None]:
-    """Whether each team is in the ML org (`OrgIndex.team_in_ml_org`: when its active lead
-    is). Chains run through the whole company, so everyone's solid line is read, in one
-    query; none when there is no active ML head and so nothing to tell."""
-    head = organisation.ml_head
-    if not teams or head is None or not head.active:
-        return {team.id: None for team in teams}
-    lines = Person.objects.filter(organisation=organisation).values_list(
-        "id", "manager_id", "active"
-    )
-    people = [
-        PersonRow(id=pk, name="", role="", manager_id=manager_id, active=active)
-        for pk, manager_id, active in lines
-    ]
-    index = OrgIndex(
-        OrgData(
-            organisation=organisation,
-            people=people,
-            teams=teams,
-            memberships=[],
-            pipelines=[],
-            engagements=[],
-        )
-    )
-    return {team.id: index.team_in_ml_org(team) for team in teams}
-
-

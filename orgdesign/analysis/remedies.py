@@ -62,7 +62,8 @@ from teams.models import Role, Team, TeamKind, WorkerType, as_row_id
 # the heuristic's first choice, few enough to try each on a 50,000-person design.
 CANDIDATES = 3
 
-# The kinds of change a remedy is made of; `orgdesign.fixes` writes each through a service.
+# The kinds of change a remedy is made of; `orgdesign.scenarios.fixes` writes each through
+# a service.
 SET_MANAGER = "set_manager"  # subject person, to person
 SET_LEAD = "set_lead"  # subject team, to person
 SET_CELL = "set_cell"  # subject pipeline, to team, role ("" clears the cell)

@@ -44,7 +44,7 @@ What people and teams are in SCIM (plain functions over scim2-models objects, no
 - `user_writes`: what a POST, PUT or PATCH of a User asks of a person (`UserWrite`).
 - `groups`: a team as a Group, its members, and the people a written Group names.
 - `filters`: SCIM filters as querysets over people and teams.
-- `versions`: ETags of Users and Groups, If-Match and If-None-Match (on `orgdesign.etags`).
+- `versions`: ETags of Users and Groups, If-Match and If-None-Match (on `orgdesign.api.etags`).
 - `errors`: SCIM exceptions (405, 415), service refusals as SCIM errors, errors as responses.
 
 The HTTP side:

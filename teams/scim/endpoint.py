@@ -1,8 +1,8 @@
 """The door every SCIM view goes through, and what the views share about a request.
 
 The token decides the organisation (`Authorization: Bearer <token>`, read by
-`orgdesign.bearer`): without a valid one, 401; past the token's SCIM budget of requests
-(`orgdesign.ratelimit.hit_scim`, apart from the API's), 429 with Retry-After; a read token
+`orgdesign.access.bearer`): without a valid one, 401; past the token's SCIM budget of requests
+(`orgdesign.web.ratelimit.hit_scim`, apart from the API's), 429 with Retry-After; a read token
 cannot write, 403; another method, 405. Requests are JSON (application/scim+json or
 application/json), answers application/scim+json, refusals SCIM Error messages. Every write
 goes through `teams.services` with SCIM as its door and the token as its author
@@ -25,10 +25,10 @@ from scim2_models import (
     UnauthorizedException,
 )
 
-from orgdesign import ratelimit
-from orgdesign.api_auth import client_key
-from orgdesign.bearer import BadToken, token_from_request
-from orgdesign.inputs import BadInput, load_json
+from orgdesign.access.bearer import BadToken, token_from_request
+from orgdesign.api.auth import client_key
+from orgdesign.web import ratelimit
+from orgdesign.web.inputs import BadInput, load_json
 from teams.actor import Actor
 from teams.models import ApiToken, Door, TokenScope
 from teams.scim.errors import (

@@ -31,7 +31,7 @@ from scim2_models.path import (
     ValuePath,
 )
 
-from orgdesign.inputs import text_problem
+from orgdesign.web.inputs import text_problem
 from teams.models import Membership, Organisation, scim_user_name_expression
 from teams.scim.schemas import CORE_GROUP, CORE_USER, ENTERPRISE_USER
 from teams.scim.users import as_id, visible_people

@@ -1,6 +1,6 @@
 """Versions of Users and Groups as weak ETags, and the conditional headers: a write whose
 If-Match names another version is refused (412), a read whose If-None-Match names the current
-one answers 304. How headers are compared is `orgdesign.etags`, shared with the REST API; a
+one answers 304. How headers are compared is `orgdesign.api.etags`, shared with the REST API; a
 group's version includes its members'.
 """
 
@@ -9,7 +9,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from scim2_models import PreconditionFailedException
 
-from orgdesign.etags import etag_listed, if_match_refuses, weak_etag
+from orgdesign.api.etags import etag_listed, if_match_refuses, weak_etag
 from teams.models import Person, Team
 from teams.services import version_of
 

@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from orgdesign.demo import DEMO_SLUG, build_demo
-from orgdesign.scenarios import design_delete
+from orgdesign.samples.demo import DEMO_SLUG, build_demo
+from orgdesign.scenarios.services import design_delete
 from teams import services
 from teams.models import AccessRole, Organisation
 

@@ -1,0 +1,39 @@
+"""The REST API (v1), its OpenAPI schema and docs, under /api/."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from orgdesign.jobs.api import JobView
+from orgdesign.scenarios.api import CompareView
+from orgdesign.scenarios.fix_api import FixAllView, RemediesView
+from pipelines import api as pipelines_api
+from teams import api as teams_api
+
+router = SimpleRouter()
+router.register("people", teams_api.PersonViewSet, basename="api-person")
+router.register("teams", teams_api.TeamViewSet, basename="api-team")
+router.register("memberships", teams_api.MembershipViewSet, basename="api-membership")
+router.register("pipelines", pipelines_api.PipelineViewSet, basename="api-pipeline")
+router.register("engagements", pipelines_api.EngagementViewSet, basename="api-engagement")
+router.register("findings/codes", pipelines_api.CatalogueViewSet, basename="api-finding-code")
+router.register("findings", pipelines_api.FindingViewSet, basename="api-finding")
+
+organisation_urls = [
+    path("", teams_api.OrganisationView.as_view(), name="api-organisation"),
+    path("people/sync/", teams_api.PeopleSyncView.as_view(), name="api-people-sync"),
+    path("matrix/", pipelines_api.MatrixView.as_view(), name="api-matrix"),
+    # <str:> so that any value answers a JSON 404, not the HTML page of an unmatched URL.
+    path("compare/<str:other>/", CompareView.as_view(), name="api-compare"),
+    path("jobs/<uuid:pk>/", JobView.as_view(), name="api-job"),
+    path("findings/fix-all/", FixAllView.as_view(), name="api-fix-all"),
+    path("findings/<str:key>/remedies/", RemediesView.as_view(), name="api-remedies"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The split view serves its start-up script as a file: no inline script (orgdesign.web.headers).
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("v1/orgs/<slug:slug>/", include(organisation_urls)),
+]

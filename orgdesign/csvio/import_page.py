@@ -1,0 +1,44 @@
+"""The import page, /orgs/<slug>/import/: people (people.csv or an HR system's roster) and the
+matrix (matrix.csv), each uploaded, previewed, then applied, all or nothing. Editors only.
+
+This module renders the page and its result, for the page's own view (`views`) and for the
+two imports: the people import in `teams/people_import_views.py`, the matrix import in
+`pipelines/matrix_import_views.py`; the upload plumbing they share is `uploads`, the files
+kept between preview and apply `pending`.
+"""
+
+from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
+
+from orgdesign.csvio.format import Problem
+from orgdesign.csvio.uploads import Outcome, max_bytes
+from pipelines.matrix_import import INFORMATIONAL_COLUMNS
+from teams.models import Organisation
+from teams.roster_import import FALSE_WORDS, HEADER_ALIASES, REQUIRED_COLUMNS, TRUE_WORDS
+
+
+def _column_help() -> list[tuple[str, str, bool]]:
+    return [
+        (column, ", ".join(aliases), column in REQUIRED_COLUMNS)
+        for column, aliases in HEADER_ALIASES.items()
+    ]
+
+
+def render_import(request, organisation: Organisation, outcome: Outcome | None = None):
+    status = 400 if outcome is not None and outcome.state == "refused" else 200
+    context = {
+        "organisation": organisation,
+        "outcome": outcome,
+        "max_size": filesizeformat(max_bytes()),
+        "people_columns": _column_help(),
+        "true_words": ", ".join(TRUE_WORDS),
+        "false_words": ", ".join(FALSE_WORDS),
+        "informational_columns": INFORMATIONAL_COLUMNS,
+    }
+    template = "import.html#import-result" if request.htmx else "import.html"
+    return render(request, template, context, status=status)
+
+
+def refused(request, organisation, kind: str, problems: list[Problem], **details):
+    outcome = Outcome(kind, "refused", problems=problems, **details)
+    return render_import(request, organisation, outcome)

@@ -1,0 +1,1 @@
+"""Sample organisations: the demo design that `manage.py seed_demo` loads (`demo`)."""

@@ -1,0 +1,14 @@
+"""Addresses of scenario pages that more than one door links to."""
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from teams.models import Organisation
+
+
+def compare_url(organisation: Organisation, scenario_slug: str, tried: str = "") -> str:
+    """The comparison of a design with one of its scenarios; `tried`, the key of the finding a
+    fix was tried for there (or `all`), has the page say what became of it."""
+    url = reverse("compare", args=[organisation.slug, scenario_slug])
+    return f"{url}?{urlencode({'tried': tried})}" if tried else url

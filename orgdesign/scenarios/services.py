@@ -1,0 +1,411 @@
+"""Scenarios: a copy of a design to try changes on, beside the live one.
+
+A scenario is an organisation of its own, marked as a scenario of its origin
+(`Organisation.scenario_of`), so every page, the API and the findings work on it unchanged.
+The copy writes every table in bulk, in a fixed number of statements per thousand rows:
+people first without their managers, then their managers in one pass, since a manager's new
+id is only known once they are inserted. It reads its source from one snapshot
+(`orgdesign.scenarios.snapshot`: REPEATABLE READ on PostgreSQL), so a sync writing the source at the
+same time is either wholly in the copy or not at all. A copy records one history entry, on
+the new organisation; a promotion one on its origin, and a deletion entry for every row of
+the origin it replaces (in bulk), so the history page restores any of them. This module
+writes to both apps' tables, so it lives above them, like the demo organisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from orgdesign.analysis.remedies import Change
+from orgdesign.scenarios.fixes import IdMap, apply_changes, record_copied
+from orgdesign.scenarios.snapshot import snapshotted
+from orgdesign.web.inputs import text_problem
+from pipelines.models import Engagement, Pipeline
+from teams import history
+from teams.actor import SYSTEM, Actor
+from teams.bulk import analyze, bulk_update
+from teams.models import RESERVED_SLUGS, Door, Membership, Organisation, Person, Team
+
+BATCH = 2000
+SLUG_MAX = Organisation._meta.get_field("slug").max_length
+
+# The tables a copy writes one after the other, for its progress.
+COPY_STEPS = 6
+
+Progress = Callable[[int, int], None]
+
+
+def _no_progress(done: int, total: int) -> None:
+    pass
+
+
+PERSON_FIELDS = [
+    "external_id", "name", "email", "user_name", "given_name", "family_name", "title",
+    "department", "role", "active", "scim_deleted_at", "worker_type", "user_type", "level",
+]
+
+
+def scenario_name(name: str) -> str:
+    """The name a new scenario takes, checked before its copy is queued and when it runs."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "Give the scenario a name."})
+    if problem := text_problem(name):
+        raise ValidationError({"name": f"The name {problem}."})
+    return name[: Organisation._meta.get_field("name").max_length]
+
+
+def scenario_slug(name: str) -> str:
+    """A free slug derived from the scenario's name: `name`, `name-2`, `name-3`... never one
+    of the app's own addresses (a scenario named "New" is at `new-2`, not under /orgs/new/)."""
+    base = (slugify(name) or "scenario")[: SLUG_MAX - 6]
+    taken = set(
+        Organisation.objects.filter(slug__startswith=base).values_list("slug", flat=True)
+    ) | RESERVED_SLUGS
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
+
+
+def scenarios_max() -> int:
+    return settings.ORGDESIGN_SCENARIOS_MAX
+
+
+def check_scenario_room(home: Organisation) -> None:
+    """Refuse a new scenario of a design that has as many as the setting allows: each is a
+    whole copy of the design."""
+    limit = scenarios_max()
+    if Organisation.objects.filter(home=home).count() >= limit:
+        raise ValidationError(
+            {"name": f"{home.name} has {limit} scenarios, the most it may have; delete one "
+                     "you no longer need first."}
+        )
+
+
+@snapshotted
+def scenario_create(
+    *,
+    origin: Organisation,
+    name: str,
+    creator=None,
+    private: bool = False,
+    actor: Actor = SYSTEM,
+    progress: Progress = _no_progress,
+    changes: Sequence[Change] = (),
+    reason: str = "",
+) -> Organisation:
+    """A copy of `origin` (people, reporting and dotted lines, teams, memberships, pipelines,
+    engagements, settings) marked as its scenario, made by `creator`. It belongs to the live
+    design at the top of `origin`'s chain (its home), whose members see it with their role
+    there (only its creator and the home's admins when `private`); tokens and members are
+    never a scenario's own. `changes` (a remedy's, computed on `origin`) are then made in
+    the copy, each recorded in its history; one refused leaves no scenario at all."""
+    name = scenario_name(name)
+    # First of all, lock the rows the copy will point at, its origin and home, as the snapshot
+    # sees them: every write of a design changes its row (its version), and in the snapshot
+    # the copy's own foreign keys to a row changed since would cancel it. So a sync of the
+    # origin waits for the copy (seconds) rather than the copy failing, and a copy started
+    # just after a write is cancelled at once and made again (orgdesign.scenarios.snapshot).
+    # No key is locked, so writes of other scenarios of the home go on.
+    pks = sorted({origin.pk, origin.home_id or origin.pk})
+    rows = {row.pk: row for row in
+            Organisation.objects.select_for_update(no_key=True).filter(pk__in=pks).order_by("pk")}
+    origin = rows[origin.pk]
+    home = rows[origin.home_id or origin.pk]
+    # Two copies started in the same moment may both pass the cap (the snapshot of the second
+    # predates the first's commit): it bounds how many copies a design keeps, not a race.
+    check_scenario_room(home)
+    scenario = Organisation(
+        slug=scenario_slug(name),
+        name=name,
+        scenario_of=origin,
+        home=home,
+        # A copy of a private scenario holds the same design: as private as its origin.
+        private=private or origin.private,
+        created_by=creator if getattr(creator, "pk", None) else None,
+        span_max=origin.span_max,
+        layers_max=origin.layers_max,
+        **actor.fields(),
+    )
+    # The copy is recorded once, at its end: its rows are written in bulk, without an entry
+    # each, and the organisation's own saves are left out too.
+    with history.left_out(scenario):
+        scenario.save()
+    ids = copy_design(origin, scenario, actor=actor, progress=progress)
+    if origin.ml_head_id is not None:
+        scenario.ml_head_id = ids.people.get(origin.ml_head_id)
+        with history.left_out(scenario):
+            scenario.save(update_fields=["ml_head"])
+    copied = f"Copied from {origin.name} ({origin.slug})"
+    history.record([scenario], history.ADDED, organisation_id=scenario.pk,
+                   reason=f"{copied}: {reason}" if reason else copied)
+    if changes:
+        record_copied(scenario, changes, ids, copied)
+        apply_changes(organisation=scenario, changes=changes, ids=ids, actor=actor)
+    return scenario
+
+
+@transaction.atomic
+def scenario_delete(*, scenario: Organisation) -> None:
+    """Delete a scenario with its history, and the scenarios copied from it. The live design
+    is never deleted this way."""
+    if scenario.home_id is None:
+        raise ValidationError("This design is not a scenario; only scenarios are deleted here.")
+    for copy in Organisation.objects.filter(scenario_of=scenario):
+        scenario_delete(scenario=copy)
+    design_delete(scenario)
+
+
+@snapshotted
+def scenario_promote(
+    *,
+    scenario: Organisation,
+    creator=None,
+    actor: Actor = SYSTEM,
+    progress: Progress = _no_progress,
+) -> Organisation:
+    """Make `scenario` the design of its origin, in one transaction and one snapshot: the
+    origin's people, teams, memberships, pipelines, engagements and settings are replaced by
+    copies of the scenario's. The origin keeps its slug, members and tokens. What it held
+    before is kept first as a new scenario of it, returned, so promoting that one undoes the
+    promotion; every row it removes is also recorded as deleted in the origin's history, so
+    the history page restores any of them."""
+    # The scenario as of the snapshot: its ML head and settings go with its rows.
+    scenario = Organisation.objects.select_related("scenario_of").get(pk=scenario.pk)
+    origin = scenario.scenario_of
+    if origin is None:
+        raise ValidationError(
+            "This design is not a scenario: there is nothing to promote it to."
+        )
+    # Whoever asks, and wherever from, the rows it writes came in through the promotion.
+    actor = replace(actor, via=Door.PROMOTION)
+    # Lock the origin: two promotions at once must not interleave their wipes and copies.
+    origin = Organisation.objects.select_for_update().get(pk=origin.pk)
+    # Three parts of COPY_STEPS steps each: keep the design, wipe it, copy the scenario in.
+    backup = scenario_create(
+        origin=origin,
+        name=f"{origin.name} before {scenario.name}"[:200],
+        creator=creator,
+        actor=actor,
+        progress=lambda done, total: progress(done, 3 * total),
+    )
+    _wipe_design(origin, recorded_as=actor, reason=promotion_reason(scenario, backup))
+    progress(2 * COPY_STEPS, 3 * COPY_STEPS)
+    ids = copy_design(
+        scenario,
+        origin,
+        actor=actor,
+        progress=lambda done, total: progress(2 * total + done, 3 * total),
+    )
+    origin.ml_head_id = ids.people.get(scenario.ml_head_id) if scenario.ml_head_id else None
+    origin.span_max, origin.layers_max = scenario.span_max, scenario.layers_max
+    actor.stamp(origin)
+    # The promotion's entry on the organisation, naming what replaced its design and where
+    # the design before it is kept (the rows it removed are recorded by the wipe).
+    origin._change_reason = promotion_reason(scenario, backup)
+    origin.save(update_fields=["ml_head", "span_max", "layers_max", *actor.fields()])
+    return backup
+
+
+def promotion_reason(scenario: Organisation, backup: Organisation) -> str:
+    return f"Promoted {scenario.name} ({scenario.slug}); the design before is kept as " \
+        f"{backup.name} ({backup.slug})"
+
+
+@transaction.atomic
+def design_delete(organisation: Organisation) -> None:
+    """Delete a design outright, with its history: its tables in bulk (a cascade through
+    Model.delete() would read every row and write a history entry for each, minutes for the
+    L organisation), then the organisation with its members, tokens and jobs. The scenarios
+    of a live design go with it: they belong to it, and nobody else could see them."""
+    for scenario in Organisation.objects.filter(home=organisation):
+        _wipe_design(scenario)
+        scenario_id = scenario.pk
+        Organisation.objects.filter(pk=scenario_id).update(scenario_of=None)
+        scenario.delete()
+        for model in (Organisation, Person, Team, Membership, Pipeline, Engagement):
+            model.history.filter(history_org=scenario_id).delete()
+    _wipe_design(organisation)
+    organisation_id = organisation.pk
+    organisation.delete()
+    for model in (Organisation, Person, Team, Membership, Pipeline, Engagement):
+        model.history.filter(history_org=organisation_id).delete()
+
+
+def _wipe_design(
+    organisation: Organisation, *, recorded_as: Actor | None = None, reason: str = ""
+) -> None:
+    """Delete every row of a design but the organisation itself, its members and tokens.
+
+    A plain DELETE per table, children first, so nothing cascades: Model.delete()'s signals
+    would write a history entry per row, a query each. Rows still pointing at a deleted one
+    would fail the foreign keys. With `recorded_as` (a promotion, by that actor), every row
+    is first recorded as deleted, with its last values and `reason`, in bulk: one statement
+    per table on PostgreSQL, per thousand rows elsewhere (`teams.history.record_ids`); the
+    cells and memberships before their pipeline and team, which restoring those finds them
+    by (`orgdesign.history.services`). Without it (a design deleted with its history) nothing is."""
+    if recorded_as is not None:
+        _record_removal(organisation, actor=recorded_as, reason=reason)
+    Organisation.objects.filter(pk=organisation.pk).update(ml_head=None)
+    people = Person.objects.filter(organisation=organisation)
+    # No manager left to point at: the people then go without updating one another.
+    people.update(manager=None)
+    for rows in (
+        Engagement.objects.filter(pipeline__organisation=organisation),
+        Pipeline.objects.filter(organisation=organisation),
+        Membership.objects.filter(team__organisation=organisation),
+        Team.objects.filter(organisation=organisation),
+        Person.dotted_line_managers.through.objects.filter(
+            from_person__organisation=organisation
+        ),
+        Person.dotted_line_managers.through.objects.filter(to_person__organisation=organisation),
+        people,
+    ):
+        rows._raw_delete(rows.db)
+
+
+def _record_removal(organisation: Organisation, *, actor: Actor, reason: str) -> None:
+    """A deletion entry for every row of the design, as it is before the wipe (a person's
+    entry with their manager and dotted lines): two statements per table (its ids, then the
+    entries), whatever its size."""
+    for model, rows in (
+        (Engagement, Engagement.objects.filter(pipeline__organisation=organisation)),
+        (Pipeline, Pipeline.objects.filter(organisation=organisation)),
+        (Membership, Membership.objects.filter(team__organisation=organisation)),
+        (Team, Team.objects.filter(organisation=organisation)),
+        (Person, Person.objects.filter(organisation=organisation)),
+    ):
+        history.record_ids(
+            model, list(rows.order_by("pk").values_list("pk", flat=True)), history.DELETED,
+            organisation_id=organisation.pk, actor=actor, reason=reason,
+        )
+
+
+def copy_design(
+    source: Organisation,
+    target: Organisation,
+    *,
+    actor: Actor,
+    progress: Progress = _no_progress,
+) -> IdMap:
+    """Copy every row of `source`'s design into the empty `target`, telling `progress` after
+    each of its COPY_STEPS tables. Returns the maps of ids (source -> target).
+
+    It reads `source` one table at a time, so it must run in one `snapshot()` (its callers
+    are `snapshotted`): in statements of their own, a sync committed between two reads
+    would show it a membership of a person it had not read."""
+    stamp = actor.fields()
+    rows = list(
+        Person.objects.filter(organisation=source)
+        .order_by("id")
+        .values("id", "manager_id", *PERSON_FIELDS)
+    )
+    copies = Person.objects.bulk_create(
+        [
+            Person(organisation=target, **{f: row[f] for f in PERSON_FIELDS}, **stamp)
+            for row in rows
+        ],
+        batch_size=BATCH,
+    )
+    people = {row["id"]: copy.pk for row, copy in zip(rows, copies, strict=True)}
+    managed = []
+    for row, copy in zip(rows, copies, strict=True):
+        if row["manager_id"] is not None:
+            copy.manager_id = people[row["manager_id"]]
+            managed.append(copy)
+    bulk_update(Person, managed, ["manager_id"])
+    progress(1, COPY_STEPS)
+
+    dotted = Person.dotted_line_managers.through
+    dotted.objects.bulk_create(
+        [
+            dotted(from_person_id=people[a], to_person_id=people[b])
+            for a, b in dotted.objects.filter(from_person__organisation=source).values_list(
+                "from_person_id", "to_person_id"
+            )
+        ],
+        batch_size=BATCH,
+    )
+    progress(2, COPY_STEPS)
+
+    team_rows = list(
+        Team.objects.filter(organisation=source)
+        .order_by("id")
+        .values("id", "name", "kind", "lead_id", "kpi", "kpi_type", "external_id")
+    )
+    team_copies = Team.objects.bulk_create(
+        [
+            Team(
+                organisation=target,
+                name=row["name"],
+                kind=row["kind"],
+                lead_id=people.get(row["lead_id"]),
+                kpi=row["kpi"],
+                kpi_type=row["kpi_type"],
+                external_id=row["external_id"],
+                **stamp,
+            )
+            for row in team_rows
+        ],
+        batch_size=BATCH,
+    )
+    teams = {row["id"]: copy.pk for row, copy in zip(team_rows, team_copies, strict=True)}
+    progress(3, COPY_STEPS)
+    Membership.objects.bulk_create(
+        [
+            Membership(person_id=people[p], team_id=teams[t], allocation=a, **stamp)
+            for p, t, a in Membership.objects.filter(team__organisation=source).values_list(
+                "person_id", "team_id", "allocation"
+            )
+        ],
+        batch_size=BATCH,
+    )
+    progress(4, COPY_STEPS)
+
+    pipeline_rows = list(
+        Pipeline.objects.filter(organisation=source)
+        .order_by("id")
+        .values("id", "name", "pm_owner_id", "lifecycle", "tier", "metric", "required_stages")
+    )
+    pipeline_copies = Pipeline.objects.bulk_create(
+        [
+            Pipeline(
+                organisation=target,
+                name=row["name"],
+                pm_owner_id=people.get(row["pm_owner_id"]),
+                lifecycle=row["lifecycle"],
+                tier=row["tier"],
+                metric=row["metric"],
+                required_stages=row["required_stages"],
+                **stamp,
+            )
+            for row in pipeline_rows
+        ],
+        batch_size=BATCH,
+    )
+    pipelines = {
+        row["id"]: copy.pk for row, copy in zip(pipeline_rows, pipeline_copies, strict=True)
+    }
+    progress(5, COPY_STEPS)
+    Engagement.objects.bulk_create(
+        [
+            Engagement(pipeline_id=pipelines[p], team_id=teams[t], role=r, effort=e, **stamp)
+            for p, t, r, e in Engagement.objects.filter(
+                pipeline__organisation=source
+            ).values_list("pipeline_id", "team_id", "role", "effort")
+        ],
+        batch_size=BATCH,
+    )
+    progress(6, COPY_STEPS)
+    # A copy is a bulk load whatever its size (and one statement keeps the count fixed).
+    analyze(Person, Team, Membership, Pipeline, Engagement)
+    return IdMap(people=people, teams=teams, pipelines=pipelines)

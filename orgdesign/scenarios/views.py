@@ -1,0 +1,213 @@
+"""The scenarios of a design and the compare page: /orgs/<slug>/scenarios/ and
+/orgs/<a>/compare/<b>/ (docs/design.md section 4)."""
+
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from orgdesign.access.policy import (
+    can_edit,
+    comparable,
+    get_org_for_user,
+    role_at_least,
+    visible_to_user,
+    with_user_role,
+)
+from orgdesign.analysis.compare import Comparison, compare_designs
+from orgdesign.analysis.findings import count_by_severity
+from orgdesign.analysis.kept import analyses_of
+from orgdesign.csvio.exports import csv_response
+from orgdesign.jobs.models import JobKind
+from orgdesign.jobs.runner import job_start
+from orgdesign.scenarios.services import check_scenario_room, scenario_delete, scenario_name
+from orgdesign.web.errors import RoleRequired
+from teams.actor import browser_actor
+from teams.models import AccessRole, Organisation
+
+COMPARE_COLUMNS = ["type", "key", "name", "change", "field", "a", "b"]
+
+# The compare page's counts, in the order a reader asks for them.
+COUNT_LABELS = {
+    "findings_fixed": "findings fixed",
+    "findings_introduced": "findings introduced",
+    "people_moved": "people moved (manager or teams)",
+    "people_added": "people added",
+    "people_removed": "people removed",
+    "teams_into_ml_org": "teams moved into the ML org",
+    "teams_out_of_ml_org": "teams moved out of the ML org",
+    "teams_added": "teams added",
+    "teams_removed": "teams removed",
+    "teams_changed": "teams changed",
+    "pipelines_added": "pipelines added",
+    "pipelines_removed": "pipelines removed",
+    "pipelines_changed": "pipelines changed",
+    "cells_changed": "cells changed",
+}
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def scenarios(request, slug):
+    """The scenarios of a design, with their findings beside the design's own; an editor
+    copies the design into a new scenario (POST `name`)."""
+    organisation = get_org_for_user(request, slug)
+    error = ""
+    if request.method == "POST":
+        if not can_edit(organisation):
+            raise RoleRequired(organisation, AccessRole.EDITOR)
+        # A copy of a private scenario is private too: it holds the same design.
+        private = request.POST.get("private") == "on" or organisation.private
+        try:
+            name = scenario_name(request.POST.get("name", ""))
+            check_scenario_room(organisation.home or organisation)
+        except ValidationError as refusal:
+            error = " ".join(refusal.messages)
+        else:
+            # A copy of a whole company takes seconds: a worker does it, the page follows.
+            job = job_start(
+                organisation=organisation,
+                kind=JobKind.SCENARIO_COPY,
+                params={"name": name, "private": private},
+                actor=browser_actor(request),
+            )
+            return redirect("job", slug=organisation.slug, pk=job.uid)
+    copies = visible_to_user(
+        with_user_role(
+            organisation.scenarios.select_related("created_by").order_by("-created_at", "-id"),
+            request.user,
+        ),
+        request.user,
+    )
+    counts = {
+        org_id: count_by_severity(analysis.findings)
+        for org_id, analysis in analyses_of([organisation, *copies]).items()
+    }
+    return render(
+        request,
+        "scenarios/scenarios.html",
+        {
+            "organisation": organisation,
+            "editable": can_edit(organisation),
+            "own_counts": counts[organisation.pk],
+            "rows": [(copy, counts[copy.pk]) for copy in copies],
+            "error": error,
+            "name": request.POST.get("name", "") if error else "",
+            "private": request.POST.get("private") == "on" if error else False,
+            "administrable": role_at_least(organisation.user_role, AccessRole.ADMIN),
+            "user_id": request.user.pk,
+        },
+        status=400 if error else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def scenario_delete_view(request, slug):
+    """Delete a scenario with its history (and the scenarios copied from it): its creator or
+    an admin. GET asks to confirm."""
+    scenario = get_org_for_user(request, slug)
+    if scenario.home_id is None:
+        raise Http404("This design is not a scenario.")
+    if not may_delete(request, scenario):
+        raise RoleRequired(scenario, AccessRole.ADMIN)
+    if request.method == "POST":
+        back = scenario.scenario_of or scenario.home
+        scenario_delete(scenario=scenario)
+        return redirect("scenarios", slug=back.slug)
+    return render(request, "scenarios/delete.html", {"organisation": scenario})
+
+
+def may_delete(request, scenario: Organisation) -> bool:
+    return (
+        role_at_least(scenario.user_role, AccessRole.ADMIN)
+        or (scenario.created_by_id is not None and scenario.created_by_id == request.user.pk)
+    )
+
+
+@require_POST
+@login_required
+def promote(request, slug):
+    """Make this scenario the live design of its origin (admins of the origin). The origin's
+    previous state is kept as a new scenario, so promoting that one undoes it."""
+    scenario = get_org_for_user(request, slug)
+    if scenario.scenario_of_id is None:
+        raise Http404("This design is not a scenario.")
+    origin = get_org_for_user(request, scenario.scenario_of.slug, min_role=AccessRole.ADMIN)
+    job = job_start(
+        organisation=origin,
+        kind=JobKind.SCENARIO_PROMOTE,
+        params={"scenario": scenario.pk, "name": scenario.name},
+        actor=browser_actor(request),
+    )
+    return redirect("job", slug=origin.slug, pk=job.uid)
+
+
+@require_GET
+@login_required
+def compare(request, slug, other_slug):
+    """What differs from this design to `other_slug`, both of which the user may see."""
+    organisation = get_org_for_user(request, slug)
+    other = comparable(request, organisation, other_slug)
+    analyses = analyses_of([organisation, other])
+    comparison = compare_designs(analyses[organisation.pk].data, analyses[other.pk].data)
+    if request.GET.get("format") == "csv":
+        return csv_response(compare_rows(comparison), organisation=organisation,
+                            name=f"compare-{other.slug}", request=request)
+    return render(
+        request,
+        "scenarios/compare.html",
+        {
+            "organisation": organisation,
+            "other": other,
+            "comparison": comparison,
+            "tried": tried_fix(comparison, request.GET.get("tried", "")),
+            "counts": comparison.counts,
+            "tiles": [
+                (label, key, comparison.counts[key]) for key, label in COUNT_LABELS.items()
+            ],
+            "sections": [
+                ("People", "people", comparison.people),
+                ("Teams", "teams", comparison.teams),
+                ("Pipelines", "pipelines", comparison.pipelines),
+                ("Cells of the matrix", "cells", comparison.cells),
+            ],
+        },
+    )
+
+
+def tried_fix(comparison: Comparison, tried: str) -> dict | None:
+    """What the page says of a fix tried in the scenario (`?tried=<finding key>`, or `all`):
+    whether its finding is among the fixed, and the errors left."""
+    if not tried:
+        return None
+    if tried == "all":
+        return {"all": True, "left": comparison.errors_b}
+    fixed = next((f for f in comparison.fixed if f.key == tried), None)
+    return {"all": False, "key": tried, "finding": fixed, "fixed": fixed is not None}
+
+
+def compare_rows(comparison: Comparison):
+    yield COMPARE_COLUMNS
+    for changes in (comparison.people, comparison.teams, comparison.pipelines, comparison.cells):
+        for change in changes:
+            if not change.fields:
+                yield [change.type, change.key, change.name, change.change, "", "", ""]
+            for name, (a, b) in change.fields.items():
+                yield [change.type, change.key, change.name, change.change, name,
+                       _cell(a), _cell(b)]
+    for kind, findings in (("fixed", comparison.fixed), ("introduced", comparison.introduced)):
+        for finding in findings:
+            yield ["finding", finding.subject.type, finding.subject.name, kind, finding.code,
+                   finding.message if kind == "fixed" else "",
+                   finding.message if kind == "introduced" else ""]
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,16 @@
+"""What the admin sites of `teams` and `pipelines` share."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+
+def delete_each(request, queryset, delete, arguments) -> None:
+    """The bulk delete action, one service call per row, each refusal reported: the rows the
+    services allow are deleted, the others stay."""
+    for obj in queryset:
+        try:
+            with transaction.atomic():
+                delete(**arguments(obj))
+        except ValidationError as error:
+            messages.error(request, f"{obj}: {' '.join(error.messages)}")
