@@ -15,7 +15,7 @@ from orgdesign.analysis.kept import analysis_of
 from orgdesign.analysis.matrix import MatrixFilters, build_columns, build_rows, filter_pipelines
 from orgdesign.api.auth import refuse
 from orgdesign.api.filters import IdFilter, UpdatedSinceFilterSet
-from orgdesign.api.views import OrganisationScopedView, OrganisationViewSet
+from orgdesign.api.views import OrganisationScopedView, OrganisationViewSet, PairViewSet
 from pipelines import services
 from pipelines.models import Engagement, EngagementRole, Lifecycle, Pipeline, Tier
 from pipelines.serializers import (
@@ -29,7 +29,7 @@ from pipelines.serializers import (
     PipelineSerializer,
 )
 from teams.actor import Actor
-from teams.services import UNSET, lock_unchanged
+from teams.services import UNSET
 
 
 class PipelineFilter(UpdatedSinceFilterSet):
@@ -78,7 +78,7 @@ class EngagementFilter(UpdatedSinceFilterSet):
         fields = ["pipeline", "team", "role", "updated_since"]
 
 
-class EngagementViewSet(OrganisationViewSet):
+class EngagementViewSet(PairViewSet):
     """A cell of the matrix: a team's role in a pipeline, and the effort (percent of the
     team's capacity) it takes, or null. One per pair: change the role or the effort with
     PATCH; DELETE clears the cell."""
@@ -91,21 +91,18 @@ class EngagementViewSet(OrganisationViewSet):
     ordering_fields = ["role", "updated_at", "id"]
     ordering = ["id"]
 
-    def create_object(self, data: dict, actor: Actor) -> Engagement:
-        pipeline, team = data["pipeline"], data["team"]
-        if Engagement.objects.filter(pipeline=pipeline, team=team).exists():
-            refuse(
-                f"{team.name} already has a role in {pipeline.name}; change it with PATCH."
-            )
+    pair = ("pipeline", "team")
+
+    def taken(self, *, pipeline, team) -> str:
+        return f"{team.name} already has a role in {pipeline.name}; change it with PATCH."
+
+    def create_pair(self, data: dict, actor: Actor) -> Engagement:
         return services.engagement_set(
-            pipeline=pipeline, team=team, role=data["role"],
+            pipeline=data["pipeline"], team=data["team"], role=data["role"],
             effort=data.get("effort"), actor=actor,
         )
 
-    def update_object(self, engagement, data, expected, actor) -> Engagement:
-        # engagement_set takes no expected version: the row is locked and checked here,
-        # in the same transaction as the write.
-        lock_unchanged(engagement, expected)
+    def change_pair(self, engagement, data, actor) -> Engagement:
         return services.engagement_set(
             pipeline=engagement.pipeline,
             team=engagement.team,
@@ -114,8 +111,7 @@ class EngagementViewSet(OrganisationViewSet):
             actor=actor,
         )
 
-    def delete_object(self, engagement, expected, actor) -> None:
-        lock_unchanged(engagement, expected)
+    def remove_pair(self, engagement, actor) -> None:
         services.engagement_set(
             pipeline=engagement.pipeline, team=engagement.team, role=None, actor=actor
         )

@@ -28,12 +28,6 @@ FINDINGS_PAGE_SIZE = 200
 # A group shows this many findings; "show all" opens the code's own view.
 PREVIEW = 5
 
-# What a finding's related objects are to it, where the plain "Related" would say too little.
-RELATED_LABELS = {
-    "dependency.outside_ml_org": "Pipelines that depend on it",
-    "pipeline.stage_multiple_owners": "Owners",
-    "pipeline.single_person_stage": "Owned by",
-}
 
 
 @dataclass
@@ -49,7 +43,7 @@ class FindingGroup:
 
     @property
     def related_label(self) -> str:
-        return RELATED_LABELS.get(self.entry.code, "Related")
+        return self.entry.related_label
 
     @property
     def hidden(self) -> int:

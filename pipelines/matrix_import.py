@@ -1,8 +1,9 @@
 """Reading an edited matrix.csv against the design: which cells it would change.
 
-Pure: handed the parsed file and the organisation's pipelines, teams and engagements, it
-returns the cell changes and the problems, without queries; the import view loads the
-design and applies the changes through `pipelines.services.engagement_set`.
+Planning is pure: handed the parsed file and the organisation's pipelines, teams and
+engagements, `plan_matrix_import` returns the cell changes and the problems, without queries.
+`read_matrix` loads the design and plans a file against it; `apply_matrix` applies a previewed
+file all or nothing through `pipelines.services.engagement_set`, like every other door.
 
 Only what the file names changes. Pipelines (rows) and teams (columns) missing from it are
 left as they are, so a filtered export imports back; an empty cell of a named pipeline and
@@ -18,8 +19,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from orgdesign.csvio.format import Problem, Table, column_letter
-from pipelines.models import EngagementRole
+from django.db import transaction
+
+from orgdesign.csvio.format import CsvFileError, Problem, Table, column_letter, read_table
+from pipelines import services
+from pipelines.models import Engagement, EngagementRole, Pipeline
+from teams.actor import Actor
+from teams.models import Organisation, Team
+from teams.roster_import import ChangedSincePreview
 
 PIPELINE_COLUMN = "pipeline"
 INFORMATIONAL_COLUMNS = ("pm_owner", "lifecycle")
@@ -196,3 +203,59 @@ def plan_matrix_import(
                 ))
     plan.pipelines = len(seen_pipelines)
     return plan
+
+
+# Reading against the design and applying a previewed file --------------------------------------
+
+
+def matrix_state(organisation: Organisation):
+    """The pipelines, the teams and the roles of the cells: three queries."""
+    pipelines = list(
+        Pipeline.objects.filter(organisation=organisation).only("id", "name", "organisation_id")
+    )
+    teams = list(Team.objects.filter(organisation=organisation).only("id", "name",
+                                                                      "organisation_id"))
+    roles = {
+        (pipeline_id, team_id): role
+        for pipeline_id, team_id, role in Engagement.objects.filter(
+            pipeline__organisation=organisation
+        ).values_list("pipeline_id", "team_id", "role")
+    }
+    return pipelines, teams, roles
+
+
+def read_matrix(data: bytes, organisation: Organisation) -> tuple[MatrixPlan, str]:
+    """The plan of an upload against the current design, and how the file was read."""
+    plan, read_as, _, _ = _read_matrix(data, organisation)
+    return plan, read_as
+
+
+def _read_matrix(data: bytes, organisation: Organisation):
+    try:
+        table = read_table(data)
+    except CsvFileError as error:
+        return MatrixPlan(problems=[Problem(error.message, line=error.line)]), "", {}, {}
+    pipelines, teams, roles = matrix_state(organisation)
+    plan = plan_matrix_import(table, pipelines=pipelines, teams=teams, roles=roles)
+    read_as = f"{table.encoding}, {table.separator_name}-separated, {len(table.rows)} rows"
+    return plan, read_as, {p.id: p for p in pipelines}, {t.id: t for t in teams}
+
+
+@transaction.atomic
+def apply_matrix(
+    *, organisation: Organisation, data: bytes, fingerprint: str, actor: Actor
+) -> tuple[MatrixPlan, str]:
+    """Apply a previewed matrix file, all or nothing: a plan with problems comes back with
+    nothing written, and `ChangedSincePreview` is raised, nothing written, when the file
+    would now change other cells than the preview showed (`MatrixPlan.fingerprint`)."""
+    plan, read_as, pipelines, teams = _read_matrix(data, organisation)
+    if plan.problems:
+        return plan, read_as
+    if plan.fingerprint() != fingerprint:
+        raise ChangedSincePreview
+    for change in plan.changes:
+        services.engagement_set(
+            pipeline=pipelines[change.pipeline_id], team=teams[change.team_id],
+            role=change.new or None, actor=actor,
+        )
+    return plan, read_as

@@ -22,7 +22,7 @@ from orgdesign.analysis.matrix import (
     stage_coverage,
 )
 from pipelines import services
-from pipelines.models import Engagement, Lifecycle, Pipeline, Tier
+from pipelines.models import Lifecycle, Pipeline, Tier
 from teams.actor import browser_actor
 from teams.models import AccessRole, Team, TeamKind
 
@@ -90,27 +90,19 @@ def matrix_cell(request, slug, pipeline_id, team_id):
     pipeline = get_object_or_404(Pipeline, pk=pipeline_id, organisation=organisation)
     team = get_object_or_404(Team, pk=team_id, organisation=organisation)
     role = request.POST.get("role", "")
-    expected = request.POST.get("expected")
     message = ""
     status = 200
-    current = (
-        Engagement.objects.filter(pipeline=pipeline, team=team).values_list("role", flat=True)
-    ).first() or ""
-    if expected is not None and expected != current:
+    try:
+        analysis = after_cell_write(organisation, lambda: services.engagement_set(
+            actor=browser_actor(request), pipeline=pipeline, team=team, role=role or None,
+            expected=request.POST.get("expected"),
+        ))
+    except services.CellChanged as changed:
         # Someone changed this cell since the page was drawn: show theirs, change nothing.
-        message = (
-            f"{team.name} in {pipeline.name} was changed by someone else to "
-            f"{current or 'nothing'}; your change was not saved."
-        )
-        status = 409
-    else:
-        try:
-            analysis = after_cell_write(organisation, lambda: services.engagement_set(
-                actor=browser_actor(request), pipeline=pipeline, team=team, role=role or None
-            ))
-        except ValidationError as error:
-            message = " ".join(error.messages)
-            status = 400
+        message, status = changed.message, 409
+    except ValidationError as error:
+        message = " ".join(error.messages)
+        status = 400
     if status != 200:
         analysis = analysis_of(organisation)
     index, findings = analysis.index, analysis.findings

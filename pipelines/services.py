@@ -123,6 +123,18 @@ def check_effort(effort: object) -> None:
         )
 
 
+class CellChanged(ValidationError):
+    """The cell was changed by someone else since the editor saw it: nothing was written.
+    `current` is the role it holds now ("" when empty)."""
+
+    def __init__(self, *, pipeline: Pipeline, team: Team, current: str):
+        self.current = current
+        super().__init__(
+            f"{team.name} in {pipeline.name} was changed by someone else to "
+            f"{current or 'nothing'}; your change was not saved."
+        )
+
+
 @transaction.atomic
 def engagement_set(
     *,
@@ -130,13 +142,26 @@ def engagement_set(
     team: Team,
     role: str | None,
     effort: int | None = UNSET,
+    expected: str | None = None,
     actor: Actor = SYSTEM,
 ) -> Engagement | None:
     """Set the cell of (pipeline, team) to a role; None or "" clears it (and its effort).
     `effort` (a percent of the team's capacity, or None) is kept as it is when not given: a
-    role changed in the matrix keeps the effort set on the pipeline's page or the API."""
+    role changed in the matrix keeps the effort set on the pipeline's page or the API.
+    `expected`, the role the editor saw ("" for an empty cell), refuses the write with
+    `CellChanged` when the cell holds another now."""
     if pipeline.organisation_id != team.organisation_id:
         raise ValidationError({"team": f"{team} belongs to another organisation."})
+    if expected is not None:
+        # The pipeline's row is locked until the write commits: an empty cell has no row of
+        # its own to lock, and two editors of one cell must not both pass the check.
+        Pipeline.objects.select_for_update().filter(pk=pipeline.pk).first()
+        current = (
+            Engagement.objects.filter(pipeline=pipeline, team=team)
+            .values_list("role", flat=True).first()
+        ) or ""
+        if current != expected:
+            raise CellChanged(pipeline=pipeline, team=team, current=current)
     if not role:
         delete_recorded(
             Engagement,

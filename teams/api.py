@@ -13,9 +13,9 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from orgdesign.analysis.kept import ml_org_of_teams
-from orgdesign.api.auth import api_actor, expected_version, refuse, service_call
+from orgdesign.api.auth import api_actor, expected_version, service_call
 from orgdesign.api.filters import IdFilter, StrictBooleanFilter, UpdatedSinceFilterSet
-from orgdesign.api.views import OrganisationScopedView, OrganisationViewSet
+from orgdesign.api.views import OrganisationScopedView, OrganisationViewSet, PairViewSet
 from orgdesign.jobs.models import JobKind
 from orgdesign.jobs.runner import job_start
 from orgdesign.jobs.serializers import JobAcceptedSerializer
@@ -182,7 +182,7 @@ class MembershipFilter(UpdatedSinceFilterSet):
         fields = ["person", "team", "updated_since"]
 
 
-class MembershipViewSet(OrganisationViewSet):
+class MembershipViewSet(PairViewSet):
     """A person in a team with an allocation. One per pair: change it with PATCH."""
 
     queryset = Membership.objects.all()
@@ -193,18 +193,17 @@ class MembershipViewSet(OrganisationViewSet):
     ordering_fields = ["allocation", "updated_at", "id"]
     ordering = ["id"]
 
-    def create_object(self, data: dict, actor: Actor) -> Membership:
-        person, team = data["person"], data["team"]
-        if Membership.objects.filter(person=person, team=team).exists():
-            refuse(f"{person.name} is already in {team.name}; change the allocation with PATCH.")
+    pair = ("person", "team")
+
+    def taken(self, *, person, team) -> str:
+        return f"{person.name} is already in {team.name}; change the allocation with PATCH."
+
+    def create_pair(self, data: dict, actor: Actor) -> Membership:
         return services.membership_set(
-            person=person, team=team, allocation=data["allocation"], actor=actor
+            person=data["person"], team=data["team"], allocation=data["allocation"], actor=actor
         )
 
-    def update_object(self, membership, data, expected, actor) -> Membership:
-        # membership_set takes no expected version: the row is locked and checked here,
-        # in the same transaction as the write.
-        services.lock_unchanged(membership, expected)
+    def change_pair(self, membership, data, actor) -> Membership:
         return services.membership_set(
             person=membership.person,
             team=membership.team,
@@ -212,8 +211,7 @@ class MembershipViewSet(OrganisationViewSet):
             actor=actor,
         )
 
-    def delete_object(self, membership, expected, actor) -> None:
-        services.lock_unchanged(membership, expected)
+    def remove_pair(self, membership, actor) -> None:
         services.membership_remove(
             person=membership.person, team=membership.team, actor=actor
         )

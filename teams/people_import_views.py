@@ -7,29 +7,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
-from orgdesign.access.policy import get_org_for_user
 from orgdesign.csvio.format import Problem
-from orgdesign.csvio.import_page import refused, render_import
-from orgdesign.csvio.pending import discard_upload, store_upload
+from orgdesign.csvio.import_page import refused, render_applied, render_preview
 from orgdesign.csvio.uploads import (
-    EXPIRED,
     PEOPLE,
     SHOWN,
     Outcome,
+    apply_view,
     import_actor,
-    previewed_upload,
-    sign_ticket,
     upload_view,
 )
 from orgdesign.jobs.models import JobKind
 from orgdesign.jobs.runner import job_start
-from teams.models import AccessRole
 from teams.roster_import import (
     ChangedSincePreview,
     Roster,
@@ -137,14 +130,9 @@ def _people_preview(request, organisation, data: bytes, filename: str, *, mode: 
     if result.errors:
         return refused(request, organisation, PEOPLE, _sync_problems(result, roster),
                         filename=filename, mode=mode)
-    outcome = _people_outcome("preview", result, roster, filename, mode)
-    outcome.alert = alert
-    if outcome.state == "preview":
-        outcome.ticket = sign_ticket(
-            request, organisation, PEOPLE, sha=store_upload(organisation, data), name=filename,
-            mode=mode, changes=people_fingerprint(result),
-        )
-    return render_import(request, organisation, outcome)
+    return render_preview(request, organisation,
+                          _people_outcome("preview", result, roster, filename, mode), data,
+                          alert=alert, mode=mode, changes=people_fingerprint(result))
 
 
 def _preview_people_upload(request, organisation, data: bytes, filename: str):
@@ -156,14 +144,7 @@ def _preview_people_upload(request, organisation, data: bytes, filename: str):
 import_people = upload_view(PEOPLE, _preview_people_upload, refused)
 
 
-@require_POST
-@login_required
-def import_people_apply(request, slug):
-    organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
-    previewed = previewed_upload(request, organisation, PEOPLE)
-    if previewed is None:
-        return refused(request, organisation, PEOPLE, [Problem(EXPIRED)])
-    ticket, data = previewed
+def _people_apply(request, organisation, ticket: dict, data: bytes):
     filename, mode = ticket["name"], ticket["mode"]
     roster = parse_roster(data)
     if roster.problems:
@@ -192,6 +173,8 @@ def import_people_apply(request, slug):
     if result.errors:
         return refused(request, organisation, PEOPLE, _sync_problems(result, roster),
                         filename=filename, mode=mode)
-    discard_upload(organisation, ticket["sha"])
-    return render_import(request, organisation,
-                   _people_outcome("applied", result, roster, filename, mode))
+    return render_applied(request, organisation, ticket,
+                          _people_outcome("applied", result, roster, filename, mode))
+
+
+import_people_apply = apply_view(PEOPLE, _people_apply, refused)

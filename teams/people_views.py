@@ -8,24 +8,20 @@ write goes through `teams.services`, whose refusals are shown next to the field 
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from orgdesign.access.policy import can_edit, get_org_for_user
 from orgdesign.analysis.orgdata import OrgData, OrgIndex
-from orgdesign.history.sections import recent_context
-from orgdesign.web.forms import add_service_errors, save_create, save_edit
-from orgdesign.web.htmx import wants_fragment
 from teams import services
 from teams.actor import browser_actor
 from teams.forms import MembershipForm, PersonEditForm, PersonFilterForm, PersonForm
 from teams.membership_editor import membership_rows
 from teams.models import AccessRole, Membership, Organisation, Person, Team
-from teams.picker import pickers_for
+from teams.page_helpers import DetailPage, ListPage
 
 PAGE_SIZE = 50
 
@@ -90,59 +86,31 @@ def _people_list_context(request, organisation: Organisation) -> dict:
     }
 
 
-def _create_context(organisation: Organisation, form: PersonForm, created=None) -> dict:
-    return {
-        "organisation": organisation,
-        "can_edit": can_edit(organisation),
-        "form": form,
-        "pickers": pickers_for(form, "manager"),
-        "created": created,
-    }
-
-
-def _new_person_form(organisation: Organisation, data=None) -> PersonForm:
-    return PersonForm(data, organisation=organisation, auto_id="new-%s")
+PEOPLE_PAGE = ListPage(
+    template="teams/people.html",
+    list_section="people-list",
+    create_section="person-create",
+    list_context=_people_list_context,
+    form_class=PersonForm,
+    pickers=("manager",),
+    detail_url="person_detail",
+)
 
 
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
 def people(request, slug):
-    organisation = get_org_for_user(request, slug)
-    context = {
-        "organisation": organisation,
-        "can_edit": can_edit(organisation),
-        **_people_list_context(request, organisation),
-    }
-    if wants_fragment(request):
-        return render(request, "teams/people.html#people-list", context)
-    context.update(_create_context(organisation, _new_person_form(organisation)))
-    return render(request, "teams/people.html", context)
+    return PEOPLE_PAGE.render(request, get_org_for_user(request, slug))
 
 
 @require_POST
 @login_required
 def person_create(request, slug):
     organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
-
-    def respond(form, created, status):
-        context = _create_context(organisation, form, created)
-        if request.htmx:
-            return render(request, "teams/people.html#person-create", context, status=status)
-        context.update(_people_list_context(request, organisation))
-        return render(request, "teams/people.html", context, status=status)
-
-    return save_create(
-        request,
-        organisation=organisation,
-        form=_new_person_form(organisation, request.POST),
-        create=lambda data: services.person_create(
-            actor=browser_actor(request), organisation=organisation, **data
-        ),
-        new_form=lambda: _new_person_form(organisation),
-        detail_url="person_detail",
-        respond=respond,
-    )
+    return PEOPLE_PAGE.create(request, organisation, lambda data: services.person_create(
+        actor=browser_actor(request), organisation=organisation, **data
+    ))
 
 
 # One person -------------------------------------------------------------------------------
@@ -176,26 +144,6 @@ def _edit_form(organisation: Organisation, person: Person) -> PersonEditForm:
     return PersonEditForm(initial=_person_initial(person), organisation=organisation)
 
 
-def _person_form_context(
-    organisation: Organisation,
-    person: Person,
-    form: PersonEditForm,
-    notice: str = "",
-    conflict: str = "",
-) -> dict:
-    return {
-        "organisation": organisation,
-        "can_edit": can_edit(organisation),
-        "person": person,
-        "form": form,
-        "pickers": pickers_for(form, "manager", "dotted_line_managers"),
-        "notice": notice,
-        "conflict": conflict,
-    }
-
-
-
-
 def _memberships_context(organisation: Organisation, person: Person, form=None) -> dict:
     memberships = list(
         person.memberships.select_related("team").order_by("-allocation", "team__name")
@@ -213,46 +161,38 @@ def _memberships_context(organisation: Organisation, person: Person, form=None) 
     }
 
 
+PERSON_PAGE = DetailPage(
+    template="teams/person_detail.html",
+    name="person",
+    form_section="person-form",
+    members_section="person-memberships",
+    edit_form=_edit_form,
+    pickers=("manager", "dotted_line_managers"),
+    members_context=_memberships_context,
+    detail_url="person_detail",
+)
+
+
 @require_GET
 @login_required
 def person_detail(request, slug, pk):
     organisation = get_org_for_user(request, slug)
-    person = _get_person(organisation, pk)
-    context = {
-        **_person_form_context(organisation, person, _edit_form(organisation, person)),
-        **_memberships_context(organisation, person),
-        **recent_context(request, organisation, person=person.pk),
-    }
-    return render(request, "teams/person_detail.html", context)
-
-
-def _person_form_response(request, organisation, person, form, *, notice="", conflict=""):
-    """The person's form again: 400 when refused, 409 after a conflicting edit."""
-    context = _person_form_context(organisation, person, form, notice, conflict)
-    status = 409 if conflict else 400 if form.errors else 200
-    if request.htmx:
-        return render(request, "teams/person_detail.html#person-form", context, status=status)
-    context.update(_memberships_context(organisation, person))
-    return render(request, "teams/person_detail.html", context, status=status)
+    return PERSON_PAGE.render(request, organisation, _get_person(organisation, pk))
 
 
 @require_POST
 @login_required
 def person_update(request, slug, pk):
     organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
-    person = _get_person(organisation, pk)
-    return save_edit(
+    return PERSON_PAGE.edit(
         request,
-        organisation=organisation,
-        instance=person,
-        form=PersonEditForm(request.POST, organisation=organisation),
+        organisation,
+        _get_person(organisation, pk),
+        PersonEditForm(request.POST, organisation=organisation),
         update=lambda person, version, changes: services.person_update(
             actor=browser_actor(request), person=person, expected_version=version, **changes
         ),
-        edit_form=_edit_form,
-        respond=_person_form_response,
         reload=lambda: _get_person(organisation, pk),
-        detail_url="person_detail",
     )
 
 
@@ -265,7 +205,7 @@ def person_deactivate(request, slug, pk):
     services.person_deactivate(actor=browser_actor(request), person=person)
     if not request.htmx:
         return redirect("person_detail", slug=organisation.slug, pk=person.pk)
-    return _person_form_response(
+    return PERSON_PAGE.form_response(
         request,
         organisation,
         person,
@@ -274,35 +214,13 @@ def person_deactivate(request, slug, pk):
     )
 
 
-def _memberships_response(request, organisation, person, form=None):
-    """The person's teams again (400 with the form when refused), or back to their page."""
-    refused = form is not None and bool(form.errors)
-    if not request.htmx and not refused:
-        return redirect("person_detail", slug=organisation.slug, pk=person.pk)
-    context = _memberships_context(organisation, person, form)
-    status = 400 if refused else 200
-    if request.htmx:
-        return render(
-            request, "teams/person_detail.html#person-memberships", context, status=status
-        )
-    context.update(_person_form_context(organisation, person, _edit_form(organisation, person)))
-    return render(request, "teams/person_detail.html", context, status=status)
-
-
 @require_POST
 @login_required
 def person_membership_set(request, slug, pk):
     organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
     person = _get_person(organisation, pk)
     form = MembershipForm(request.POST, organisation=organisation, auto_id="add-%s")
-    if form.is_valid():
-        try:
-            services.membership_set(
-                actor=browser_actor(request), person=person, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-    return _memberships_response(request, organisation, person, form)
+    return PERSON_PAGE.set_membership(request, organisation, person, form)
 
 
 @require_POST
@@ -312,4 +230,4 @@ def person_membership_remove(request, slug, pk, team_pk):
     person = _get_person(organisation, pk)
     team = get_object_or_404(Team, organisation=organisation, pk=team_pk)
     services.membership_remove(person=person, team=team, actor=browser_actor(request))
-    return _memberships_response(request, organisation, person)
+    return PERSON_PAGE.members_response(request, organisation, person)

@@ -129,3 +129,27 @@ def test_two_manager_changes_that_would_close_a_loop_cannot_both_succeed(org_and
     ada.refresh_from_db()
     bob.refresh_from_db()
     assert not (ada.manager_id == bob.pk and bob.manager_id == ada.pk)
+
+
+def test_two_editors_of_one_cell_who_saw_it_empty_cannot_both_write(org_and_key):
+    """The stale check of a matrix cell is made by the service under the lock of the write:
+    of two writes that both saw the cell empty, one is refused with what the other wrote."""
+    from pipelines import services as pipeline_services
+    from pipelines.models import Engagement
+    from tests.factories import PipelineFactory, TeamFactory
+
+    organisation, _ = org_and_key
+    pipeline = PipelineFactory(organisation=organisation)
+    team = TeamFactory(organisation=organisation)
+
+    def write(role):
+        return lambda: pipeline_services.engagement_set(
+            pipeline=pipeline, team=team, role=role, expected=""
+        )
+
+    results = together([write("owner"), write("contributor")])
+    refused = [r for r in results if isinstance(r, pipeline_services.CellChanged)]
+    written = [r for r in results if isinstance(r, Engagement)]
+    assert (len(written), len(refused)) == (1, 1), results
+    assert refused[0].current == written[0].role
+    assert Engagement.objects.get(pipeline=pipeline, team=team).role == written[0].role

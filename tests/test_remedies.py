@@ -16,8 +16,19 @@ from functools import cached_property
 
 import pytest
 
-from orgdesign.analysis import remedies
+from orgdesign.analysis import proposals, remedies
 from orgdesign.analysis.catalogue import CATALOGUE, ERROR, WARNING
+from orgdesign.analysis.changes import (
+    ACTIONS,
+    DROP_STAGE,
+    MOVE_MEMBER,
+    SET_CELL,
+    SET_LEAD,
+    SET_MANAGER,
+    SET_PM,
+    Change,
+    design_after,
+)
 from orgdesign.analysis.findings import Finding, Ref, compute_findings
 from orgdesign.analysis.orgdata import (
     FACT_TABLES,
@@ -27,19 +38,13 @@ from orgdesign.analysis.orgdata import (
     OrgIndex,
     PersonRow,
 )
-from orgdesign.analysis.remedies import (
-    DROP_STAGE,
-    MOVE_MEMBER,
-    PROPOSERS,
-    SET_CELL,
-    SET_LEAD,
-    SET_MANAGER,
-    SET_PM,
-    Advice,
-    Change,
+from orgdesign.analysis.proposals import (
     Remedy,
+)
+from orgdesign.analysis.remedies import (
+    PROPOSERS,
+    Advice,
     advise,
-    design_after,
     find,
     plan_all_fixes,
 )
@@ -160,7 +165,7 @@ def advised(org: OrgBuilder, code: str, subject_id: int, stage: str | None = Non
     ranks = [(remedy.last_resort, remedy.effect.cost) for remedy in advice.remedies]
     assert ranks == sorted(ranks)
     for remedy in advice.remedies:
-        assert remedies.endorsed(index, remedy), remedy.summary
+        assert proposals.endorsed(index, remedy), remedy.summary
         assert wanted in identities(list(remedy.effect.fixed))
         assert_effect_of_a_whole_analysis(index, findings, remedy)
     return Case(index, findings, matching[0], advice)
@@ -867,7 +872,7 @@ def test_design_after_equals_a_fresh_analysis_and_leaves_the_design_alone(seed):
     design = remedies.Design(index)
     proposals = all_proposals(index, findings) + drops(index)
     actions = {change.action for remedy in proposals for change in remedy.changes}
-    assert actions == set(remedies.ACTIONS), "the generated design should need every action"
+    assert actions == set(ACTIONS), "the generated design should need every action"
     rng = random.Random(seed)
 
     for remedy in rng.sample(proposals, 40):
@@ -1118,13 +1123,13 @@ def test_a_remedy_costs_errors_brought_then_warnings_brought_then_fixed_then_inf
                                                           "team.idle"))
     other_error = finding("team.lead_inactive", 2)
     effects = {
-        "brings an error": remedies.Effect(fixed=(error, other_error), introduced=(error,)),
-        "brings a warning": remedies.Effect(fixed=(error, other_error), introduced=(warning,)),
-        "fixes one error": remedies.Effect(fixed=(error,), introduced=()),
-        "fixes two, brings an info": remedies.Effect(fixed=(error, other_error),
+        "brings an error": proposals.Effect(fixed=(error, other_error), introduced=(error,)),
+        "brings a warning": proposals.Effect(fixed=(error, other_error), introduced=(warning,)),
+        "fixes one error": proposals.Effect(fixed=(error,), introduced=()),
+        "fixes two, brings an info": proposals.Effect(fixed=(error, other_error),
                                                      introduced=(info,)),
-        "fixes two": remedies.Effect(fixed=(error, other_error), introduced=()),
-        "fixes an error and a warning": remedies.Effect(fixed=(error, warning), introduced=()),
+        "fixes two": proposals.Effect(fixed=(error, other_error), introduced=()),
+        "fixes an error and a warning": proposals.Effect(fixed=(error, warning), introduced=()),
     }
 
     assert effects["fixes two, brings an info"].cost == (0, 0, -2, 0, 1)

@@ -16,22 +16,26 @@ from __future__ import annotations
 
 import pytest
 
-from orgdesign.analysis import remedies
-from orgdesign.analysis.findings import Finding, Ref, compute_findings, team_ref
-from orgdesign.analysis.orgdata import OrgIndex
-from orgdesign.analysis.remedies import (
-    DISCIPLINES,
+from orgdesign.analysis import proposals
+from orgdesign.analysis.changes import (
     DROP_STAGE,
     MOVE_MEMBER,
-    PROPOSERS,
     SET_CELL,
     SET_MANAGER,
     Change,
-    Remedy,
-    advise,
     design_after,
-    plan_all_fixes,
     refusal,
+)
+from orgdesign.analysis.findings import Finding, Ref, compute_findings, team_ref
+from orgdesign.analysis.orgdata import OrgIndex
+from orgdesign.analysis.proposals import (
+    DISCIPLINES,
+    Remedy,
+)
+from orgdesign.analysis.remedies import (
+    PROPOSERS,
+    advise,
+    plan_all_fixes,
 )
 from pipelines.models import EngagementRole, Lifecycle, Stage, Tier
 from teams.models import KpiType, Person, Role, Team, TeamKind, WorkerType
@@ -305,8 +309,8 @@ def test_a_manager_is_never_moved_under_another_teams_manager_but_may_join_a_man
     zed = org.person("Zed", role=Role.ENGINEERING_MANAGER, manager=head)
     index = OrgIndex(org.data())
 
-    assert refusal(index, remedies.set_manager(index, tom.id, people["Emil"].id)) is not None
-    assert refusal(index, remedies.set_manager(index, tom.id, zed.id)) is None
+    assert refusal(index, proposals.set_manager(index, tom.id, people["Emil"].id)) is not None
+    assert refusal(index, proposals.set_manager(index, tom.id, zed.id)) is None
     case = advised(org, "manager.span_wide", head.id)
     under_emil = {p for r in case.proposed() for p, lead in moves(r) if lead == people["Emil"].id}
     assert tom.id not in under_emil
@@ -320,11 +324,11 @@ def test_the_moves_of_a_manager_up_their_own_line_or_under_their_own_teams_lead_
     index = OrgIndex(org.data())
     # Emil (a manager) under the CEO, already above him; Sonia's scientist under Sonia.
     ceo = index.manager_of[people["Hana"].id]
-    assert refusal(index, remedies.set_manager(index, people["Emil"].id, ceo)) is None
-    assert refusal(index, remedies.set_manager(index, people["Sam 0"].id,
+    assert refusal(index, proposals.set_manager(index, people["Emil"].id, ceo)) is None
+    assert refusal(index, proposals.set_manager(index, people["Sam 0"].id,
                                                people["Sonia"].id)) is None
     # The product manager under Sonia, who leads a team that is not Paula's: refused.
-    assert refusal(index, remedies.set_manager(index, people["Paula"].id,
+    assert refusal(index, proposals.set_manager(index, people["Paula"].id,
                                                people["Sonia"].id)) is not None
 
 
@@ -464,12 +468,12 @@ def test_of_a_squads_members_only_ml_people_move_and_only_under_a_science_manage
 
     for name in ("Dina", "Pete", "Priya"):
         for manager in (sonia, emil, tia):
-            change = remedies.set_manager(index, people[name].id, manager.id)
+            change = proposals.set_manager(index, people[name].id, manager.id)
             assert refusal(index, change) is not None, (name, manager.name)
     for name in ("Mo", "Sky"):
-        assert refusal(index, remedies.set_manager(index, people[name].id, sonia.id)) is None
+        assert refusal(index, proposals.set_manager(index, people[name].id, sonia.id)) is None
         for manager in (emil, tia):
-            change = remedies.set_manager(index, people[name].id, manager.id)
+            change = proposals.set_manager(index, people[name].id, manager.id)
             assert refusal(index, change) is not None, (name, manager.name)
 
 
@@ -531,7 +535,7 @@ def test_advice_never_offers_a_forbidden_remedy_whatever_a_proposer_yields(monke
     pipeline = org.pipelines[0]
 
     def forbidden_and_allowed(index, finding):
-        set_manager = remedies.set_manager
+        set_manager = proposals.set_manager
         yield Remedy("PM under another team's manager",
                      (set_manager(index, people["Paula"].id, people["Emil"].id),))
         yield Remedy("Science manager under another team's manager",

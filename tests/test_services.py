@@ -302,3 +302,17 @@ def test_a_browser_edit_is_attributed_to_the_login(org):
                                                                       "expected": ""})
     engagement = Engagement.objects.get(pipeline=pipeline, team=team)
     assert (engagement.updated_by, engagement.updated_via) == (user, "browser")
+
+
+def test_a_cell_write_with_the_role_the_editor_saw_is_made_and_with_another_refused(org):
+    pipeline, team = PipelineFactory(organisation=org), TeamFactory(organisation=org)
+    cell = pipeline_services.engagement_set(pipeline=pipeline, team=team, role="owner",
+                                            expected="")
+    assert cell.role == "owner"
+    with pytest.raises(pipeline_services.CellChanged) as refused:
+        pipeline_services.engagement_set(pipeline=pipeline, team=team, role=None, expected="")
+    assert refused.value.current == "owner"
+    assert "changed by someone else to owner" in refused.value.messages[0]
+    assert Engagement.objects.get(pipeline=pipeline, team=team).role == "owner"
+    pipeline_services.engagement_set(pipeline=pipeline, team=team, role=None, expected="owner")
+    assert not Engagement.objects.filter(pipeline=pipeline, team=team).exists()

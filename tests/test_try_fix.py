@@ -13,7 +13,9 @@ from orgdesign.analysis.catalogue import CATALOGUE
 from orgdesign.analysis.findings import compute_findings
 from orgdesign.analysis.kept import forget_all
 from orgdesign.analysis.loader import load_org_data
-from orgdesign.analysis.remedies import PROPOSERS
+from orgdesign.analysis.remedies import (
+    PROPOSERS,
+)
 from orgdesign.jobs.models import Job
 from orgdesign.scenarios import fix_api, fix_views, try_fix
 from pipelines import services as pipeline_services

@@ -14,9 +14,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from orgdesign.analysis.findings import Finding, dependency_rules
+from orgdesign.analysis.finding import Finding
 from orgdesign.analysis.orgdata import OrgIndex
 from orgdesign.analysis.reporting import chain_of
+from orgdesign.analysis.rules.dependencies import dependency_rules
 from teams.models import SPECIALISED_KINDS, Role, Team
 
 # People a page shows at most before it stops opening levels (a level opens whole or not at

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orgdesign.analysis.catalogue import ERROR
-from orgdesign.analysis.findings import PER_RELATED_CODES, Finding, compute_findings
+from orgdesign.analysis.finding import Finding
+from orgdesign.analysis.findings import compute_findings
 from orgdesign.analysis.orgdata import OrgData, OrgIndex
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
@@ -183,8 +184,8 @@ class _Side:
         else:
             who = subject.name
         # A stage resting on one person may have two such owners: one finding each.
-        related = finding.related[0].name if finding.code in PER_RELATED_CODES and \
-            finding.related else ""
+        related = finding.related[0].name if finding.related and \
+            finding.entry.keyed_by_related else ""
         return (finding.code, subject.type, who, finding.stage or "", related)
 
 

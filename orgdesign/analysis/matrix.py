@@ -9,8 +9,15 @@ from dataclasses import dataclass, field
 from django.http import QueryDict
 from django.utils.safestring import SafeString, mark_safe
 
-from orgdesign.analysis.findings import Finding, owner_teams_by_stage
+from orgdesign.analysis.finding import Finding
 from orgdesign.analysis.orgdata import OrgIndex
+from orgdesign.analysis.rules.dependencies import OUTSIDE_ML_ORG
+from orgdesign.analysis.rules.pipeline_stages import (
+    SINGLE_PERSON_STAGE,
+    STAGE_MULTIPLE_OWNERS,
+    STAGE_UNOWNED,
+    owner_teams_by_stage,
+)
 from pipelines.models import KIND_STAGE, EngagementRole, Lifecycle, Pipeline, Stage, Tier
 from teams.models import SPECIALISED_KINDS, Team, TeamKind, as_row_id
 
@@ -120,9 +127,9 @@ class Cell:
 # A stage of a pipeline, as its strip in the matrix shows it.
 OWNED, UNOWNED, SINGLE, SEVERAL = "owned", "unowned", "single", "several"
 STAGE_STATE_CODES = {
-    UNOWNED: "pipeline.stage_unowned",
-    SINGLE: "pipeline.single_person_stage",
-    SEVERAL: "pipeline.stage_multiple_owners",
+    UNOWNED: STAGE_UNOWNED.code,
+    SINGLE: SINGLE_PERSON_STAGE.code,
+    SEVERAL: STAGE_MULTIPLE_OWNERS.code,
 }
 
 
@@ -316,11 +323,11 @@ def cell_findings(findings: list[Finding]) -> dict[tuple[int, int], Finding]:
     ML org first, else a stage resting on the one person of the owning team."""
     marked: dict[tuple[int, int], Finding] = {}
     for finding in findings:
-        if finding.code == "pipeline.single_person_stage":
+        if finding.code == SINGLE_PERSON_STAGE.code:
             for team in finding.related:
                 marked.setdefault((finding.subject.id, team.id), finding)
     for finding in findings:
-        if finding.code == "dependency.outside_ml_org":
+        if finding.code == OUTSIDE_ML_ORG.code:
             for pipeline in finding.related:
                 marked[(pipeline.id, finding.subject.id)] = finding
     return marked

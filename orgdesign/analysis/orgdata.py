@@ -198,7 +198,7 @@ class OrgIndex:
     @cached_property
     def person_positions(self) -> dict[int, int]:
         """Where each person's row is in `data.people`: a change in memory replaces a row in
-        its place (`remedies.design_after`)."""
+        its place (`changes.design_after`)."""
         return {person.id: position for position, person in enumerate(self.data.people)}
 
     @cached_property

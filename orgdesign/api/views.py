@@ -19,10 +19,12 @@ from orgdesign.api.auth import (
     api_actor,
     etag_of,
     expected_version,
+    refuse,
     service_call,
 )
 from teams.actor import Actor
 from teams.models import Organisation
+from teams.services import lock_unchanged
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -137,6 +139,46 @@ class OrganisationViewSet(ViewSetMixin, OrganisationScopedView):
         raise NotImplementedError
 
     def delete_object(self, instance, expected: str | None, actor: Actor) -> None:
+        raise NotImplementedError
+
+
+class PairViewSet(OrganisationViewSet):
+    """A row that links two objects, one per pair (a person in a team, a team's role in a
+    pipeline), written by a service that sets the pair whatever is there, or removes it.
+
+    Creating a pair that exists is refused: PATCH changes it. The service takes no expected
+    version, so an update or a delete locks the row and checks it here, in the same
+    transaction as the write. Subclasses name the pair's two fields (`pair`), word the
+    refusal of a pair that exists (`taken`), and call their service (`create_pair`,
+    `change_pair`, `remove_pair`).
+    """
+
+    pair: tuple[str, str]
+
+    def create_object(self, data: dict, actor: Actor):
+        pair = {name: data[name] for name in self.pair}
+        if self.queryset.model.objects.filter(**pair).exists():
+            refuse(self.taken(**pair))
+        return self.create_pair(data, actor)
+
+    def update_object(self, instance, data: dict, expected: str | None, actor: Actor):
+        lock_unchanged(instance, expected)
+        return self.change_pair(instance, data, actor)
+
+    def delete_object(self, instance, expected: str | None, actor: Actor) -> None:
+        lock_unchanged(instance, expected)
+        self.remove_pair(instance, actor)
+
+    def taken(self, **pair) -> str:
+        raise NotImplementedError
+
+    def create_pair(self, data: dict, actor: Actor):
+        raise NotImplementedError
+
+    def change_pair(self, instance, data: dict, actor: Actor):
+        raise NotImplementedError
+
+    def remove_pair(self, instance, actor: Actor) -> None:
         raise NotImplementedError
 
 

@@ -3,15 +3,16 @@ matrix (matrix.csv), each uploaded, previewed, then applied, all or nothing. Edi
 
 This module renders the page and its result, for the page's own view (`views`) and for the
 two imports: the people import in `teams/people_import_views.py`, the matrix import in
-`pipelines/matrix_import_views.py`; the upload plumbing they share is `uploads`, the files
-kept between preview and apply `pending`.
+`pipelines/matrix_import_views.py`. A preview keeps its file for the apply (`pending`) and
+an apply lets it go; the upload plumbing the imports share is `uploads`.
 """
 
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 
 from orgdesign.csvio.format import Problem
-from orgdesign.csvio.uploads import Outcome, max_bytes
+from orgdesign.csvio.pending import discard_upload, store_upload
+from orgdesign.csvio.uploads import Outcome, max_bytes, sign_ticket
 from pipelines.matrix_import import INFORMATIONAL_COLUMNS
 from teams.models import Organisation
 from teams.roster_import import FALSE_WORDS, HEADER_ALIASES, REQUIRED_COLUMNS, TRUE_WORDS
@@ -41,4 +42,24 @@ def render_import(request, organisation: Organisation, outcome: Outcome | None =
 
 def refused(request, organisation, kind: str, problems: list[Problem], **details):
     outcome = Outcome(kind, "refused", problems=problems, **details)
+    return render_import(request, organisation, outcome)
+
+
+def render_preview(request, organisation: Organisation, outcome: Outcome, data: bytes, *,
+                   alert: str = "", **ticket):
+    """A preview; `alert` says why an apply shows it instead. When it has changes to apply,
+    the file waits for the apply, and the apply form carries the ticket that names it, with
+    `ticket`'s values (the fingerprint of the changes shown, ...)."""
+    outcome.alert = alert
+    if outcome.state == "preview":
+        outcome.ticket = sign_ticket(
+            request, organisation, outcome.kind, sha=store_upload(organisation, data),
+            name=outcome.filename, **ticket,
+        )
+    return render_import(request, organisation, outcome)
+
+
+def render_applied(request, organisation: Organisation, ticket: dict, outcome: Outcome):
+    """An applied import: its file, waiting since the preview, is no longer needed."""
+    discard_upload(organisation, ticket["sha"])
     return render_import(request, organisation, outcome)

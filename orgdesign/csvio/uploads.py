@@ -174,3 +174,23 @@ def upload_view(kind: str, preview, refused):
         return checked(request, organisation)
 
     return view
+
+
+def apply_view(kind: str, apply, refused):
+    """The POST view of a preview's apply form: it hands `apply(request, organisation, ticket,
+    data)` the form's ticket and the previewed file's bytes. A ticket expired, tampered with
+    or someone else's, or whose file is gone, is refused (`refused(request, organisation,
+    kind, problems)`): the file must be uploaded again.
+    """
+
+    @require_POST
+    @login_required
+    def view(request, slug):
+        organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
+        previewed = previewed_upload(request, organisation, kind)
+        if previewed is None:
+            return refused(request, organisation, kind, [Problem(EXPIRED)])
+        ticket, data = previewed
+        return apply(request, organisation, ticket, data)
+
+    return view

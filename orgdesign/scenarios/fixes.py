@@ -1,8 +1,9 @@
-"""Write a remedy's changes (`orgdesign.analysis.remedies.Change`) into a design.
+"""Write a remedy's changes (`orgdesign.analysis.changes.Change`) into a design.
 
-Each change goes through the service that owns its rule (a manager through
-`person_update`, which refuses a reporting loop; a cell through `engagement_set`...), so a
-fix tried in a scenario is checked exactly as the same edit made by hand. The changes were
+Each kind of change writes itself (`changes.Kind.apply`) through the `Writer` below; each
+write goes through the service that owns its rule (managers through `managers_set`, which
+refuses a reporting loop; a cell through `engagement_set`...), so a fix tried in a scenario
+is checked exactly as the same edit made by hand. The changes were
 computed on the design a scenario was copied from: `ids` maps that design's ids to the
 scenario's. This module writes to both apps' tables, so it lives above them.
 """
@@ -15,8 +16,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from orgdesign.analysis import remedies
-from orgdesign.analysis.remedies import Change
+from orgdesign.analysis.changes import KINDS, Change
 from pipelines import services as pipeline_services
 from pipelines.models import Engagement, Pipeline
 from teams import history, services
@@ -51,14 +51,13 @@ def record_copied(
     """Entries for the copied rows the changes are about to change, as copied: a scenario's
     copy records only itself, and each change's entry then reads "before → after" instead
     of "? → after"."""
-    people = {ids.people.get(c.subject.id, c.subject.id) for c in changes
-              if c.action in (remedies.SET_MANAGER, remedies.MOVE_MEMBER)}
-    teams = {ids.teams.get(c.subject.id, c.subject.id) for c in changes
-             if c.action == remedies.SET_LEAD}
-    pipelines = {ids.pipelines.get(c.subject.id, c.subject.id) for c in changes
-                 if c.action in (remedies.SET_PM, remedies.DROP_STAGE)}
+    records = {kind: [c for c in changes if KINDS[c.action].records == kind]
+               for kind in ("person", "team", "pipeline", "cell")}
+    people = {ids.people.get(c.subject.id, c.subject.id) for c in records["person"]}
+    teams = {ids.teams.get(c.subject.id, c.subject.id) for c in records["team"]}
+    pipelines = {ids.pipelines.get(c.subject.id, c.subject.id) for c in records["pipeline"]}
     cells = {(ids.pipelines.get(c.subject.id, c.subject.id), ids.teams.get(c.to.id, c.to.id))
-             for c in changes if c.action == remedies.SET_CELL}
+             for c in records["cell"]}
     engagements = [
         pk for pk, pipeline_id, team_id in Engagement.objects.filter(
             pipeline__organisation=organisation, pipeline_id__in={p for p, _ in cells}
@@ -72,6 +71,59 @@ def record_copied(
                            reason=reason)
 
 
+class Writer:
+    """The `changes.Writer` of a stored design: each kind of change (`changes.KINDS`) writes
+    itself through these, and these through the services. Managers are moved together, at
+    the end (`finish`), after the rest, which no move depends on: one check of the whole
+    organisation for loops, not one per person (hundreds when every error of a 50,000-person
+    design is fixed)."""
+
+    def __init__(self, organisation: Organisation, ids: IdMap, actor: Actor):
+        self.organisation, self.ids, self.actor = organisation, ids, actor
+        self.managers: dict[int, int | None] = {}
+
+    def person(self, ref) -> Person:
+        return _get(Person, self.organisation, self.ids.people, ref)
+
+    def team(self, ref) -> Team:
+        return _get(Team, self.organisation, self.ids.teams, ref)
+
+    def pipeline(self, ref) -> Pipeline:
+        return _get(Pipeline, self.organisation, self.ids.pipelines, ref)
+
+    def set_manager(self, person: Person, manager: Person | None) -> None:
+        self.managers[person.pk] = manager.pk if manager is not None else None
+
+    def set_lead(self, team: Team, lead: Person) -> None:
+        services.team_update(team=team, lead=lead, actor=self.actor)
+
+    def set_pm(self, pipeline: Pipeline, pm: Person) -> None:
+        pipeline_services.pipeline_update(pipeline=pipeline, pm_owner=pm, actor=self.actor)
+
+    def set_stages(self, pipeline: Pipeline, stages: list[str]) -> None:
+        pipeline_services.pipeline_update(pipeline=pipeline, required_stages=stages,
+                                          actor=self.actor)
+
+    def set_cell(self, pipeline: Pipeline, team: Team, role: str | None) -> None:
+        pipeline_services.engagement_set(pipeline=pipeline, team=team, role=role,
+                                         actor=self.actor)
+
+    def move_member(self, person: Person, source: Team, target: Team) -> None:
+        membership = Membership.objects.filter(person=person, team=source).first()
+        if membership is None:
+            raise ValidationError(
+                f"{person.name} is no longer in {source.name}: the design changed since the "
+                "fix was proposed."
+            )
+        services.membership_remove(person=person, team=source, actor=self.actor)
+        services.membership_set(person=person, team=target, allocation=membership.allocation,
+                                actor=self.actor)
+
+    def finish(self) -> None:
+        services.managers_set(organisation=self.organisation, managers=self.managers,
+                              actor=self.actor)
+
+
 @transaction.atomic
 def apply_changes(
     *,
@@ -81,54 +133,10 @@ def apply_changes(
     actor: Actor = SYSTEM,
 ) -> None:
     """Make every change, or none: the first refused one undoes the others."""
-    ids = ids or IdMap()
-
-    def person(ref) -> Person:
-        return _get(Person, organisation, ids.people, ref)
-
-    def team(ref) -> Team:
-        return _get(Team, organisation, ids.teams, ref)
-
-    def pipeline(ref) -> Pipeline:
-        return _get(Pipeline, organisation, ids.pipelines, ref)
-
-    # Managers are moved together, after the rest (which no move depends on): one check of
-    # the whole organisation for loops, not one per person (hundreds when every error of a
-    # 50,000-person design is fixed).
-    managers: dict[int, int | None] = {}
+    write = Writer(organisation, ids or IdMap(), actor)
     for change in changes:
-        action = change.action
-        if action == remedies.SET_MANAGER:
-            managers[person(change.subject).pk] = person(change.to).pk if change.to else None
-        elif action == remedies.SET_LEAD:
-            services.team_update(team=team(change.subject), lead=person(change.to), actor=actor)
-        elif action == remedies.SET_PM:
-            pipeline_services.pipeline_update(
-                pipeline=pipeline(change.subject), pm_owner=person(change.to), actor=actor
-            )
-        elif action == remedies.DROP_STAGE:
-            row = pipeline(change.subject)
-            pipeline_services.pipeline_update(
-                pipeline=row,
-                required_stages=[s for s in row.required_stages if s != change.stage],
-                actor=actor,
-            )
-        elif action == remedies.SET_CELL:
-            pipeline_services.engagement_set(
-                pipeline=pipeline(change.subject), team=team(change.to), role=change.role or None,
-                actor=actor,
-            )
-        elif action == remedies.MOVE_MEMBER:
-            who, source, target = person(change.subject), team(change.from_team), team(change.to)
-            membership = Membership.objects.filter(person=who, team=source).first()
-            if membership is None:
-                raise ValidationError(
-                    f"{who.name} is no longer in {source.name}: the design changed since the "
-                    "fix was proposed."
-                )
-            services.membership_remove(person=who, team=source, actor=actor)
-            services.membership_set(person=who, team=target, allocation=membership.allocation,
-                                    actor=actor)
-        else:
-            raise ValidationError(f"Unknown change {action!r}.")
-    services.managers_set(organisation=organisation, managers=managers, actor=actor)
+        kind = KINDS.get(change.action)
+        if kind is None:
+            raise ValidationError(f"Unknown change {change.action!r}.")
+        kind.apply(change, write)
+    write.finish()

@@ -50,6 +50,10 @@ PERSON_FIELDS = [
     "department", "role", "active", "scim_deleted_at", "worker_type", "user_type", "level",
 ]
 
+# What a copy takes as it is, beside the person each team and pipeline names (`_copy_rows`).
+TEAM_FIELDS = ["name", "kind", "kpi", "kpi_type", "external_id"]
+PIPELINE_FIELDS = ["name", "lifecycle", "tier", "metric", "required_stages"]
+
 
 def scenario_name(name: str) -> str:
     """The name a new scenario takes, checked before its copy is queued and when it runs."""
@@ -290,6 +294,29 @@ def _record_removal(organisation: Organisation, *, actor: Actor, reason: str) ->
         )
 
 
+def _copy_rows(model, source: Organisation, target: Organisation, fields: Sequence[str],
+               person: str, people: dict[int, int], stamp: dict) -> dict[int, int]:
+    """Copy `source`'s rows of `model` (teams, pipelines) into `target`: `fields` as they are,
+    the person a row names (`person`: a team's lead, a pipeline's PM) through `people`, the
+    map of the people already copied. Returns the map of the rows' ids (source -> target)."""
+    rows = list(
+        model.objects.filter(organisation=source).order_by("id").values("id", person, *fields)
+    )
+    copies = model.objects.bulk_create(
+        [
+            model(
+                organisation=target,
+                **{name: row[name] for name in fields},
+                **{person: people.get(row[person])},
+                **stamp,
+            )
+            for row in rows
+        ],
+        batch_size=BATCH,
+    )
+    return {row["id"]: copy.pk for row, copy in zip(rows, copies, strict=True)}
+
+
 def copy_design(
     source: Organisation,
     target: Organisation,
@@ -337,28 +364,7 @@ def copy_design(
     )
     progress(2, COPY_STEPS)
 
-    team_rows = list(
-        Team.objects.filter(organisation=source)
-        .order_by("id")
-        .values("id", "name", "kind", "lead_id", "kpi", "kpi_type", "external_id")
-    )
-    team_copies = Team.objects.bulk_create(
-        [
-            Team(
-                organisation=target,
-                name=row["name"],
-                kind=row["kind"],
-                lead_id=people.get(row["lead_id"]),
-                kpi=row["kpi"],
-                kpi_type=row["kpi_type"],
-                external_id=row["external_id"],
-                **stamp,
-            )
-            for row in team_rows
-        ],
-        batch_size=BATCH,
-    )
-    teams = {row["id"]: copy.pk for row, copy in zip(team_rows, team_copies, strict=True)}
+    teams = _copy_rows(Team, source, target, TEAM_FIELDS, "lead_id", people, stamp)
     progress(3, COPY_STEPS)
     Membership.objects.bulk_create(
         [
@@ -371,30 +377,9 @@ def copy_design(
     )
     progress(4, COPY_STEPS)
 
-    pipeline_rows = list(
-        Pipeline.objects.filter(organisation=source)
-        .order_by("id")
-        .values("id", "name", "pm_owner_id", "lifecycle", "tier", "metric", "required_stages")
+    pipelines = _copy_rows(
+        Pipeline, source, target, PIPELINE_FIELDS, "pm_owner_id", people, stamp
     )
-    pipeline_copies = Pipeline.objects.bulk_create(
-        [
-            Pipeline(
-                organisation=target,
-                name=row["name"],
-                pm_owner_id=people.get(row["pm_owner_id"]),
-                lifecycle=row["lifecycle"],
-                tier=row["tier"],
-                metric=row["metric"],
-                required_stages=row["required_stages"],
-                **stamp,
-            )
-            for row in pipeline_rows
-        ],
-        batch_size=BATCH,
-    )
-    pipelines = {
-        row["id"]: copy.pk for row, copy in zip(pipeline_rows, pipeline_copies, strict=True)
-    }
     progress(5, COPY_STEPS)
     Engagement.objects.bulk_create(
         [

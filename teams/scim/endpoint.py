@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from scim2_models import (
+    Context,
     ForbiddenException,
     InvalidSyntaxException,
     InvalidValueException,
@@ -37,6 +38,7 @@ from teams.scim.errors import (
     UnsupportedMediaType,
     error_response,
 )
+from teams.scim.payloads import read_search
 
 JSON_TYPES = {"application/scim+json", "application/json"}
 
@@ -74,6 +76,27 @@ def scim_endpoint(*methods: str, reads: tuple[str, ...] = ("GET",)) -> Callable:
         return wrapped
 
     return decorator
+
+
+def collection_views(model: Any, create: Callable, listing: Callable) -> tuple[Callable, Callable]:
+    """The two views of a resource type's collection: /<Type> (GET lists, POST creates with
+    `create(request, token)`) and /<Type>/.search (POST searches). Both answer with
+    `listing(request, organisation, search, context)`, the search read as the query
+    parameters or the body say."""
+
+    @scim_endpoint("GET", "POST")
+    def collection_view(request: HttpRequest, token: ApiToken) -> HttpResponse:
+        if request.method == "POST":
+            return create(request, token)
+        search = read_search(model, dict(request.GET.items()))
+        return listing(request, token.organisation, search, Context.RESOURCE_QUERY_RESPONSE)
+
+    @scim_endpoint("POST", reads=("POST",))
+    def search_view(request: HttpRequest, token: ApiToken) -> HttpResponse:
+        search = read_search(model, read_payload(request), Context.SEARCH_REQUEST)
+        return listing(request, token.organisation, search, Context.SEARCH_RESPONSE)
+
+    return collection_view, search_view
 
 
 def _token(request: HttpRequest) -> ApiToken:

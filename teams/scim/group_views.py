@@ -11,7 +11,13 @@ from scim2_models import Context, MutabilityException, NotFoundException
 
 from teams import services
 from teams.models import ApiToken, Organisation, Person, Team
-from teams.scim.endpoint import actor_for, base_url, read_payload, scim_endpoint
+from teams.scim.endpoint import (
+    actor_for,
+    base_url,
+    collection_views,
+    read_payload,
+    scim_endpoint,
+)
 from teams.scim.errors import service_errors
 from teams.scim.filters import teams_filter
 from teams.scim.groups import (
@@ -26,28 +32,13 @@ from teams.scim.patch import apply_patch
 from teams.scim.payloads import (
     GroupRequest,
     page_bounds,
-    read_search,
     response_parameters,
     validated,
 )
-from teams.scim.responses import list_response, scim_response
+from teams.scim.responses import list_response, resource_response
 from teams.scim.schemas import CORE_GROUP, GroupResource
 from teams.scim.users import as_id
 from teams.scim.versions import check_if_match, group_etag, not_modified
-
-
-@scim_endpoint("GET", "POST")
-def groups(request: HttpRequest, token: ApiToken) -> HttpResponse:
-    if request.method == "POST":
-        return _create_group(request, token)
-    search = read_search(GroupResource, dict(request.GET.items()))
-    return _group_list(request, token.organisation, search, Context.RESOURCE_QUERY_RESPONSE)
-
-
-@scim_endpoint("POST", reads=("POST",))
-def groups_search(request: HttpRequest, token: ApiToken) -> HttpResponse:
-    search = read_search(GroupResource, read_payload(request), Context.SEARCH_REQUEST)
-    return _group_list(request, token.organisation, search, Context.SEARCH_RESPONSE)
 
 
 def _group_list(
@@ -94,15 +85,7 @@ def group_resources(request: HttpRequest, teams: list[Team], params: Any) -> lis
 def _group_response(request: HttpRequest, team: Team, status: int = 200) -> HttpResponse:
     """The group of a team that comes from `_team` (with its version)."""
     params = response_parameters(request, GroupResource)
-    group = group_resources(request, [team], params)[0]
-    headers = {"ETag": group.meta.version}
-    if status == 201:
-        headers["Location"] = group.meta.location
-    return scim_response(
-        group.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=params),
-        status=status,
-        headers=headers,
-    )
+    return resource_response(group_resources(request, [team], params)[0], params, status)
 
 
 def _create_group(request: HttpRequest, token: ApiToken) -> HttpResponse:
@@ -120,6 +103,9 @@ def _create_group(request: HttpRequest, token: ApiToken) -> HttpResponse:
                 person=people[person_id], team=team, allocation=100, actor=actor_for(token)
             )
     return _group_response(request, _team(organisation, str(team.pk)), status=201)
+
+
+groups, groups_search = collection_views(GroupResource, _create_group, _group_list)
 
 
 def _team(organisation: Organisation, group_id: str, *, lock: bool = False) -> Team:

@@ -18,6 +18,19 @@ def scim_response(payload: dict, status: int = 200, headers: dict | None = None)
     )
 
 
+def resource_response(resource: Any, params: Any, status: int = 200) -> HttpResponse:
+    """One resource, with the attributes the client asked for (`params`), its version as the
+    ETag and, when it was just created (201), its address as the Location."""
+    headers = {"ETag": resource.meta.version}
+    if status == 201:
+        headers["Location"] = resource.meta.location
+    return scim_response(
+        resource.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=params),
+        status=status,
+        headers=headers,
+    )
+
+
 @functools.cache
 def list_of(model: Any) -> Any:
     """`ListResponse[model]`, made once per model: scim2-models builds the class anew at each

@@ -14,18 +14,23 @@ from scim2_models import Context, NotFoundException
 
 from teams import services
 from teams.models import ApiToken, Organisation, Person, scim_user_name_expression
-from teams.scim.endpoint import actor_for, base_url, read_payload, scim_endpoint
+from teams.scim.endpoint import (
+    actor_for,
+    base_url,
+    collection_views,
+    read_payload,
+    scim_endpoint,
+)
 from teams.scim.errors import service_errors
 from teams.scim.filters import selected_people
 from teams.scim.patch import apply_patch, normalise_resource
 from teams.scim.payloads import (
     UserRequest,
     page_bounds,
-    read_search,
     response_parameters,
     validated,
 )
-from teams.scim.responses import list_response, scim_response
+from teams.scim.responses import list_response, resource_response
 from teams.scim.schemas import UserResource
 from teams.scim.user_writes import (
     UserWrite,
@@ -39,20 +44,6 @@ from teams.scim.user_writes import (
 )
 from teams.scim.users import as_id, memberships_of, resolve_manager, user_resource, visible_people
 from teams.scim.versions import check_if_match, not_modified, user_etag
-
-
-@scim_endpoint("GET", "POST")
-def users(request: HttpRequest, token: ApiToken) -> HttpResponse:
-    if request.method == "POST":
-        return _create_user(request, token)
-    search = read_search(UserResource, dict(request.GET.items()))
-    return _user_list(request, token.organisation, search, Context.RESOURCE_QUERY_RESPONSE)
-
-
-@scim_endpoint("POST", reads=("POST",))
-def users_search(request: HttpRequest, token: ApiToken) -> HttpResponse:
-    search = read_search(UserResource, read_payload(request), Context.SEARCH_REQUEST)
-    return _user_list(request, token.organisation, search, Context.SEARCH_RESPONSE)
 
 
 def _user_list(
@@ -92,15 +83,7 @@ def _visible_person(organisation: Organisation, user_id: str) -> Person:
 
 def _user_response(request: HttpRequest, person: Person, status: int = 200) -> HttpResponse:
     user = user_resources(request, [person])[0]
-    headers = {"ETag": user.meta.version}
-    if status == 201:
-        headers["Location"] = user.meta.location
-    params = response_parameters(request, UserResource)
-    return scim_response(
-        user.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=params),
-        status=status,
-        headers=headers,
-    )
+    return resource_response(user, response_parameters(request, UserResource), status)
 
 
 def _create_user(request: HttpRequest, token: ApiToken) -> HttpResponse:
@@ -128,6 +111,9 @@ def _create_user(request: HttpRequest, token: ApiToken) -> HttpResponse:
                 **values.service_kwargs(),
             )
     return _user_response(request, person, status=201)
+
+
+users, users_search = collection_views(UserResource, _create_user, _user_list)
 
 
 def _returning_person(organisation: Organisation, values: UserWrite) -> Person | None:
