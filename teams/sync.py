@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -31,21 +30,15 @@ from teams import history
 from teams.actor import SYSTEM, Actor
 from teams.bulk import ANALYZE_FROM_ROWS, analyze, bulk_update, copy_insert, reserve_ids
 from teams.models import Membership, Organisation, Person, Role, Team, WorkerType, is_allocation
+from teams.services import PERSON_MAX_LENGTHS, PERSON_TEXT_FIELDS, person_values
 
 MODES = ("delta", "snapshot")
 PERSON_FIELDS = ("name", "email", "title", "department", "role", "active", "worker_type", "level")
-TEXT_FIELDS = ("name", "email", "title", "department", "level")
-MAX_LENGTHS = {
-    name: Person._meta.get_field(name).max_length for name in ("external_id", *TEXT_FIELDS)
-}
 # The fields a record may have (docs/design.md section 4); any other is refused, not ignored.
 RECORD_FIELDS = frozenset({
-    "external_id", *TEXT_FIELDS, "role", "manager_external_id", "active", "worker_type",
+    "external_id", *PERSON_TEXT_FIELDS, "role", "manager_external_id", "active", "worker_type",
     "teams",
 })
-# Role.values builds a new list at each call: a third of the checking of 50,000 records.
-ROLES = frozenset(Role.values)
-WORKER_TYPES = frozenset(WorkerType.values)
 BATCH = 500  # rows per bulk statement: well under SQLite's variable limit
 
 
@@ -175,9 +168,9 @@ class _Plan:
                 self._error(index, "external_id", "Every person needs an external_id.")
                 continue
             external_id = external_id.strip()
-            if len(external_id) > MAX_LENGTHS["external_id"]:
+            if len(external_id) > PERSON_MAX_LENGTHS["external_id"]:
                 self._error(
-                    index, "external_id", f"At most {MAX_LENGTHS['external_id']} characters."
+                    index, "external_id", f"At most {PERSON_MAX_LENGTHS['external_id']} characters."
                 )
                 continue
             if external_id in seen:
@@ -205,57 +198,10 @@ class _Plan:
             self.planned.append(_Planned(index, external_id, values, manager_key, teams, existing))
 
     def _check_values(self, index: int, record: Mapping, *, creating: bool) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for name in TEXT_FIELDS:
-            if name not in record:
-                continue
-            value = record[name]
-            if value is None:
-                value = ""
-            if not isinstance(value, str):
-                self._error(index, name, "Must be text.")
-                continue
-            value = value.strip()
-            if len(value) > MAX_LENGTHS[name]:
-                self._error(index, name, f"At most {MAX_LENGTHS[name]} characters.")
-                continue
-            values[name] = value
-        if "name" in values and not values["name"]:
-            self._error(index, "name", "The name cannot be empty.")
-        if creating and "name" not in record:
-            self._error(index, "name", "A new person needs a name.")
-        if values.get("email"):
-            try:
-                validate_email(values["email"])
-            except ValidationError:
-                self._error(index, "email", f"{values['email']!r} is not an email address.")
-        if "role" in record:
-            role = record["role"]
-            if role == "":
-                role = Role.OTHER.value
-            if not isinstance(role, str) or role not in ROLES:
-                self._error(
-                    index, "role", f"Unknown role {role!r}; roles are {', '.join(Role.values)}."
-                )
-            else:
-                values["role"] = role
-        if "active" in record:
-            if not isinstance(record["active"], bool):
-                self._error(index, "active", "Must be true or false.")
-            else:
-                values["active"] = record["active"]
-        if "worker_type" in record:
-            worker_type = record["worker_type"]
-            if worker_type in ("", None):
-                worker_type = WorkerType.EMPLOYEE.value
-            if not isinstance(worker_type, str) or worker_type not in WORKER_TYPES:
-                self._error(
-                    index, "worker_type",
-                    f"Unknown worker type {worker_type!r}; write "
-                    f"{' or '.join(WorkerType.values)}.",
-                )
-            else:
-                values["worker_type"] = worker_type
+        values, errors = person_values(record, creating=creating)
+        for name, messages in errors.items():
+            for message in messages:
+                self._error(index, name, message)
         return values
 
     def _check_teams(self, index: int, teams: Any) -> dict[int, int] | None:

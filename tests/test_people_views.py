@@ -216,14 +216,14 @@ def test_a_refused_new_person_shows_the_error_next_to_the_field_and_saves_nothin
     assert response.status_code == 400
     content = response.content.decode()
     assert 'value="Twin"' in content  # the form keeps what was typed
-    assert "Enter a valid email address." in field_block(content, "email")
+    assert "not-an-email&#x27; is not an email address." in field_block(content, "email")
     assert not Person.objects.filter(name="Twin").exists()
 
 
 def test_a_new_person_without_a_name_is_refused_next_to_the_name(editor, org):
     response = editor.post("/orgs/acme/people/new/", {"name": "", "role": "other"}, **HTMX)
 
-    assert "This field cannot be blank." in field_block(response.content.decode(), "name")
+    assert "The name cannot be empty." in field_block(response.content.decode(), "name")
     assert not Person.objects.filter(organisation=org).exists()
 
 

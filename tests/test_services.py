@@ -9,6 +9,7 @@ from pipelines.models import Engagement
 from teams import services
 from teams.actor import Actor
 from teams.models import Door, Membership, Person
+from teams.sync import sync_people
 from tests.factories import (
     OrganisationFactory,
     PersonFactory,
@@ -316,3 +317,26 @@ def test_a_cell_write_with_the_role_the_editor_saw_is_made_and_with_another_refu
     assert Engagement.objects.get(pipeline=pipeline, team=team).role == "owner"
     pipeline_services.engagement_set(pipeline=pipeline, team=team, role=None, expected="owner")
     assert not Engagement.objects.filter(pipeline=pipeline, team=team).exists()
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("role", "wizard", "Unknown role 'wizard'"),
+    ("worker_type", "intern", "Unknown worker type 'intern'"),
+    ("level", "L" * 21, "At most 20 characters."),
+    ("email", "not-an-email", "'not-an-email' is not an email address."),
+])
+def test_a_person_field_is_refused_with_the_same_words_by_the_services_and_the_sync(
+    org, field, value, message
+):
+    """One check of a person's fields (`services.person_values`) for every door: a form, the
+    API and SCIM through `person_create`/`person_update`, an HR batch through the sync."""
+    with pytest.raises(ValidationError) as refused:
+        services.person_create(organisation=org, name="Ada", **{field: value})
+    assert any(m.startswith(message) for m in refused.value.message_dict[field])
+    person = PersonFactory(organisation=org)
+    with pytest.raises(ValidationError) as refused:
+        services.person_update(person=person, **{field: value})
+    assert any(m.startswith(message) for m in refused.value.message_dict[field])
+    result = sync_people(organisation=org, records=[
+        {"external_id": "E1", "name": "Ada", field: value}], mode="delta", dry_run=True)
+    assert any(m.startswith(message) for m in result.errors[0]["errors"][field])
