@@ -1,11 +1,15 @@
 import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 from orgdesign.analysis.kept import forget_all
 from teams.models import Organisation
 from tests.api_helpers import token_client
 from tests.factories import OrganisationFactory, UserFactory, client_for
+from tests.snapshots import Snapshot
 
 # The modules only the complete loop runs (`make test`): independent checkers against a live
 # server, real web processes and workers, the benchmark. The quick loop (`make test-quick`)
@@ -21,6 +25,41 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.module.__name__.rpartition(".")[2] in COMPLETE_ONLY_MODULES:
             item.add_marker(pytest.mark.complete)
+
+
+# What decides the static files whitenoise finds, and the headers it gives them.
+_WHITENOISE_INPUTS = (
+    "DEBUG", "STATIC_URL", "STATIC_ROOT", "STATICFILES_DIRS", "STATICFILES_FINDERS",
+    "INSTALLED_APPS", "STORAGES", "FORCE_SCRIPT_NAME", "WHITENOISE_AUTOREFRESH",
+    "WHITENOISE_MAX_AGE", "WHITENOISE_ALLOW_ALL_ORIGINS", "WHITENOISE_CHARSET",
+    "WHITENOISE_MIMETYPES", "WHITENOISE_ADD_HEADERS_FUNCTION", "WHITENOISE_INDEX_FILE",
+    "WHITENOISE_IMMUTABLE_FILE_TEST", "WHITENOISE_USE_FINDERS", "WHITENOISE_STATIC_PREFIX",
+    "WHITENOISE_ROOT",
+)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_found_once():
+    """Every test client loads the middleware anew on its first request, and whitenoise's
+    middleware then lists and stats every static file of every app (no `collectstatic` in
+    tests): a third of the time of a test that makes a few requests. A web process does it
+    once; here it is done once per set of settings that decide it, and each new middleware
+    gets the same files."""
+    original = WhiteNoiseMiddleware.add_files_from_finders
+    found: dict[str, dict] = {}
+
+    def add_files_from_finders(self):
+        key = repr([getattr(django_settings, name, None) for name in _WHITENOISE_INPUTS])
+        if key not in found:
+            before = dict(self.files)
+            original(self)
+            found[key] = {url: file for url, file in self.files.items()
+                          if before.get(url) is not file}
+        self.files.update(found[key])
+
+    WhiteNoiseMiddleware.add_files_from_finders = add_files_from_finders
+    yield
+    WhiteNoiseMiddleware.add_files_from_finders = original
 
 
 @pytest.fixture(autouse=True)
@@ -63,10 +102,35 @@ def org(db) -> Organisation:
     return OrganisationFactory(slug="acme", name="Acme")
 
 
-@pytest.fixture
-def demo(db) -> Organisation:
-    """The demo organisation of `seed_demo`, with its deliberate problems."""
+def _seed_demo() -> None:
     call_command("seed_demo", verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def _demo_snapshot(django_db_setup, django_db_blocker) -> Snapshot | None:
+    """What `seed_demo` writes, taken once per test process (see tests/snapshots.py): seeding
+    through the services takes about half a second, and hundreds of tests ask for the demo."""
+    with django_db_blocker.unblock():
+        snapshot = Snapshot.take(_seed_demo)
+    # The seed may have kept analyses under versions the restored demo will not have.
+    forget_all()
+    return snapshot
+
+
+@pytest.fixture
+def demo(db, settings, _demo_snapshot) -> Organisation:
+    """The demo organisation of `seed_demo`, with its deliberate problems."""
+    # The snapshot was taken with DEBUG off and no login named "demo": `seed_demo` does more
+    # otherwise (it creates or grants that login), so it runs for real then, as it does when
+    # a row already holds one of the snapshot's ids.
+    if (
+        _demo_snapshot is None
+        or settings.DEBUG
+        or get_user_model().objects.filter(username="demo").exists()
+        or Organisation.objects.filter(slug="demo").exists()
+        or not _demo_snapshot.restore()
+    ):
+        _seed_demo()
     return Organisation.objects.get(slug="demo")
 
 

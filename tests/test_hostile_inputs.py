@@ -61,6 +61,7 @@ from tests.factories import (
     TeamFactory,
     client_for,
 )
+from tests.snapshots import Snapshot
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("unthrottled")]
 
@@ -102,9 +103,23 @@ class Ids:
     pipeline_version: str
 
 
+@pytest.fixture(scope="session")
+def _organisation_snapshot(django_db_setup, django_db_blocker) -> Snapshot | None:
+    """The rows of `organisation`, built once per test process: hundreds of cases ask for
+    it (tests/snapshots.py)."""
+    with django_db_blocker.unblock():
+        return Snapshot.take(_build_organisation)
+
+
 @pytest.fixture
-def organisation(db) -> Organisation:
+def organisation(db, _organisation_snapshot) -> Organisation:
     """A small organisation (fast to build for hundreds of cases) with one of everything."""
+    if _organisation_snapshot is None or not _organisation_snapshot.restore():
+        _build_organisation()
+    return Organisation.objects.get(slug="acme")
+
+
+def _build_organisation() -> None:
     org = OrganisationFactory(slug="acme", name="Acme")
     ada = PersonFactory(organisation=org, name="Ada Lovelace", external_id="E1",
                         email="ada@acme.example", role="science_manager")
@@ -115,7 +130,6 @@ def organisation(db) -> Organisation:
     MembershipFactory(person=ada, team=models, allocation=100)
     ranking = PipelineFactory(organisation=org, name="Ranking", pm_owner=ada)
     EngagementFactory(pipeline=ranking, team=models, role="owner")
-    return org
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.test import Client
 
 from orgdesign.jobs.models import Job
@@ -428,9 +427,8 @@ def test_an_hr_export_in_windows_1252_with_semicolons_imports(org, editor):
 
 
 @pytest.fixture
-def demo_editor():
-    call_command("seed_demo", verbosity=0)
-    return client_for(Organisation.objects.get(slug="demo"), "editor")
+def demo_editor(demo):
+    return client_for(demo, "editor")
 
 
 @pytest.mark.parametrize("bom", ["0", "1"])

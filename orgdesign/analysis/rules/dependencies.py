@@ -1,4 +1,5 @@
-"""Pipelines that depend on a specialised team outside the ML org (seed 002's critical dependency)."""
+"""Pipelines that depend on a specialised team outside the ML org: seed 002's critical
+dependency under other management."""
 
 from __future__ import annotations
 
