@@ -135,10 +135,13 @@ def demo(db, settings, _demo_snapshot) -> Organisation:
 
 
 @pytest.fixture
-def organisation(org) -> Organisation:
-    """The organisation the clients below act in: `org`, unless a test module overrides this
-    fixture (`def organisation(demo): return demo`)."""
-    return org
+def organisation(request) -> Organisation:
+    """The organisation the clients below act in: the demo in a module marked `in_demo`
+    (`pytestmark = [..., pytest.mark.in_demo]`), else `org`. A module may still override this
+    fixture with an organisation of its own."""
+    if request.node.get_closest_marker("in_demo"):
+        return request.getfixturevalue("demo")
+    return request.getfixturevalue("org")
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 every module, pass on the code as it is, and fail on an import that runs back up."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -109,3 +110,12 @@ def test_an_import_that_runs_back_up_breaks_a_contract(copy_of_the_code, module,
     assert result.returncode == 1
     assert "1 broken." in result.stdout
     assert chain in result.stdout
+
+
+def test_shared_test_helpers_live_outside_the_test_modules():
+    """A helper two test modules need is in a module of its own under tests/ (CONTRIBUTING.md),
+    so running one test module never needs another."""
+    pattern = re.compile(r"^\s*(from|import) tests\.test_", re.M)
+    importing = sorted(path.name for path in (ROOT / "tests").glob("*.py")
+                       if pattern.search(path.read_text()))
+    assert importing == []

@@ -9,12 +9,9 @@ from teams import services
 from teams.models import Person
 from tests.factories import OrganisationFactory, PersonFactory, client_for
 
-pytestmark = pytest.mark.django_db
+# The clients of conftest act in the demo organisation.
+pytestmark = [pytest.mark.django_db, pytest.mark.in_demo]
 
-
-@pytest.fixture
-def organisation(demo):
-    return demo
 
 
 def data_url(organisation, query=""):

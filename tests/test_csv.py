@@ -19,13 +19,9 @@ from tests.factories import AccessFactory, OrganisationFactory, UserFactory
 
 EXPORTS = ["matrix", "engagements", "people", "findings"]
 
-pytestmark = pytest.mark.django_db
+# The clients of conftest act in the demo organisation.
+pytestmark = [pytest.mark.django_db, pytest.mark.in_demo]
 
-
-@pytest.fixture
-def organisation(demo):
-    """The clients of conftest act in the demo organisation."""
-    return demo
 
 
 def read_csv(response) -> list[dict]:

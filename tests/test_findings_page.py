@@ -13,12 +13,9 @@ from pipelines.models import Pipeline
 from teams.models import Team
 from tests.factories import TeamFactory
 
-pytestmark = pytest.mark.django_db
+# The clients of conftest act in the demo organisation.
+pytestmark = [pytest.mark.django_db, pytest.mark.in_demo]
 
-
-@pytest.fixture
-def organisation(demo):
-    return demo
 
 
 def groups(content: str) -> dict[str, tuple[int, int]]:

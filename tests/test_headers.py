@@ -12,15 +12,12 @@ from teams.models import Person, Team
 from tests.api_helpers import api_url, token_client
 from tests.factories import client_for
 
-pytestmark = pytest.mark.django_db
+# The clients of conftest act in the demo organisation.
+pytestmark = [pytest.mark.django_db, pytest.mark.in_demo]
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 HANDLER_ATTRIBUTE = re.compile(r"<[^>]+\s(on[a-z]+|hx-on[:\w-]*)\s*=", re.IGNORECASE)
 
-
-@pytest.fixture
-def organisation(demo):
-    return demo
 
 
 def page_urls(demo) -> list[str]:

@@ -31,8 +31,8 @@ from tests.factories import (
     UserFactory,
     client_for,
 )
+from tests.pages import edit_data
 from tests.scim_client import Scim, new_user
-from tests.test_people_views import edit_data
 from tests.worker import run_worker
 
 pytestmark = pytest.mark.django_db

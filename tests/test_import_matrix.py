@@ -14,13 +14,9 @@ from pipelines.models import Engagement
 from teams.models import Team
 from tests.factories import OrganisationFactory, client_for
 
-pytestmark = pytest.mark.django_db
+# The clients of conftest act in the demo organisation.
+pytestmark = [pytest.mark.django_db, pytest.mark.in_demo]
 
-
-@pytest.fixture
-def organisation(demo):
-    """The clients of conftest act in the demo organisation."""
-    return demo
 
 
 def csv_bytes(rows, *, separator=",", encoding="utf-8") -> bytes:

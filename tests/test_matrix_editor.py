@@ -9,13 +9,9 @@ from pipelines.models import Engagement, Pipeline
 from teams.models import Team
 from tests.factories import OrganisationFactory, client_for
 
-pytestmark = pytest.mark.django_db
+# The clients of conftest act in the demo organisation.
+pytestmark = [pytest.mark.django_db, pytest.mark.in_demo]
 
-
-@pytest.fixture
-def organisation(demo):
-    """The clients of conftest act in the demo organisation."""
-    return demo
 
 
 def cell_url(pipeline, team) -> str:

@@ -22,12 +22,9 @@ from pipelines.models import Pipeline
 from teams import services
 from tests.factories import PersonFactory, PipelineFactory, TeamFactory
 
-pytestmark = pytest.mark.django_db
+# The clients of conftest act in the demo organisation.
+pytestmark = [pytest.mark.django_db, pytest.mark.in_demo]
 
-
-@pytest.fixture
-def organisation(demo):
-    return demo
 
 
 def rows_of(organisation):
@@ -160,7 +157,7 @@ def test_the_overview_page_links_each_pipeline_to_its_row_worst_first(viewer, de
 def test_the_overview_runs_a_fixed_number_of_queries(org, pipelines, django_assert_num_queries):
     from pipelines.generator import generate_org
     from tests.factories import client_for
-    from tests.test_matrix_views import without_csrf
+    from tests.pages import without_csrf
 
     generate_org(org, people=400, teams=20, pipelines=pipelines, seed=2)
     client = client_for(org, "viewer")

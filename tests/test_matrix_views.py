@@ -11,14 +11,11 @@ from pipelines.generator import generate_org
 from pipelines.models import Engagement, Pipeline
 from teams.models import Person, Team
 from tests.factories import AccessFactory, OrganisationFactory, UserFactory
+from tests.pages import without_csrf
 
-pytestmark = pytest.mark.django_db
+# The clients of conftest act in the demo organisation.
+pytestmark = [pytest.mark.django_db, pytest.mark.in_demo]
 
-
-@pytest.fixture
-def organisation(demo):
-    """The clients of conftest act in the demo organisation."""
-    return demo
 
 
 def test_pages_need_a_login(client, demo):
@@ -150,9 +147,6 @@ def test_names_are_escaped(viewer, demo):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
 
 
-def without_csrf(content: bytes) -> bytes:
-    """A page without its CSRF tokens, which differ on each answer."""
-    return re.sub(rb'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+', rb"\1", content)
 
 
 @pytest.mark.parametrize("url", ["/orgs/{slug}/", "/orgs/{slug}/findings/"])

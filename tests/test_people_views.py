@@ -15,6 +15,7 @@ from tests.factories import (
     TeamFactory,
     client_for,
 )
+from tests.pages import edit_data
 
 pytestmark = pytest.mark.django_db
 
@@ -43,21 +44,6 @@ def field_block(content: str, name: str) -> str:
     return content[start : following if following != -1 else len(content)]
 
 
-def edit_data(person: Person, **changes) -> dict:
-    """What the person's edit form posts when nothing is changed, plus `changes`."""
-    data = {
-        "name": person.name,
-        "external_id": person.external_id,
-        "email": person.email,
-        "title": person.title,
-        "role": person.role,
-        "manager": person.manager_id or "",
-        "dotted_line_managers": [p.pk for p in person.dotted_line_managers.all()],
-        "active": "on" if person.active else "",
-        "version": services.version_of(person),
-    }
-    data.update(changes)
-    return {key: value for key, value in data.items() if value != ""}
 
 
 # The list ---------------------------------------------------------------------------------

@@ -8,13 +8,9 @@ from pipelines.services import pipeline_update
 from teams import services
 from tests.factories import OrganisationFactory, client_for
 
-pytestmark = pytest.mark.django_db
+# The clients of conftest act in the demo organisation.
+pytestmark = [pytest.mark.django_db, pytest.mark.in_demo]
 
-
-@pytest.fixture
-def organisation(demo):
-    """The clients of conftest act in the demo organisation."""
-    return demo
 
 
 def form_data(pipeline, **changes):

@@ -11,7 +11,6 @@ helpers.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from functools import cached_property
 
 import pytest
@@ -43,7 +42,6 @@ from orgdesign.analysis.proposals import (
 )
 from orgdesign.analysis.remedies import (
     PROPOSERS,
-    Advice,
     advise,
     find,
     plan_all_fixes,
@@ -54,6 +52,16 @@ from pipelines.models import EngagementRole, Lifecycle, Pipeline, Tier
 from teams.models import KpiType, Organisation, Person, Role, Team, TeamKind
 from tests.builders import OrgBuilder
 from tests.designs import Design, sound_design
+from tests.remedy_cases import (
+    Case,
+    add_team,
+    advised,
+    disengage,
+    identities,
+    identity,
+    roomy_design,
+    steps,
+)
 
 OWNER, CONTRIBUTOR, SERVICE = (
     EngagementRole.OWNER,
@@ -65,35 +73,10 @@ OWNER, CONTRIBUTOR, SERVICE = (
 # Helpers --------------------------------------------------------------------------------------
 
 
-def roomy_design(**settings) -> Design:
-    """The sound design with room for more direct reports under the ML head, so that adding
-    people under her raises no span finding unless a test asks for one."""
-    return sound_design(**{"span_max": 50, **settings})
 
 
-def add_team(
-    design: Design,
-    name: str,
-    kind: str,
-    *people: tuple[str, str],
-    manager: Person | None = None,
-    kpi_type: str = KpiType.MODEL_OUTCOME,
-) -> tuple[Team, list[Person]]:
-    """A team of `people` (name, role), all members and reporting to `manager` (the ML head
-    by default); the first of them leads it. Measured on model outcome unless told."""
-    org = design.org
-    boss = manager or design.head
-    persons = [org.person(person_name, role=role, manager=boss) for person_name, role in people]
-    team = org.team(name, kind=kind, lead=persons[0], kpi="model precision", kpi_type=kpi_type)
-    for person in persons:
-        org.member(person, team)
-    return team, persons
 
 
-def disengage(org: OrgBuilder, pipeline: Pipeline, team: Team) -> None:
-    org.engagements = [
-        e for e in org.engagements if (e.pipeline_id, e.team_id) != (pipeline.id, team.id)
-    ]
 
 
 def named(rows, name: str):
@@ -106,80 +89,20 @@ def company_org(design: Design) -> Person:
     return design.org.person("Vic", role=Role.EXECUTIVE, manager=design.ceo)
 
 
-def identity(code: str, subject_id: int, stage: str | None = None) -> tuple:
-    return (code, subject_id, stage)
 
 
-def identities(findings: list[Finding]) -> set[tuple]:
-    return {identity(f.code, f.subject.id, f.stage) for f in findings}
 
 
 def errors(findings) -> list[Finding]:
     return [finding for finding in findings if finding.severity == ERROR]
 
 
-def steps(remedy: Remedy) -> list[tuple]:
-    """A remedy's changes, in short: (action, subject id, target id, role or stage)."""
-    return [
-        (c.action, c.subject.id, c.to.id if c.to is not None else None, c.role or c.stage)
-        for c in remedy.changes
-    ]
 
 
-@dataclass
-class Case:
-    """One finding of one design, with the advice on it."""
-
-    index: OrgIndex
-    findings: list[Finding]
-    finding: Finding
-    advice: Advice
-
-    def proposed(self) -> list[Remedy]:
-        """What the code's proposer offers, in its own order, before any is tried."""
-        return list(PROPOSERS[self.finding.code](self.index, self.finding))
-
-    def after(self, remedy: Remedy) -> list[Finding]:
-        """The findings of the design with the remedy made, computed afresh."""
-        return compute_findings(design_after(self.index, remedy.changes).data)
-
-    def ranked(self, remedy_steps: list[tuple]) -> tuple[int, Remedy]:
-        for rank, remedy in enumerate(self.advice.remedies):
-            if steps(remedy) == remedy_steps:
-                return rank, remedy
-        raise AssertionError(f"{remedy_steps} is not among the remedies")
 
 
-def advised(org: OrgBuilder, code: str, subject_id: int, stage: str | None = None) -> Case:
-    """Advice on the finding (code, subject, stage), which must be in the design. Checks what
-    holds for every advice: ranked by cost after the last resorts (a drop) are put last,
-    each remedy clears the finding, none is one the seeds would refuse."""
-    data = org.data()
-    index = OrgIndex(data)
-    findings = compute_findings(data)
-    wanted = identity(code, subject_id, stage)
-    matching = [f for f in findings if identity(f.code, f.subject.id, f.stage) == wanted]
-    assert matching, f"{wanted} not in {sorted(identities(findings))}"
-    advice = advise(index, findings, matching[0])
-    assert advice.automatic is True
-    ranks = [(remedy.last_resort, remedy.effect.cost) for remedy in advice.remedies]
-    assert ranks == sorted(ranks)
-    for remedy in advice.remedies:
-        assert proposals.endorsed(index, remedy), remedy.summary
-        assert wanted in identities(list(remedy.effect.fixed))
-        assert_effect_of_a_whole_analysis(index, findings, remedy)
-    return Case(index, findings, matching[0], advice)
 
 
-def assert_effect_of_a_whole_analysis(
-    index: OrgIndex, findings: list[Finding], remedy: Remedy
-) -> None:
-    """A remedy's effect is what a whole analysis of the design it makes says."""
-    after = compute_findings(design_after(index, remedy.changes).data)
-    # By key: a stage resting on one person is one finding per owner team.
-    before_keys, after_keys = {f.key for f in findings}, {f.key for f in after}
-    assert remedy.effect.fixed == tuple(f for f in findings if f.key not in after_keys)
-    assert remedy.effect.introduced == tuple(f for f in after if f.key not in before_keys)
 
 
 def top_clears(case: Case) -> Remedy:

@@ -38,9 +38,18 @@ from orgdesign.analysis.remedies import (
     plan_all_fixes,
 )
 from pipelines.models import EngagementRole, Lifecycle, Stage, Tier
-from teams.models import KpiType, Person, Role, Team, TeamKind, WorkerType
+from teams.models import Person, Role, TeamKind, WorkerType
 from tests.builders import OrgBuilder
-from tests.test_remedies import add_team, advised, disengage, roomy_design, steps
+from tests.remedy_cases import (
+    add_team,
+    advised,
+    critical_pipeline_with_thin_data_and_modeling,
+    roomy_design,
+    squad_in_a_wide_span,
+    steps,
+    unowned_stage,
+    wide_span,
+)
 
 CONTRACTOR = WorkerType.CONTRACTOR
 
@@ -75,17 +84,6 @@ def finding_of(org: OrgBuilder, key: str) -> tuple[OrgIndex, list[Finding], Find
 # Dropping a stage ----------------------------------------------------------------------------
 
 
-def critical_pipeline_with_thin_data_and_modeling() -> tuple[OrgBuilder, object]:
-    """The sound design's pipeline, critical and in production, loses its data and modeling
-    owners; Data Ops and Modeling, the only teams of their kinds, are down to their leads
-    (Dan and Max left), so staffing either stage with them rests it on one person: an error
-    on a critical pipeline. Dropping the stage would bring nothing: the old defect's bait."""
-    design = roomy_design()
-    design.pipeline.tier = Tier.CRITICAL
-    for kind in (TeamKind.DATA_OPS, TeamKind.MODELING):
-        design.members[kind].active = False
-        disengage(design.org, design.pipeline, design.teams[kind])
-    return design.org, design.pipeline
 
 
 @pytest.mark.parametrize("stage", [Stage.DATA, Stage.MODELING])
@@ -121,19 +119,6 @@ def test_regression_a_fix_all_never_drops_an_essential_stage_of_a_critical_pipel
     assert after.pipelines_by_id[pipeline.id].required_stages == list(pipeline.required_stages)
 
 
-def unowned_stage(lifecycle: str, stage: str, tier: str = Tier.NORMAL) -> tuple[OrgBuilder, int]:
-    """The sound design's pipeline, of `lifecycle` and `tier`, with no owner of `stage`; the
-    team of its kind is down to its lead."""
-    design = roomy_design()
-    design.pipeline.lifecycle = lifecycle
-    design.pipeline.tier = tier
-    kind = {
-        Stage.DATA: TeamKind.DATA_OPS, Stage.INFRASTRUCTURE: TeamKind.INFRASTRUCTURE,
-        Stage.MODELING: TeamKind.MODELING, Stage.DEPLOYMENT: TeamKind.DEPLOYMENT,
-    }[stage]
-    design.members[kind].active = False
-    disengage(design.org, design.pipeline, design.teams[kind])
-    return design.org, design.pipeline.id
 
 
 @pytest.mark.parametrize(
@@ -219,35 +204,6 @@ def test_a_drop_is_offered_after_staffing_an_empty_owner_team():
 # Splitting a wide span -----------------------------------------------------------------------
 
 
-def wide_span(span_max: int = 6) -> tuple[OrgBuilder, dict[str, Person]]:
-    """Hana, the ML head, has 9 direct reports: Paula (ML product manager), Emil (engineering
-    manager, leads Serving), Sonia (science manager, leads Modeling), four scientists in
-    Modeling and two ML engineers in Serving."""
-    org = OrgBuilder(span_max=span_max)
-    ceo = org.person("Cleo", role=Role.EXECUTIVE)
-    head = org.person("Hana", role=Role.EXECUTIVE, manager=ceo)
-    org.set_ml_head(head)
-    people = {"Hana": head}
-    for name, role in (("Paula", Role.PRODUCT_MANAGER), ("Emil", Role.ENGINEERING_MANAGER),
-                       ("Sonia", Role.SCIENCE_MANAGER)):
-        people[name] = org.person(name, role=role, manager=head)
-    serving = org.team("Serving", kind=TeamKind.DEPLOYMENT, lead=people["Emil"], kpi="latency",
-                       kpi_type=KpiType.MODEL_OUTCOME)
-    modeling = org.team("Modeling", kind=TeamKind.MODELING, lead=people["Sonia"], kpi="lift",
-                        kpi_type=KpiType.MODEL_OUTCOME)
-    org.member(people["Emil"], serving)
-    org.member(people["Sonia"], modeling)
-    for number in range(4):
-        people[f"Sam {number}"] = org.person(f"Sam {number}", role=Role.SCIENTIST, manager=head)
-        org.member(people[f"Sam {number}"], modeling)
-    for number in range(2):
-        people[f"Eve {number}"] = org.person(f"Eve {number}", role=Role.ML_ENGINEER,
-                                             manager=head)
-        org.member(people[f"Eve {number}"], serving)
-    feed = org.pipeline("Feed", pm=people["Paula"], required_stages=["modeling", "deployment"])
-    org.engage(feed, serving)
-    org.engage(feed, modeling)
-    return org, people
 
 
 def assert_discipline_kept(index: OrgIndex, remedy_list: list[Remedy]) -> None:
@@ -445,20 +401,6 @@ def test_an_outside_team_led_by_a_contractor_is_not_moved_with_its_lead():
 # Product squads ------------------------------------------------------------------------------
 
 
-def squad_in_a_wide_span() -> tuple[OrgBuilder, dict[str, Person], Team]:
-    """The wide span, and the Checkout squad's people reporting to Hana as well: Dina (a
-    designer), Pete (a product engineer), Priya (its PM), Mo (an ML engineer) and Sky (a
-    scientist); Tia, a tech lead who leads no team."""
-    org, people = wide_span(span_max=12)
-    head = people["Hana"]
-    squad = org.team("Checkout squad", kind=TeamKind.PRODUCT_SQUAD)
-    for name, role in (("Dina", Role.OTHER), ("Pete", Role.SOFTWARE_ENGINEER),
-                       ("Priya", Role.PRODUCT_MANAGER), ("Mo", Role.ML_ENGINEER),
-                       ("Sky", Role.SCIENTIST)):
-        people[name] = org.person(name, role=role, manager=head)
-        org.member(people[name], squad)
-    people["Tia"] = org.person("Tia", role=Role.TECH_LEAD, manager=head)
-    return org, people, squad
 
 
 def test_of_a_squads_members_only_ml_people_move_and_only_under_a_science_manager():

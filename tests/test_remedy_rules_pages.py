@@ -24,7 +24,7 @@ from tests.factories import (
     TeamFactory,
     client_for,
 )
-from tests.test_remedy_rules import (
+from tests.remedy_cases import (
     critical_pipeline_with_thin_data_and_modeling,
     squad_in_a_wide_span,
     unowned_stage,

@@ -33,13 +33,9 @@ from tests.api_helpers import api_url, token_client
 from tests.factories import OrganisationFactory, UserFactory, client_for
 from tests.worker import run_worker
 
-pytestmark = pytest.mark.django_db
+# The clients of conftest act in the demo organisation.
+pytestmark = [pytest.mark.django_db, pytest.mark.in_demo]
 
-
-@pytest.fixture
-def organisation(demo):
-    """The clients of conftest act in the demo organisation."""
-    return demo
 
 
 def copy_of(origin: Organisation, name: str = "Try it") -> Organisation:

@@ -27,16 +27,12 @@ from tests.api_helpers import api_url, token_client
 from tests.factories import OrganisationFactory, client_for
 from tests.worker import run_worker
 
-pytestmark = pytest.mark.django_db
+# The clients of conftest act in the demo organisation.
+pytestmark = [pytest.mark.django_db, pytest.mark.in_demo]
 
 PLATFORM_FIX = "Move Dana Kim, with ML Platform, under the ML head Amara Okafor."
 REFUSAL = "Refused for the test."
 
-
-@pytest.fixture
-def organisation(demo):
-    """The clients of conftest act in the demo organisation."""
-    return demo
 
 
 # Helpers --------------------------------------------------------------------------------------
