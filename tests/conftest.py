@@ -2,7 +2,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 from orgdesign.analysis.kept import forget_all
@@ -117,21 +117,44 @@ def _demo_snapshot(django_db_setup, django_db_blocker) -> Snapshot | None:
     return snapshot
 
 
+@pytest.fixture(scope="session")
+def _demo_debug_snapshot(django_db_setup, django_db_blocker) -> Snapshot | None:
+    """The same with DEBUG on, as `make run` seeds it: with the demo login (the browser
+    tests log in with it)."""
+    with django_db_blocker.unblock(), override_settings(DEBUG=True):
+        snapshot = Snapshot.take(_seed_demo)
+    forget_all()
+    return snapshot
+
+
 @pytest.fixture
-def demo(db, settings, _demo_snapshot) -> Organisation:
+def demo_restorer(request, settings):
+    """Puts the demo in the database as `seed_demo` would under the test's settings, from the
+    snapshot taken with the same DEBUG (the one taken with DEBUG on only when a test asks)."""
+
+    def restore() -> Organisation:
+        snapshot = request.getfixturevalue(
+            "_demo_debug_snapshot" if settings.DEBUG else "_demo_snapshot"
+        )
+        # `seed_demo` does more when a login named "demo" exists (it grants it the demo) or
+        # the demo does (it replaces it), so it runs for real then, as it does when a row
+        # already holds one of the snapshot's ids.
+        if (
+            snapshot is None
+            or get_user_model().objects.filter(username="demo").exists()
+            or Organisation.objects.filter(slug="demo").exists()
+            or not snapshot.restore()
+        ):
+            _seed_demo()
+        return Organisation.objects.get(slug="demo")
+
+    return restore
+
+
+@pytest.fixture
+def demo(db, demo_restorer) -> Organisation:
     """The demo organisation of `seed_demo`, with its deliberate problems."""
-    # The snapshot was taken with DEBUG off and no login named "demo": `seed_demo` does more
-    # otherwise (it creates or grants that login), so it runs for real then, as it does when
-    # a row already holds one of the snapshot's ids.
-    if (
-        _demo_snapshot is None
-        or settings.DEBUG
-        or get_user_model().objects.filter(username="demo").exists()
-        or Organisation.objects.filter(slug="demo").exists()
-        or not _demo_snapshot.restore()
-    ):
-        _seed_demo()
-    return Organisation.objects.get(slug="demo")
+    return demo_restorer()
 
 
 @pytest.fixture

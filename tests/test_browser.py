@@ -48,10 +48,10 @@ def browser():
 
 
 @pytest.fixture
-def demo(transactional_db, settings):
+def demo(transactional_db, settings, demo_restorer):
+    """The demo as `make run` seeds it (DEBUG on: with the demo login), from its snapshot."""
     settings.DEBUG = True
-    call_command("seed_demo", verbosity=0)
-    return Organisation.objects.get(slug="demo")
+    return demo_restorer()
 
 
 def logged_in(browser, live_server, organisation, username: str, role: str):
