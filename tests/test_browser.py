@@ -109,6 +109,23 @@ def test_log_in_set_a_cell_to_owner_and_see_the_unowned_stage_go(page, demo):
     assert Engagement.objects.get(pipeline=search, team=deployment).role == "owner"
 
 
+def test_a_click_anywhere_in_a_tall_cell_cycles_its_role(page, demo):
+    """A row grows with its stage strip; the cell's button fills the cell, so a click low in
+    it, far from the word, answers too."""
+    feed = Pipeline.objects.get(organisation=demo, name="Podcast recommendations")
+    tooling = Team.objects.get(organisation=demo, name="ML Tooling")
+    page.goto("/orgs/demo/")
+    cell = page.locator(f'#row-{feed.pk} td[data-team="{tooling.pk}"]')
+    box = cell.bounding_box()
+    word = cell.locator("button").bounding_box()
+    assert box["height"] > 40, "the row should be taller than one line"
+    assert word["height"] >= box["height"] - 2, "the button should fill the cell"
+    # Low in the cell, far below the word (Playwright waits for the page to take clicks).
+    cell.locator("button").click(position={"x": word["width"] / 2, "y": word["height"] - 5})
+    sync_api.expect(cell).to_have_text("owner")
+    assert Engagement.objects.get(pipeline=feed, team=tooling).role == "owner"
+
+
 def test_a_cell_is_changed_from_the_keyboard(page, demo):
     feed = Pipeline.objects.get(organisation=demo, name="Podcast recommendations")
     tooling = Team.objects.get(organisation=demo, name="ML Tooling")

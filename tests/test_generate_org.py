@@ -15,8 +15,9 @@ from orgdesign.analysis.orgdata import OrgIndex
 from orgdesign.analysis.reporting import steps_below
 from pipelines.generator import generate_org
 from pipelines.models import Engagement, Pipeline
-from teams.models import Membership, Organisation, Person, Role, Team
+from teams.models import Membership, Organisation, OrganisationAccess, Person, Role, Team
 from teams.services import organisation_create
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +178,33 @@ def test_the_command_refuses_sizes_too_small_for_the_planted_problems():
         )
 
     assert not Organisation.objects.filter(slug="tiny").exists()
+
+
+def test_the_command_gives_a_login_a_role_so_it_can_open_what_it_built(client):
+    viv = UserFactory(username="viv")
+    out = StringIO()
+
+    call_command("generate_org", "bench", **SMALL, member="viv", stdout=out)
+
+    organisation = Organisation.objects.get(slug="bench")
+    access = OrganisationAccess.objects.get(organisation=organisation)
+    assert (access.user, access.role) == (viv, "editor")  # editor unless --role says
+    assert "viv is editor of bench: /orgs/bench/" in out.getvalue()
+    client.force_login(viv)
+    assert client.get("/orgs/bench/").status_code == 200
+
+
+def test_the_command_gives_the_role_asked_for():
+    UserFactory(username="demo")
+
+    call_command("generate_org", "bench", **SMALL, member="demo", role="viewer",
+                 stdout=StringIO())
+
+    assert OrganisationAccess.objects.get(organisation__slug="bench").role == "viewer"
+
+
+def test_the_command_refuses_an_unknown_login_and_builds_nothing():
+    with pytest.raises(CommandError, match="No login named 'nobody'"):
+        call_command("generate_org", "bench", **SMALL, member="nobody", stdout=StringIO())
+
+    assert not Organisation.objects.filter(slug="bench").exists()
