@@ -17,6 +17,8 @@
   let showDotted = true;
   let moving = null; // the person whose new manager the keyboard is choosing
   let exporting = false; // boxes drawn for a download: no buttons
+  // The first view's scale: a box's name about 14 px high.
+  const FIRST_ZOOM = 0.9;
 
   // A downloaded SVG or PNG carries no stylesheet: each box's look is written on it.
   const LOOK = {
@@ -245,6 +247,12 @@
     });
   }
 
+  function firstCentre(people) {
+    const head = people.find(function (p) { return p.mlHead; }) ||
+      people.find(function (p) { return p.parentId == null; });
+    return head.id;
+  }
+
   function start(data) {
     nodes = data.nodes;
     dotted = data.dotted;
@@ -278,15 +286,16 @@
       })
       .nodeContent(boxHtml)
       .render();
-    // Fit once the boxes have moved into place (the library animates them).
+    // Once the boxes have moved into place (the library animates them), centre on the ML head
+    // (else the top of the tree) at a size its words can be read at: the whole tree fitted on
+    // screen shrinks the text to a few pixels ("Fit to screen" shows it all).
     setTimeout(function () {
-      chart.fit({
-        onCompleted: function () {
-          // Ready once still: a drag or a check of the boxes needs them where they stay.
-          host.classList.add("ready");
-          host.dataset.ready = "true";
-        },
-      });
+      chart.initialZoom(FIRST_ZOOM).setCentered(String(firstCentre(nodes))).render();
+      setTimeout(function () {
+        // Ready once still: a drag or a check of the boxes needs them where they stay.
+        host.classList.add("ready");
+        host.dataset.ready = "true";
+      }, chart.duration() + 50);
     }, chart.duration() + 50);
     say("");
   }
