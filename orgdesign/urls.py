@@ -7,8 +7,9 @@ from orgdesign.jobs import views as jobs_views
 from orgdesign.scenarios import fix_views
 from orgdesign.scenarios import views as scenario_views
 from orgdesign.web.views import favicon, healthz
+from pipelines import capacity_views, position_views
 from pipelines.structure_views import structure
-from teams import org_views
+from teams import level_views, org_views
 from teams.chart_views import chart_data, chart_move, org_chart
 from teams.home_views import home
 
@@ -21,6 +22,12 @@ urlpatterns = [
     path("scim/v2/", include("teams.scim.urls")),
     path("orgs/new/", org_views.org_create, name="org_create"),
     path("orgs/<slug:slug>/settings/", org_views.org_settings, name="org_settings"),
+    path("orgs/<slug:slug>/settings/levels/", level_views.level_table, name="levels"),
+    path("orgs/<slug:slug>/settings/levels/<int:pk>/", level_views.level_update,
+         name="level_update"),
+    path("orgs/<slug:slug>/settings/levels/<int:pk>/delete/", level_views.level_delete,
+         name="level_delete"),
+    path("orgs/<slug:slug>/settings/currency/", level_views.currency_set, name="currency_set"),
     path("orgs/<slug:slug>/members/", org_views.members, name="members"),
     path("orgs/<slug:slug>/tokens/", org_views.api_tokens, name="api_tokens"),
     path("orgs/<slug:slug>/tokens/<int:pk>/revoke/", org_views.api_token_revoke,
@@ -30,6 +37,16 @@ urlpatterns = [
     path("orgs/<slug:slug>/chart/data/", chart_data, name="chart_data"),
     path("orgs/<slug:slug>/chart/move/", chart_move, name="chart_move"),
     path("orgs/<slug:slug>/structure/", structure, name="structure"),
+    path("orgs/<slug:slug>/capacity/", capacity_views.capacity, name="capacity"),
+    path("orgs/<slug:slug>/positions/", position_views.positions, name="positions"),
+    path("orgs/<slug:slug>/positions/<int:pk>/", position_views.position_detail,
+         name="position_detail"),
+    path("orgs/<slug:slug>/positions/<int:pk>/edit/", position_views.position_update,
+         name="position_update"),
+    path("orgs/<slug:slug>/positions/<int:pk>/fill/", position_views.position_fill,
+         name="position_fill"),
+    path("orgs/<slug:slug>/positions/<int:pk>/cancel/", position_views.position_cancel,
+         name="position_cancel"),
     path("orgs/<slug:slug>/import/", import_page, name="import"),
     path("orgs/<slug:slug>/scenarios/", scenario_views.scenarios, name="scenarios"),
     path("orgs/<slug:slug>/promote/", scenario_views.promote, name="promote"),

@@ -1,7 +1,7 @@
 """The API of pipelines and engagements (the rows and cells of the matrix), and the reads
 computed from the whole design: findings, their catalogue and the matrix, under
 /api/v1/orgs/<slug>/. Writes go through `pipelines.services`; the reads take the design's
-analysis (`orgdesign.analysis.kept`: loaded in five queries, or kept from an earlier read of
+analysis (`orgdesign.analysis.kept`: loaded in six queries, or kept from an earlier read of
 the same version).
 """
 
@@ -16,8 +16,16 @@ from orgdesign.analysis.matrix import MatrixFilters, build_columns, build_rows, 
 from orgdesign.api.auth import refuse
 from orgdesign.api.filters import IdFilter, UpdatedSinceFilterSet
 from orgdesign.api.views import OrganisationScopedView, OrganisationViewSet, PairViewSet
-from pipelines import services
-from pipelines.models import Engagement, EngagementRole, Lifecycle, Pipeline, Tier
+from pipelines import positions, services
+from pipelines.models import (
+    Engagement,
+    EngagementRole,
+    Lifecycle,
+    Pipeline,
+    Position,
+    PositionStatus,
+    Tier,
+)
 from pipelines.serializers import (
     CatalogueEntrySerializer,
     EngagementSerializer,
@@ -27,6 +35,7 @@ from pipelines.serializers import (
     MatrixQuerySerializer,
     MatrixSerializer,
     PipelineSerializer,
+    PositionSerializer,
 )
 from teams.actor import Actor
 from teams.services import UNSET
@@ -117,8 +126,67 @@ class EngagementViewSet(PairViewSet):
         )
 
 
+class PositionFilter(UpdatedSinceFilterSet):
+    team = IdFilter(field_name="team")
+    pipeline = IdFilter(field_name="pipeline")
+    status = filters.ChoiceFilter(choices=PositionStatus.choices)
+
+    class Meta:
+        model = Position
+        fields = ["team", "pipeline", "status", "updated_since"]
+
+
+class PositionViewSet(OrganisationViewSet):
+    """Positions, the open seats of the teams. A new one is open; PATCH `status` "filled"
+    with a `person` fills it (they join the team at its FTE, in the same write), "cancelled"
+    cancels it, "open" opens a cancelled one again."""
+
+    queryset = Position.objects.all()
+    serializer_class = PositionSerializer
+    filterset_class = PositionFilter
+    ordering_fields = ["target_date", "status", "updated_at", "id"]
+    ordering = ["team_id", "id"]
+
+    def create_object(self, data: dict, actor: Actor) -> Position:
+        status = data.pop("status", PositionStatus.OPEN)
+        person = data.pop("person", None)
+        if status != PositionStatus.OPEN or person is not None:
+            refuse("A position is created open: fill it afterwards with PATCH "
+                   '{"status": "filled", "person": <id>}.')
+        return positions.position_create(organisation=self.organisation, actor=actor, **data)
+
+    def update_object(self, position, data, expected, actor) -> Position:
+        status = data.pop("status", None)
+        person = data.pop("person", UNSET)
+        if person is not UNSET and person != position.person and status is None:
+            status = PositionStatus.FILLED
+        if data:
+            position = positions.position_update(
+                position=position, expected_version=expected, actor=actor, **data
+            )
+            expected = None  # checked once, by the edit
+        if status is None or status == position.status:
+            if person is not UNSET and person != position.person:
+                refuse("Who filled a position is part of its record: it cannot be changed.")
+            return position
+        if status == PositionStatus.FILLED:
+            return positions.position_fill(
+                position=position, person=None if person is UNSET else person,
+                expected_version=expected, actor=actor,
+            )
+        if status == PositionStatus.CANCELLED:
+            return positions.position_cancel(
+                position=position, expected_version=expected, actor=actor
+            )
+        return positions.position_reopen(position=position, expected_version=expected, actor=actor)
+
+    def delete_object(self, position, expected, actor) -> None:
+        positions.position_delete(position=position, actor=actor)
+
+
 class FindingViewSet(ViewSetMixin, OrganisationScopedView):
-    """What is broken in the design, in the engine's order (severity, code, subject)."""
+    """What is broken in the design, in the engine's order (severity, code, subject); with
+    `?plan=1`, in the design once its open positions are filled."""
 
     serializer_class = FindingSerializer
     filter_backends: list = []
@@ -129,9 +197,12 @@ class FindingViewSet(ViewSetMixin, OrganisationScopedView):
         query.is_valid(raise_exception=True)
         severity = query.validated_data.get("severity")
         code = query.validated_data.get("code")
+        analysis = analysis_of(self.organisation)
+        # ?plan=1: the design as it will be once its open positions are filled.
+        judged = analysis.plan_findings if query.validated_data.get("plan") else analysis.findings
         findings = [
             finding
-            for finding in analysis_of(self.organisation).findings
+            for finding in judged
             if (severity is None or finding.severity == severity)
             and (code is None or finding.code == code)
         ]

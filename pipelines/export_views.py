@@ -1,14 +1,20 @@
-"""matrix.csv, engagements.csv and findings.csv (docs/design.md section 4), streamed so memory
-stays flat whatever the size, each in a fixed number of queries. Who may fetch them and the
-response are `orgdesign/csvio/exports.py`'s."""
+"""matrix.csv, engagements.csv, findings.csv and positions.csv (docs/design.md section 4),
+streamed so memory stays flat whatever the size, each in a fixed number of queries. Who may
+fetch them and the response are `orgdesign/csvio/exports.py`'s."""
 
-from orgdesign.analysis.kept import analysis_of
+from orgdesign.access.policy import sees_money
+from orgdesign.analysis.capacity import costs_of
+from orgdesign.analysis.kept import analysis_of, level_costs
 from orgdesign.analysis.matrix import MatrixFilters, build_columns, build_rows, filter_pipelines
 from orgdesign.csvio.exports import csv_response, export_view
+from pipelines.models import Position
 
 MATRIX_COLUMNS = ["pipeline", "pm_owner", "lifecycle"]
 ENGAGEMENT_COLUMNS = [
     "pipeline", "pm_owner", "team", "team_kind", "stage", "role", "team_in_ml_org",
+]
+POSITION_COLUMNS = [
+    "position_id", "team", "title", "role", "level", "fte", "status", "target_date", "pipeline",
 ]
 FINDING_COLUMNS = [
     "code", "severity", "subject_type", "subject_id", "subject_name", "message", "base_severity"
@@ -90,3 +96,55 @@ def export_findings(request, organisation):
     return csv_response(rows(), organisation=organisation, name="findings", request=request)
 
 
+
+
+@export_view
+def export_positions(request, organisation):
+    """positions.csv, the format the positions import reads back: every position, open,
+    filled or cancelled, in the order they were opened, its team and pipeline by name. One
+    query, read in chunks; no money (a level's cost is the capacity page's, for admins)."""
+    positions = (
+        Position.objects.filter(organisation=organisation)
+        .order_by("id")
+        .values_list("id", "team__name", "title", "role", "level", "fte", "status",
+                     "target_date", "pipeline__name")
+        .iterator(chunk_size=2000)
+    )
+
+    def rows():
+        yield POSITION_COLUMNS
+        for *fields, target_date, pipeline in positions:
+            yield [*fields, target_date.isoformat() if target_date else "", pipeline or ""]
+
+    return csv_response(rows(), organisation=organisation, name="positions", request=request)
+
+
+CAPACITY_COLUMNS = ["pipeline", "stage", "team", "fte_now", "fte_planned"]
+
+
+def _decimal(value: float, places: int = 2) -> str:
+    """A figure of the CSV: at most `places` decimals, no trailing zeros (1.5, 2, 0.25)."""
+    text = f"{value:.{places}f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+@export_view
+def export_capacity(request, organisation):
+    """capacity.csv: what each team gives each pipeline, by stage, in FTE now and planned
+    (the open positions filled); with `cost` (annual, the organisation's currency) for admins
+    and tokens of scope admin only (docs/design.md section 1, cost)."""
+    analysis = analysis_of(organisation)
+    capacity = analysis.capacity
+    money = sees_money(organisation.user_role)
+    costs = costs_of(analysis.index, level_costs(organisation), capacity) if money else None
+
+    def rows():
+        yield [*CAPACITY_COLUMNS, "cost"] if money else CAPACITY_COLUMNS
+        for cell in capacity.cells:
+            row = [cell.pipeline.name, cell.stage, cell.team.name, _decimal(cell.fte),
+                   _decimal(cell.planned_fte)]
+            if costs is not None:
+                row.append(_decimal(costs.by_cell[(cell.pipeline.id, cell.team.id)].now, 0))
+            yield row
+
+    return csv_response(rows(), organisation=organisation, name="capacity", request=request)

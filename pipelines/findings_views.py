@@ -1,7 +1,8 @@
 """The findings page, /orgs/<slug>/findings/: every flag of the design, by severity and then
 by code, each group saying once what the flag means, why it matters and how to fix it, each
 finding its message and a link to the object to fix. Large groups show their first few and
-link to all of them (the code's own, paginated view)."""
+link to all of them (the code's own, paginated view). With ?plan=1, the findings of the plan:
+the design once its open positions are filled."""
 
 from dataclasses import dataclass, field
 
@@ -27,6 +28,8 @@ from teams.models import as_row_id
 FINDINGS_PAGE_SIZE = 200
 # A group shows this many findings; "show all" opens the code's own view.
 PREVIEW = 5
+# The values of ?plan= that show the plan (the API refuses any other; the page ignores it).
+PLAN_ON = ("1", "true")
 
 
 
@@ -79,7 +82,11 @@ def _int(value: str) -> int | None:
 @login_required
 def findings(request, slug):
     organisation = get_org_for_user(request, slug)
-    all_findings = analysis_of(organisation).findings
+    # ?plan=1 judges the design as it will be once its open positions are filled. Like the
+    # page's other filters, an unknown value is ignored: a link never breaks.
+    plan = request.GET.get("plan") in PLAN_ON
+    analysis = analysis_of(organisation)
+    all_findings = analysis.plan_findings if plan else analysis.findings
     severity = request.GET.get("severity", "")
     code = request.GET.get("code", "")
     team = _int(request.GET.get("team", ""))
@@ -136,9 +143,13 @@ def findings(request, slug):
             "team": team,
             "pipeline": pipeline,
             "filtered": bool(severity or code or team is not None or pipeline is not None),
+            "plan": plan,
+            "plan_param": "&plan=1" if plan else "",  # kept by the page's own links
+            "open_positions": len(analysis.data.positions),
             "subject_urls": subject_url_prefixes(organisation),
             "editable": can_edit(organisation),
-            "errors_to_fix": any(
+            # Fixes are tried on the design as it is, so the plan offers none.
+            "errors_to_fix": not plan and any(
                 f.severity == ERROR and f.code in PROPOSERS for f in all_findings
             ),
         },

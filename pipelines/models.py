@@ -1,13 +1,17 @@
-"""Pipelines (the rows of the matrix) and engagements (its cells)."""
+"""Pipelines (the rows of the matrix), engagements (its cells), and positions (the open seats
+of the teams, which may be hired for a pipeline)."""
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from teams.models import (
+    ALLOCATION_MAX,
+    ALLOCATION_MIN,
     Attributed,
     Organisation,
     Person,
+    Role,
     Team,
     TeamKind,
     history,
@@ -139,3 +143,61 @@ class Engagement(Attributed):
 
     def __str__(self) -> str:
         return f"{self.team_id} {self.role} of {self.pipeline_id}"
+
+
+class PositionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    FILLED = "filled", "Filled"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Position(Attributed):
+    """An open seat (a requisition) in a team: planned capacity, never a person. No finding
+    counts it except in plan mode (docs/design.md, position). Filled, it names who filled it;
+    cancelled, it stays in the list as it was."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="positions"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="positions")
+    title = models.CharField(max_length=200)
+    role = models.CharField(max_length=30, choices=Role.choices, default=Role.OTHER)
+    # A level's name, as a person's `level` is: the level table may be filled in later.
+    level = models.CharField(max_length=20, blank=True)
+    fte = models.PositiveSmallIntegerField(
+        "FTE", default=100,
+        validators=[MinValueValidator(ALLOCATION_MIN), MaxValueValidator(ALLOCATION_MAX)],
+        help_text="Percent of one FTE the seat is, 1 to 100.",
+    )
+    status = models.CharField(
+        max_length=10, choices=PositionStatus.choices, default=PositionStatus.OPEN
+    )
+    target_date = models.DateField(null=True, blank=True)
+    pipeline = models.ForeignKey(
+        Pipeline, null=True, blank=True, on_delete=models.SET_NULL, related_name="positions",
+        help_text="The pipeline the seat is hired for, if one.",
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Who filled the position.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = history()
+
+    class Meta:
+        ordering = ["team_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fte__gte=ALLOCATION_MIN) & Q(fte__lte=ALLOCATION_MAX),
+                name="position_fte_1_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[choice.value for choice in PositionStatus]),
+                name="position_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.status})"

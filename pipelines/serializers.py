@@ -12,7 +12,7 @@ from orgdesign.analysis.findings import Finding
 from orgdesign.analysis.matrix import Row
 from orgdesign.analysis.structure import TRADE_OFFS
 from orgdesign.api.strict import StrictChoiceField, StrictIntegerField, StrictModelSerializer
-from pipelines.models import Engagement, Pipeline, Stage
+from pipelines.models import Engagement, Pipeline, Position, PositionStatus, Stage
 from teams.models import Person, Team
 from teams.serializers import OrganisationRelatedField
 
@@ -64,6 +64,31 @@ class EngagementUpdateSerializer(EngagementSerializer):
     team = serializers.PrimaryKeyRelatedField(read_only=True)
 
 
+class PositionSerializer(StrictModelSerializer):
+    """An open seat. Created open; `status` "filled" with a `person` fills it (the person joins
+    the team at its FTE), "cancelled" cancels it, "open" opens a cancelled one again."""
+
+    team = OrganisationRelatedField(queryset=Team.objects.all())
+    pipeline = OrganisationRelatedField(
+        queryset=Pipeline.objects.all(), allow_null=True, required=False,
+        help_text="The pipeline the seat is hired for, or null.",
+    )
+    person = OrganisationRelatedField(
+        queryset=Person.objects.all(), allow_null=True, required=False,
+        help_text="Who filled the position (write it with status filled to fill it).",
+    )
+    fte = StrictIntegerField(required=False, help_text="Percent of one FTE, 1 to 100.")
+    status = StrictChoiceField(choices=PositionStatus.choices, required=False)
+
+    class Meta:
+        model = Position
+        fields = [
+            "id", "team", "title", "role", "level", "fte", "status", "target_date", "pipeline",
+            "person", "updated_at",
+        ]
+        validators: list = []  # refusals come from the services, not from here
+
+
 # Findings and their catalogue ----------------------------------------------------------------
 
 
@@ -99,8 +124,20 @@ class FindingSerializer(serializers.Serializer):
 
 
 class FindingQuerySerializer(serializers.Serializer):
+    # What `plan` takes: these four, nothing else ("yes", "on", "True" are refused).
+    PLAN_VALUES = {"1": True, "true": True, "0": False, "false": False}
+
     severity = serializers.ChoiceField(choices=SEVERITIES, required=False)
     code = serializers.CharField(required=False, help_text="A code of findings/codes/.")
+    plan = serializers.ChoiceField(
+        choices=list(PLAN_VALUES), required=False,
+        help_text="1 or true: judge the plan, the design with every open position filled by "
+        "a placeholder member of its team at its FTE (the stage rules only); 0 or false "
+        "(the default): the design as it is.",
+    )
+
+    def validate_plan(self, value: str) -> bool:
+        return self.PLAN_VALUES[value]
 
 
 class CatalogueEntrySerializer(serializers.Serializer):

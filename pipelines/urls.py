@@ -1,5 +1,6 @@
 """The matrix, findings and pipelines pages of one organisation, under /orgs/<slug>/, with
-the matrix's import and the matrix, engagements and findings exports."""
+the matrix's and the positions' imports and the matrix, engagements, findings and positions
+exports."""
 
 from django.urls import path
 
@@ -9,6 +10,7 @@ from pipelines import (
     matrix_import_views,
     matrix_views,
     pipeline_views,
+    positions_import_views,
 )
 
 urlpatterns = [
@@ -31,5 +33,13 @@ urlpatterns = [
         "pipelines/<int:pk>/teams/<int:team_id>/effort/",
         pipeline_views.engagement_effort,
         name="engagement_effort",
+    ),
+    path("export/positions.csv", export_views.export_positions, name="export_positions"),
+    path("export/capacity.csv", export_views.export_capacity, name="export_capacity"),
+    path("import/positions/", positions_import_views.import_positions, name="import_positions"),
+    path(
+        "import/positions/apply/",
+        positions_import_views.import_positions_apply,
+        name="import_positions_apply",
     ),
 ]

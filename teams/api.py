@@ -9,19 +9,20 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from orgdesign.analysis.kept import ml_org_of_teams
-from orgdesign.api.auth import api_actor, expected_version, service_call
+from orgdesign.api.auth import api_actor, caller_sees_money, expected_version, service_call
 from orgdesign.api.filters import IdFilter, StrictBooleanFilter, UpdatedSinceFilterSet
 from orgdesign.api.views import OrganisationScopedView, OrganisationViewSet, PairViewSet
 from orgdesign.jobs.models import JobKind
 from orgdesign.jobs.runner import job_start
 from orgdesign.jobs.serializers import JobAcceptedSerializer
-from teams import services
+from teams import levels, services
 from teams.actor import Actor
 from teams.models import (
+    Level,
     Membership,
     Organisation,
     Person,
@@ -31,6 +32,7 @@ from teams.models import (
     WorkerType,
 )
 from teams.serializers import (
+    LevelSerializer,
     MembershipSerializer,
     MembershipUpdateSerializer,
     OrganisationSerializer,
@@ -171,6 +173,41 @@ class TeamViewSet(OrganisationViewSet):
 
     def delete_object(self, team, expected, actor) -> None:
         services.team_delete(team=team, expected_version=expected, actor=actor)
+
+
+class LevelFilter(UpdatedSinceFilterSet):
+    name = filters.CharFilter()
+
+    class Meta:
+        model = Level
+        fields = ["name", "updated_since"]
+
+
+class LevelViewSet(OrganisationViewSet):
+    """The level table: what a person at each level costs a year. Money, so for admins
+    only: a token of scope admin, or a login with the admin role; anyone else 403."""
+
+    queryset = Level.objects.all()
+    serializer_class = LevelSerializer
+    filterset_class = LevelFilter
+    ordering_fields = ["name", "annual_cost", "updated_at", "id"]
+    ordering = ["name", "id"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not caller_sees_money(request, self.organisation):
+            raise exceptions.PermissionDenied(
+                "Levels and costs are shown to admins only: use a token of scope admin."
+            )
+
+    def create_object(self, data: dict, actor: Actor) -> Level:
+        return levels.level_create(organisation=self.organisation, actor=actor, **data)
+
+    def update_object(self, level, data, expected, actor) -> Level:
+        return levels.level_update(level=level, expected_version=expected, actor=actor, **data)
+
+    def delete_object(self, level, expected, actor) -> None:
+        levels.level_delete(level=level, actor=actor)
 
 
 class MembershipFilter(UpdatedSinceFilterSet):

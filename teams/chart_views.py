@@ -24,6 +24,7 @@ from orgdesign.analysis.chart import (
     picture_nodes,
     problem_people,
     reveal,
+    seat_nodes,
     set_titles,
     way_down,
 )
@@ -169,7 +170,7 @@ def chart_data(request, slug):
             way[-2].children = [head]
         tops, parent_of_top = [way[0] if len(way) > 1 else head], None
         _add_titles(organisation, tops)
-        return _chart_json(organisation, picture_nodes(tops, parent_of_top, by_subject))
+        return _chart_json(organisation, index, picture_nodes(tops, parent_of_top, by_subject))
     if root_id is not None:
         parent = chart.reports_chunk(root_id, _number(request.GET.get("offset")) or 0)
         tops, parent_of_top = parent.children, root_id
@@ -187,7 +188,7 @@ def chart_data(request, slug):
                 "name": index.people_by_id[reveal_id].name,
             })
         _add_titles(organisation, way[:1])
-        return _chart_json(organisation, picture_nodes(way[:1], None, by_subject),
+        return _chart_json(organisation, index, picture_nodes(way[:1], None, by_subject),
                            found=reveal_id)
     else:
         tree = chart.main_tree()
@@ -201,11 +202,14 @@ def chart_data(request, slug):
             reveal(chart, tree, person_id)
         tops, parent_of_top = [tree], None
     _add_titles(organisation, tops)
-    return _chart_json(organisation, picture_nodes(tops, parent_of_top, by_subject))
+    return _chart_json(organisation, index, picture_nodes(tops, parent_of_top, by_subject))
 
 
-def _chart_json(organisation, nodes: list[dict], **extra) -> JsonResponse:
+def _chart_json(organisation, index, nodes: list[dict], **extra) -> JsonResponse:
+    """The picture's JSON: the people's boxes, the open seats under their leads, and the
+    dotted lines between the people sent."""
     ids = [node["id"] for node in nodes]
+    nodes = [*nodes, *seat_nodes(analysis_of(organisation).index, nodes)]
     through = Person.dotted_line_managers.through
     dotted = [
         {"from": manager, "to": report}

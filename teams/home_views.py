@@ -22,7 +22,7 @@ def home(request):
     if not request.user.is_superuser:
         organisations = organisations.filter(home_role__isnull=False)
     organisations = visible_to_user(organisations, request.user)
-    # The kept analyses, the others in one load (five queries, whatever their number or size).
+    # The kept analyses, the others in one load (six queries, whatever their number or size).
     organisations = list(organisations)
     analyses = analyses_of(organisations)
     rows = []

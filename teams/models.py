@@ -17,6 +17,16 @@ from simple_history.models import HistoricalRecords
 from teams.design_version import new_version, writes_seen
 
 
+def validate_currency(value: str) -> None:
+    """An ISO 4217 code: three capital letters."""
+    if not (isinstance(value, str) and len(value) == 3 and value.isascii()
+            and value.isalpha() and value.isupper()):
+        raise ValidationError(
+            "A currency is an ISO 4217 code of three capital letters, such as USD or EUR.",
+            code="currency",
+        )
+
+
 class Role(models.TextChoices):
     SCIENTIST = "scientist", "Scientist"
     ML_ENGINEER = "ml_engineer", "ML engineer"
@@ -221,6 +231,11 @@ class Organisation(Attributed):
     # A private scenario is seen only by its creator and the admins of its home.
     private = models.BooleanField(
         default=False, help_text="Only its creator and the admins of its origin see it."
+    )
+    # The currency of the level table's annual costs (ISO 4217). Money is shown to admins only.
+    currency = models.CharField(
+        max_length=3, default="USD", validators=[validate_currency],
+        help_text="ISO 4217 code of the level table's annual costs, such as USD or EUR.",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -496,6 +511,35 @@ class Membership(Attributed):
 class TokenScope(models.TextChoices):
     READ = "read", "Read"
     WRITE = "write", "Read and write"
+    # What an admin may do through the API: write, and see money (levels, costs).
+    ADMIN = "admin", "Read, write and cost"
+
+
+class Level(Attributed):
+    """A job level of the organisation and what a person at it costs a year, in the
+    organisation's currency. People and positions name their level; money is for admins."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="levels")
+    name = models.CharField(max_length=20, help_text="The HR job level, such as L5.")
+    annual_cost = models.PositiveBigIntegerField(
+        help_text="What a person at this level costs a year, in whole units of the currency."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = history()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="level_name_unique_in_org",
+                violation_error_code="level_taken",
+                violation_error_message="This organisation already has a level of this name.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class PendingUpload(models.Model):

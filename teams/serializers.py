@@ -18,7 +18,7 @@ from orgdesign.api.strict import (
     StrictPrimaryKeyRelatedField,
     StrictSerializer,
 )
-from teams.models import Membership, Organisation, Person, Role, Team, WorkerType
+from teams.models import Level, Membership, Organisation, Person, Role, Team, WorkerType
 
 
 class OrganisationRelatedField(StrictPrimaryKeyRelatedField):
@@ -179,6 +179,26 @@ class TeamSerializer(StrictModelSerializer):
     def get_in_ml_org(self, team: Team) -> bool | None:
         # Computed by the view for the whole page at once (one query for every chain).
         return self.context["in_ml_org"].get(team.id)
+
+
+class LevelSerializer(StrictModelSerializer):
+    """A level of the level table: money, so only for admins (the view checks)."""
+
+    annual_cost = StrictIntegerField(
+        min_value=0, help_text="What a person at this level costs a year, in the "
+        "organisation's currency (whole units)."
+    )
+    currency = serializers.SerializerMethodField(
+        help_text="The organisation's currency (ISO 4217), the same for every level."
+    )
+
+    class Meta:
+        model = Level
+        fields = ["id", "name", "annual_cost", "currency", "updated_at"]
+        validators: list = []  # refusals come from the services, not from here
+
+    def get_currency(self, level: Level) -> str:
+        return self.context["organisation"].currency
 
 
 class MembershipSerializer(StrictModelSerializer):

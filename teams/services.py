@@ -81,6 +81,7 @@ _CODE_FIELDS = {
     "user_name_taken": "user_name",
     "span_max_positive": "span_max",
     "layers_max_positive": "layers_max",
+    "level_taken": "name",
 }
 
 

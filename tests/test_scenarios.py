@@ -107,12 +107,13 @@ def test_the_copy_runs_a_fixed_number_of_queries_per_table(django_assert_num_que
 
     # Savepoint; the origin locked (and read again, in the copy's snapshot); the scenarios it
     # has (the cap); the slug; the organisation; each table read then inserted (people,
-    # teams, memberships, pipelines, engagements; the dotted lines read, none to insert); the
+    # teams, memberships, pipelines, engagements; the dotted lines, levels and positions
+    # read, none to insert); the
     # managers set in one UPDATE per thousand people; the planner's statistics refreshed
     # (ANALYZE); the ML head; the copy's one history entry with the design's new version
     # (two); release. No role is granted: the origin's members see it. Nothing else grows
     # with the organisation.
-    with django_assert_num_queries(21 + math.ceil(managed / 1000)):
+    with django_assert_num_queries(23 + math.ceil(managed / 1000)):
         scenario_create(origin=origin, name="Bigger", creator=creator)
 
 
@@ -206,7 +207,7 @@ def test_the_scenarios_page_runs_a_fixed_number_of_queries(
     for name in ("One", "Two", "Three"):
         scenario_create(origin=demo, name=name, creator=editor.user)
     # session, user, organisation, its scenarios, then one query per table for all designs.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         editor.get("/orgs/demo/scenarios/")
 
 
@@ -344,7 +345,7 @@ def test_a_token_cannot_compare_with_a_design_outside_its_family(demo):
 
 def test_compare_runs_a_fixed_number_of_queries(django_assert_num_queries, viewer, demo, moved):
     # session, user, the two organisations, then one query per table for both designs.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert viewer.get(f"/orgs/demo/compare/{moved.slug}/").status_code == 200
 
 

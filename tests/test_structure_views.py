@@ -246,7 +246,7 @@ def test_structure_queries_do_not_grow_with_the_organisation(django_assert_num_q
         # session, user, organisation with the user's role; then the organisation again and
         # one query per table (people, teams, memberships, pipelines, engagements), the first
         # time the design's version is read; then it is kept.
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(10):
             response = client.get(f"/orgs/{organisation.slug}/structure/")
         assert response.status_code == 200
         with django_assert_num_queries(3):

@@ -31,9 +31,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from orgdesign.jobs.models import Job, JobKind
-from pipelines.models import Engagement, Pipeline
+from pipelines.models import Engagement, Pipeline, Position
 from teams.models import (
     ApiToken,
+    Level,
     Membership,
     Organisation,
     Person,
@@ -177,6 +178,8 @@ class World:
     membership: int
     pipeline: int
     engagement: int
+    position: int
+    level: int
     job: object
     token: int
     member: int  # a login with a role in the organisation
@@ -198,6 +201,8 @@ PK_OBJECTS = {
     "pipelines": "pipeline",
     "memberships": "membership",
     "engagements": "engagement",
+    "positions": "position",
+    "levels": "level",
     "jobs": "job",
     "tokens": "token",
 }
@@ -377,6 +382,12 @@ def body_for(route: Route, method: str, world: World):
             "pipeline": world.pipeline, "team": world.team, "role": "owner"},
         ("api-engagement-detail", "PATCH"): {"role": "service"},
         ("api-engagement-detail", "PUT"): {"role": "service"},
+        ("api-position-list", "POST"): {"team": world.team, "title": "Mallory seat"},
+        ("api-position-detail", "PATCH"): {"status": "cancelled"},
+        ("api-position-detail", "PUT"): {"team": world.team, "title": "Mallory seat"},
+        ("api-level-list", "POST"): {"name": "M1", "annual_cost": 1},
+        ("api-level-detail", "PATCH"): {"annual_cost": 2},
+        ("api-level-detail", "PUT"): {"name": "M1", "annual_cost": 2},
         ("api-people-sync", "POST"): {"people": [{"external_id": "MAL1", "name": "Mallory"}]},
         ("scim-users", "POST"): {
             "schemas": [CORE_USER], "userName": "mallory@example.com", "displayName": "Mallory"},
@@ -494,6 +505,11 @@ def _world(organisation: Organisation, *, member: int, reset_user: int, compare_
     membership = Membership.objects.filter(person=person).order_by("pk").first()
     engagement = Engagement.objects.filter(pipeline__organisation=organisation).order_by(
         "pk").first()
+    position = Position.objects.filter(organisation=organisation).order_by("pk").first() or \
+        Position.objects.create(organisation=organisation, team_id=membership.team_id,
+                                title="Seat")
+    level = Level.objects.filter(organisation=organisation).order_by("pk").first() or \
+        Level.objects.create(organisation=organisation, name="L4", annual_cost=1)
     job = Job.objects.create(organisation=organisation, kind=JobKind.PEOPLE_SYNC)
     token, _ = token_create(organisation=organisation, name="revocable", scope="read")
     history = Person.history.filter(id=person.pk).order_by("-history_id").first()
@@ -510,6 +526,8 @@ def _world(organisation: Organisation, *, member: int, reset_user: int, compare_
         membership=membership.pk,
         pipeline=engagement.pipeline_id,
         engagement=engagement.pk,
+        position=position.pk,
+        level=level.pk,
         job=job.uid,
         token=token.pk,
         member=member,
@@ -723,15 +741,17 @@ def _foreign_variants(setup: Setup) -> Iterator[tuple[Route, str, str]]:
 
 def test_the_demos_admin_cannot_reach_another_organisations_objects(setup):
     admin_client = client_for(setup.demo, "admin")
-    writer = token_client(setup.demo, "write")
+    # A token of scope admin reaches every endpoint (the level table too), so each one is
+    # asked for the other organisation's ids.
+    admin_token = token_client(setup.demo, "admin")
     walk_ = Walk(setup.world, secrets=[
         "Otto Elsewhere", "Elsewhere Team", "Elsewhere pipeline"])
     for route, url, _ in _foreign_variants(setup):
-        client = writer if route.kind in ("api", "scim") else admin_client
+        client = admin_token if route.kind in ("api", "scim") else admin_client
         methods = [m for m in route.methods if not (route.kind == "scim" and m == "POST")]
         walk_.run(client, route, url, methods, expect(404, 405))
     assert walk_.sent > 50
-    walk_.assert_clean("the demo's admin (and write token) naming another organisation's ids")
+    walk_.assert_clean("the demo's admin (and admin token) naming another organisation's ids")
 
 
 # Ids of another organisation in the body of a write --------------------------------------------
@@ -759,6 +779,11 @@ def test_a_write_naming_another_organisations_objects_in_its_body_is_refused(set
         ("POST", "engagements/", {"pipeline": demo.pipeline, "team": foreign.team,
                                   "role": "owner"}),
         ("PATCH", "", {"ml_head": foreign.person}),
+        ("POST", "positions/", {"team": foreign.team, "title": "X"}),
+        ("POST", "positions/", {"team": demo.team, "title": "X", "pipeline": foreign.pipeline}),
+        ("PATCH", f"positions/{demo.position}/", {"team": foreign.team}),
+        ("PATCH", f"positions/{demo.position}/", {"status": "filled",
+                                                  "person": foreign.person}),
     ]
     offences = []
     for method, path, body in json_writes:

@@ -29,12 +29,22 @@ from teams.models import AccessRole, ApiToken, Organisation, OrganisationAccess,
 ROLE_RANK = {AccessRole.VIEWER: 0, AccessRole.EDITOR: 1, AccessRole.ADMIN: 2}
 
 # What a token may do, as the role a login would need for it.
-TOKEN_ROLE = {TokenScope.READ: AccessRole.VIEWER, TokenScope.WRITE: AccessRole.EDITOR}
+TOKEN_ROLE = {
+    TokenScope.READ: AccessRole.VIEWER,
+    TokenScope.WRITE: AccessRole.EDITOR,
+    TokenScope.ADMIN: AccessRole.ADMIN,
+}
 
 
 def role_at_least(role: str, min_role: str) -> bool:
     """Whether `role` allows what `min_role` allows (admin > editor > viewer)."""
     return ROLE_RANK[role] >= ROLE_RANK[min_role]
+
+
+def sees_money(role: str | None) -> bool:
+    """Whether someone holding `role` (a login's, or a token's as `TOKEN_ROLE` says) may see
+    money: the level table and every cost. Admins only; everyone else sees headcount and FTE."""
+    return role is not None and role_at_least(role, AccessRole.ADMIN)
 
 
 def can_edit(organisation: Organisation) -> bool:

@@ -365,3 +365,21 @@ def picture_node(node: ChartNode, parent_id: int | None, by_subject: FindingsByS
             {"code": f.code, "severity": f.severity, "message": f.message} for f in findings
         ],
     }
+
+
+def seat_nodes(index: OrgIndex, nodes: list[dict]) -> list[dict]:
+    """An "open seat" box under each lead in `nodes` for every open position of the teams
+    they lead (planned capacity, drawn dashed: docs/design.md section 4). Their ids are
+    "seat-<position id>", never a person's."""
+    seats = []
+    for node in nodes:
+        for team_id in index.led_team_ids_by_person.get(node["id"], ()):
+            team = index.teams_by_id[team_id]
+            for position in index.open_positions_by_team.get(team_id, ()):
+                seats.append({
+                    "id": f"seat-{position.id}", "parentId": node["id"], "seat": True,
+                    "positionId": position.id, "name": f"Open seat: {position.title}",
+                    "title": position.title, "fte": position.fte, "team": team.name,
+                    "findings": [], "_expanded": True,
+                })
+    return seats

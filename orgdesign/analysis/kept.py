@@ -2,9 +2,10 @@
 
 Loading a design of 50,000 people and judging it takes the better part of a second; a page
 that shows it takes a fraction of that. So the analysis (the loaded design, its `OrgIndex`
-with every fact it has derived, the findings of each rule, the structure) is kept here under
-the design's version (`teams.design_version`), which every write of the design changes in
-its own transaction. A page reads the organisation (one query it makes anyway), and reuses
+with every fact it has derived, the findings of each rule, the structure, the capacity and
+the findings of plan mode, each made when first read) is kept here under the design's
+version (`teams.design_version`), which every write of the design changes in its own
+transaction. A page reads the organisation (one query it makes anyway), and reuses
 the kept analysis when the versions match: several web processes each keep their own, and
 none can serve one older than the design it reads, because the version is read before the
 design is loaded.
@@ -33,6 +34,7 @@ from functools import cached_property
 from django.conf import settings
 from django.db import transaction
 
+from orgdesign.analysis.capacity import Capacity, capacity_of
 from orgdesign.analysis.findings import (
     Finding,
     FindingsByRule,
@@ -42,9 +44,10 @@ from orgdesign.analysis.findings import (
 )
 from orgdesign.analysis.loader import load_engagements, load_many, load_org_data
 from orgdesign.analysis.orgdata import OrgData, OrgIndex, PersonRow
+from orgdesign.analysis.plan import plan_findings
 from orgdesign.analysis.structure import Structure, classify_structure
 from teams.design_version import writes_seen, written_version
-from teams.models import Organisation, Person, Team
+from teams.models import Level, Organisation, Person, Team
 
 
 @dataclass(eq=False)
@@ -67,6 +70,17 @@ class Analysis:
     @cached_property
     def structure(self) -> Structure:
         return classify_structure(self.index.data, self.index)
+
+    @cached_property
+    def capacity(self) -> Capacity:
+        """Each team's and pipeline's FTE, now and planned (no money: `capacity.costs_of`
+        is computed for an admin's request, never kept)."""
+        return capacity_of(self.index)
+
+    @cached_property
+    def plan_findings(self) -> list[Finding]:
+        """The findings of the design once its open positions are filled (plan mode)."""
+        return plan_findings(self.index, self.by_rule)
 
     @property
     def size(self) -> int:
@@ -205,3 +219,11 @@ def ml_org_of_teams(organisation: Organisation, teams: list[Team]) -> dict[int, 
         )
     )
     return {team.id: index.team_in_ml_org(team) for team in teams}
+
+
+def level_costs(organisation: Organisation) -> dict[str, int]:
+    """The level table (name -> annual cost), for an admin's costs (`capacity.costs_of`): one
+    query, never kept, so money is read only when someone who may see it asks."""
+    return dict(
+        Level.objects.filter(organisation=organisation).values_list("name", "annual_cost")
+    )

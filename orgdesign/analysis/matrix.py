@@ -76,6 +76,8 @@ class Column:
     in_ml_org: bool | None
     stage: str | None
     findings: list[Finding] = field(default_factory=list)
+    # The team's open positions (`PositionRow`s): its "+N open" badge.
+    open_positions: list = field(default_factory=list)
 
 
 @dataclass
@@ -254,6 +256,7 @@ def build_columns(
                 in_ml_org=index.team_in_ml_org(team),
                 stage=KIND_STAGE.get(group_kind),
                 findings=by_subject.get(("team", team.id), []),
+                open_positions=index.open_positions_by_team.get(team.id, []),
             )
             for team in teams
         ]

@@ -31,6 +31,7 @@ class PersonRow:
     active: bool
     external_id: str = ""
     worker_type: str = "employee"
+    level: str = ""
 
 
 @dataclass(slots=True)
@@ -50,6 +51,20 @@ class EngagementRow:
     effort: int | None = None
 
 
+@dataclass(slots=True)
+class PositionRow:
+    """An open position, as the analyses read it: planned capacity of its team (filled and
+    cancelled ones are not loaded: a filled seat is its person now)."""
+
+    id: int
+    team_id: int
+    title: str
+    role: str
+    level: str
+    fte: int
+    pipeline_id: int | None = None
+
+
 @dataclass
 class OrgData:
     organisation: Organisation
@@ -58,6 +73,8 @@ class OrgData:
     memberships: Sequence[Membership | MembershipRow]
     pipelines: Sequence[Pipeline]
     engagements: Sequence[Engagement | EngagementRow]
+    # The open positions (`PositionRow`, or unsaved open `Position`s in tests).
+    positions: Sequence = ()
 
 
 def main_team_of(allocations: Iterable[tuple[int, Team]]) -> Team | None:
@@ -94,6 +111,7 @@ FACT_TABLES = {
     "memberships_by_person": {"memberships"},
     "active_members_by_team": {"memberships", "people"},
     "active_allocation_by_team": {"memberships", "people"},
+    "open_positions_by_team": {"positions"},
     "pipelines_by_id": {"pipelines"},
     "pm_owner_ids": {"pipelines"},
     "engagements_by_pipeline": {"engagements"},
@@ -329,6 +347,14 @@ class OrgIndex:
         for membership in self.data.memberships:
             if membership.person_id in self.active_ids:
                 result[membership.team_id].append(membership.person_id)
+        return result
+
+    @cached_property
+    def open_positions_by_team(self) -> dict[int, list]:
+        """Each team's open positions (its "+N open" seats), in the order loaded."""
+        result: dict[int, list] = defaultdict(list)
+        for position in self.data.positions:
+            result[position.team_id].append(position)
         return result
 
     @cached_property

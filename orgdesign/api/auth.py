@@ -26,11 +26,17 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from orgdesign.access.bearer import BadToken, token_from_request
-from orgdesign.access.policy import can_edit, get_org_for_user
+from orgdesign.access.policy import (
+    TOKEN_ROLE,
+    can_edit,
+    get_org_for_user,
+    role_at_least,
+    sees_money,
+)
 from orgdesign.api.etags import if_match_refuses, strong_etag
 from orgdesign.web import ratelimit
 from teams.actor import Actor
-from teams.models import ApiToken, Door, TokenScope
+from teams.models import AccessRole, ApiToken, Door, Organisation
 from teams.services import ConflictError, race_refusal, version_of
 
 # Who is calling ------------------------------------------------------------------------------
@@ -68,6 +74,18 @@ def api_actor(request) -> Actor:
 # Which organisation, and may they write ------------------------------------------------------
 
 
+def caller_role(request, organisation: Organisation) -> str:
+    """The role the caller holds in `organisation`: a token's as its scope says, a login's
+    as `get_org_for_user` found it."""
+    token = token_of(request)
+    return TOKEN_ROLE[token.scope] if token is not None else organisation.user_role
+
+
+def caller_sees_money(request, organisation: Organisation) -> bool:
+    """Whether the caller may receive money figures (a token of scope admin, an admin)."""
+    return sees_money(caller_role(request, organisation))
+
+
 class OrganisationPermission(BasePermission):
     """The organisation of the URL, if the caller may see it, set as `view.organisation`.
 
@@ -90,7 +108,7 @@ class OrganisationPermission(BasePermission):
             if request.method in SAFE_METHODS:
                 return True
             self.message = "This token can only read; writing needs a token of scope write."
-            return token.scope == TokenScope.WRITE
+            return role_at_least(TOKEN_ROLE[token.scope], AccessRole.EDITOR)
         view.organisation = get_org_for_user(request, slug)
         if request.method in SAFE_METHODS:
             return True

@@ -50,6 +50,16 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class StrictDateField(serializers.DateField):
+    """A date is an ISO 8601 text ("2027-03-31"): a number is refused, not handed to the
+    parser (which would fail on it with a server error)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(data)
+
+
 class StrictBooleanField(serializers.BooleanField):
     default_error_messages = {"invalid": "Must be true or false."}
 
@@ -128,6 +138,7 @@ class StrictModelSerializer(serializers.ModelSerializer):
         models.PositiveIntegerField: StrictIntegerField,
         models.PositiveSmallIntegerField: StrictIntegerField,
         models.BooleanField: StrictBooleanField,
+        models.DateField: StrictDateField,
     }
     serializer_related_field = StrictPrimaryKeyRelatedField
     serializer_choice_field = StrictChoiceField

@@ -16,6 +16,8 @@ router.register("teams", teams_api.TeamViewSet, basename="api-team")
 router.register("memberships", teams_api.MembershipViewSet, basename="api-membership")
 router.register("pipelines", pipelines_api.PipelineViewSet, basename="api-pipeline")
 router.register("engagements", pipelines_api.EngagementViewSet, basename="api-engagement")
+router.register("levels", teams_api.LevelViewSet, basename="api-level")
+router.register("positions", pipelines_api.PositionViewSet, basename="api-position")
 router.register("findings/codes", pipelines_api.CatalogueViewSet, basename="api-finding-code")
 router.register("findings", pipelines_api.FindingViewSet, basename="api-finding")
 

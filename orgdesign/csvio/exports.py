@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from orgdesign.access.bearer import BadToken, token_from_request
-from orgdesign.access.policy import get_org_for_user
+from orgdesign.access.policy import TOKEN_ROLE, get_org_for_user
 from orgdesign.api.auth import client_key
 from orgdesign.csvio.format import stream_rows
 from orgdesign.web import ratelimit
@@ -56,6 +56,8 @@ def export_view(view: Callable[[HttpRequest, Organisation], HttpResponse]):
                 )
                 response["Retry-After"] = str(max(1, math.ceil(verdict.retry_after)))
                 return response
+            # What the token may see, as a login's role: money only with scope admin.
+            token.organisation.user_role = TOKEN_ROLE[token.scope]
             return view(request, token.organisation)
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())

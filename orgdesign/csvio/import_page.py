@@ -1,9 +1,11 @@
-"""The import page, /orgs/<slug>/import/: people (people.csv or an HR system's roster) and the
-matrix (matrix.csv), each uploaded, previewed, then applied, all or nothing. Editors only.
+"""The import page, /orgs/<slug>/import/: people (people.csv or an HR system's roster), the
+matrix (matrix.csv) and positions (positions.csv), each uploaded, previewed, then applied, all
+or nothing. Editors only.
 
 This module renders the page and its result, for the page's own view (`views`) and for the
-two imports: the people import in `teams/people_import_views.py`, the matrix import in
-`pipelines/matrix_import_views.py`. A preview keeps its file for the apply (`pending`) and
+three imports: the people import in `teams/people_import_views.py`, the matrix import in
+`pipelines/matrix_import_views.py`, the positions import in
+`pipelines/positions_import_views.py`. A preview keeps its file for the apply (`pending`) and
 an apply lets it go; the upload plumbing the imports share is `uploads`.
 """
 
@@ -14,6 +16,7 @@ from orgdesign.csvio.format import Problem
 from orgdesign.csvio.pending import discard_upload, store_upload
 from orgdesign.csvio.uploads import Outcome, max_bytes, sign_ticket
 from pipelines.matrix_import import INFORMATIONAL_COLUMNS
+from pipelines.positions_import import HEADER_ALIASES as POSITION_ALIASES
 from teams.models import Organisation
 from teams.roster_import import FALSE_WORDS, HEADER_ALIASES, REQUIRED_COLUMNS, TRUE_WORDS
 
@@ -35,6 +38,9 @@ def render_import(request, organisation: Organisation, outcome: Outcome | None =
         "true_words": ", ".join(TRUE_WORDS),
         "false_words": ", ".join(FALSE_WORDS),
         "informational_columns": INFORMATIONAL_COLUMNS,
+        "position_columns": [
+            (column, ", ".join(aliases)) for column, aliases in POSITION_ALIASES.items()
+        ],
     }
     template = "import.html#import-result" if request.htmx else "import.html"
     return render(request, template, context, status=status)

@@ -1,4 +1,5 @@
-"""The import page's own view: the two upload forms, before anything is uploaded."""
+"""The import page's own view: the three upload forms (people, matrix, positions), before
+anything is uploaded."""
 
 from django.contrib.auth.decorators import login_required
 from django.views.decorators.http import require_GET

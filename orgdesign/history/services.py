@@ -28,11 +28,11 @@ from django.db import models, transaction
 from django.db.models import OuterRef, Q, Subquery, Value
 
 from pipelines import services as pipeline_services
-from pipelines.models import Engagement, Pipeline
+from pipelines.models import Engagement, Pipeline, Position
 from teams import history as recording
 from teams import services
 from teams.actor import Actor
-from teams.models import Door, Membership, Organisation, Person, Team
+from teams.models import Door, Level, Membership, Organisation, Person, Team
 
 PER_PAGE = 50
 # How long before a team's (or pipeline's) deletion its memberships (or cells) may have been
@@ -46,6 +46,8 @@ KINDS: dict[str, type[models.Model]] = {
     "membership": Membership,
     "pipeline": Pipeline,
     "engagement": Engagement,
+    "position": Position,
+    "level": Level,
     "organisation": Organisation,
 }
 KIND_LABELS = {
@@ -54,6 +56,8 @@ KIND_LABELS = {
     "membership": "Membership",
     "pipeline": "Pipeline",
     "engagement": "Cell of the matrix",
+    "position": "Position",
+    "level": "Level and cost",
     "organisation": "Settings",
 }
 ACTIONS = {recording.ADDED: "added", recording.CHANGED: "changed", recording.DELETED: "deleted"}
@@ -87,22 +91,30 @@ class Filters:
     person: int | None = None
     team: int | None = None
     pipeline: int | None = None
+    position: int | None = None
     since: datetime.date | None = None
     until: datetime.date | None = None
+    # Whether the reader may see money: the level table's history is an admin's alone.
+    money: bool = False
 
     def tables(self) -> dict[str, dict]:
         """The tables to read and the conditions on each, beyond the organisation."""
-        about: dict[str, dict] = {kind: {} for kind in KINDS}
+        about: dict[str, dict] = {kind: {} for kind in KINDS if self.money or kind != "level"}
         if self.person is not None:
             about = {"person": {"id": self.person}, "membership": {"person_id": self.person}}
+        if self.position is not None:
+            about = {"position": {"id": self.position}}
         if self.team is not None:
             about = {kind: {**about[kind], **cond} for kind, cond in {
                 "team": {"id": self.team}, "membership": {"team_id": self.team},
-                "engagement": {"team_id": self.team}}.items() if kind in about}
+                "engagement": {"team_id": self.team}, "position": {"team_id": self.team},
+            }.items() if kind in about}
         if self.pipeline is not None:
             about = {kind: {**about[kind], **cond} for kind, cond in {
                 "pipeline": {"id": self.pipeline},
-                "engagement": {"pipeline_id": self.pipeline}}.items() if kind in about}
+                "engagement": {"pipeline_id": self.pipeline},
+                "position": {"pipeline_id": self.pipeline},
+            }.items() if kind in about}
         if self.kind:
             about = {self.kind: about[self.kind]} if self.kind in about else {}
         common = {}
@@ -139,6 +151,10 @@ class Entry:
     @property
     def action(self) -> str:
         return ACTIONS[self.record.history_type]
+
+    @property
+    def restorable(self) -> bool:
+        return self.kind in _RESTORERS
 
     @property
     def kind_label(self) -> str:
@@ -273,7 +289,9 @@ def _subject(entry: Entry, names) -> str:
     if entry.kind == "engagement":
         return (f"{_name(names, 'team', record.team_id)} in "
                 f"{_name(names, 'pipeline', record.pipeline_id)}")
-    if entry.kind == "organisation":
+    if entry.kind == "position":
+        return f"{record.title} in {_name(names, 'team', record.team_id)}"
+    if entry.kind in ("organisation", "level"):
         return record.name
     return _name(names, entry.kind, record.id) if entry.kind != "person" else record.name
 
@@ -354,6 +372,10 @@ def restore(organisation: Organisation, kind: str, record, *, actor: Actor) -> s
     """Write the values of a history entry back into the design, through the services, and
     say what was done. Raises ValidationError when it cannot be (an end of a cell is gone,
     a name is taken since, a manager would close a loop...)."""
+    if kind not in _RESTORERS:
+        raise ValidationError(
+            "Positions and levels are not restored from history: edit them on their page."
+        )
     return _RESTORERS[kind](organisation, record, actor)
 
 

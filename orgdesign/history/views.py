@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from orgdesign.access.policy import can_edit, get_org_for_user, role_at_least
+from orgdesign.access.policy import can_edit, get_org_for_user, role_at_least, sees_money
 from orgdesign.api.filters import MAX_ID
 from orgdesign.history.services import KIND_LABELS, Filters, history_page, record_of, restore
 from teams.actor import browser_actor
@@ -38,12 +38,15 @@ class HistoryFilterForm(forms.Form):
                               widget=forms.HiddenInput)
     pipeline = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID,
                                   widget=forms.HiddenInput)
+    position = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID,
+                                  widget=forms.HiddenInput)
 
-    def filters(self) -> Filters:
-        """The valid filters; an invalid one is left out (and shown as such on the form)."""
+    def filters(self, *, money: bool) -> Filters:
+        """The valid filters; an invalid one is left out (and shown as such on the form).
+        `money`: whether the reader may see the level table's history."""
         values = {name: value for name, value in self.cleaned_data.items()
                   if value not in (None, "")}
-        return Filters(**values)
+        return Filters(**values, money=money)
 
 
 @require_GET
@@ -52,13 +55,13 @@ def history(request, slug):
     organisation = get_org_for_user(request, slug)
     form = HistoryFilterForm(request.GET)
     form.is_valid()
-    filters = form.filters()
+    filters = form.filters(money=sees_money(organisation.user_role))
     page = history_page(organisation, filters, request.GET.get("page"))
     return render(request, "history/history.html", {
         "organisation": organisation,
         "form": form,
         "filters": filters,
-        "filtered": filters != Filters(),
+        "filtered": filters != Filters(money=filters.money),
         "page": page,
         "can_restore": can_edit(organisation),
         "can_restore_settings": role_at_least(organisation.user_role, AccessRole.ADMIN),

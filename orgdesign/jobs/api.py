@@ -3,8 +3,8 @@
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
-from orgdesign.access.policy import TOKEN_ROLE, job_visible
-from orgdesign.api.auth import token_of
+from orgdesign.access.policy import job_visible
+from orgdesign.api.auth import caller_role, token_of
 from orgdesign.api.views import OrganisationScopedView
 from orgdesign.jobs.models import Job, JobState
 from orgdesign.jobs.runner import job_as_read, job_note
@@ -40,7 +40,7 @@ class JobView(OrganisationScopedView):
     def get(self, request, slug: str, pk) -> Response:
         job = self.get_queryset().filter(uid=pk).first()
         token = token_of(request)
-        role = TOKEN_ROLE[token.scope] if token else self.organisation.user_role
+        role = caller_role(request, self.organisation)
         if job is not None and not job_visible(
             job, role=role, user_id=request.user.pk, token=token
         ):

@@ -26,17 +26,17 @@ from orgdesign.analysis.remedies import Change
 from orgdesign.scenarios.fixes import IdMap, apply_changes, record_copied
 from orgdesign.scenarios.snapshot import snapshotted
 from orgdesign.web.inputs import text_problem
-from pipelines.models import Engagement, Pipeline
+from pipelines.models import Engagement, Pipeline, Position
 from teams import history
 from teams.actor import SYSTEM, Actor
 from teams.bulk import analyze, bulk_update
-from teams.models import RESERVED_SLUGS, Door, Membership, Organisation, Person, Team
+from teams.models import RESERVED_SLUGS, Door, Level, Membership, Organisation, Person, Team
 
 BATCH = 2000
 SLUG_MAX = Organisation._meta.get_field("slug").max_length
 
 # The tables a copy writes one after the other, for its progress.
-COPY_STEPS = 6
+COPY_STEPS = 7
 
 Progress = Callable[[int, int], None]
 
@@ -53,6 +53,9 @@ PERSON_FIELDS = [
 # What a copy takes as it is, beside the person each team and pipeline names (`_copy_rows`).
 TEAM_FIELDS = ["name", "kind", "kpi", "kpi_type", "external_id"]
 PIPELINE_FIELDS = ["name", "lifecycle", "tier", "metric", "required_stages"]
+POSITION_FIELDS = ["title", "role", "level", "fte", "status", "target_date"]
+# Every model of a design: what a design's deletion takes the history of.
+DESIGN_MODELS = (Organisation, Person, Team, Membership, Pipeline, Engagement, Level, Position)
 
 
 def scenario_name(name: str) -> str:
@@ -138,6 +141,7 @@ def scenario_create(
         created_by=creator if getattr(creator, "pk", None) else None,
         span_max=origin.span_max,
         layers_max=origin.layers_max,
+        currency=origin.currency,
         **actor.fields(),
     )
     # The copy is recorded once, at its end: its rows are written in bulk, without an entry
@@ -212,11 +216,14 @@ def scenario_promote(
     )
     origin.ml_head_id = ids.people.get(scenario.ml_head_id) if scenario.ml_head_id else None
     origin.span_max, origin.layers_max = scenario.span_max, scenario.layers_max
+    origin.currency = scenario.currency
     actor.stamp(origin)
     # The promotion's entry on the organisation, naming what replaced its design and where
     # the design before it is kept (the rows it removed are recorded by the wipe).
     origin._change_reason = promotion_reason(scenario, backup)
-    origin.save(update_fields=["ml_head", "span_max", "layers_max", *actor.fields()])
+    origin.save(
+        update_fields=["ml_head", "span_max", "layers_max", "currency", *actor.fields()]
+    )
     return backup
 
 
@@ -236,12 +243,12 @@ def design_delete(organisation: Organisation) -> None:
         scenario_id = scenario.pk
         Organisation.objects.filter(pk=scenario_id).update(scenario_of=None)
         scenario.delete()
-        for model in (Organisation, Person, Team, Membership, Pipeline, Engagement):
+        for model in DESIGN_MODELS:
             model.history.filter(history_org=scenario_id).delete()
     _wipe_design(organisation)
     organisation_id = organisation.pk
     organisation.delete()
-    for model in (Organisation, Person, Team, Membership, Pipeline, Engagement):
+    for model in DESIGN_MODELS:
         model.history.filter(history_org=organisation_id).delete()
 
 
@@ -264,6 +271,8 @@ def _wipe_design(
     # No manager left to point at: the people then go without updating one another.
     people.update(manager=None)
     for rows in (
+        Position.objects.filter(organisation=organisation),
+        Level.objects.filter(organisation=organisation),
         Engagement.objects.filter(pipeline__organisation=organisation),
         Pipeline.objects.filter(organisation=organisation),
         Membership.objects.filter(team__organisation=organisation),
@@ -282,6 +291,8 @@ def _record_removal(organisation: Organisation, *, actor: Actor, reason: str) ->
     entry with their manager and dotted lines): two statements per table (its ids, then the
     entries), whatever its size."""
     for model, rows in (
+        (Position, Position.objects.filter(organisation=organisation)),
+        (Level, Level.objects.filter(organisation=organisation)),
         (Engagement, Engagement.objects.filter(pipeline__organisation=organisation)),
         (Pipeline, Pipeline.objects.filter(organisation=organisation)),
         (Membership, Membership.objects.filter(team__organisation=organisation)),
@@ -391,6 +402,29 @@ def copy_design(
         batch_size=BATCH,
     )
     progress(6, COPY_STEPS)
+    Level.objects.bulk_create(
+        [
+            Level(organisation=target, name=name, annual_cost=cost, **stamp)
+            for name, cost in Level.objects.filter(organisation=source).values_list(
+                "name", "annual_cost"
+            )
+        ],
+        batch_size=BATCH,
+    )
+    Position.objects.bulk_create(
+        [
+            Position(
+                organisation=target, team_id=teams[row.pop("team_id")],
+                pipeline_id=pipelines.get(row.pop("pipeline_id")),
+                person_id=people.get(row.pop("person_id")), **row, **stamp,
+            )
+            for row in Position.objects.filter(organisation=source).order_by("id").values(
+                "team_id", "pipeline_id", "person_id", *POSITION_FIELDS
+            )
+        ],
+        batch_size=BATCH,
+    )
+    progress(7, COPY_STEPS)
     # A copy is a bulk load whatever its size (and one statement keeps the count fixed).
     analyze(Person, Team, Membership, Pipeline, Engagement)
     return IdMap(people=people, teams=teams, pipelines=pipelines)

@@ -51,3 +51,23 @@ def fixable(findings) -> list:
 def fixable_one(finding) -> bool:
     """Whether orgdesign proposes changes for this finding's code."""
     return finding.code in PROPOSERS
+
+
+@register.filter
+def money(amount, currency: str = "") -> str:
+    """A whole amount as "USD 1,250,000" (`{{ cost|money:organisation.currency }}`). Every
+    element showing one carries `data-money` (docs/design.md section 4), and is drawn only
+    for admins (`orgdesign.access.policy.sees_money`)."""
+    if amount is None:
+        return "—"
+    text = f"{round(amount):,}"
+    return f"{currency} {text}" if currency else text
+
+
+@register.filter
+def fte(value) -> str:
+    """FTE with one decimal at most: 2.5, 3, 0.3."""
+    if value is None:
+        return "—"
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text

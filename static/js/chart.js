@@ -28,6 +28,7 @@
     "ml-org": "border-left-color:#2456c9;background:#eef3fd;",
     outside: "border-left-style:dashed;border-left-color:#7a2e8e;",
     unknown: "",
+    seat: "border:2px dashed #1f4f99;border-left:5px dashed #1f4f99;background:#f7faff;color:#1f4f99;",
     name: "font-weight:700;font-size:13px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;",
     meta: "color:#5b6475;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;",
   };
@@ -42,8 +43,18 @@
     if (status) status.textContent = text;
   }
 
+  function seatHtml(p) {
+    // An open position of a team this box's parent leads: planned, not a person (dashed).
+    return '<div class="oc-node oc-seat" data-position="' + escape(p.positionId) + '" style="' +
+      LOOK.box + LOOK.seat + '">' +
+      '<div class="oc-name" style="' + LOOK.name + '">Open seat</div>' +
+      '<div class="oc-meta" style="' + LOOK.meta + '">' + escape(p.title) + " · " + escape(p.fte) + "%</div>" +
+      '<div class="oc-meta" style="' + LOOK.meta + '">' + escape(p.team) + "</div></div>";
+  }
+
   function boxHtml(d) {
     const p = d.data;
+    if (p.seat) return seatHtml(p);
     const org = p.inMlOrg === true ? "ml-org" : p.inMlOrg === false ? "outside" : "unknown";
     const marks = [];
     if (p.mlHead) marks.push('<span class="marker ml-head">ML head</span>');
@@ -219,8 +230,8 @@
     return fetchJson("?root=" + id + "&offset=" + offset).then(function (data) {
       merge(data);
       if (node) {
-        node.next = offset + data.nodes.length;
-        node.shown = nodes.filter(function (n) { return n.parentId === id; }).length;
+        node.next = offset + data.nodes.filter(function (n) { return !n.seat; }).length;
+        node.shown = nodes.filter(function (n) { return n.parentId === id && !n.seat; }).length;
         node._expanded = true;
       }
       refresh();
@@ -413,7 +424,7 @@
       event.preventDefault();
       const query = new FormData(finder).get("find");
       if (!query) return;
-      const local = nodes.find(function (n) { return n.name.toLowerCase().includes(String(query).toLowerCase()); });
+      const local = nodes.find(function (n) { return !n.seat && n.name.toLowerCase().includes(String(query).toLowerCase()); });
       if (local) {
         centre(local.id);
         return;

@@ -64,7 +64,7 @@ def scim_endpoint(*methods: str, reads: tuple[str, ...] = ("GET",)) -> Callable:
                     response = error_response(MethodNotAllowed())
                     response["Allow"] = ", ".join(methods)
                     return response
-                if request.method not in reads and token.scope != TokenScope.WRITE:
+                if request.method not in reads and token.scope == TokenScope.READ:
                     raise ForbiddenException(
                         detail="This token can only read; provisioning needs a token of "
                         "scope write."

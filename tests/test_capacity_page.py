@@ -1,0 +1,106 @@
+"""The capacity page and capacity.csv through their doors: FTE now and planned for everyone,
+money for admins (and tokens of scope admin) only, in a fixed number of queries."""
+
+import csv
+import io
+
+import pytest
+
+from pipelines.models import Position
+from teams.models import Level
+from tests.api_helpers import token_client
+from tests.factories import (
+    EngagementFactory,
+    MembershipFactory,
+    PersonFactory,
+    PipelineFactory,
+    TeamFactory,
+    client_for,
+)
+
+pytestmark = pytest.mark.django_db
+
+COST = 123457  # a figure no other number on the pages has
+
+
+@pytest.fixture
+def design(org):
+    modeling = TeamFactory(organisation=org, name="Modeling", kind="modeling")
+    data = TeamFactory(organisation=org, name="Data Ops", kind="data_ops")
+    search = PipelineFactory(organisation=org, name="Search")
+    ranking = PipelineFactory(organisation=org, name="Ranking")
+    for name in ("Ada", "Bo"):
+        MembershipFactory(person=PersonFactory(organisation=org, name=name, level="L5"),
+                          team=modeling, allocation=100)
+    MembershipFactory(person=PersonFactory(organisation=org, name="Cy"), team=data,
+                      allocation=50)
+    EngagementFactory(pipeline=search, team=modeling, role="owner", effort=75)
+    EngagementFactory(pipeline=ranking, team=modeling, role="contributor")
+    EngagementFactory(pipeline=search, team=data, role="owner")
+    Position.objects.create(organisation=org, team=modeling, title="MLE", fte=50, level="L5")
+    Level.objects.create(organisation=org, name="L5", annual_cost=COST)
+    return {"modeling": modeling, "search": search, "ranking": ranking}
+
+
+def _csv(response) -> list[dict]:
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_page_shows_fte_now_and_planned(org, design):
+    page = client_for(org, "viewer").get(f"/orgs/{org.slug}/capacity/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    # Modeling: 2 FTE; Search takes 75% (1.5), Ranking the 25% left (0.5); planned adds the
+    # open seat's 0.5 FTE: 1.875 and 0.625.
+    search = design["search"].pk
+    assert f'data-pipeline="{search}"' in content
+    assert 'data-stage="modeling" data-fte="1.5" data-planned="1.9"' in content
+    assert 'data-stage="modeling" data-fte="0.5" data-planned="0.6"' in content
+    assert 'data-stage="data" data-fte="0.5" data-planned="0.5"' in content
+
+
+@pytest.mark.parametrize("role", ["viewer", "editor"])
+def test_no_money_for_anyone_but_admins_on_the_page(org, design, role):
+    content = client_for(org, role).get(f"/orgs/{org.slug}/capacity/").content.decode()
+    assert "data-money" not in content
+    assert str(COST) not in content and f"{COST:,}" not in content
+
+
+def test_an_admin_sees_the_costs(org, design):
+    content = client_for(org, "admin").get(f"/orgs/{org.slug}/capacity/").content.decode()
+    assert "data-money" in content
+    # Ada and Bo, in full: 2 x COST now; planned adds the seat at 50%.
+    assert f"USD {2 * COST:,}" in content
+    assert f"USD {round(2.5 * COST):,}" in content
+
+
+def test_capacity_csv_carries_cost_only_for_admins(org, design):
+    url = f"/orgs/{org.slug}/export/capacity.csv"
+    for client in (client_for(org, "editor"), token_client(org, "write"),
+                   token_client(org, "read")):
+        rows = _csv(client.get(url))
+        assert rows and "cost" not in rows[0]
+        assert {(r["pipeline"], r["stage"], r["team"]) for r in rows} == {
+            ("Search", "modeling", "Modeling"), ("Search", "data", "Data Ops"),
+            ("Ranking", "modeling", "Modeling")}
+        search = next(r for r in rows if r["pipeline"] == "Search" and r["team"] == "Modeling")
+        assert (search["fte_now"], search["fte_planned"]) == ("1.5", "1.88")
+    for client in (client_for(org, "admin"), token_client(org, "admin")):
+        rows = _csv(client.get(url))
+        search = next(r for r in rows if r["pipeline"] == "Search" and r["team"] == "Modeling")
+        assert search["cost"] == str(round(2 * COST * 0.75))
+
+
+def test_the_page_runs_a_fixed_number_of_queries(org, design, django_assert_num_queries):
+    client = client_for(org, "admin")
+    client.get(f"/orgs/{org.slug}/capacity/")  # the design is kept from now on
+    # session, user, organisation with role (its version tells the kept analysis is
+    # current), the level table.
+    with django_assert_num_queries(4):
+        assert client.get(f"/orgs/{org.slug}/capacity/").status_code == 200
+    for number in range(30):
+        PersonFactory(organisation=org, name=f"P{number}", level="L5")
+    client.get(f"/orgs/{org.slug}/capacity/")
+    with django_assert_num_queries(4):
+        assert client.get(f"/orgs/{org.slug}/capacity/").status_code == 200

@@ -1,0 +1,173 @@
+"""The positions page and a position's page (open, edit, fill, cancel through the browser),
+and the level table's page, which only admins reach."""
+
+import pytest
+
+from pipelines.models import Position, PositionStatus
+from teams.models import Level, Membership
+from tests.factories import PersonFactory, PipelineFactory, TeamFactory, client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def team(org):
+    return TeamFactory(organisation=org, name="Modeling", kind="modeling")
+
+
+@pytest.fixture
+def seat(org, team):
+    return Position.objects.create(organisation=org, team=team, title="ML engineer", fte=50)
+
+
+def test_anyone_in_the_design_sees_the_positions_but_only_editors_open_them(org, team, seat,
+                                                                              viewer, editor):
+    page = viewer.get(f"/orgs/{org.slug}/positions/")
+    assert page.status_code == 200
+    assert f'data-position="{seat.pk}"'.encode() in page.content
+    assert b"Open a position" not in page.content
+    refused = viewer.post(f"/orgs/{org.slug}/positions/", {"title": "X", "team": team.pk,
+                                                            "role": "other", "fte": 100})
+    assert refused.status_code == 403
+    assert Position.objects.count() == 1
+    assert b"Open a position" in editor.get(f"/orgs/{org.slug}/positions/").content
+
+
+def test_an_editor_opens_a_position(org, team, editor):
+    pipeline = PipelineFactory(organisation=org, name="Search")
+    answer = editor.post(f"/orgs/{org.slug}/positions/", {
+        "title": "Data engineer", "team": team.pk, "role": "data_engineer", "level": "L4",
+        "fte": 80, "target_date": "2027-02-01", "pipeline": pipeline.pk,
+    })
+    assert answer.status_code == 302
+    made = Position.objects.get()
+    assert (made.title, made.fte, made.status, made.pipeline_id, made.level) == (
+        "Data engineer", 80, "open", pipeline.pk, "L4")
+    assert made.history.first().updated_via == "browser"
+
+
+def test_a_bad_position_shows_its_errors_and_writes_nothing(org, team, editor):
+    answer = editor.post(f"/orgs/{org.slug}/positions/", {
+        "title": "Data engineer", "team": team.pk, "role": "other", "fte": 150})
+    assert answer.status_code == 400
+    assert b"fte" in answer.content.lower()
+    assert not Position.objects.exists()
+
+
+def test_the_list_filters_by_team_status_and_pipeline(org, team, seat, viewer):
+    other = TeamFactory(organisation=org, name="Data Ops", kind="data_ops")
+    pipeline = PipelineFactory(organisation=org, name="Search")
+    hired = Position.objects.create(organisation=org, team=other, title="Labeler",
+                                    pipeline=pipeline)
+    done = Position.objects.create(organisation=org, team=team, title="Old",
+                                   status=PositionStatus.CANCELLED)
+
+    def shown(query):
+        content = viewer.get(f"/orgs/{org.slug}/positions/?{query}").content
+        return {p.pk for p in (seat, hired, done) if f'data-position="{p.pk}"'.encode()
+                in content}
+
+    assert shown("") == {seat.pk, hired.pk}  # open ones, at first
+    assert shown(f"team={team.pk}&status=") == {seat.pk, done.pk}
+    assert shown("status=cancelled") == {done.pk}
+    assert shown(f"pipeline={pipeline.pk}&status=") == {hired.pk}
+
+
+def test_filling_through_the_page_puts_the_person_in_the_team(org, team, seat, editor):
+    ada = PersonFactory(organisation=org, name="Ada")
+    page = editor.get(f"/orgs/{org.slug}/positions/{seat.pk}/")
+    assert b"Fill position" in page.content
+    answer = editor.post(f"/orgs/{org.slug}/positions/{seat.pk}/fill/", {"person": ada.pk})
+    assert answer.status_code == 302
+    seat.refresh_from_db()
+    assert (seat.status, seat.person_id) == ("filled", ada.pk)
+    assert Membership.objects.get(person=ada, team=team).allocation == 50
+    page = editor.get(f"/orgs/{org.slug}/positions/{seat.pk}/")
+    assert b"Fill position" not in page.content
+    assert b"Ada" in page.content
+    # The position's History section shows the fill.
+    assert b"Filled" in page.content
+
+
+def test_a_fill_without_a_person_is_refused(org, seat, editor):
+    answer = editor.post(f"/orgs/{org.slug}/positions/{seat.pk}/fill/", {"person": ""})
+    assert answer.status_code == 400
+    assert b"Choose who fills the position" in answer.content
+    seat.refresh_from_db()
+    assert seat.status == "open"
+
+
+def test_cancel_and_open_again_through_the_page(org, seat, editor, viewer):
+    assert viewer.post(f"/orgs/{org.slug}/positions/{seat.pk}/cancel/").status_code == 403
+    editor.post(f"/orgs/{org.slug}/positions/{seat.pk}/cancel/")
+    seat.refresh_from_db()
+    assert seat.status == "cancelled"
+    editor.post(f"/orgs/{org.slug}/positions/{seat.pk}/cancel/")
+    seat.refresh_from_db()
+    assert seat.status == "open"
+
+
+def test_an_edit_from_a_stale_page_is_refused(org, team, seat, editor):
+    stale = "2000-01-01T00:00:00+00:00"
+    answer = editor.post(f"/orgs/{org.slug}/positions/{seat.pk}/edit/", {
+        "title": "Renamed", "team": team.pk, "role": "other", "fte": 50, "version": stale})
+    assert answer.status_code == 409
+    seat.refresh_from_db()
+    assert seat.title == "ML engineer"
+
+
+def test_another_organisations_position_is_not_found(org, seat, editor):
+    from tests.factories import OrganisationFactory
+
+    other = OrganisationFactory(slug="other")
+    theirs = Position.objects.create(organisation=other,
+                                     team=TeamFactory(organisation=other, name="T"), title="X")
+    assert editor.get(f"/orgs/{org.slug}/positions/{theirs.pk}/").status_code == 404
+    assert editor.post(f"/orgs/{org.slug}/positions/{theirs.pk}/cancel/").status_code == 404
+
+
+# The level table -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("role", "status"), [("viewer", 403), ("editor", 403), ("admin", 200)])
+def test_only_admins_open_the_level_table(org, role, status):
+    Level.objects.create(organisation=org, name="L5", annual_cost=212345)
+    client = client_for(org, role)
+    page = client.get(f"/orgs/{org.slug}/settings/levels/")
+    assert page.status_code == status
+    assert (b"212345" in page.content) == (status == 200)
+    assert client.post(f"/orgs/{org.slug}/settings/levels/",
+                       {"name": "L6", "annual_cost": 1}).status_code in (status, 302)
+    assert Level.objects.filter(name="L6").exists() == (status == 200)
+
+
+def test_an_admin_edits_the_level_table_and_the_currency(org):
+    admin = client_for(org, "admin")
+    admin.post(f"/orgs/{org.slug}/settings/levels/", {"name": "L5", "annual_cost": 200000})
+    level = Level.objects.get(organisation=org)
+    admin.post(f"/orgs/{org.slug}/settings/levels/{level.pk}/",
+               {"name": "L5", "annual_cost": 210000})
+    level.refresh_from_db()
+    assert level.annual_cost == 210000
+    taken = admin.post(f"/orgs/{org.slug}/settings/levels/",
+                       {"name": "L5", "annual_cost": 1})
+    assert taken.status_code == 400
+    assert b"already has a level of this name" in taken.content
+    assert admin.post(f"/orgs/{org.slug}/settings/currency/", {"currency": "eur"}).status_code \
+        == 302
+    org.refresh_from_db()
+    assert org.currency == "EUR"
+    assert admin.post(f"/orgs/{org.slug}/settings/currency/",
+                      {"currency": "E1R"}).status_code == 400
+    admin.post(f"/orgs/{org.slug}/settings/levels/{level.pk}/delete/")
+    assert not Level.objects.exists()
+
+
+def test_the_level_table_counts_who_holds_each_level(org):
+    Level.objects.create(organisation=org, name="L5", annual_cost=1)
+    PersonFactory(organisation=org, name="A", level="L5")
+    PersonFactory(organisation=org, name="B", level="L9")
+    PersonFactory(organisation=org, name="C")
+    page = client_for(org, "admin").get(f"/orgs/{org.slug}/settings/levels/").content.decode()
+    assert "1 active person has no level" in page
+    assert "L9 (1)" in page
