@@ -25,6 +25,7 @@ from pipelines import services
 from pipelines.models import Lifecycle, Pipeline, Tier
 from teams.actor import browser_actor
 from teams.models import AccessRole, Team, TeamKind
+from teams.services import UNSET
 
 
 @require_GET
@@ -92,10 +93,16 @@ def matrix_cell(request, slug, pipeline_id, team_id):
     role = request.POST.get("role", "")
     message = ""
     status = 200
+    # The effort input beside the role sends `set_effort`: its value, or empty to clear it
+    # (the role stays the one the editor saw).
+    effort = UNSET
+    if request.POST.get("set_effort"):
+        text = request.POST.get("effort", "").strip()
+        effort = int(text) if text.isdigit() and len(text) <= 3 else text or None
     try:
         analysis = after_cell_write(organisation, lambda: services.engagement_set(
             actor=browser_actor(request), pipeline=pipeline, team=team, role=role or None,
-            expected=request.POST.get("expected"),
+            effort=effort, expected=request.POST.get("expected"),
         ))
     except services.CellChanged as changed:
         # Someone changed this cell since the page was drawn: show theirs, change nothing.

@@ -206,10 +206,10 @@ def chart_data(request, slug):
 
 
 def _chart_json(organisation, index, nodes: list[dict], **extra) -> JsonResponse:
-    """The picture's JSON: the people's boxes, the open seats under their leads, and the
-    dotted lines between the people sent."""
+    """The picture's JSON: the people's boxes (`nodes`), the dotted lines between the people
+    sent, and the open seats under their leads (`seats`, apart from the people)."""
     ids = [node["id"] for node in nodes]
-    nodes = [*nodes, *seat_nodes(analysis_of(organisation).index, nodes)]
+    seats = seat_nodes(index, nodes)
     through = Person.dotted_line_managers.through
     dotted = [
         {"from": manager, "to": report}
@@ -218,7 +218,7 @@ def _chart_json(organisation, index, nodes: list[dict], **extra) -> JsonResponse
             from_person__organisation=organisation,
         ).values_list("from_person_id", "to_person_id")
     ]
-    return JsonResponse({"nodes": nodes, "dotted": dotted, **extra})
+    return JsonResponse({"nodes": nodes, "dotted": dotted, "seats": seats, **extra})
 
 
 @require_POST

@@ -104,3 +104,45 @@ def test_the_page_runs_a_fixed_number_of_queries(org, design, django_assert_num_
     client.get(f"/orgs/{org.slug}/capacity/")
     with django_assert_num_queries(4):
         assert client.get(f"/orgs/{org.slug}/capacity/").status_code == 200
+
+
+# The effort, edited beside the role in the matrix ------------------------------------------
+
+
+def test_an_effort_is_set_and_cleared_beside_the_role_in_the_matrix(org, design):
+    editor = client_for(org, "editor")
+    search, modeling = design["search"], design["modeling"]
+    page = editor.get(f"/orgs/{org.slug}/").content.decode()
+    # The owner cell holds its effort in an input that posts to the cell, keeping the role.
+    assert f'hx-post="cells/{search.pk}/{modeling.pk}/" hx-trigger="change"' in page
+    assert 'name="effort" min="1" max="100" step="1" value="75"' in page
+    url = f"/orgs/{org.slug}/cells/{search.pk}/{modeling.pk}/"
+    answer = editor.post(url, {"role": "owner", "expected": "owner", "set_effort": "1",
+                               "effort": "40"})
+    assert answer.status_code == 200
+    engagement = search.engagements.get(team=modeling)
+    assert (engagement.role, engagement.effort) == ("owner", 40)
+    assert 'value="40"' in answer.content.decode()
+    assert engagement.history.first().updated_via == "browser"
+    # The capacity page follows: Search now takes 40% of Modeling's 2 FTE.
+    capacity = editor.get(f"/orgs/{org.slug}/capacity/").content.decode()
+    assert 'data-stage="modeling" data-fte="0.8"' in capacity
+    editor.post(url, {"role": "owner", "expected": "owner", "set_effort": "1", "effort": ""})
+    assert search.engagements.get(team=modeling).effort is None
+
+
+@pytest.mark.parametrize("bad", ["0", "101", "-5", "12.5", "lots"])
+def test_a_bad_effort_is_refused_and_nothing_changes(org, design, bad):
+    search, modeling = design["search"], design["modeling"]
+    answer = client_for(org, "editor").post(
+        f"/orgs/{org.slug}/cells/{search.pk}/{modeling.pk}/",
+        {"role": "owner", "expected": "owner", "set_effort": "1", "effort": bad})
+    assert answer.status_code == 400
+    assert "Effort must be a whole percent" in answer.content.decode()
+    assert search.engagements.get(team=modeling).effort == 75
+
+
+def test_a_viewer_sees_the_effort_and_no_input(org, design):
+    page = client_for(org, "viewer").get(f"/orgs/{org.slug}/").content.decode()
+    assert 'name="effort"' not in page
+    assert '<small class="effort">75%</small>' in page

@@ -171,3 +171,38 @@ def test_the_level_table_counts_who_holds_each_level(org):
     page = client_for(org, "admin").get(f"/orgs/{org.slug}/settings/levels/").content.decode()
     assert "1 active person has no level" in page
     assert "L9 (1)" in page
+
+
+# Open seats where people look: the matrix, the org chart, the team page ------------------
+
+
+def test_open_seats_show_in_the_matrix_the_chart_and_the_team_page(demo):
+    viewer = client_for(demo, "viewer")
+    seats = {p.team.name: p for p in Position.objects.filter(organisation=demo, status="open")
+             .select_related("team")}
+    deployment = seats["Model Deployment"]
+    matrix = viewer.get(f"/orgs/{demo.slug}/").content.decode()
+    header = matrix.split(f'id="team-{deployment.team_id}"', 1)[1].split("</th>", 1)[0]
+    assert "+1 open" in header
+    assert f'data-position="{deployment.pk}"' in header
+    assert matrix.count("data-position=") == len(seats)
+    chart = viewer.get(f"/orgs/{demo.slug}/chart/data/").json()
+    drawn = {seat["positionId"]: seat for seat in chart["seats"]}
+    # Under each lead the view shows (the first view opens the ML org, not the product org).
+    shown = {node["id"] for node in chart["nodes"]}
+    assert set(drawn) == {p.pk for p in seats.values() if p.team.lead_id in shown}
+    assert deployment.pk in drawn
+    assert drawn[deployment.pk]["parentId"] == deployment.team.lead_id
+    assert all(isinstance(node["id"], int) for node in chart["nodes"])
+    team_page = viewer.get(f"/orgs/{demo.slug}/teams/{deployment.team_id}/").content.decode()
+    assert f'data-position="{deployment.pk}"' in team_page
+    assert '<span data-open-count>1</span>' in team_page
+    # Filled, the seat is nowhere: the person is in the team instead.
+    from pipelines.positions import position_fill
+
+    person = demo.people.get(name="Erik Lund")
+    position_fill(position=deployment, person=person)
+    matrix = viewer.get(f"/orgs/{demo.slug}/").content.decode()
+    assert f'data-position="{deployment.pk}"' not in matrix
+    assert deployment.pk not in {s["positionId"] for s in
+                                 viewer.get(f"/orgs/{demo.slug}/chart/data/").json()["seats"]}

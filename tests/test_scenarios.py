@@ -326,7 +326,8 @@ def test_the_api_compares_designs_of_a_tokens_family(demo, moved):
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"counts", "people", "teams", "pipelines", "cells", "findings"}
+    assert set(body) == {"counts", "people", "teams", "pipelines", "cells", "findings",
+                         "capacity"}
     assert set(body["findings"]) == {"fixed", "introduced"}
     assert body["counts"]["teams_into_ml_org"] == 1
     assert any(f["code"] == "dependency.outside_ml_org" for f in body["findings"]["fixed"])

@@ -453,8 +453,9 @@ def test_the_teams_list_runs_a_fixed_number_of_queries(django_assert_num_queries
             .first()
         )
         # session, user, organisation, the team with its lead, its members with their people,
-        # and the count of its history (none: a generated design is written in bulk).
-        with django_assert_num_queries(6):
+        # its open positions, and the count of its history (none: a generated design is
+        # written in bulk).
+        with django_assert_num_queries(7):
             detail = client.get(f"{url}{biggest.pk}/")
         assert detail.content.decode().count("<li data-person=") == biggest.size
         sizes.append(Team.objects.filter(organisation=organisation).count())

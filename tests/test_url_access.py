@@ -816,3 +816,53 @@ def test_a_write_naming_another_organisations_objects_in_its_body_is_refused(set
         if response.status_code != 404 or changed_tables(before, db_state()):
             offences.append(f"POST {pages}chart/move/ {body} -> {response.status_code}")
     assert not offences, "Writes naming another organisation's ids:\n" + "\n".join(offences)
+
+
+# Money: levels and costs reach admins only -------------------------------------------------
+
+
+def _money_in(response, costs: list[int]) -> list[str]:
+    """What in a response says money: a `data-money` element, a cost of the level table
+    (as digits or with thousands separators), or a cost field of JSON or CSV."""
+    text = content_of(response)
+    found = [mark for mark in ("data-money", '"annual_cost"', '"cost"', ",cost\r\n", ",cost\n")
+             if mark in text]
+    found += [str(cost) for cost in costs if str(cost) in text or f"{cost:,}" in text]
+    return found
+
+
+def test_no_money_reaches_anyone_but_an_admin(setup):
+    """Every GET of the demo (pages, API, CSV exports, the chart's data) as an editor, a
+    viewer, a read token and a write token: no money anywhere. An admin and an admin token
+    see it on the capacity page and in capacity.csv and levels/ (so the check can fail)."""
+    from teams.models import Level
+
+    costs = list(Level.objects.filter(organisation=setup.demo).values_list("annual_cost",
+                                                                              flat=True))
+    assert costs, "the demo has a level table"
+    gets = [(route, url) for route, url in build_all(setup.world)
+            if route.in_organisation and route.kind in ("page", "export", "api")
+            and "GET" in route.methods]
+    principals = {
+        "editor": client_for(setup.demo, "editor"),
+        "viewer": client_for(setup.demo, "viewer"),
+        "read token": token_client(setup.demo, "read"),
+        "write token": token_client(setup.demo, "write"),
+    }
+    offences, sent = [], 0
+    for who, client in principals.items():
+        for route, url in gets:
+            token = who.endswith("token")
+            if token != (route.kind in ("api", "export")) and route.kind != "export":
+                continue
+            response = client.get(url)
+            sent += 1
+            if response.status_code < 400 and (money := _money_in(response, costs)):
+                offences.append(f"{who}: GET {url} [{route.name}] shows {money}")
+    assert sent > 60
+    assert not offences, "\n".join(offences)
+    admin, admin_token = client_for(setup.demo, "admin"), token_client(setup.demo, "admin")
+    slug = setup.demo.slug
+    assert "data-money" in content_of(admin.get(f"/orgs/{slug}/capacity/"))
+    assert ",cost" in content_of(admin_token.get(f"/orgs/{slug}/export/capacity.csv"))
+    assert _money_in(admin_token.get(f"/api/v1/orgs/{slug}/levels/"), costs)

@@ -6,6 +6,11 @@ each design has that the other has not. Objects are matched across designs by ex
 where they have one, else by name (people), and by name (teams and pipelines, which are unique
 by name in a design). Changes read from `a` to `b`: a finding of `a` that `b` lacks is fixed,
 one of `b` that `a` lacks is introduced.
+
+The caller may hand what it already has of each design (its kept `OrgIndex`, its findings, or
+its plan's for `?plan=1`, its capacity) and, for an admin, its costs: the capacity comparison
+(`CapacityComparison`: headcount, FTE, open positions and cost, in total and for each team and
+pipeline that differs) carries money only when both designs' costs are handed in.
 """
 
 from __future__ import annotations
@@ -14,12 +19,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from orgdesign.analysis.capacity import Capacity, Costs, capacity_of
 from orgdesign.analysis.catalogue import ERROR
 from orgdesign.analysis.finding import Finding
 from orgdesign.analysis.findings import compute_findings
 from orgdesign.analysis.orgdata import OrgData, OrgIndex
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
+
+# The figures of the capacity comparison, by kind: how each is rounded and shown.
+COUNT, FTE, MONEY = "count", "fte", "money"
+TEAM_FIGURES = {"headcount": COUNT, "fte": FTE, "open_positions": COUNT, "planned_fte": FTE}
+PIPELINE_FIGURES = {"fte": FTE, "planned_fte": FTE}
+TOTAL_FIGURES = TEAM_FIGURES
+MONEY_FIGURES = {"cost": MONEY, "planned_cost": MONEY}
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,156 @@ class Change:
         }
 
 
+@dataclass(frozen=True)
+class Figure:
+    """One figure of a design compared: its value in `a` and in `b` (None where the team or
+    pipeline is not in that design). FTE is rounded to two decimals, money to whole units."""
+
+    name: str  # headcount, fte, open_positions, planned_fte, cost, planned_cost
+    kind: str  # COUNT, FTE or MONEY
+    a: float | int | None
+    b: float | int | None
+
+    @property
+    def differs(self) -> bool:
+        return self.a != self.b
+
+    @property
+    def change(self) -> float | int:
+        """b - a, a missing side counting as nothing."""
+        change = (self.b or 0) - (self.a or 0)
+        return round(change, 2) if self.kind == FTE else change
+
+    @property
+    def sign(self) -> str:
+        return "+" if self.change > 0 else "−" if self.change < 0 else ""
+
+    @property
+    def size(self) -> float | int:
+        return abs(self.change)
+
+
+@dataclass(frozen=True)
+class CapacityChange:
+    """The figures of the total, or of one team or pipeline whose figures differ."""
+
+    type: str  # total, team, pipeline
+    name: str
+    change: str  # added, removed, changed ("" for a total that does not differ)
+    figures: list[Figure]
+
+    @property
+    def differing(self) -> list[Figure]:
+        return [figure for figure in self.figures if figure.differs]
+
+    def as_dict(self) -> dict[str, Any]:
+        head = {} if self.type == "total" else {"name": self.name, "change": self.change}
+        return {**head, **{f.name: {"a": f.a, "b": f.b} for f in self.figures}}
+
+
+@dataclass(frozen=True)
+class CapacityComparison:
+    total: CapacityChange
+    teams: list[CapacityChange]  # only those that differ, by name
+    pipelines: list[CapacityChange]
+    money: bool  # whether the figures carry cost (both designs' costs were handed in)
+
+    @property
+    def rows(self) -> list[CapacityChange]:
+        return [self.total, *self.teams, *self.pipelines]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total.as_dict(),
+            "teams": [team.as_dict() for team in self.teams],
+            "pipelines": [pipeline.as_dict() for pipeline in self.pipelines],
+        }
+
+
+def _rounded(kind: str, value: float | int | None) -> float | int | None:
+    if value is None:
+        return None
+    if kind == FTE:
+        return round(value, 2)
+    if kind == MONEY:
+        return round(value)
+    return value
+
+
+def _capacity_change(
+    type_: str, name: str, kinds: dict[str, str],
+    a: dict[str, float | int] | None, b: dict[str, float | int] | None,
+) -> CapacityChange:
+    figures = [
+        Figure(figure, kind, _rounded(kind, a[figure]) if a is not None else None,
+               _rounded(kind, b[figure]) if b is not None else None)
+        for figure, kind in kinds.items()
+    ]
+    change = ADDED if a is None else REMOVED if b is None else (
+        CHANGED if any(f.differs for f in figures) else ""
+    )
+    return CapacityChange(type_, name, change, figures)
+
+
+def _capacity_figures(
+    capacity: Capacity, costs: Costs | None
+) -> tuple[dict[str, float | int], dict[str, dict], dict[str, dict]]:
+    """The total's figures, each team's and each pipeline's, by name."""
+
+    def money(cost) -> dict[str, float]:
+        return {} if costs is None else {"cost": cost.now, "planned_cost": cost.planned}
+
+    total = {
+        "headcount": capacity.headcount, "fte": capacity.fte,
+        "open_positions": capacity.open_positions, "planned_fte": capacity.planned_fte,
+        **money(costs.total if costs is not None else None),
+    }
+    teams = {
+        team.team.name: {
+            "headcount": team.headcount, "fte": team.fte,
+            "open_positions": team.open_positions, "planned_fte": team.planned_fte,
+            **money(costs.by_team[team.team.id] if costs is not None else None),
+        }
+        for team in capacity.teams
+    }
+    pipelines = {
+        pipeline.pipeline.name: {
+            "fte": pipeline.fte, "planned_fte": pipeline.planned_fte,
+            **money(costs.by_pipeline[pipeline.pipeline.id] if costs is not None else None),
+        }
+        for pipeline in capacity.pipelines
+    }
+    return total, teams, pipelines
+
+
+def compare_capacity(
+    a: Capacity, b: Capacity, costs: tuple[Costs, Costs] | None = None
+) -> CapacityComparison:
+    """Headcount, FTE, open positions and (with both designs' `costs`) cost, from `a` to `b`:
+    the totals, and each team and pipeline (matched by name) whose figures differ. Costs in
+    two currencies are not compared."""
+    if costs is not None and costs[0].currency != costs[1].currency:
+        costs = None
+    costs_a, costs_b = costs if costs is not None else (None, None)
+    money = MONEY_FIGURES if costs is not None else {}
+    total_a, teams_a, pipelines_a = _capacity_figures(a, costs_a)
+    total_b, teams_b, pipelines_b = _capacity_figures(b, costs_b)
+
+    def changed(type_: str, kinds: dict[str, str], old: dict, new: dict) -> list:
+        changes = [
+            _capacity_change(type_, name, kinds, old.get(name), new.get(name))
+            for name in sorted(old.keys() | new.keys(), key=lambda n: (n.casefold(), n))
+        ]
+        return [change for change in changes if change.change]
+
+    return CapacityComparison(
+        total=_capacity_change("total", "Total", {**TOTAL_FIGURES, **money}, total_a, total_b),
+        teams=changed("team", {**TEAM_FIGURES, **money}, teams_a, teams_b),
+        pipelines=changed("pipeline", {**PIPELINE_FIGURES, **money}, pipelines_a, pipelines_b),
+        money=costs is not None,
+    )
+
+
 @dataclass
 class Comparison:
     people: list[Change]
@@ -54,6 +217,7 @@ class Comparison:
     findings_b: int = 0
     # The errors of `b`: what a scenario that tried fixes still has to fix.
     errors_b: list[Finding] = field(default_factory=list)
+    capacity: CapacityComparison | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -99,16 +263,17 @@ class Comparison:
                 "fixed": [finding.as_dict() for finding in self.fixed],
                 "introduced": [finding.as_dict() for finding in self.introduced],
             },
+            **({"capacity": self.capacity.as_dict()} if self.capacity is not None else {}),
         }
 
 
 class _Side:
     """One design, keyed for matching."""
 
-    def __init__(self, data: OrgData):
-        self.data = data
-        self.index = OrgIndex(data)
-        self.findings = compute_findings(data, self.index)
+    def __init__(self, design: OrgData | OrgIndex, findings: list[Finding] | None = None):
+        self.index = design if isinstance(design, OrgIndex) else OrgIndex(design)
+        self.data = data = self.index.data
+        self.findings = findings if findings is not None else compute_findings(data, self.index)
         self.person_key = {
             person.id: (
                 f"external_id:{person.external_id}"
@@ -214,9 +379,22 @@ def _diff(kind: str, a: dict[str, dict], b: dict[str, dict]) -> list[Change]:
     return changes
 
 
-def compare_designs(a: OrgData, b: OrgData) -> Comparison:
-    """Everything that differs from design `a` to design `b`."""
-    side_a, side_b = _Side(a), _Side(b)
+def compare_designs(
+    a: OrgData | OrgIndex,
+    b: OrgData | OrgIndex,
+    *,
+    findings: tuple[list[Finding], list[Finding]] | None = None,
+    capacities: tuple[Capacity, Capacity] | None = None,
+    costs: tuple[Costs, Costs] | None = None,
+) -> Comparison:
+    """Everything that differs from design `a` to design `b`. What the caller already has of
+    them may be handed in: their indexes (as `a` and `b`), their `findings` (the plan's, to
+    judge the plans), their `capacities`; and, for a caller who sees money, their `costs`."""
+    findings_a, findings_b = findings if findings is not None else (None, None)
+    side_a, side_b = _Side(a, findings_a), _Side(b, findings_b)
+    capacity_a, capacity_b = capacities if capacities is not None else (
+        capacity_of(side_a.index), capacity_of(side_b.index)
+    )
     keys_a = {side_a.finding_key(finding): finding for finding in side_a.findings}
     keys_b = {side_b.finding_key(finding): finding for finding in side_b.findings}
     return Comparison(
@@ -229,4 +407,5 @@ def compare_designs(a: OrgData, b: OrgData) -> Comparison:
         findings_a=len(side_a.findings),
         findings_b=len(side_b.findings),
         errors_b=[finding for finding in side_b.findings if finding.severity == ERROR],
+        capacity=compare_capacity(capacity_a, capacity_b, costs),
     )

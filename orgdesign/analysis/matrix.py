@@ -124,6 +124,8 @@ class Cell:
     # The finding marked on the cell itself, if any: an outside dependency (the team reports
     # outside the ML org), else a stage resting on the one person of this team.
     finding: Finding | None = None
+    # The percent of the team's capacity the pipeline takes, when set (owner or contributor).
+    effort: int | None = None
 
 
 # A stage of a pipeline, as its strip in the matrix shows it.
@@ -184,8 +186,18 @@ class Row:
 READ_CELL = '<td data-pipeline="{}" data-team="{}" class="cell {}"{}>{}</td>'
 EDIT_CELL = (
     '<td data-pipeline="{}" data-team="{}" class="cell {}"{}><button type="button" '
-    'hx-post="cells/{}/{}/" hx-vals=\'{{"role": "{}", "expected": "{}"}}\'{}>{}</button></td>'
+    'hx-post="cells/{}/{}/" hx-vals=\'{{"role": "{}", "expected": "{}"}}\'{}>{}</button>{}</td>'
 )
+# The effort beside the role of an owner or contributor cell: sent when it changes, with the
+# role the editor saw (kept as it is).
+EFFORT_INPUT = (
+    '<input class="effort" type="number" name="effort" min="1" max="100" step="1" value="{}" '
+    'placeholder="%" title="Effort: percent of the team\'s capacity" aria-label="Effort, '
+    'percent of the team\'s capacity" hx-post="cells/{}/{}/" hx-trigger="change" '
+    'hx-vals=\'{{"role": "{}", "expected": "{}", "set_effort": "1"}}\'>'
+)
+# The roles whose cells take an effort (a service takes none of the team's capacity).
+EFFORT_ROLES = ("owner", "contributor")
 SUMMARY_CELL = '<td data-pipeline="{}" data-kind="{}" class="cell summary {}"{}>{}</td>'
 
 
@@ -197,12 +209,20 @@ def _cell_html(pid: int, cell: Cell | SummaryCell, editable: bool) -> str:
                                    _cell_flag(cell), _e(cell.text or "·"))
     role = _e(cell.role)
     if not editable:
+        shown = role if cell.effort is None or cell.role not in EFFORT_ROLES else \
+            f'{role} <small class="effort">{int(cell.effort)}%</small>'
         return READ_CELL.format(int(pid), int(cell.team_id), role or "empty", _cell_flag(cell),
-                                role)
+                                shown)
+    effort = ""
+    if cell.role in EFFORT_ROLES:
+        effort = EFFORT_INPUT.format(
+            "" if cell.effort is None else int(cell.effort), int(pid), int(cell.team_id),
+            role, role,
+        )
     return EDIT_CELL.format(
         int(pid), int(cell.team_id), role or "empty", _cell_flag(cell), int(pid),
         int(cell.team_id), _e(next_role(cell.role)), role,
-        ' aria-label="none"' if not cell.role else "", role or "·",
+        ' aria-label="none"' if not cell.role else "", role or "·", effort,
     )
 
 
@@ -282,15 +302,16 @@ def build_rows(
     marked = cell_findings(findings)
     rows = []
     for pipeline in pipelines:
-        roles = {e.team_id: e.role for e in index.engagements_by_pipeline.get(pipeline.id, ())}
+        engaged = {e.team_id: e for e in index.engagements_by_pipeline.get(pipeline.id, ())}
         row_findings = by_subject.get(("pipeline", pipeline.id), [])
         cells: list[Cell | SummaryCell] = []
         for group in groups:
             group_cells = [
                 Cell(
                     team_id=column.team.id,
-                    role=roles.get(column.team.id, ""),
+                    role=engaged[column.team.id].role if column.team.id in engaged else "",
                     finding=marked.get((pipeline.id, column.team.id)),
+                    effort=engaged[column.team.id].effort if column.team.id in engaged else None,
                 )
                 for column in group.columns
             ]

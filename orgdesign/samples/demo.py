@@ -16,14 +16,22 @@
   solid line at the company's vendor manager: contractors, so nothing is flagged about them;
 - scientists are embedded in product squads, one of them managed by the squad lead and alone
   in the squad (seed 000: "Squad-lead does not manage scientists", "not all squads are ML
-  savvy").
+  savvy");
+- a hiring plan: a level table in USD (the vendor's labelers have no level, so they cost
+  nothing here), and three open positions, one of which (a half-time ML engineer for the
+  Checkout Squad) gives fraud scoring its full FTE once filled: the findings judged with the
+  plan (`?plan=1`) no longer flag it as understaffed.
 
 Everything is written through the services, like any other door into the design.
 """
 
+import datetime
+
 from django.db import transaction
 
+from pipelines import positions as position_services
 from pipelines import services as pipeline_services
+from teams import levels as level_services
 from teams import services
 from teams.models import Organisation
 
@@ -106,10 +114,37 @@ TEAMS = [
      [("labeler-1", 100), ("labeler-2", 100), ("labeler-3", 100)]),
 ]
 
+# The level table: name, annual cost in USD (salary and overheads).
+LEVELS = [("L3", 110_000), ("L4", 145_000), ("L5", 185_000), ("L6", 235_000),
+          ("L7", 300_000), ("E1", 380_000)]
+
+# Each person's level, by key; the executives at E1; the vendor's labelers have none.
+PERSON_LEVELS = {
+    "ceo": "E1", "cto": "E1", "vp-infra": "E1", "vp-research": "E1", "vp-ml": "E1",
+    "vp-product": "E1", "infra-lead": "L6", "infra-1": "L4", "infra-2": "L5", "infra-3": "L4",
+    "infra-sre": "L5", "research-lead": "L6", "research-1": "L5", "research-2": "L5",
+    "pm-1": "L5", "pm-2": "L5", "science-mgr": "L6", "sci-1": "L5", "sci-2": "L4", "sci-3": "L4",
+    "mle-1": "L5", "dataops-lead": "L5", "dataops-1": "L4", "dataops-2": "L3",
+    "tooling-lead": "L6", "tooling-1": "L4", "tooling-2": "L3", "deploy-lead": "L6",
+    "deploy-1": "L5", "deploy-2": "L4", "tech-lead": "L7", "squad-lead-1": "L6",
+    "squad-1-eng": "L4", "squad-lead-2": "L6", "squad-2-eng": "L4", "squad-2-sci": "L5",
+    "squad-pm": "L5", "vendor-mgr": "L4",
+}
+
+# Open positions: team, title, role, level, FTE, target date, pipeline.
+POSITIONS = [
+    ("Checkout Squad", "ML Engineer, fraud", "ml_engineer", "L5", 50,
+     datetime.date(2027, 3, 1), "Fraud scoring"),
+    ("Model Deployment", "Site Reliability Engineer", "software_engineer", "L5", 100,
+     datetime.date(2027, 4, 15), None),
+    ("Ranking Models", "Applied Scientist", "scientist", "L5", 100,
+     datetime.date(2027, 6, 1), "Home feed ranking"),
+]
+
 # name, PM key, lifecycle, tier, metric, {team name: role or (role, effort)}
 PIPELINES = [
     ("Home feed ranking", "pm-1", "production", "critical", "NDCG@10", {
-        "Labeling Ops": "owner", "ML Tooling": "contributor", "ML Platform": "owner",
+        "Labeling Ops": ("owner", 40), "ML Tooling": "contributor", "ML Platform": ("owner", 35),
         "Ranking Models": ("owner", 60), "Model Deployment": "owner",
     }),
     ("Search relevance", "pm-2", "production", "high", "Mean reciprocal rank", {
@@ -167,6 +202,7 @@ def build_demo(*, slug: str = DEMO_SLUG, name: str = DEMO_NAME) -> Organisation:
             role=role,
             manager=people[manager_key] if manager_key else None,
             worker_type="contractor" if key in CONTRACTORS else "employee",
+            level=PERSON_LEVELS.get(key, ""),
         )
     services.person_update(person=people["tech-lead"], dotted_line_managers=[people["cto"]])
     services.organisation_update(organisation=organisation, ml_head=people["vp-ml"])
@@ -185,6 +221,7 @@ def build_demo(*, slug: str = DEMO_SLUG, name: str = DEMO_NAME) -> Organisation:
         for member_key, allocation in members:
             services.membership_set(person=people[member_key], team=team, allocation=allocation)
 
+    pipelines = {}
     for pipeline_name, pm_key, lifecycle, tier, metric, cells in PIPELINES:
         pipeline = pipeline_services.pipeline_create(
             organisation=organisation,
@@ -199,4 +236,14 @@ def build_demo(*, slug: str = DEMO_SLUG, name: str = DEMO_NAME) -> Organisation:
             pipeline_services.engagement_set(
                 pipeline=pipeline, team=teams[team_name], role=role, effort=effort
             )
+        pipelines[pipeline_name] = pipeline
+
+    for level_name, cost in LEVELS:
+        level_services.level_create(organisation=organisation, name=level_name, annual_cost=cost)
+    for team_name, title, role, level, fte, target, pipeline_name in POSITIONS:
+        position_services.position_create(
+            organisation=organisation, team=teams[team_name], title=title, role=role,
+            level=level, fte=fte, target_date=target,
+            pipeline=pipelines[pipeline_name] if pipeline_name else None,
+        )
     return organisation

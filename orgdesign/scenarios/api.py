@@ -5,6 +5,9 @@ Who may compare with what is decided by `orgdesign.access.policy.comparable`, as
 page: a login compares any two designs it may see; a token compares its own design with the
 ones `orgdesign.access.policy.token_sees` allows (a home's token its scenarios that are not private,
 a scenario's token its origin and home, never a sibling). Any other slug answers 404.
+
+`capacity` carries cost only for a caller who sees money in both designs (a token of scope
+admin, a login that is an admin of both); `?plan=1` judges the findings of the plans.
 """
 
 from drf_spectacular.utils import extend_schema
@@ -12,9 +15,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from orgdesign.access.policy import comparable
+from orgdesign.analysis.capacity import costs_of
 from orgdesign.analysis.compare import compare_designs
-from orgdesign.analysis.kept import analyses_of
-from orgdesign.api.auth import token_of
+from orgdesign.analysis.kept import analyses_of, level_costs
+from orgdesign.api.auth import caller_sees_money, token_of
 from orgdesign.api.views import OrganisationScopedView
 from pipelines.serializers import FindingSerializer
 from teams.models import Organisation
@@ -34,6 +38,47 @@ class FindingsDiffSerializer(serializers.Serializer):
     introduced = FindingSerializer(many=True, help_text="Findings of the second design only.")
 
 
+class FigureSerializer(serializers.Serializer):
+    a = serializers.FloatField(allow_null=True, help_text="In the first design (null: absent).")
+    b = serializers.FloatField(allow_null=True, help_text="In the second design.")
+
+
+class CapacityTotalSerializer(serializers.Serializer):
+    headcount = FigureSerializer(help_text="Active people in at least one team, each once.")
+    fte = FigureSerializer()
+    open_positions = FigureSerializer()
+    planned_fte = FigureSerializer(help_text="FTE once the open positions are filled.")
+    cost = FigureSerializer(
+        required=False, help_text="Annual cost now (admins and admin tokens only)."
+    )
+    planned_cost = FigureSerializer(
+        required=False, help_text="Annual cost once the open positions are filled (admins)."
+    )
+
+
+class CapacityTeamSerializer(CapacityTotalSerializer):
+    name = serializers.CharField(help_text="Teams are matched across the designs by name.")
+    change = serializers.ChoiceField(choices=["added", "removed", "changed"])
+    headcount = FigureSerializer(help_text="Active members.")
+
+
+class CapacityPipelineSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="Pipelines are matched by name.")
+    change = serializers.ChoiceField(choices=["added", "removed", "changed"])
+    fte = FigureSerializer()
+    planned_fte = FigureSerializer()
+    cost = FigureSerializer(required=False, help_text="Admins and admin tokens only.")
+    planned_cost = FigureSerializer(required=False, help_text="Admins and admin tokens only.")
+
+
+class CapacityDiffSerializer(serializers.Serializer):
+    total = CapacityTotalSerializer()
+    teams = CapacityTeamSerializer(many=True, help_text="Only the teams whose figures differ.")
+    pipelines = CapacityPipelineSerializer(
+        many=True, help_text="Only the pipelines whose figures differ."
+    )
+
+
 class ComparisonSerializer(serializers.Serializer):
     counts = serializers.DictField(child=serializers.IntegerField())
     people = ChangeSerializer(many=True)
@@ -41,6 +86,25 @@ class ComparisonSerializer(serializers.Serializer):
     pipelines = ChangeSerializer(many=True)
     cells = ChangeSerializer(many=True)
     findings = FindingsDiffSerializer()
+    capacity = CapacityDiffSerializer(
+        help_text="Headcount, FTE, open positions and (admins) cost, from the first design "
+        'to the second: each figure as {"a": ..., "b": ...}.'
+    )
+
+
+class CompareQuerySerializer(serializers.Serializer):
+    # As findings/ takes it: these four, nothing else.
+    PLAN_VALUES = {"1": True, "true": True, "0": False, "false": False}
+
+    plan = serializers.ChoiceField(
+        choices=list(PLAN_VALUES), required=False,
+        help_text="1 or true: the findings fixed and introduced are the plans' (each design "
+        "with its open positions filled, as findings/?plan=1); 0 or false (the default): "
+        "the designs' own.",
+    )
+
+    def validate_plan(self, value: str) -> bool:
+        return self.PLAN_VALUES[value]
 
 
 class CompareView(OrganisationScopedView):
@@ -50,12 +114,30 @@ class CompareView(OrganisationScopedView):
     serializer_class = ComparisonSerializer
     filter_backends: list = []
 
-    @extend_schema(responses=ComparisonSerializer)
+    @extend_schema(parameters=[CompareQuerySerializer], responses=ComparisonSerializer)
     def get(self, request, slug: str, other: str) -> Response:
+        query = CompareQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        plan = query.validated_data.get("plan", False)
         other_design = self.other_design(request, other)
+        money = caller_sees_money(request, self.organisation) and caller_sees_money(
+            request, other_design
+        )
         analyses = analyses_of([self.organisation, other_design])
+        first, second = analyses[self.organisation.pk], analyses[other_design.pk]
+        costs = (
+            (costs_of(first.index, level_costs(self.organisation), first.capacity),
+             costs_of(second.index, level_costs(other_design), second.capacity))
+            if money else None
+        )
         comparison = compare_designs(
-            analyses[self.organisation.pk].data, analyses[other_design.pk].data
+            first.index, second.index,
+            findings=(
+                (first.plan_findings, second.plan_findings) if plan
+                else (first.findings, second.findings)
+            ),
+            capacities=(first.capacity, second.capacity),
+            costs=costs,
         )
         return Response(comparison.as_dict())
 

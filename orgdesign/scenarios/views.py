@@ -13,12 +13,14 @@ from orgdesign.access.policy import (
     comparable,
     get_org_for_user,
     role_at_least,
+    sees_money,
     visible_to_user,
     with_user_role,
 )
-from orgdesign.analysis.compare import Comparison, compare_designs
+from orgdesign.analysis.capacity import costs_of
+from orgdesign.analysis.compare import MONEY, CapacityChange, Comparison, compare_designs
 from orgdesign.analysis.findings import count_by_severity
-from orgdesign.analysis.kept import analyses_of
+from orgdesign.analysis.kept import Analysis, analyses_of, level_costs
 from orgdesign.csvio.exports import csv_response
 from orgdesign.jobs.models import JobKind
 from orgdesign.jobs.runner import job_start
@@ -46,6 +48,18 @@ COUNT_LABELS = {
     "pipelines_changed": "pipelines changed",
     "cells_changed": "cells changed",
 }
+
+# The figures of the capacity comparison, as the page names them.
+FIGURE_LABELS = {
+    "headcount": "headcount",
+    "fte": "FTE",
+    "open_positions": "open positions",
+    "planned_fte": "planned FTE",
+    "cost": "cost",
+    "planned_cost": "planned cost",
+}
+# The values of ?plan= that judge the plans (as on the findings page; others are ignored).
+PLAN_ON = ("1", "true")
 
 
 @require_http_methods(["GET", "POST"])
@@ -148,11 +162,14 @@ def promote(request, slug):
 @require_GET
 @login_required
 def compare(request, slug, other_slug):
-    """What differs from this design to `other_slug`, both of which the user may see."""
+    """What differs from this design to `other_slug`, both of which the user may see; with
+    `?plan=1`, the findings fixed and introduced are the plans' (open positions filled).
+    Capacity always; cost only for a user who is an admin of both designs."""
     organisation = get_org_for_user(request, slug)
     other = comparable(request, organisation, other_slug)
-    analyses = analyses_of([organisation, other])
-    comparison = compare_designs(analyses[organisation.pk].data, analyses[other.pk].data)
+    plan = request.GET.get("plan") in PLAN_ON
+    money = sees_money(organisation.user_role) and sees_money(other.user_role)
+    comparison = compare_analyses(organisation, other, plan=plan, money=money)
     if request.GET.get("format") == "csv":
         return csv_response(compare_rows(comparison), organisation=organisation,
                             name=f"compare-{other.slug}", request=request)
@@ -163,11 +180,13 @@ def compare(request, slug, other_slug):
             "organisation": organisation,
             "other": other,
             "comparison": comparison,
+            "plan": plan,
             "tried": tried_fix(comparison, request.GET.get("tried", "")),
             "counts": comparison.counts,
             "tiles": [
                 (label, key, comparison.counts[key]) for key, label in COUNT_LABELS.items()
             ],
+            "capacity_rows": capacity_rows(comparison),
             "sections": [
                 ("People", "people", comparison.people),
                 ("Teams", "teams", comparison.teams),
@@ -176,6 +195,45 @@ def compare(request, slug, other_slug):
             ],
         },
     )
+
+
+def compare_analyses(
+    organisation: Organisation, other: Organisation, *, plan: bool, money: bool
+) -> Comparison:
+    """The comparison of two designs from their kept analyses; their level tables (one query
+    each) only when `money`."""
+    analyses = analyses_of([organisation, other])
+    first, second = analyses[organisation.pk], analyses[other.pk]
+
+    def judged(analysis: Analysis):
+        return analysis.plan_findings if plan else analysis.findings
+
+    costs = (
+        (costs_of(first.index, level_costs(organisation), first.capacity),
+         costs_of(second.index, level_costs(other), second.capacity))
+        if money else None
+    )
+    return compare_designs(
+        first.index, second.index,
+        findings=(judged(first), judged(second)),
+        capacities=(first.capacity, second.capacity),
+        costs=costs,
+    )
+
+
+def capacity_rows(comparison: Comparison) -> list[dict]:
+    """The rows of the page's "Capacity and cost" table: every figure of the total, and the
+    figures that differ of each team and pipeline."""
+    capacity = comparison.capacity
+    if capacity is None:
+        return []
+    return [
+        {"type": change.type, "name": change.name, "change": change.change,
+         "label": FIGURE_LABELS[figure.name], "figure": figure,
+         "money": figure.kind == MONEY}
+        for change in capacity.rows
+        for figure in (change.figures if change.type == "total" else change.differing)
+    ]
 
 
 def tried_fix(comparison: Comparison, tried: str) -> dict | None:
@@ -203,6 +261,27 @@ def compare_rows(comparison: Comparison):
             yield ["finding", finding.subject.type, finding.subject.name, kind, finding.code,
                    finding.message if kind == "fixed" else "",
                    finding.message if kind == "introduced" else ""]
+    # Capacity: a row per figure that differs, of the total, a team or a pipeline (type
+    # `capacity`, key what it is of); cost figures only when the comparison carries money.
+    if comparison.capacity is not None:
+        for change in comparison.capacity.rows:
+            yield from _capacity_rows(change)
+
+
+def _capacity_rows(change: CapacityChange):
+    for figure in change.differing:
+        yield ["capacity", change.type, change.name, change.change, figure.name,
+               _figure(figure.a), _figure(figure.b)]
+
+
+def _figure(value) -> str:
+    """A figure of the CSV: at most two decimals, no trailing zeros (1.5, 2, 0.25)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        text = f"{value:.2f}".rstrip("0").rstrip(".")
+        return text if text not in ("", "-0") else "0"
+    return str(value)
 
 
 def _cell(value) -> str:

@@ -219,7 +219,9 @@
   }
 
   function merge(data) {
-    addNodes(data.nodes);
+    // The open seats come apart from the people (their ids are "seat-<position>"): drawn as
+    // dashed boxes under their team's lead.
+    addNodes(data.nodes.concat(data.seats || []));
     dotted = dotted.concat(data.dotted);
   }
 
@@ -230,7 +232,7 @@
     return fetchJson("?root=" + id + "&offset=" + offset).then(function (data) {
       merge(data);
       if (node) {
-        node.next = offset + data.nodes.filter(function (n) { return !n.seat; }).length;
+        node.next = offset + data.nodes.length;
         node.shown = nodes.filter(function (n) { return n.parentId === id && !n.seat; }).length;
         node._expanded = true;
       }
@@ -265,7 +267,7 @@
   }
 
   function start(data) {
-    nodes = data.nodes;
+    nodes = data.nodes.concat(data.seats || []);
     dotted = data.dotted;
     if (!nodes.length) {
       say("Nobody to draw yet.");
