@@ -254,7 +254,10 @@ def main(size: str) -> None:
     figures = {}
     matrix_url = f"/orgs/{slug}/"
     for name, url in (("matrix_page", matrix_url), ("findings", f"/orgs/{slug}/findings/"),
-                      ("chart_page", f"/orgs/{slug}/chart/")):
+                      ("chart_page", f"/orgs/{slug}/chart/"),
+                      ("capacity_page", f"/orgs/{slug}/capacity/"),
+                      ("findings_plan", f"/orgs/{slug}/findings/?plan=1"),
+                      ("api_findings_plan", f"/api/v1/orgs/{slug}/findings/?plan=1")):
         figures[name] = figure(*timed(get(viewer, url)), floor)
         print(name, figures[name], flush=True)
     figures["matrix_page_cold"] = figure(

@@ -29,13 +29,16 @@ from pipelines.models import (
     EngagementRole,
     Lifecycle,
     Pipeline,
+    Position,
     Stage,
     Tier,
 )
 from teams.bulk import ANALYZE_FROM_ROWS, analyze
 from teams.design_version import design_changed
 from teams.models import (
+    SPECIALISED_KINDS,
     KpiType,
+    Level,
     Membership,
     Organisation,
     Person,
@@ -52,6 +55,11 @@ ML_SHARE = 0.05
 # The skeleton of the ML org (directors, the deep chain, the wide span, PMs) needs this many.
 MIN_ML_PEOPLE = 40
 BATCH_SIZE = 2000
+# The level table of a generated company (annual costs in its currency, USD), the highest
+# last; and one open position in every POSITION_EVERY-th team of a specialised kind.
+LEVEL_COSTS = [("L3", 110_000), ("L4", 145_000), ("L5", 185_000), ("L6", 235_000),
+               ("E1", 380_000)]
+POSITION_EVERY = 7
 
 # Planted against the default thresholds: one manager above span_max (10), and a chain that
 # reaches one step past layers_max (6) below the ML head.
@@ -327,8 +335,9 @@ def _store(organisation: Organisation, plan: OrgPlan) -> None:
                 role=person.role,
                 manager_id=None if person.manager is None else person_ids[person.manager],
                 active=person.active,
+                level=_level_of(index, person.depth),
             )
-            for person in (plan.people[index] for index in by_depth[depth])
+            for index, person in ((index, plan.people[index]) for index in by_depth[depth])
         ]
         Person.objects.bulk_create(rows, batch_size=BATCH_SIZE)
         for index, row in zip(by_depth[depth], rows, strict=True):
@@ -384,9 +393,36 @@ def _store(organisation: Organisation, plan: OrgPlan) -> None:
         ],
         batch_size=BATCH_SIZE,
     )
+    Level.objects.bulk_create(
+        [Level(organisation_id=organisation.id, name=name, annual_cost=cost)
+         for name, cost in LEVEL_COSTS]
+    )
+    Position.objects.bulk_create(
+        [
+            Position(
+                organisation_id=organisation.id, team_id=row.pk,
+                title=f"{team.kind.replace('_', ' ').capitalize()} hire", fte=100,
+                level=LEVEL_COSTS[1][0],
+            )
+            for number, (row, team) in enumerate(zip(team_rows, plan.teams, strict=True))
+            if team.kind in SPECIALISED_KINDS and number % POSITION_EVERY == 0
+        ],
+        batch_size=BATCH_SIZE,
+    )
     organisation_update(
         organisation=organisation, ml_head=Person.objects.get(pk=person_ids[plan.ml_head])
     )
+
+
+def _level_of(index: int, depth: int) -> str:
+    """A person's level, drawn from their place rather than the plan's random stream (so the
+    planted problems stay where they were): the top two layers at the highest, the rest in
+    turn; every 50th person without one, as HR data has gaps."""
+    if index % 50 == 49:
+        return ""
+    if depth <= 1:
+        return LEVEL_COSTS[-1][0]
+    return LEVEL_COSTS[index % (len(LEVEL_COSTS) - 1)][0]
 
 
 def _level_sizes(size: int, span: int) -> list[int]:

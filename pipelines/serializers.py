@@ -11,7 +11,12 @@ from orgdesign.analysis.catalogue import ERROR, INFO, WARNING
 from orgdesign.analysis.findings import Finding
 from orgdesign.analysis.matrix import Row
 from orgdesign.analysis.structure import TRADE_OFFS
-from orgdesign.api.strict import StrictChoiceField, StrictIntegerField, StrictModelSerializer
+from orgdesign.api.strict import (
+    FlagField,
+    StrictChoiceField,
+    StrictIntegerField,
+    StrictModelSerializer,
+)
 from pipelines.models import Engagement, Pipeline, Position, PositionStatus, Stage
 from teams.models import Person, Team
 from teams.serializers import OrganisationRelatedField
@@ -124,20 +129,14 @@ class FindingSerializer(serializers.Serializer):
 
 
 class FindingQuerySerializer(serializers.Serializer):
-    # What `plan` takes: these four, nothing else ("yes", "on", "True" are refused).
-    PLAN_VALUES = {"1": True, "true": True, "0": False, "false": False}
-
     severity = serializers.ChoiceField(choices=SEVERITIES, required=False)
     code = serializers.CharField(required=False, help_text="A code of findings/codes/.")
-    plan = serializers.ChoiceField(
-        choices=list(PLAN_VALUES), required=False,
+    plan = FlagField(
+        required=False,
         help_text="1 or true: judge the plan, the design with every open position filled by "
         "a placeholder member of its team at its FTE (the stage rules only); 0 or false "
         "(the default): the design as it is.",
     )
-
-    def validate_plan(self, value: str) -> bool:
-        return self.PLAN_VALUES[value]
 
 
 class CatalogueEntrySerializer(serializers.Serializer):

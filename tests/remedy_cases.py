@@ -10,10 +10,12 @@ from orgdesign.analysis import proposals
 from orgdesign.analysis.changes import (
     design_after,
 )
-from orgdesign.analysis.findings import Finding, compute_findings
+from orgdesign.analysis.findings import Finding, compute_findings, findings_by_rule, in_order
 from orgdesign.analysis.orgdata import (
+    OrgData,
     OrgIndex,
 )
+from orgdesign.analysis.plan import plan_findings
 from orgdesign.analysis.proposals import (
     Remedy,
 )
@@ -75,6 +77,14 @@ def steps(remedy: Remedy) -> list[tuple]:
     ]
 
 
+def judged_afresh(data: OrgData, plan: bool = False) -> list[Finding]:
+    """A whole analysis of the design's rows; in plan mode (where a remedy that opens a
+    position is judged) with its open positions filled."""
+    index = OrgIndex(data)
+    by_rule = findings_by_rule(index)
+    return plan_findings(index, by_rule) if plan else in_order(by_rule)
+
+
 @dataclass
 class Case:
     """One finding of one design, with the advice on it."""
@@ -89,8 +99,10 @@ class Case:
         return list(PROPOSERS[self.finding.code](self.index, self.finding))
 
     def after(self, remedy: Remedy) -> list[Finding]:
-        """The findings of the design with the remedy made, computed afresh."""
-        return compute_findings(design_after(self.index, remedy.changes).data)
+        """The findings of the design with the remedy made, computed afresh (in plan mode
+        for a remedy that opens a position)."""
+        return judged_afresh(design_after(self.index, remedy.changes).data,
+                             remedy.opens_positions)
 
     def ranked(self, remedy_steps: list[tuple]) -> tuple[int, Remedy]:
         for rank, remedy in enumerate(self.advice.remedies):
@@ -101,8 +113,9 @@ class Case:
 
 def advised(org: OrgBuilder, code: str, subject_id: int, stage: str | None = None) -> Case:
     """Advice on the finding (code, subject, stage), which must be in the design. Checks what
-    holds for every advice: ranked by cost after the last resorts (a drop) are put last,
-    each remedy clears the finding, none is one the seeds would refuse."""
+    holds for every advice: ranked by cost after the last resorts (a drop) are put last, and
+    the positions to open before them, each remedy clears the finding, none is one the seeds
+    would refuse."""
     data = org.data()
     index = OrgIndex(data)
     findings = compute_findings(data)
@@ -111,7 +124,8 @@ def advised(org: OrgBuilder, code: str, subject_id: int, stage: str | None = Non
     assert matching, f"{wanted} not in {sorted(identities(findings))}"
     advice = advise(index, findings, matching[0])
     assert advice.automatic is True
-    ranks = [(remedy.last_resort, remedy.effect.cost) for remedy in advice.remedies]
+    ranks = [(remedy.last_resort, remedy.opens_positions, remedy.effect.cost)
+             for remedy in advice.remedies]
     assert ranks == sorted(ranks)
     for remedy in advice.remedies:
         assert proposals.endorsed(index, remedy), remedy.summary
@@ -123,8 +137,11 @@ def advised(org: OrgBuilder, code: str, subject_id: int, stage: str | None = Non
 def assert_effect_of_a_whole_analysis(
     index: OrgIndex, findings: list[Finding], remedy: Remedy
 ) -> None:
-    """A remedy's effect is what a whole analysis of the design it makes says."""
-    after = compute_findings(design_after(index, remedy.changes).data)
+    """A remedy's effect is what a whole analysis of the design it makes says; for one that
+    opens a position, in plan mode, before and after."""
+    if remedy.opens_positions:
+        findings = judged_afresh(index.data, plan=True)
+    after = judged_afresh(design_after(index, remedy.changes).data, remedy.opens_positions)
     # By key: a stage resting on one person is one finding per owner team.
     before_keys, after_keys = {f.key for f in findings}, {f.key for f in after}
     assert remedy.effect.fixed == tuple(f for f in findings if f.key not in after_keys)

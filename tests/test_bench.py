@@ -14,8 +14,9 @@ from tests.servers import BASE_DIR, _database_url, needs_postgresql
 
 FIGURES = {
     "matrix_page", "matrix_page_cold", "cell_edit", "findings", "chart_page",
-    "api_people_list", "people_sync_first", "people_sync_again", "people_csv_export",
-    "scim_lookup", "scenario_copy", "matrix_peak_memory",
+    "capacity_page", "findings_plan", "api_findings_plan", "api_people_list",
+    "people_sync_first", "people_sync_again", "people_csv_export", "scim_lookup",
+    "scenario_copy", "matrix_peak_memory",
 }
 KEYS = {"median_ms", "min_ms", "max_ms", "floor_ms", "ratio", "queries", "extra"}
 

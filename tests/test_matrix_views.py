@@ -56,7 +56,7 @@ def test_the_matrix_shows_pipelines_teams_and_roles(viewer, demo):
     for pipeline in Pipeline.objects.filter(organisation=demo):
         assert f'data-pipeline="{pipeline.id}"' in content
     engagement = Engagement.objects.select_related("pipeline", "team").filter(
-        pipeline__name="Home feed ranking", team__name="Labeling Ops"
+        pipeline__name="Search relevance", team__name="Labeling Ops"
     ).get()
     cell = re.search(
         rf'<td data-pipeline="{engagement.pipeline_id}" data-team="{engagement.team_id}"'

@@ -59,6 +59,7 @@ from tests.remedy_cases import (
     disengage,
     identities,
     identity,
+    judged_afresh,
     roomy_design,
     steps,
 )
@@ -628,6 +629,8 @@ def test_every_code_with_a_proposer_is_covered_here():
         *PM_CODES,
         "pipeline.stage_unowned",
         "pipeline.single_person_stage",
+        # Only a position to open: tests/test_open_position_remedy.py.
+        "pipeline.stage_understaffed",
         "pipeline.stage_multiple_owners",
         "scientist.no_science_manager",
         "manager.span_wide",
@@ -774,9 +777,10 @@ def assert_same_as_fresh(after: OrgIndex) -> None:
 
 def assert_judged_as_a_whole(design: remedies.Design, changes: list[Change]) -> remedies.Design:
     """The design with `changes` made, as the remedies judge it (only the rules that read
-    what changed run again), has the findings of a whole analysis of its rows."""
+    what changed run again), has the findings of a whole analysis of its rows (in plan mode
+    once a position is opened)."""
     after = design.after(changes)
-    assert after.findings == compute_findings(after.index.data)
+    assert after.findings == judged_afresh(after.index.data, after.plan)
     assert_same_as_fresh(after.index)
     return after
 
@@ -909,26 +913,29 @@ def check_plan(index: OrgIndex, findings: list[Finding]) -> remedies.Plan:
     plan = plan_all_fixes(index, findings)
 
     assert plan.before == findings
-    current, counts = index, [len(errors(findings))]
+    # From the first position opened on, the design is judged in plan mode.
+    current, counts, planned = index, [len(errors(findings))], False
     for step in plan.steps:
         assert step.finding.severity == ERROR and step.finding.code in PROPOSERS
         assert errors(step.remedy.effect.introduced) == []
-        before = compute_findings(current.data)
+        before = judged_afresh(current.data, planned)
+        planned = planned or step.remedy.opens_positions
         current = design_after(current, step.remedy.changes)
-        after = compute_findings(current.data)
+        after = judged_afresh(current.data, planned)
         brought = identities(errors(after)) - identities(before)
         assert brought == set(), step.remedy.summary
         counts.append(len(errors(after)))
     assert counts == sorted(set(counts), reverse=True), "errors must strictly decrease"
-    assert compute_findings(current.data) == plan.after
+    assert judged_afresh(current.data, planned) == plan.after
 
     at_once = design_after(index, plan.changes)
-    assert compute_findings(at_once.data) == plan.after
+    assert judged_afresh(at_once.data, planned) == plan.after
     assert loops_in(at_once.manager_of) == []
     assert plan.left == errors(plan.after)
+    design = remedies.Design(at_once)
     for left in plan.left:
         if left.code in PROPOSERS:
-            advice = advise(at_once, plan.after, left)
+            advice = remedies._advise(design.planned if planned else design, left)
             assert all(errors(r.effect.introduced) for r in advice.remedies), left
     return plan
 
@@ -1012,8 +1019,8 @@ def test_every_remedy_of_a_generated_design_clears_its_finding_and_forms_no_loop
         for remedy in advice.remedies:
             after = design_after(index, remedy.changes)
             assert loops_in(after.manager_of) == []
-            assert finding.key not in {f.key for f in compute_findings(
-                after.data)}
+            assert finding.key not in {f.key for f in judged_afresh(
+                after.data, remedy.opens_positions)}
 
 
 # Keys, changes as data, codes without proposer ----------------------------------------------

@@ -12,6 +12,7 @@ from orgdesign.analysis.changes import (
     DROP_STAGE,
     KINDS,
     MOVE_MEMBER,
+    OPEN_POSITION,
     SET_CELL,
     SET_LEAD,
     SET_MANAGER,
@@ -23,6 +24,7 @@ from orgdesign.analysis.changes import (
 from orgdesign.analysis.findings import RULE_TABLES, RULES, Ref, findings_by_rule, in_order
 from orgdesign.analysis.loader import load_org_data
 from orgdesign.analysis.orgdata import OrgData, OrgIndex
+from orgdesign.analysis.plan import plan_findings
 from orgdesign.analysis.remedies import (
     PROPOSERS,
     Design,
@@ -44,8 +46,12 @@ def generated(db) -> OrgData:
     return load_org_data(organisation)
 
 
-def afresh(data: OrgData) -> list:
-    return in_order(findings_by_rule(OrgIndex(data)))
+def afresh(data: OrgData, plan: bool = False) -> list:
+    """A whole analysis of the rows; in plan mode (where a design with a position opened is
+    judged) with the open positions filled."""
+    index = OrgIndex(data)
+    by_rule = findings_by_rule(index)
+    return plan_findings(index, by_rule) if plan else in_order(by_rule)
 
 
 def person(row) -> Ref:
@@ -55,7 +61,7 @@ def person(row) -> Ref:
 def random_change(rng: random.Random, index: OrgIndex) -> Change:
     data = index.data
     action = rng.choice([SET_MANAGER, SET_MANAGER, SET_MANAGER, SET_LEAD, SET_PM, SET_CELL,
-                         DROP_STAGE, MOVE_MEMBER])
+                         DROP_STAGE, MOVE_MEMBER, OPEN_POSITION])
     someone = rng.choice(data.people)
     if action == SET_MANAGER:
         # Half the moves among the people the rules look at most: leads, PMs, the ML org.
@@ -77,6 +83,12 @@ def random_change(rng: random.Random, index: OrgIndex) -> Change:
         return Change(SET_LEAD, Ref("team", team.id, team.name), "", to=person(someone))
     pipeline = rng.choice(data.pipelines)
     subject = Ref("pipeline", pipeline.id, pipeline.name)
+    if action == OPEN_POSITION:
+        team = rng.choice(data.teams)
+        return Change(OPEN_POSITION, Ref("team", team.id, team.name), "",
+                      to=subject if rng.random() < 0.7 else None,
+                      role=rng.choice([Role.SCIENTIST, Role.ML_ENGINEER, Role.DATA_ENGINEER]),
+                      title="Engineer", fte=rng.choice([20, 50, 100]))
     if action == SET_PM:
         return Change(SET_PM, subject, "", to=person(someone))
     if action == DROP_STAGE:
@@ -109,9 +121,9 @@ def test_changes_tried_in_memory_are_judged_as_a_whole_analysis_would(generated,
         changes = [random_change(rng, design.index) for _ in range(rng.choice([1, 1, 2, 3]))]
         moves_followed += _changed(design.index, changes)[1] is not None
         after = design.after(changes)
-        assert after.findings == afresh(after.index.data)
+        assert after.findings == afresh(after.index.data, after.plan)
         # The design before is left as it was.
-        assert design.findings == afresh(design.index.data)
+        assert design.findings == afresh(design.index.data, design.plan)
         design = after
     # The moves were followed incrementally, not only by deriving everything again.
     assert moves_followed > 0
@@ -133,9 +145,11 @@ def test_the_plan_and_every_remedy_judge_as_a_whole_analysis_would(generated):
     errors = [f for f in design.findings if f.code in PROPOSERS][:30]
     for finding in errors:
         for remedy in advise(design.index, design.findings, finding, design.by_rule).remedies:
-            assert remedy.after.findings == afresh(remedy.after.index.data)
+            assert remedy.after.findings == afresh(remedy.after.index.data,
+                                                   remedy.opens_positions)
     plan = plan_all_fixes(design.index, design.findings, design.by_rule)
-    assert plan.after == afresh(Design(OrgIndex(generated)).after(plan.changes).index.data)
+    after = Design(OrgIndex(generated)).after(plan.changes)
+    assert plan.after == afresh(after.index.data, after.plan)
 
 
 def test_the_person_relieved_of_a_pipeline_or_a_team_is_judged_again():
@@ -194,6 +208,8 @@ def stored_shape(data: OrgData) -> dict:
         "stages": {(p.id, tuple(sorted(p.required_stages or ()))) for p in data.pipelines},
         "memberships": {(m.person_id, m.team_id, m.allocation) for m in data.memberships},
         "cells": {(e.pipeline_id, e.team_id, e.role) for e in data.engagements},
+        "positions": {(p.team_id, p.title, p.role, p.fte, p.pipeline_id)
+                      for p in data.positions},
     }
 
 

@@ -727,7 +727,7 @@ def test_a_write_token_tries_a_fix_and_compares_it(writer, viewer, demo, platfor
     scenario = the_scenario(demo)
     assert response.status_code == 201
     assert body == {
-        "scenario": scenario.slug, "name": scenario.name, "changes": 1,
+        "scenario": scenario.slug, "name": scenario.name, "changes": 1, "planned": False,
         "compare": api_url(demo, f"compare/{scenario.slug}/"),
     }
     assert manager_name(scenario, "Dana Kim") == "Amara Okafor"

@@ -1,13 +1,16 @@
 """The kinds of change a remedy is made of, each one class that both tries itself on a design
 in memory (`simulate`, for `design_after`) and writes itself into a stored design (`apply`,
 through the services: `orgdesign.scenarios.fixes` hands it a `Writer`), and says when the seeds
-would never endorse it (`refused`).
+would never endorse it (`refused`). A kind whose change only plan mode sees (`plan`: a position
+opened, which no finding counts until it is filled) is judged in plan mode
+(`orgdesign.analysis.plan`).
 
 What the seeds endorse is structural, not a matter of scores (see `orgdesign.analysis.remedies`):
 a required stage is dropped only from an incubating pipeline, never `data` or `modeling`;
 contractors are never moved; of a product squad's members only scientists and ML engineers
 are, and only under a science manager; product managers and managers are never moved under
-another team's manager.
+another team's manager. A position is never opened in a team outside the ML org (seed 002: "all
+of its critical dependencies under the same management"): that would grow the dependency.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from orgdesign.analysis.finding import Ref
-from orgdesign.analysis.orgdata import EngagementRow, OrgIndex
+from orgdesign.analysis.orgdata import EngagementRow, OrgIndex, PositionRow
 from orgdesign.analysis.reporting import chain_of
 from pipelines.models import Lifecycle, Stage
 from teams.models import Role, TeamKind, WorkerType
@@ -30,6 +33,7 @@ SET_CELL = "set_cell"  # subject pipeline, to team, role ("" clears the cell)
 SET_PM = "set_pm"  # subject pipeline, to person
 DROP_STAGE = "drop_stage"  # subject pipeline, stage
 MOVE_MEMBER = "move_member"  # subject person, from_team, to team
+OPEN_POSITION = "open_position"  # subject team, to pipeline (or None), title, role, fte
 
 # What the seeds endorse (see the module's docstring).
 # Seed 002: data and model code are "the two essential ingredients": never dropped.
@@ -58,6 +62,9 @@ class Change:
     role: str = ""
     stage: str = ""
     from_team: Ref | None = None
+    # A position opened: its title and FTE (percent of one FTE); `role` its role.
+    title: str = ""
+    fte: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {
@@ -66,8 +73,10 @@ class Change:
             "to": self.to.as_dict() if self.to is not None else None,
             "words": self.words,
         }
-        if self.action == SET_CELL:
+        if self.action in (SET_CELL, OPEN_POSITION):
             result["role"] = self.role
+        if self.action == OPEN_POSITION:
+            result["title"], result["fte"] = self.title, self.fte
         if self.stage:
             result["stage"] = self.stage
         if self.from_team is not None:
@@ -142,6 +151,21 @@ def drop_refused(index: OrgIndex, pipeline_id: int, stage: str) -> str | None:
     return None
 
 
+def open_refused(index: OrgIndex, team_id: int | None, fte: int | None) -> str | None:
+    """Why a position may never be opened in the team, or None when it may."""
+    team = index.teams_by_id.get(team_id)
+    if team is None:
+        return "no team to open a position in"
+    if fte is None or not 1 <= fte <= 100:
+        return "a position is 1% to 100% of one FTE"
+    if index.team_in_ml_org(team) is False:
+        return (
+            f"{team.name} is outside the ML org: a position there would grow a dependency "
+            "under other management"
+        )
+    return None
+
+
 class Writer(Protocol):
     """What a change needs to write itself into a stored design: the rows its references
     name there (refused when they are gone) and one service call per kind of edit."""
@@ -155,6 +179,8 @@ class Writer(Protocol):
     def set_stages(self, pipeline: Any, stages: list[str]) -> None: ...
     def set_cell(self, pipeline: Any, team: Any, role: str | None) -> None: ...
     def move_member(self, person: Any, source: Any, target: Any) -> None: ...
+    def open_position(self, team: Any, *, title: str, role: str, fte: int,
+                      pipeline: Any) -> None: ...
 
 
 class Rows:
@@ -165,7 +191,7 @@ class Rows:
         data = index.data
         self.people, self.teams = list(data.people), list(data.teams)
         self.memberships, self.pipelines = list(data.memberships), list(data.pipelines)
-        self.engagements = list(data.engagements)
+        self.engagements, self.positions = list(data.engagements), list(data.positions)
         self.at = {
             "people": index.person_positions,
             "teams": {team.id: i for i, team in enumerate(self.teams)},
@@ -196,11 +222,14 @@ def _id(ref: Ref | None) -> int | None:
 class Kind:
     """A kind of change. `table` is the table of the design it writes (the names of
     `orgdata.FACT_TABLES`); `records` the model whose copied rows a scenario records before
-    the change writes them (`orgdesign.scenarios.fixes.record_copied`)."""
+    the change writes them (`orgdesign.scenarios.fixes.record_copied`), none for a row it
+    creates; `plan` whether only plan mode sees the change, so it is judged in plan mode
+    (`remedies.Design.after`)."""
 
     action = ""
     table = ""
     records = ""
+    plan = False
 
     def simulate(self, rows: Rows, change: Change) -> None:
         raise NotImplementedError
@@ -325,9 +354,33 @@ class MoveMember(Kind):
         return move_refused(index, change.subject.id, team.lead_id if team else None)
 
 
+class OpenPosition(Kind):
+    """A new open position (a seat to hire) in a team (subject), for a pipeline (`to`, or
+    none), with a `title`, a `role` and an `fte`. Planned capacity, which only plan mode
+    counts (each open position a placeholder member of its team): judged there."""
+
+    action, table, records, plan = OPEN_POSITION, "positions", "", True
+
+    def simulate(self, rows: Rows, change: Change) -> None:
+        team_id = change.subject.id
+        rows.position("teams", team_id)
+        # An id no stored position has (its placeholder's, negative, no person's).
+        position_id = max((p.id for p in rows.positions), default=0) + 1
+        rows.positions.append(PositionRow(position_id, team_id, change.title, change.role, "",
+                                          change.fte, _id(change.to)))
+
+    def apply(self, change: Change, write: Writer) -> None:
+        write.open_position(write.team(change.subject), title=change.title, role=change.role,
+                            fte=change.fte,
+                            pipeline=write.pipeline(change.to) if change.to else None)
+
+    def refused(self, index: OrgIndex, change: Change) -> str | None:
+        return open_refused(index, change.subject.id, change.fte)
+
+
 KINDS: dict[str, Kind] = {
     kind.action: kind for kind in (SetManager(), SetLead(), SetCell(), SetPm(), DropStage(),
-                                   MoveMember())
+                                   MoveMember(), OpenPosition())
 }
 ACTIONS = tuple(KINDS)
 
@@ -346,7 +399,7 @@ def _changed(index: OrgIndex, changes: Sequence[Change]) -> tuple[OrgIndex, set[
         KINDS[change.action].simulate(rows, change)
     data = replace(index.data, people=rows.people, teams=rows.teams,
                    memberships=rows.memberships, pipelines=rows.pipelines,
-                   engagements=rows.engagements)
+                   engagements=rows.engagements, positions=rows.positions)
     managers = [change for change in changes if change.action == SET_MANAGER]
     if managers and len(managers) == len(changes):
         moved = index.moved(data, {c.subject.id: c.to.id if c.to else None for c in changes})
@@ -358,6 +411,11 @@ def _changed(index: OrgIndex, changes: Sequence[Change]) -> tuple[OrgIndex, set[
 
 def tables_of(changes: Sequence[Change]) -> set[str]:
     return {KINDS[change.action].table for change in changes}
+
+
+def judged_in_plan(changes: Sequence[Change]) -> bool:
+    """Whether only plan mode sees one of the changes (a position opened)."""
+    return any(KINDS[change.action].plan for change in changes)
 
 
 def refusal(index: OrgIndex, change: Change) -> str | None:

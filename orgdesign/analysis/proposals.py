@@ -1,6 +1,7 @@
 """What the proposers of remedies share: a remedy (`Remedy`: a summary and its changes, once
 judged with its `Effect` on the whole design), the changes they make most (`set_manager`,
-`set_cell`), and the measures they rank candidates by (how loaded a team is, who leads best).
+`set_cell`, `open_position`), and the measures they rank candidates by (how loaded a team is,
+who leads best, what a team will have once its open positions are filled).
 Each finding code's proposer lives with the code, in `orgdesign.analysis.rules`."""
 
 from __future__ import annotations
@@ -10,12 +11,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from orgdesign.analysis.changes import SET_CELL, SET_MANAGER, Change, refusal
+from orgdesign.analysis.changes import (
+    OPEN_POSITION,
+    SET_CELL,
+    SET_MANAGER,
+    Change,
+    judged_in_plan,
+    refusal,
+)
 from orgdesign.analysis.declare import ERROR, INFO, WARNING
 from orgdesign.analysis.finding import Finding, Ref, team_ref
 from orgdesign.analysis.orgdata import OrgIndex
 from orgdesign.analysis.reporting import cycle_if_manager_set
-from pipelines.models import EngagementRole
+from pipelines.models import EngagementRole, Stage
 from teams.models import Role, Team, TeamKind
 
 if TYPE_CHECKING:
@@ -53,6 +61,17 @@ DISCIPLINES = {
     }),
     Role.TECH_LEAD: frozenset({Role.ML_ENGINEER, Role.DATA_ENGINEER, Role.SOFTWARE_ENGINEER}),
 }
+# The role of a position opened to staff a stage: the discipline that does the stage's work.
+STAGE_ROLES = {
+    Stage.DATA: Role.DATA_ENGINEER,
+    Stage.TOOLING: Role.SOFTWARE_ENGINEER,
+    Stage.INFRASTRUCTURE: Role.SOFTWARE_ENGINEER,
+    Stage.MODELING: Role.SCIENTIST,
+    Stage.DEPLOYMENT: Role.ML_ENGINEER,
+}
+# A position in a product squad covering several stages of a pipeline it incubates: someone
+# who takes a model from data to deployment.
+SEVERAL_STAGES_ROLE = Role.ML_ENGINEER
 
 
 @dataclass(frozen=True)
@@ -94,6 +113,12 @@ class Remedy:
     last_resort: bool = False
     # The design with the changes made, once judged: a plan goes on from it.
     after: Design | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def opens_positions(self) -> bool:
+        """Staffs with people still to hire (a position opened), not people already there:
+        ranked after every remedy that does not, and judged in plan mode."""
+        return judged_in_plan(self.changes)
 
     @property
     def clean(self) -> bool:
@@ -149,6 +174,29 @@ def set_cell(index: OrgIndex, pipeline_id: int, team: Team, role: str) -> Change
     else:
         words = f"{team.name} is no longer engaged in {pipeline}."
     return Change(SET_CELL, _pipeline(index, pipeline_id), words, to=team_ref(team), role=role)
+
+
+def open_position(
+    index: OrgIndex, team: Team, role: str, fte: int, pipeline_id: int | None, title: str
+) -> Change:
+    """A position opened in `team` (for the pipeline, when one is given)."""
+    return Change(
+        OPEN_POSITION, team_ref(team), f"Open a position: {title} in {team.name}, {fte}%.",
+        to=_pipeline(index, pipeline_id) if pipeline_id is not None else None,
+        role=role, title=title, fte=fte,
+    )
+
+
+def planned_members(index: OrgIndex, team_id: int) -> int:
+    """A team's active members once its open positions are filled (plan mode)."""
+    return members(index, team_id) + len(index.open_positions_by_team.get(team_id, ()))
+
+
+def planned_fte(index: OrgIndex, team_id: int) -> int:
+    """A team's capacity in percent of one FTE once its open positions are filled."""
+    return index.active_allocation_by_team.get(team_id, 0) + sum(
+        position.fte for position in index.open_positions_by_team.get(team_id, ())
+    )
 
 
 def ml_teams_of_kind(index: OrgIndex, kind: str, other_than: int | None = None) -> list[Team]:

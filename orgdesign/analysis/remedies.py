@@ -28,11 +28,23 @@ never offered (the proposers do not make them, and `_advise` drops any that slip
   theirs, unless already above them on their own line;
 - a wide span is split by giving a manager of the same discipline a share of the reports
   (`DISCIPLINES`: scientists under a science manager, engineers under an engineering manager
-  or a tech lead), so every split keeps the disciplines together.
+  or a tech lead), so every split keeps the disciplines together;
+- a position is never opened in a team outside the ML org.
+
+A remedy that opens a position (`Remedy.opens_positions`: a seat to hire into the team that
+owns a stage, or into a team of the stage's kind) staffs with people who are not there yet:
+it ranks after every remedy that uses people already there, whatever the costs, and above
+dropping the stage. An open position counts only in plan mode (docs/design.md section 1), so
+such a remedy is judged there: the stage rules run on the design with its open positions,
+this one included, filled by placeholders (`orgdesign.analysis.plan`), and its effect is
+measured against the design's own plan, so it is offered only where the positions already
+open do not clear the finding, and credited only with what its own seat does.
 
 `plan_all_fixes` builds one list of changes that applies the best remedy of every error, one
 after the other on the design as the earlier ones left it, so no later change undoes an earlier
-one, and says which errors are left."""
+one, and says which errors are left. It opens positions only for the errors that no remedy
+with people already there clears, once those are all made; from the first position opened on,
+the design is judged in plan mode."""
 
 from __future__ import annotations
 
@@ -42,7 +54,7 @@ from functools import cached_property
 from typing import Any
 
 from orgdesign.analysis.catalogue import CATALOGUE, ERROR, PROPOSERS
-from orgdesign.analysis.changes import Change, _changed, tables_of
+from orgdesign.analysis.changes import Change, _changed, judged_in_plan, tables_of
 from orgdesign.analysis.finding import Finding
 from orgdesign.analysis.findings import (
     FindingsByRule,
@@ -51,6 +63,7 @@ from orgdesign.analysis.findings import (
     in_order,
 )
 from orgdesign.analysis.orgdata import OrgIndex
+from orgdesign.analysis.plan import PLAN_RULES, plan_by_rule
 from orgdesign.analysis.proposals import Remedy, effect_of, endorsed
 from teams.models import as_row_id
 
@@ -80,28 +93,53 @@ class Advice:
         }
 
 
+# What the findings of plan mode read: the tables of the rules it runs again, and the open
+# positions themselves.
+PLAN_READS = frozenset({"positions"}).union(*(rule.reads for rule in PLAN_RULES))
+
+
 class Design:
     """One design analysed: its index and the findings of each rule (`kept.Analysis` is one
-    too), so a change can run again only the rules that read what it changed."""
+    too), so a change can run again only the rules that read what it changed. In plan mode
+    (`plan`) the stage rules' findings are those of the design with its open positions
+    filled (`orgdesign.analysis.plan`); the index is the design's own either way."""
 
-    def __init__(self, index: OrgIndex, by_rule: FindingsByRule | None = None):
+    def __init__(self, index: OrgIndex, by_rule: FindingsByRule | None = None,
+                 plan: bool = False):
         self.index = index
         self.by_rule = by_rule if by_rule is not None else findings_by_rule(index)
+        self.plan = plan
 
     @cached_property
     def findings(self) -> list[Finding]:
         return in_order(self.by_rule)
 
+    @cached_property
+    def planned(self) -> Design:
+        """This design judged in plan mode."""
+        if self.plan:
+            return self
+        return Design(self.index, plan_by_rule(self.index, self.by_rule), plan=True)
+
     def after(self, changes: Sequence[Change]) -> Design:
-        """This design with `changes` made, in memory."""
+        """This design with `changes` made, in memory; judged in plan mode from the first
+        change that only plan mode sees (a position opened) on."""
+        if not self.plan and judged_in_plan(changes):
+            return self.planned.after(changes)
         index, people = _changed(self.index, changes)
-        return Design(index, findings_after_tables(index, self.by_rule, tables_of(changes),
-                                                   people))
+        tables = tables_of(changes)
+        by_rule = findings_after_tables(index, self.by_rule, tables, people)
+        if self.plan and tables & PLAN_READS:
+            by_rule = plan_by_rule(index, by_rule)
+        return Design(index, by_rule, self.plan)
 
 
 def judged(design: Design, remedy: Remedy) -> Remedy:
+    """The remedy with its effect on the design: a remedy judged in plan mode against the
+    design's own plan, so the positions already open count for neither."""
     after = design.after(remedy.changes)
-    return replace(remedy, effect=effect_of(design.findings, after.findings), after=after)
+    before = design.planned if after.plan else design
+    return replace(remedy, effect=effect_of(before.findings, after.findings), after=after)
 
 
 def advise(
@@ -115,7 +153,9 @@ def advise(
     return _advise(Design(index, by_rule), finding)
 
 
-def _advise(design: Design, finding: Finding) -> Advice:
+def _advise(design: Design, finding: Finding, positions: bool = True) -> Advice:
+    """The remedies that clear `finding` on `design`, best first; without those that open a
+    position unless `positions`."""
     proposer = PROPOSERS.get(finding.code)
     if proposer is None:
         return Advice(finding, [])
@@ -124,9 +164,14 @@ def _advise(design: Design, finding: Finding) -> Advice:
     for order, remedy in enumerate(proposer(design.index, finding)):
         if not endorsed(design.index, remedy):
             continue  # never offered, whatever it would fix
+        if remedy.opens_positions and not positions:
+            continue
         remedy = judged(design, remedy)
         if any(f.key == target for f in remedy.effect.fixed):
-            ranked.append(((remedy.last_resort, remedy.effect.cost, order), remedy))
+            # A drop last, whatever the costs; before it, positions to open after every
+            # remedy with people already there.
+            ranked.append(((remedy.last_resort, remedy.opens_positions, remedy.effect.cost,
+                            order), remedy))
     ranked.sort(key=lambda item: item[0])
     return Advice(finding, [remedy for _, remedy in ranked])
 
@@ -154,6 +199,7 @@ class Step:
 class Plan:
     steps: list[Step]
     before: list[Finding]
+    # In plan mode when a step opens a position: the design as it will be once hired.
     after: list[Finding]
 
     @property
@@ -186,6 +232,8 @@ def plan_all_fixes(
     """The best remedy of every error with one, each chosen on the design the earlier ones
     left, so none undoes another. A remedy is taken only when it clears its error and brings
     no error, so the errors only go down; the errors no remedy clears so are left, and said.
+    Positions are opened only once no remedy with people already there is left to make, for
+    the errors those left (judged in plan mode from then on: `Plan.after`).
     `progress(done, total)` hears of each error judged."""
     current = Design(index, by_rule)
     steps: list[Step] = []
@@ -193,6 +241,8 @@ def plan_all_fixes(
     # Whether a step was made since the errors given up were last tried: it may have made
     # one clearable (a team given a lead can stand in for one outside the ML org).
     stepped = False
+    # Whether remedies that open a position are tried: once the others are all made.
+    positions = False
     total = sum(1 for f in current.findings if f.severity == ERROR and f.code in PROPOSERS)
     while True:
         errors = [
@@ -200,13 +250,14 @@ def plan_all_fixes(
             if f.severity == ERROR and f.code in PROPOSERS and f.key not in given_up
         ]
         if not errors:
-            if not (stepped and given_up):
+            if not given_up or not stepped and positions:
                 break
+            positions = positions or not stepped
             given_up.clear()
             stepped = False
             continue
         finding = errors[0]
-        advice = _advise(current, finding)
+        advice = _advise(current, finding, positions)
         best = next((r for r in advice.remedies if r.effect.cost[0] == 0), None)
         if best is None:
             given_up.add(finding.key)

@@ -60,6 +60,19 @@ class StrictDateField(serializers.DateField):
         return super().to_internal_value(data)
 
 
+class FlagField(serializers.ChoiceField):
+    """A yes-or-no query parameter: `1` or `true`, `0` or `false`, nothing else ("yes", "on",
+    "True" are refused rather than guessed at)."""
+
+    VALUES = {"1": True, "true": True, "0": False, "false": False}
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=list(self.VALUES), **kwargs)
+
+    def to_internal_value(self, data):
+        return self.VALUES[super().to_internal_value(data)]
+
+
 class StrictBooleanField(serializers.BooleanField):
     default_error_messages = {"invalid": "Must be true or false."}
 

@@ -27,7 +27,8 @@ def job(request, slug, pk):
             # A fix tried: the page that follows it opens the comparison by itself.
             tried = "all" if job.params.get("all") else job.params.get("finding", "")
             return HttpResponseClientRedirect(
-                compare_url(organisation, job.result["scenario"], tried)
+                compare_url(organisation, job.result["scenario"], tried,
+                            plan=bool(job.result.get("planned")))
             )
         return render(request, "jobs/job.html#job", context)
     return render(request, "jobs/job.html", context)

@@ -19,6 +19,7 @@ from orgdesign.analysis.capacity import costs_of
 from orgdesign.analysis.compare import compare_designs
 from orgdesign.analysis.kept import analyses_of, level_costs
 from orgdesign.api.auth import caller_sees_money, token_of
+from orgdesign.api.strict import FlagField
 from orgdesign.api.views import OrganisationScopedView
 from pipelines.serializers import FindingSerializer
 from teams.models import Organisation
@@ -93,18 +94,12 @@ class ComparisonSerializer(serializers.Serializer):
 
 
 class CompareQuerySerializer(serializers.Serializer):
-    # As findings/ takes it: these four, nothing else.
-    PLAN_VALUES = {"1": True, "true": True, "0": False, "false": False}
-
-    plan = serializers.ChoiceField(
-        choices=list(PLAN_VALUES), required=False,
+    plan = FlagField(
+        required=False,
         help_text="1 or true: the findings fixed and introduced are the plans' (each design "
         "with its open positions filled, as findings/?plan=1); 0 or false (the default): "
         "the designs' own.",
     )
-
-    def validate_plan(self, value: str) -> bool:
-        return self.PLAN_VALUES[value]
 
 
 class CompareView(OrganisationScopedView):

@@ -36,13 +36,19 @@ from pipelines.serializers import FindingSerializer, RefSerializer
 
 class DesignChangeSerializer(serializers.Serializer):
     action = serializers.ChoiceField(
-        choices=["set_manager", "set_lead", "set_cell", "set_pm", "drop_stage", "move_member"]
+        choices=["set_manager", "set_lead", "set_cell", "set_pm", "drop_stage", "move_member",
+                 "open_position"]
     )
     subject = RefSerializer(help_text="The person, team or pipeline changed.")
     to = RefSerializer(allow_null=True, help_text="The new manager, lead, PM or team.")
-    role = serializers.CharField(required=False, help_text="set_cell: the role; empty clears.")
+    role = serializers.CharField(
+        required=False, help_text="set_cell: the role; empty clears. open_position: its role."
+    )
     stage = serializers.CharField(required=False, help_text="drop_stage: the stage.")
     from_team = RefSerializer(required=False, help_text="move_member: the team left.")
+    title = serializers.CharField(required=False, help_text="open_position: its title.")
+    fte = serializers.IntegerField(required=False,
+                                   help_text="open_position: percent of one FTE.")
     words = serializers.CharField(help_text="The change in words.")
 
 
@@ -91,7 +97,11 @@ class TriedSerializer(serializers.Serializer):
     scenario = serializers.CharField(help_text="The new scenario's slug.")
     name = serializers.CharField()
     changes = serializers.IntegerField(help_text="How many changes were made in it.")
-    compare = serializers.CharField(help_text="Its comparison with this design.")
+    compare = serializers.CharField(
+        help_text="Its comparison with this design (with ?plan=1 when a change opened a "
+        "position: what a seat clears shows only with the plan judged)."
+    )
+    planned = serializers.BooleanField(help_text="Whether a change opened a position.")
     plan = PlanSerializer(required=False, help_text="fix-all only: the steps and what is left.")
 
 
@@ -133,7 +143,8 @@ class FixView(OrganisationScopedView):
         return Response(
             {**tried.as_dict(),
              "compare": reverse("api-compare", args=[self.organisation.slug,
-                                                     tried.scenario.slug])},
+                                                     tried.scenario.slug])
+             + ("?plan=1" if tried.planned else "")},
             status=status.HTTP_201_CREATED,
         )
 

@@ -77,7 +77,8 @@ def remedies(request, slug, key):
                 tried = try_remedy(organisation=organisation, key=finding, rank=rank,
                                    summary=summary, creator=request.user, actor=actor,
                                    advice=advice)
-                return redirect(compare_url(organisation, tried.scenario.slug, finding))
+                return redirect(compare_url(organisation, tried.scenario.slug, finding,
+                                            plan=tried.planned))
             job = job_start(
                 organisation=organisation, kind=JobKind.SCENARIO_FIX,
                 params={"finding": finding, "rank": rank, "summary": summary}, actor=actor,
@@ -131,7 +132,8 @@ def fix_all(request, slug):
             return redirect("job", slug=organisation.slug, pk=job.uid)
         try:
             tried = try_all_fixes(organisation=organisation, creator=request.user, actor=actor)
-            return redirect(compare_url(organisation, tried.scenario.slug, "all"))
+            return redirect(compare_url(organisation, tried.scenario.slug, "all",
+                                        plan=tried.planned))
         except ValidationError as refusal:
             error = " ".join(refusal.messages)
     errors = [f for f in analysis.findings if f.severity == ERROR]

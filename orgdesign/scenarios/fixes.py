@@ -2,10 +2,10 @@
 
 Each kind of change writes itself (`changes.Kind.apply`) through the `Writer` below; each
 write goes through the service that owns its rule (managers through `managers_set`, which
-refuses a reporting loop; a cell through `engagement_set`...), so a fix tried in a scenario
-is checked exactly as the same edit made by hand. The changes were
-computed on the design a scenario was copied from: `ids` maps that design's ids to the
-scenario's. This module writes to both apps' tables, so it lives above them.
+refuses a reporting loop; a cell through `engagement_set`, a position opened through
+`position_create`...), so a fix tried in a scenario is checked exactly as the same edit made
+by hand. The changes were computed on the design a scenario was copied from: `ids` maps that
+design's ids to the scenario's. This module writes to both apps' tables, so it lives above them.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django.db import transaction
 from orgdesign.analysis.changes import KINDS, Change
 from pipelines import services as pipeline_services
 from pipelines.models import Engagement, Pipeline
+from pipelines.positions import position_create
 from teams import history, services
 from teams.actor import SYSTEM, Actor
 from teams.models import Membership, Organisation, Person, Team
@@ -118,6 +119,11 @@ class Writer:
         services.membership_remove(person=person, team=source, actor=self.actor)
         services.membership_set(person=person, team=target, allocation=membership.allocation,
                                 actor=self.actor)
+
+    def open_position(self, team: Team, *, title: str, role: str, fte: int,
+                      pipeline: Pipeline | None) -> None:
+        position_create(organisation=self.organisation, team=team, title=title, role=role,
+                        fte=fte, pipeline=pipeline, actor=self.actor)
 
     def finish(self) -> None:
         services.managers_set(organisation=self.organisation, managers=self.managers,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from orgdesign.analysis.catalogue import CATALOGUE, ERROR
+from orgdesign.analysis.changes import OPEN_POSITION
 from orgdesign.analysis.kept import analysis_of
 from orgdesign.analysis.remedies import Advice, Plan, Remedy, advise, find, plan_all_fixes
 from orgdesign.scenarios.services import COPY_STEPS, Progress, _no_progress, scenario_create
@@ -85,10 +86,13 @@ class Tried:
     scenario: Organisation
     changes: int
     plan: Plan | None = None
+    # Whether a change opened a position: what it clears shows only with the plan judged
+    # (the comparison then opens with ?plan=1).
+    planned: bool = False
 
     def as_dict(self) -> dict:
         result = {"scenario": self.scenario.slug, "name": self.scenario.name,
-                  "changes": self.changes}
+                  "changes": self.changes, "planned": self.planned}
         if self.plan is not None:
             result["plan"] = self.plan.as_dict()
         return result
@@ -114,7 +118,7 @@ def try_remedy(
         origin=organisation, name=fix_name(advice), creator=creator, actor=actor,
         progress=progress, changes=remedy.changes, reason=f"trying a fix: {remedy.summary}",
     )
-    return Tried(scenario, len(remedy.changes))
+    return Tried(scenario, len(remedy.changes), planned=remedy.opens_positions)
 
 
 @snapshotted
@@ -146,4 +150,5 @@ def try_all_fixes(
         progress=lambda done, total: progress(errors + done, errors + total),
         reason=f"trying {fixed} fix{'es' if fixed != 1 else ''} for errors",
     )
-    return Tried(scenario, len(plan.changes), plan)
+    return Tried(scenario, len(plan.changes), plan,
+                 planned=any(change.action == OPEN_POSITION for change in plan.changes))

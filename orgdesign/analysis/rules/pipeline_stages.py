@@ -1,5 +1,7 @@
 """Who owns each required stage of a pipeline: nobody, several teams, one person, or less than
-one FTE."""
+one FTE. The remedies staff the stage with people already there first; then with a position
+to hire (in the owner team, or a team of the stage's kind), judged in plan mode; dropping the
+stage comes last."""
 
 from __future__ import annotations
 
@@ -24,18 +26,24 @@ from orgdesign.analysis.finding import (
 from orgdesign.analysis.orgdata import OrgIndex
 from orgdesign.analysis.proposals import (
     CANDIDATES,
+    SEVERAL_STAGES_ROLE,
+    STAGE_ROLES,
     Remedy,
     kind_label,
     load,
     members,
     ml_teams_of_kind,
+    open_position,
     owned_pipelines,
+    planned_fte,
+    planned_members,
     plural,
+    role_words,
     set_cell,
     spare,
 )
 from pipelines.models import STAGE_KIND, EngagementRole, Lifecycle, Pipeline
-from teams.models import Team, TeamKind
+from teams.models import Role, Team, TeamKind
 
 
 def owner_teams_by_stage(index: OrgIndex, pipeline: Pipeline) -> dict[str, list[Team]]:
@@ -161,6 +169,23 @@ def stage_unowned(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
         )
     for owner in empty[:1]:
         yield from staff_from_spare(index, owner, kind)
+    # Or hire: a position in an owner team with nobody in it (none open there yet)...
+    for owner in [t for t in empty if not planned_members(index, t.id)][:CANDIDATES]:
+        yield hire(index, finding, owner, 100)
+    # ... or in a team of the stage's kind with nobody in it, which then owns the stage.
+    vacant = sorted((t for t in ml_teams_of_kind(index, kind)
+                     if t.id not in empty_ids and not members(index, t.id)),
+                    key=lambda t: (t.name.casefold(), t.id))
+    for team in vacant[:CANDIDATES]:
+        who, change = seat(index, finding, team, 100)
+        changes = [set_cell(index, pipeline_id, team, EngagementRole.OWNER)]
+        changes += [set_cell(index, pipeline_id, owner, EngagementRole.CONTRIBUTOR)
+                    for owner in empty if owner.kind != TeamKind.PRODUCT_SQUAD]
+        yield Remedy(
+            f"Make {team.name} (no active member yet) owner of the {stage} stage of "
+            f"{finding.subject.name}, and open a position in it: {who}.",
+            (*changes, change),
+        )
     if drop_refused(index, pipeline_id, stage) is None:
         yield Remedy(
             f"Drop the {stage} stage from what {finding.subject.name} requires.",
@@ -199,11 +224,53 @@ def staff_from_spare(index: OrgIndex, owner: Team, kind: str) -> Iterator[Remedy
             )
 
 
+def seat(index: OrgIndex, finding: Finding, team: Team, fte: int) -> tuple[str, Change]:
+    """A position opened in `team` for the stage (or stages) of the finding's pipeline, of
+    the role that does the stage's work; and who it is for, in words."""
+    stage = finding.stage
+    if stage in STAGE_ROLES:
+        role, title = STAGE_ROLES[stage], f"the {stage} stage"
+    else:
+        # A squad incubating the pipeline, owner of several stages (its message names them).
+        role, title = SEVERAL_STAGES_ROLE, "an incubating pipeline"
+    change = open_position(index, team, role, fte, finding.subject.id,
+                           f"{Role(role).label} for {title}")
+    words = role_words(role)
+    article = "an" if words[0] in "aeiouAEIOU" or words.startswith("ML") else "a"
+    return f"{article} {words} at {fte}% of one FTE", change
+
+
+def hire(index: OrgIndex, finding: Finding, team: Team, fte: int) -> Remedy:
+    """Open a position in `team` (see `seat`)."""
+    who, change = seat(index, finding, team, fte)
+    stages = (f"the {finding.stage} stage of {finding.subject.name}" if finding.stage
+              else f"the stages of {finding.subject.name} it owns")
+    return Remedy(f"Open a position in {team.name}: {who} for {stages}.", (change,))
+
+
 def single_person_stage(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
+    """Hand the stage to a team with more people, or move someone into the owner team; or
+    open a position in the owner team (none open there yet)."""
+    owner = index.teams_by_id[finding.related[0].id]
+    yield from single_person_from_people(index, finding, owner)
+    if planned_members(index, owner.id) < 2:
+        yield hire(index, finding, owner, 100)
+
+
+def stage_understaffed(index: OrgIndex, finding: Finding) -> Iterator[Remedy]:
+    """A position in the owner team of what brings it to one FTE, with the positions already
+    open there counted."""
+    owner = index.teams_by_id[finding.related[0].id]
+    missing = 100 - planned_fte(index, owner.id)
+    if missing > 0:
+        yield hire(index, finding, owner, missing)
+
+
+def single_person_from_people(index: OrgIndex, finding: Finding,
+                              owner: Team) -> Iterator[Remedy]:
     pipeline_id, stage = finding.subject.id, finding.stage
     if stage not in STAGE_KIND:
         return  # several stages of a squad at once: no one team of a kind takes them all
-    owner = index.teams_by_id[finding.related[0].id]
     kind = STAGE_KIND[stage]
     teams = sorted(
         (t for t in ml_teams_of_kind(index, kind, other_than=owner.id) if members(index, t.id) > 1),
@@ -243,7 +310,8 @@ STAGE_UNOWNED = CatalogueEntry(
     "Specialised teams look after their own components: a stage that no team is "
     "accountable for in this pipeline falls between them, and the model stalls there.",
     "Make a staffed team of that stage's kind the owner of the stage in this row (an "
-    "owner team with nobody in it owns nothing: staff it). Only while the pipeline "
+    "owner team with nobody in it owns nothing: staff it, or open a position there, which "
+    "counts once filled). Only while the pipeline "
     "incubates, and never for data or modeling (\"the two essential ingredients\", seed "
     "002), may a stage it does not need yet leave its required stages: tooling and "
     "deployment teams often emerge late.",
@@ -265,7 +333,7 @@ SINGLE_PERSON_STAGE = CatalogueEntry(
     "pipeline.single_person_stage", WARNING, "Stage resting on one person",
     "One departure, illness or holiday stops the stage, and the pipeline with it.",
     "Staff the owner team with a second person, or move the stage to a team with more "
-    "people.",
+    "people; or open a position in the owner team.",
     subject="pipeline",
     remedies=(single_person_stage,),
     keyed_by_related=True,
@@ -278,8 +346,10 @@ STAGE_UNDERSTAFFED = CatalogueEntry(
     "model resting on slivers of people's time stops whenever their other work calls "
     "(seed 002: on a mature pipeline a 1% improvement is worth millions).",
     "Raise the owner team's allocations to at least one full-time person, or move the "
-    "stage to a team that has the time.",
+    "stage to a team that has the time; or open a position in the owner team for what is "
+    "missing.",
     subject="pipeline",
+    remedies=(stage_understaffed,),
     keyed_by_related=True,
 )
 
