@@ -1,11 +1,12 @@
-"""Admin for pipelines and engagements; saves go through `pipelines.services`."""
+"""Admin for pipelines, engagements and positions; saves go through `pipelines.services` and
+`pipelines.positions`."""
 
 from django import forms
 from django.contrib import admin
 
 from orgdesign.web.admin_actions import delete_each
-from pipelines import services
-from pipelines.models import Engagement, Pipeline
+from pipelines import positions, services
+from pipelines.models import Engagement, Pipeline, Position
 from teams.actor import admin_actor
 from teams.services import require_same_org
 
@@ -88,3 +89,62 @@ class EngagementAdmin(admin.ModelAdmin):
             pipeline=data["pipeline"], team=data["team"], role=data["role"],
             effort=data.get("effort"),
         ).pk
+
+
+class PositionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Position
+        fields = ["organisation", "team", "title", "role", "level", "fte", "target_date",
+                  "pipeline"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("organisation") is not None:
+            require_same_org(data["organisation"].pk, "team", data.get("team"))
+            require_same_org(data["organisation"].pk, "pipeline", data.get("pipeline"))
+        if self.instance.pk is not None:
+            stored = Position.objects.get(pk=self.instance.pk)
+            positions.check_record_kept(stored, team=data.get("team"), fte=data.get("fte"))
+        return data
+
+
+@admin.register(Position)
+class PositionAdmin(admin.ModelAdmin):
+    """Positions, opened and edited through `pipelines.positions`; the status moves through
+    the actions (cancel, open again), and a position is filled from its page in the app,
+    where the person is picked."""
+
+    form = PositionAdminForm
+    list_display = ["title", "team", "organisation", "fte", "status", "target_date", "person"]
+    list_filter = ["status", "organisation"]
+    search_fields = ["title"]
+    raw_id_fields = ["team", "pipeline"]
+    list_select_related = ["team", "organisation", "person"]
+    actions = ["cancel", "reopen"]
+
+    def save_model(self, request, obj, form, change):
+        data = dict(form.cleaned_data)
+        organisation = data.pop("organisation")
+        if change:
+            positions.position_update(position=obj, actor=admin_actor(request), **data)
+        else:
+            obj.pk = positions.position_create(
+                organisation=organisation, actor=admin_actor(request), **data
+            ).pk
+
+    def delete_model(self, request, obj):
+        positions.position_delete(position=obj, actor=admin_actor(request))
+
+    def delete_queryset(self, request, queryset):
+        delete_each(request, queryset, positions.position_delete, lambda position: {
+            "position": position, "actor": admin_actor(request)})
+
+    @admin.action(description="Cancel the selected open positions")
+    def cancel(self, request, queryset):
+        delete_each(request, queryset, positions.position_cancel, lambda position: {
+            "position": position, "actor": admin_actor(request)})
+
+    @admin.action(description="Open the selected cancelled positions again")
+    def reopen(self, request, queryset):
+        delete_each(request, queryset, positions.position_reopen, lambda position: {
+            "position": position, "actor": admin_actor(request)})

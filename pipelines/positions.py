@@ -59,6 +59,18 @@ def position_create(
     return position
 
 
+def check_record_kept(position: Position, *, team=UNSET, fte=UNSET) -> None:
+    """A filled or cancelled position keeps its team and FTE: they are its record (who was
+    hired where, at what share). Only an open one moves or changes size."""
+    if position.pk is None or position.status == PositionStatus.OPEN:
+        return
+    if team is not UNSET and team != position.team or fte is not UNSET and fte != position.fte:
+        raise ValidationError(
+            f"This position is {position.status}: its team and FTE are part of the record; "
+            "open a new position instead."
+        )
+
+
 @transaction.atomic
 def position_update(
     *,
@@ -75,14 +87,7 @@ def position_update(
     if unknown:
         raise ValidationError(f"Positions have no field {', '.join(sorted(unknown))}.")
     lock_unchanged(position, expected_version)
-    if position.status != PositionStatus.OPEN and (
-        team is not UNSET and team != position.team
-        or "fte" in fields and fields["fte"] != position.fte
-    ):
-        raise ValidationError(
-            f"This position is {position.status}: its team and FTE are part of the record; "
-            "open a new position instead."
-        )
+    check_record_kept(position, team=team, fte=fields.get("fte", UNSET))
     if team is not UNSET:
         require_same_org(position.organisation_id, "team", team)
         position.team = team

@@ -1,14 +1,15 @@
-"""Admin for organisations, people and teams. Saves go through `teams.services`, and the
-forms run the services' checks first, so the admin cannot write what the app would refuse."""
+"""Admin for organisations, people, teams and level tables. Saves go through `teams.services`
+(and `teams.levels`), and the forms run the services' checks first, so the admin cannot write
+what the app would refuse."""
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from orgdesign.web.admin_actions import delete_each
-from teams import services
+from teams import levels, services
 from teams.actor import admin_actor
-from teams.models import Membership, Organisation, OrganisationAccess, Person, Team
+from teams.models import Level, Membership, Organisation, OrganisationAccess, Person, Team
 
 
 class OrganisationAdminForm(forms.ModelForm):
@@ -249,3 +250,37 @@ class MembershipAdmin(admin.ModelAdmin):
             team=data["team"],
             allocation=data["allocation"],
         ).pk
+
+
+class LevelAdminForm(forms.ModelForm):
+    class Meta:
+        model = Level
+        fields = ["organisation", "name", "annual_cost"]
+
+
+@admin.register(Level)
+class LevelAdmin(admin.ModelAdmin):
+    """The level tables (money: the admin site is for superusers and staff the operator
+    trusts); saves go through `teams.levels`."""
+
+    form = LevelAdminForm
+    list_display = ["name", "organisation", "annual_cost"]
+    list_filter = ["organisation"]
+    list_select_related = ["organisation"]
+
+    def save_model(self, request, obj, form, change):
+        data = dict(form.cleaned_data)
+        organisation = data.pop("organisation")
+        if change:
+            levels.level_update(level=obj, actor=admin_actor(request), **data)
+        else:
+            obj.pk = levels.level_create(
+                organisation=organisation, actor=admin_actor(request), **data
+            ).pk
+
+    def delete_model(self, request, obj):
+        levels.level_delete(level=obj, actor=admin_actor(request))
+
+    def delete_queryset(self, request, queryset):
+        delete_each(request, queryset, levels.level_delete, lambda level: {
+            "level": level, "actor": admin_actor(request)})

@@ -216,3 +216,49 @@ def test_no_door_deletes_an_engaged_team_behind_the_services():
 
     with pytest.raises(RestrictedError):
         team.delete()
+
+
+# Positions and levels: one more door, the same services ------------------------------------
+
+
+def test_the_admin_opens_edits_and_cancels_a_position_through_the_services(admin_client):
+    from pipelines.models import Position
+
+    org = OrganisationFactory()
+    team = services.team_create(organisation=org, name="Serving", kind="deployment")
+    form = {"organisation": org.pk, "team": team.pk, "title": "SRE", "role": "other",
+            "level": "L5", "fte": 100, "target_date": "", "pipeline": ""}
+    assert admin_client.post("/admin/pipelines/position/add/", form).status_code == 302
+    position = Position.objects.get()
+    assert position.history.first().updated_via == "admin"
+    refused = admin_client.post(f"/admin/pipelines/position/{position.pk}/change/",
+                                {**form, "fte": 150})
+    assert refused.status_code == 200
+    other = services.team_create(organisation=OrganisationFactory(), name="Elsewhere")
+    refused = admin_client.post(f"/admin/pipelines/position/{position.pk}/change/",
+                                {**form, "team": other.pk})
+    assert refused.status_code == 200 and "belongs to another organisation" in \
+        refused.content.decode()
+    admin_client.post("/admin/pipelines/position/", {
+        "action": "cancel", "_selected_action": [position.pk]})
+    position.refresh_from_db()
+    assert position.status == "cancelled"
+    assert position.history.first().status == "cancelled"
+    # A cancelled position keeps its team and FTE: the form says so, nothing is written.
+    refused = admin_client.post(f"/admin/pipelines/position/{position.pk}/change/",
+                                {**form, "fte": 50})
+    assert refused.status_code == 200 and "part of the record" in refused.content.decode()
+    position.refresh_from_db()
+    assert position.fte == 100
+
+
+def test_the_admin_keeps_the_level_table_through_the_services(admin_client):
+    from teams.models import Level
+
+    org = OrganisationFactory()
+    form = {"organisation": org.pk, "name": "L5", "annual_cost": 200000}
+    assert admin_client.post("/admin/teams/level/add/", form).status_code == 302
+    assert Level.objects.get().history.first().updated_via == "admin"
+    taken = admin_client.post("/admin/teams/level/add/", form)
+    assert taken.status_code == 200
+    assert Level.objects.count() == 1

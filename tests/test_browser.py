@@ -12,9 +12,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from pipelines import services as pipeline_services
-from pipelines.models import Engagement, Pipeline
+from pipelines.models import Engagement, Pipeline, Position
 from teams import services
-from teams.models import Organisation, Person, Team
+from teams.models import Membership, Organisation, Person, Team
 from tests.axe import axe_results
 from tests.factories import UserFactory
 from tests.worker import run_worker
@@ -124,6 +124,54 @@ def test_a_click_anywhere_in_a_tall_cell_cycles_its_role(page, demo):
     cell.locator("button").click(position={"x": word["width"] / 2, "y": word["height"] - 5})
     sync_api.expect(cell).to_have_text("owner")
     assert Engagement.objects.get(pipeline=feed, team=tooling).role == "owner"
+
+
+def test_an_effort_is_typed_beside_the_role_and_the_capacity_follows(page, demo):
+    feed = Pipeline.objects.get(organisation=demo, name="Home feed ranking")
+    ranking = Team.objects.get(organisation=demo, name="Ranking Models")
+    page.goto("/orgs/demo/")
+    page.evaluate("window.notReloaded = true")
+    cell = page.locator(f'#row-{feed.pk} td[data-team="{ranking.pk}"]')
+    effort = cell.locator("input.effort")
+    sync_api.expect(effort).to_have_value("60")
+    effort.fill("45")
+    # The change is sent when the input is left; the row comes back from the server.
+    with page.expect_response(lambda r: f"/cells/{feed.pk}/{ranking.pk}/" in r.url
+                              and r.request.method == "POST") as answer:
+        effort.press("Tab")
+    assert answer.value.status == 200
+    sync_api.expect(page.locator(f'#row-{feed.pk} td[data-team="{ranking.pk}"] input.effort')
+                    ).to_have_value("45")
+    sync_api.expect(page.locator(f'#row-{feed.pk} td[data-team="{ranking.pk}"]')
+                    ).to_contain_text("owner")
+    assert page.evaluate("window.notReloaded") is True
+    engagement = Engagement.objects.get(pipeline=feed, team=ranking)
+    assert (engagement.role, engagement.effort) == ("owner", 45)
+    # Ranking Models: 1.8 FTE; 45% of it goes to the feed now.
+    page.goto("/orgs/demo/capacity/")
+    row = page.locator(f'tr[data-pipeline="{feed.pk}"] td[data-stage="modeling"]')
+    sync_api.expect(row).to_have_attribute("data-fte", "0.8")
+    assert serious_violations(page) == []
+
+
+def test_an_open_position_is_filled_from_its_page(page, demo):
+    seat = Position.objects.get(organisation=demo, team__name="Checkout Squad")
+    page.goto("/orgs/demo/positions/")
+    row = page.locator(f'tr[data-position="{seat.pk}"]')
+    row.get_by_role("link", name="Fill…").click()
+    page.get_by_label("Person", exact=True).fill("Ravi")
+    page.locator("#picker-person-results button", has_text="Ravi Patel").click()
+    sync_api.expect(page.locator("#picker-person .picker-chosen")).to_contain_text("Ravi Patel")
+    page.get_by_role("button", name="Fill position").click()
+    sync_api.expect(page.locator(".page-head")).to_contain_text("Filled by Ravi Patel")
+    seat.refresh_from_db()
+    ravi = demo.people.get(name="Ravi Patel")
+    assert (seat.status, seat.person_id) == ("filled", ravi.pk)
+    assert Membership.objects.get(person=ravi, team=seat.team).allocation == seat.fte
+    assert serious_violations(page) == []
+    # The matrix no longer shows the seat; the history shows the fill.
+    page.goto("/orgs/demo/")
+    sync_api.expect(page.locator(f'[data-position="{seat.pk}"]')).to_have_count(0)
 
 
 def test_a_cell_is_changed_from_the_keyboard(page, demo):

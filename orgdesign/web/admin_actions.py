@@ -6,8 +6,8 @@ from django.db import transaction
 
 
 def delete_each(request, queryset, delete, arguments) -> None:
-    """The bulk delete action, one service call per row, each refusal reported: the rows the
-    services allow are deleted, the others stay."""
+    """A bulk action (a delete, a cancel), one service call per row, each refusal reported:
+    the rows the services allow are changed, the others stay."""
     for obj in queryset:
         try:
             with transaction.atomic():
