@@ -43,6 +43,8 @@ urlpatterns = [
          name="position_detail"),
     path("orgs/<slug:slug>/positions/<int:pk>/edit/", position_views.position_update,
          name="position_update"),
+    path("orgs/<slug:slug>/positions/<int:pk>/row/", position_views.position_row,
+         name="position_row"),
     path("orgs/<slug:slug>/positions/<int:pk>/fill/", position_views.position_fill,
          name="position_fill"),
     path("orgs/<slug:slug>/positions/<int:pk>/cancel/", position_views.position_cancel,

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from orgdesign.access.policy import get_org_for_user, sees_money
-from orgdesign.analysis.capacity import COLUMN_LABELS, COLUMNS, costs_of
+from orgdesign.analysis.capacity import COLUMN_LABELS, COLUMNS, SQUAD, costs_of
 from orgdesign.analysis.kept import analysis_of, level_costs
 
 PIPELINES_PER_PAGE = 50
@@ -28,6 +28,9 @@ class HeatCell:
     required: bool
     heat: int  # 0 (nothing) to HEAT_STEPS - 1 (the most on the page)
     cost: float | None = None
+    # A required stage a product squad covers: squads hold every role they need (seed 000),
+    # so their share is under "squad", not a gap in the stage.
+    in_squad: bool = False
 
 
 def _heat(fte: float, top: float) -> int:
@@ -53,6 +56,8 @@ def capacity(request, slug):
     rows = []
     for pipeline in page:
         stages = pipeline.by_stage
+        squad = stages.get(SQUAD)
+        squad_staffed = squad is not None and squad.planned_fte > 0
         cells = []
         for column in columns:
             stage = stages.get(column)
@@ -64,6 +69,7 @@ def capacity(request, slug):
                 heat=_heat(stage.planned_fte if stage else 0.0, top),
                 cost=costs.by_stage[(pipeline.pipeline.id, column)].planned
                 if costs and stage else None,
+                in_squad=squad_staffed and column != SQUAD,
             ))
         rows.append({
             "pipeline": pipeline,

@@ -7,6 +7,7 @@ from orgdesign.analysis.capacity import costs_of
 from orgdesign.analysis.kept import analysis_of, level_costs
 from orgdesign.analysis.matrix import MatrixFilters, build_columns, build_rows, filter_pipelines
 from orgdesign.csvio.exports import csv_response, export_view
+from orgdesign.csvio.format import decimal_text
 from pipelines.models import Position
 
 MATRIX_COLUMNS = ["pipeline", "pm_owner", "lifecycle"]
@@ -122,12 +123,6 @@ def export_positions(request, organisation):
 CAPACITY_COLUMNS = ["pipeline", "stage", "team", "fte_now", "fte_planned"]
 
 
-def _decimal(value: float, places: int = 2) -> str:
-    """A figure of the CSV: at most `places` decimals, no trailing zeros (1.5, 2, 0.25)."""
-    text = f"{value:.{places}f}".rstrip("0").rstrip(".")
-    return text or "0"
-
-
 @export_view
 def export_capacity(request, organisation):
     """capacity.csv: what each team gives each pipeline, by stage, in FTE now and planned
@@ -141,10 +136,10 @@ def export_capacity(request, organisation):
     def rows():
         yield [*CAPACITY_COLUMNS, "cost"] if money else CAPACITY_COLUMNS
         for cell in capacity.cells:
-            row = [cell.pipeline.name, cell.stage, cell.team.name, _decimal(cell.fte),
-                   _decimal(cell.planned_fte)]
+            row = [cell.pipeline.name, cell.stage, cell.team.name, decimal_text(cell.fte),
+                   decimal_text(cell.planned_fte)]
             if costs is not None:
-                row.append(_decimal(costs.by_cell[(cell.pipeline.id, cell.team.id)].now, 0))
+                row.append(decimal_text(costs.by_cell[(cell.pipeline.id, cell.team.id)].now, 0))
             yield row
 
     return csv_response(rows(), organisation=organisation, name="capacity", request=request)

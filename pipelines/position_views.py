@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from orgdesign.access.policy import can_edit, get_org_for_user
 from orgdesign.history.sections import recent_context
+from orgdesign.web.errors import RoleRequired
 from orgdesign.web.forms import add_service_errors
 from pipelines import positions as services
 from pipelines.forms import FillForm, PositionFilterForm, PositionForm
@@ -79,10 +80,36 @@ def _position(organisation, pk) -> Position:
     )
 
 
-def _edit_form(organisation, position, data=None) -> PositionForm:
+def _edit_form(organisation, position, data=None, *, inline: bool = False) -> PositionForm:
+    """The edit form, on the position's page or inline in its row of the list (its ids
+    then carry the position's, so two rows can be open at once)."""
     initial = {field: getattr(position, field) for field in
                ("title", "team", "role", "level", "fte", "target_date", "pipeline")}
-    return PositionForm(data, initial=initial, organisation=organisation, auto_id="edit-%s")
+    auto_id = f"edit-{position.pk}-%s" if inline else "edit-%s"
+    return PositionForm(data, initial=initial, organisation=organisation, auto_id=auto_id)
+
+
+def _row(request, organisation, position, *, form=None, conflict="", status=200):
+    """A row of the list, read-only or (`form`) open for editing in place (htmx)."""
+    context = {"organisation": organisation, "position": position,
+               "can_edit": can_edit(organisation), "form": form, "conflict": conflict,
+               "version": version_of(position)}
+    name = "position-edit-row" if form is not None else "position-row"
+    return render(request, f"pipelines/positions.html#{name}", context, status=status)
+
+
+@require_GET
+@login_required
+def position_row(request, slug, pk):
+    """A row of the list for htmx: as it is, or with `?edit=1` its edit form (editors)."""
+    organisation = get_org_for_user(request, slug)
+    position = _position(organisation, pk)
+    if request.GET.get("edit"):
+        if not can_edit(organisation):
+            raise RoleRequired(organisation, AccessRole.EDITOR)
+        return _row(request, organisation, position,
+                    form=_edit_form(organisation, position, inline=True))
+    return _row(request, organisation, position)
 
 
 def _detail(request, organisation, position, *, form=None, fill_form=None, conflict="",
@@ -139,6 +166,8 @@ def _written(request, organisation, position, write, done: str, **forms):
 def position_update(request, slug, pk):
     organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
     position = _position(organisation, pk)
+    if request.htmx:
+        return _update_in_row(request, organisation, position)
     form = _edit_form(organisation, position, request.POST)
     if not form.is_valid():
         return _detail(request, organisation, position, form=form, status=400)
@@ -152,6 +181,30 @@ def position_update(request, slug, pk):
         ),
         f"{changes['title']} saved.", form=form,
     )
+
+
+def _update_in_row(request, organisation, position):
+    """The edit of a row of the list, in place: the row as saved, or its form again with the
+    refusal (400) or the other editor's values (409)."""
+    form = _edit_form(organisation, position, request.POST, inline=True)
+    if not form.is_valid():
+        return _row(request, organisation, position, form=form, status=400)
+    changes = dict(form.cleaned_data)
+    try:
+        position = services.position_update(
+            position=position, team=changes.pop("team"), pipeline=changes.pop("pipeline"),
+            expected_version=request.POST.get("version") or None,
+            actor=browser_actor(request), **changes,
+        )
+    except ConflictError as error:
+        current = _position(organisation, position.pk)
+        return _row(request, organisation, current, status=409, conflict=error.message,
+                    form=_edit_form(organisation, current, inline=True))
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _row(request, organisation, _position(organisation, position.pk), form=form,
+                    status=400)
+    return _row(request, organisation, _position(organisation, position.pk))
 
 
 @require_POST

@@ -146,3 +146,34 @@ def test_a_viewer_sees_the_effort_and_no_input(org, design):
     page = client_for(org, "viewer").get(f"/orgs/{org.slug}/").content.decode()
     assert 'name="effort"' not in page
     assert '<small class="effort">75%</small>' in page
+
+
+def test_a_squad_owned_pipeline_shows_no_gap_in_the_stages_the_squad_covers(org):
+    squad = TeamFactory(organisation=org, name="Checkout", kind="product_squad")
+    fraud = PipelineFactory(organisation=org, name="Fraud")
+    bare = PipelineFactory(organisation=org, name="Bare")
+    MembershipFactory(person=PersonFactory(organisation=org, name="Ada"), team=squad)
+    EngagementFactory(pipeline=fraud, team=squad, role="owner")
+    # Bare has no team at all: its required stages are gaps.
+    modeling = TeamFactory(organisation=org, name="Models", kind="modeling")
+    EngagementFactory(pipeline=bare, team=modeling, role="service")
+    content = client_for(org, "viewer").get(f"/orgs/{org.slug}/capacity/").content.decode()
+    fraud_row = content.split(f'data-pipeline="{fraud.pk}"', 1)[1].split("</tr>", 1)[0]
+    bare_row = content.split(f'data-pipeline="{bare.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert "heat-gap" not in fraud_row and "in squad" in fraud_row
+    assert 'data-stage="squad" data-fte="1"' in fraud_row
+    assert bare_row.count("heat-gap") == 4  # data, infrastructure, modeling, deployment
+
+
+def test_capacity_csv_writes_whole_costs_and_figures_as_they_are(org, design):
+    """Trailing zeros of a whole number are digits, not decimals: 120000 stays 120000."""
+    Level.objects.filter(organisation=org).update(annual_cost=100_000)
+    rows = _csv(client_for(org, "admin").get(f"/orgs/{org.slug}/export/capacity.csv"))
+    cells = {(r["pipeline"], r["team"]): r for r in rows}
+    # Modeling costs 200,000 (Ada and Bo); Search takes 75% of it, Ranking 25%.
+    assert cells[("Search", "Modeling")]["cost"] == "150000"
+    assert cells[("Ranking", "Modeling")]["cost"] == "50000"
+    assert cells[("Search", "Data Ops")]["cost"] == "0"
+    assert cells[("Search", "Data Ops")]["fte_now"] == "0.5"
+    assert cells[("Ranking", "Modeling")]["fte_now"] == "0.5"
+    assert cells[("Search", "Modeling")]["fte_now"] == "1.5"

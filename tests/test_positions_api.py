@@ -204,3 +204,41 @@ def test_positions_carry_no_money(org, team):
     writer.post(api_url(org, "positions/"),
                 {"team": team.pk, "title": "ML engineer", "level": "L5"}, format="json")
     assert b"987654" not in writer.get(api_url(org, "positions/")).content
+
+
+def test_a_scenario_carries_the_positions_and_levels_and_its_promotion_brings_them_back(org,
+                                                                                        team):
+    from orgdesign.scenarios.services import scenario_create, scenario_promote
+    from pipelines import positions
+
+    Level.objects.create(organisation=org, name="L5", annual_cost=200000)
+    org.currency = "EUR"
+    org.save()
+    ada = PersonFactory(organisation=org, name="Ada")
+    open_seat = positions.position_create(organisation=org, team=team, title="Seat", fte=60)
+    filled = positions.position_create(organisation=org, team=team, title="Filled")
+    positions.position_fill(position=filled, person=ada)
+
+    scenario = scenario_create(origin=org, name="Plan")
+    copies = {p.title: p for p in Position.objects.filter(organisation=scenario)}
+    assert (copies["Seat"].status, copies["Seat"].fte, copies["Seat"].team.organisation_id) \
+        == ("open", 60, scenario.pk)
+    assert copies["Filled"].person.organisation_id == scenario.pk
+    assert copies["Filled"].person.name == "Ada"
+    assert list(Level.objects.filter(organisation=scenario).values_list("name", "annual_cost")) \
+        == [("L5", 200000)]
+    assert scenario.currency == "EUR"
+
+    # In the scenario, a new seat is opened and the old one cancelled; promoted, the live
+    # design has them so.
+    scenario_team = scenario.teams.get(name=team.name)
+    positions.position_create(organisation=scenario, team=scenario_team, title="New seat")
+    positions.position_cancel(position=copies["Seat"])
+    backup = scenario_promote(scenario=scenario)
+    live = {p.title: p.status for p in Position.objects.filter(organisation=org)}
+    assert live == {"Seat": "cancelled", "Filled": "filled", "New seat": "open"}
+    # What the live design held before is kept, as the promotion's backup scenario.
+    kept = {p.title: p.status for p in Position.objects.filter(organisation=backup)}
+    assert kept == {"Seat": "open", "Filled": "filled"}
+    # The open seat's removal from the live design is in its history, to bring back.
+    assert Position.history.filter(id=open_seat.pk, history_type="-").exists()

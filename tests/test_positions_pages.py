@@ -1,6 +1,8 @@
 """The positions page and a position's page (open, edit, fill, cancel through the browser),
 and the level table's page, which only admins reach."""
 
+import re
+
 import pytest
 
 from pipelines.models import Position, PositionStatus
@@ -206,3 +208,46 @@ def test_open_seats_show_in_the_matrix_the_chart_and_the_team_page(demo):
     assert f'data-position="{deployment.pk}"' not in matrix
     assert deployment.pk not in {s["positionId"] for s in
                                  viewer.get(f"/orgs/{demo.slug}/chart/data/").json()["seats"]}
+
+
+# Editing a position in its row of the list (htmx) ---------------------------------------
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_a_position_is_edited_in_its_row(org, team, seat, editor):
+    row = editor.get(f"/orgs/{org.slug}/positions/{seat.pk}/row/?edit=1", **HTMX)
+    content = row.content.decode()
+    assert row.status_code == 200
+    assert content.startswith(f'<tr data-position="{seat.pk}" data-editing>')
+    assert f'id="edit-{seat.pk}-title"' in content and 'value="ML engineer"' in content
+    version = re.search(r'name="version" value="([^"]+)"', content)[1]
+    saved = editor.post(f"/orgs/{org.slug}/positions/{seat.pk}/edit/", {
+        "title": "Senior ML engineer", "team": team.pk, "role": "ml_engineer", "fte": 80,
+        "version": version}, **HTMX)
+    assert saved.status_code == 200
+    assert saved.content.decode().startswith(f'<tr data-position="{seat.pk}" data-status="open">')
+    assert "Senior ML engineer" in saved.content.decode()
+    seat.refresh_from_db()
+    assert (seat.title, seat.fte, seat.role) == ("Senior ML engineer", 80, "ml_engineer")
+
+
+def test_a_refused_row_edit_comes_back_with_its_error_and_nothing_is_written(org, team, seat,
+                                                                          editor):
+    refused = editor.post(f"/orgs/{org.slug}/positions/{seat.pk}/edit/", {
+        "title": "X", "team": team.pk, "role": "other", "fte": 0}, **HTMX)
+    assert refused.status_code == 400
+    assert "data-editing" in refused.content.decode()
+    stale = editor.post(f"/orgs/{org.slug}/positions/{seat.pk}/edit/", {
+        "title": "X", "team": team.pk, "role": "other", "fte": 50,
+        "version": "2000-01-01T00:00:00+00:00"}, **HTMX)
+    assert stale.status_code == 409
+    assert "changed by someone else" in stale.content.decode()
+    seat.refresh_from_db()
+    assert (seat.title, seat.fte) == ("ML engineer", 50)
+
+
+def test_a_viewer_gets_no_edit_row(org, seat, viewer):
+    assert viewer.get(f"/orgs/{org.slug}/positions/{seat.pk}/row/?edit=1",
+                      **HTMX).status_code == 403
+    assert viewer.get(f"/orgs/{org.slug}/positions/{seat.pk}/row/", **HTMX).status_code == 200

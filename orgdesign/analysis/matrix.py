@@ -117,7 +117,7 @@ class SummaryCell:
         return next((role for role, count in self.roles.items() if count), "")
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     team_id: int
     role: str
@@ -305,15 +305,14 @@ def build_rows(
         engaged = {e.team_id: e for e in index.engagements_by_pipeline.get(pipeline.id, ())}
         row_findings = by_subject.get(("pipeline", pipeline.id), [])
         cells: list[Cell | SummaryCell] = []
+        pid = pipeline.id
         for group in groups:
+            # One lookup a cell: 400 columns of a page of rows are tens of thousands.
             group_cells = [
-                Cell(
-                    team_id=column.team.id,
-                    role=engaged[column.team.id].role if column.team.id in engaged else "",
-                    finding=marked.get((pipeline.id, column.team.id)),
-                    effort=engaged[column.team.id].effort if column.team.id in engaged else None,
-                )
-                for column in group.columns
+                Cell(team_id, engagement.role, marked.get((pid, team_id)), engagement.effort)
+                if (engagement := engaged.get(team_id)) is not None
+                else Cell(team_id, "", marked.get((pid, team_id)))
+                for team_id in (column.team.id for column in group.columns)
             ]
             if group.collapsed:
                 cells.append(_summary(group, group_cells))

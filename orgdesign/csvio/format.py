@@ -212,3 +212,12 @@ def column_letter(index: int) -> str:
         index, remainder = divmod(index - 1, 26)
         letters = chr(ord("A") + remainder) + letters
     return letters
+
+
+def decimal_text(value: float, places: int = 2) -> str:
+    """A figure of a CSV: at most `places` decimals, without trailing zeros after the point
+    (1.5, 2, 0.25, 150000), and never "-0"."""
+    text = f"{value:.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text

@@ -22,6 +22,7 @@ from orgdesign.analysis.compare import MONEY, CapacityChange, Comparison, compar
 from orgdesign.analysis.findings import count_by_severity
 from orgdesign.analysis.kept import Analysis, analyses_of, level_costs
 from orgdesign.csvio.exports import csv_response
+from orgdesign.csvio.format import decimal_text
 from orgdesign.jobs.models import JobKind
 from orgdesign.jobs.runner import job_start
 from orgdesign.scenarios.services import check_scenario_room, scenario_delete, scenario_name
@@ -279,8 +280,7 @@ def _figure(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        text = f"{value:.2f}".rstrip("0").rstrip(".")
-        return text if text not in ("", "-0") else "0"
+        return decimal_text(value)
     return str(value)
 
 
