@@ -87,8 +87,15 @@ def test_filling_through_the_page_puts_the_person_in_the_team(org, team, seat, e
     page = editor.get(f"/orgs/{org.slug}/positions/{seat.pk}/")
     assert b"Fill position" not in page.content
     assert b"Ada" in page.content
-    # The position's History section shows the fill.
-    assert b"Filled" in page.content
+    # Both writes are in history, through the browser, by the editor; the position's
+    # History section shows the fill.
+    entry = seat.history.first()
+    assert (entry.status, entry.person_id, entry.updated_via) == ("filled", ada.pk, "browser")
+    joined = Membership.history.filter(person_id=ada.pk).first()
+    assert (joined.team_id, joined.allocation, joined.updated_via) == (team.pk, 50, "browser")
+    assert entry.history_user_id == joined.history_user_id is not None
+    section = page.content.decode().split('id="object-history"', 1)[1]
+    assert "Filled" in section and "Ada" in section
 
 
 def test_a_fill_without_a_person_is_refused(org, seat, editor):
@@ -104,6 +111,8 @@ def test_cancel_and_open_again_through_the_page(org, seat, editor, viewer):
     editor.post(f"/orgs/{org.slug}/positions/{seat.pk}/cancel/")
     seat.refresh_from_db()
     assert seat.status == "cancelled"
+    assert (seat.history.first().status, seat.history.first().updated_via) == (
+        "cancelled", "browser")
     editor.post(f"/orgs/{org.slug}/positions/{seat.pk}/cancel/")
     seat.refresh_from_db()
     assert seat.status == "open"
