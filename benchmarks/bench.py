@@ -19,6 +19,7 @@ THROUGHPUT_SECONDS=0. Size T is a tiny run that proves the script works.
 
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -34,10 +35,12 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from benchmarks import roster_files  # noqa: E402
 from benchmarks.sync_people import batch  # noqa: E402
 from benchmarks.throughput import measure  # noqa: E402
 from benchmarks.timing import client_in  # noqa: E402
@@ -46,7 +49,14 @@ from orgdesign.scenarios.services import design_delete, scenario_create  # noqa:
 from pipelines.generator import generate_org  # noqa: E402
 from pipelines.models import Engagement  # noqa: E402
 from teams import services  # noqa: E402
+from teams.actor import SYSTEM  # noqa: E402
 from teams.models import Organisation, Person  # noqa: E402
+from teams.roster_import import (  # noqa: E402
+    apply_roster,
+    parse_roster,
+    people_fingerprint,
+    preview_roster,
+)
 from teams.tokens import token_create  # noqa: E402
 
 SIZES = {
@@ -336,6 +346,42 @@ def main(size: str) -> None:
     figures["scenario_copy"] = figure([copy_ms], len(queries), None)
     print("scenario_copy", figures["scenario_copy"], flush=True)
 
+    # An HR system's export (BambooHR's shape, managers by name) of the whole company into an
+    # organisation of its own: previewed through the import page as CSV and as .xlsx, then
+    # applied as the worker applies it (read again, then the bulk sync).
+    import_org = services.organisation_create(slug=f"{slug}-import", name="make bench import")
+    importer = client_in(import_org, username="bench-make-importer", role="editor")
+    for name, data, filename in (("roster_preview_csv", roster_files.as_csv(shape["people"]),
+                                  "people.csv"),
+                                 ("roster_preview_xlsx", roster_files.as_xlsx(shape["people"]),
+                                  "people.xlsx")):
+        def preview(data=data, filename=filename):
+            response = importer.post(f"/orgs/{import_org.slug}/import/people/", {
+                "file": SimpleUploadedFile(filename, data), "mode": "delta"})
+            page = response.content.decode()
+            assert 'data-import-state="preview"' in page, page[:2000]
+            return int(re.search(r"<strong>(\d+)</strong> created", page)[1])
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            created = preview()
+            elapsed = (time.perf_counter() - started) * 1000
+        figures[name] = figure([elapsed], len(queries), None, bytes=len(data),
+                               created=created)
+        print(name, figures[name], flush=True)
+    data = roster_files.as_csv(shape["people"])
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        roster = parse_roster(data, organisation=import_org)
+        fingerprint = people_fingerprint(preview_roster(
+            organisation=import_org, roster=roster, mode="delta", actor=SYSTEM))
+        result = apply_roster(organisation=import_org, roster=parse_roster(
+            data, organisation=import_org), mode="delta", fingerprint=fingerprint,
+            actor=SYSTEM)
+        elapsed = (time.perf_counter() - started) * 1000
+    figures["roster_apply_csv"] = figure([elapsed], len(queries), None,
+                                         created=result.created)
+    print("roster_apply_csv", figures["roster_apply_csv"], flush=True)
+
     throughput = None
     seconds = int(THROUGHPUT_SECONDS or (0 if size == "T" else 30))
     if seconds:
@@ -349,7 +395,7 @@ def main(size: str) -> None:
                                 {"Authorization": f"Bearer {key}"}),
         }, seconds)
 
-    for leftover in (copy, sync_org, floor_org, organisation):
+    for leftover in (copy, sync_org, floor_org, import_org, organisation):
         design_delete(leftover)
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{size}.json"

@@ -564,6 +564,37 @@ class PendingUpload(models.Model):
         return f"{self.sha256[:12]} ({len(self.data)} bytes)"
 
 
+class ImportMapping(models.Model):
+    """How the columns of an HR system's roster were read (`teams.import_mappings`): saved
+    when a roster is applied, and proposed again for the next file with the same headers,
+    so a monthly export is mapped once. Not part of the design: no history."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    # The file's headers as sent, in order, and a digest of them (what a file is matched by).
+    headers = models.JSONField()
+    headers_key = models.CharField(max_length=64)
+    # Header -> the field it is read as, or "" when it is not imported.
+    mapping = models.JSONField()
+    # What identifies a person when the file has no employee id: external_id, email or login.
+    key = models.CharField(max_length=20, default="external_id")
+    create_teams = models.BooleanField(default=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "headers_key"], name="import_mapping_one_per_headers"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{len(self.headers)} columns ({self.headers_key[:12]})"
+
+
 class RequestCount(models.Model):
     """Requests of one client (a token, a login) in the current window of its rate limit:
     the throttle's state, kept in the database so that every web process counts together

@@ -26,6 +26,11 @@ urlpatterns = [
     path("export/people.csv", export_views.export_people, name="export_people"),
     path("import/people/", people_import_views.import_people, name="import_people"),
     path(
+        "import/people/columns/",
+        people_import_views.import_people_remap,
+        name="import_people_remap",
+    ),
+    path(
         "import/people/apply/",
         people_import_views.import_people_apply,
         name="import_people_apply",

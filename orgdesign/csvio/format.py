@@ -1,9 +1,14 @@
-"""CSV writing shared by every export: RFC 4180 quoting, streamed, safe for spreadsheets."""
+"""CSV writing shared by every export: RFC 4180 quoting, streamed, safe for spreadsheets;
+and the reading every import shares, of CSV files and .xlsx workbooks (`read_table`)."""
 
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+
+from orgdesign.csvio import spreadsheet
 
 # OWASP CSV injection: a cell starting with one of these is read as a formula by
 # spreadsheets. Such cells get a leading apostrophe, which import takes off again.
@@ -63,13 +68,14 @@ def stream_rows(rows: Iterable[Iterable], *, bom: bool = False) -> Iterator[str]
 SEPARATORS = (",", ";", "\t")
 SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
-# The first bytes of files people upload by mistake, and what to tell them.
+# The first bytes of files people upload by mistake, and what to tell them. An .xlsx workbook
+# is read (`read_table`); `spreadsheet.refusal_of_other_file` tells what other workbooks are.
 _WORKBOOK = (
     "This is a spreadsheet workbook, not a CSV file. In your spreadsheet, save or download "
-    "the sheet as CSV and upload that."
+    "the sheet as .xlsx or CSV and upload that."
 )
 _SIGNATURES = (
-    (b"PK\x03\x04", _WORKBOOK),  # .xlsx, .ods (zip)
+    (b"PK\x03\x04", _WORKBOOK),  # .ods, damaged zips
     (b"\xd0\xcf\x11\xe0", _WORKBOOK),  # .xls (OLE2)
     (b"\x89PNG", "This is a PNG image, not a CSV file."),
     (b"\xff\xd8\xff", "This is a JPEG image, not a CSV file."),
@@ -107,12 +113,13 @@ class TableRow:
 class Table:
     header: list[str]
     rows: list[TableRow]
-    encoding: str
-    separator: str
+    encoding: str  # for a workbook: "Excel workbook, sheet “People”"
+    separator: str  # for a workbook: ""
+    sheet: str | None = None  # the sheet of a workbook that was read
 
     @property
     def separator_name(self) -> str:
-        return SEPARATOR_NAMES[self.separator]
+        return "cell" if self.sheet is not None else SEPARATOR_NAMES[self.separator]
 
 
 def decode_csv(data: bytes) -> tuple[str, str]:
@@ -173,35 +180,88 @@ def clean_cell(cell: str) -> str:
     return restore(cell.strip())
 
 
-def read_table(data: bytes) -> Table:
-    """The header and the non-blank rows of a CSV upload, cells cleaned (see `clean_cell`)."""
+# The sheet an import reads from a workbook, when the person named one: the import's views
+# set it around their reading (`sheet_chosen`), so the importers call `read_table(data)`.
+_CHOSEN_SHEET: ContextVar[str | None] = ContextVar("orgdesign_import_sheet", default=None)
+
+
+@contextmanager
+def sheet_chosen(name: str | None):
+    """Within it, `read_table` reads the sheet `name` of a workbook (None: the first)."""
+    token = _CHOSEN_SHEET.set((name or "").strip() or None)
+    try:
+        yield
+    finally:
+        _CHOSEN_SHEET.reset(token)
+
+
+def chosen_sheet() -> str | None:
+    return _CHOSEN_SHEET.get()
+
+
+def read_table(data: bytes, *, sheet: str | None = None) -> Table:
+    """The header and the non-blank rows of a CSV upload or of one sheet of an .xlsx workbook
+    (told by content, never by the file's name: the first visible sheet, or `sheet`, else the
+    one `sheet_chosen` names), cells cleaned (see `clean_cell`)."""
+    if spreadsheet.is_xlsx(data):
+        return _read_workbook(data, sheet if sheet is not None else chosen_sheet())
+    refusal = spreadsheet.refusal_of_other_file(data)
+    if refusal:
+        raise CsvFileError(refusal)
     text, encoding = decode_csv(data)
     separator = sniff_separator(text.lstrip().split("\n", 1)[0])
+    header, rows = _header_and_rows(_csv_lines(text, separator))
+    return Table(header=header, rows=rows, encoding=encoding, separator=separator)
+
+
+def _csv_lines(text: str, separator: str) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
-    header: list[str] | None = None
-    rows: list[TableRow] = []
     line = 0
     try:
         for cells in reader:
             line += 1
-            cleaned = [clean_cell(cell) for cell in cells]
-            if not any(cleaned):
-                continue  # blank rows, or rows of empty cells a spreadsheet leaves at the end
-            if header is None:
-                header = cleaned
-            else:
-                rows.append(TableRow(line, cleaned))
+            yield line, cells
     except csv.Error as error:
         raise CsvFileError(
             f"Line {line + 1} cannot be read as CSV ({error}). Check for a quote that is not "
             "closed.",
             line=line + 1,
         ) from error
+
+
+def _header_and_rows(
+    lines: Iterable[tuple[int, list[str]]],
+) -> tuple[list[str], list[TableRow]]:
+    header: list[str] | None = None
+    rows: list[TableRow] = []
+    for line, cells in lines:
+        cleaned = [clean_cell(cell) for cell in cells]
+        if not any(cleaned):
+            continue  # blank rows, or rows of empty cells a spreadsheet leaves at the end
+        if header is None:
+            header = cleaned
+        else:
+            rows.append(TableRow(line, cleaned))
     if header is None:
         raise CsvFileError("The file is empty.")
     if not rows:
         raise CsvFileError("The file has a header row but no data rows under it.")
-    return Table(header=header, rows=rows, encoding=encoding, separator=separator)
+    return header, rows
+
+
+def _read_workbook(data: bytes, sheet: str | None) -> Table:
+    """A sheet's rows as the Table of the CSV file a spreadsheet would save from it: each row
+    at least as wide as the header."""
+    try:
+        read = spreadsheet.read_sheet(data, sheet=sheet)
+    except spreadsheet.WorkbookError as error:
+        raise CsvFileError(error.message, line=error.line) from error
+    header, rows = _header_and_rows(read.rows)
+    width = len(header)
+    for row in rows:
+        row.cells.extend([""] * (width - len(row.cells)))
+    return Table(header=header, rows=rows, encoding=f"Excel workbook, sheet “{read.name}”",
+                 separator="", sheet=read.name)
 
 
 def column_letter(index: int) -> str:

@@ -1,6 +1,7 @@
 """The import page, /orgs/<slug>/import/: people (people.csv or an HR system's roster), the
-matrix (matrix.csv) and positions (positions.csv), each uploaded, previewed, then applied, all
-or nothing. Editors only.
+matrix (matrix.csv) and positions (positions.csv), each uploaded as CSV or as an .xlsx
+workbook (its first sheet, or the one named), previewed, then applied, all or nothing.
+Editors only.
 
 This module renders the page and its result, for the page's own view (`views`) and for the
 three imports: the people import in `teams/people_import_views.py`, the matrix import in

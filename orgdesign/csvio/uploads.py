@@ -6,6 +6,11 @@ form carries that hash signed with the organisation, the user, the kind of impor
 fingerprint of the previewed changes (`ticket`), so nobody can apply
 someone else's file or another file than the one previewed. Uploads over the size limit are
 refused before their body is read (`upload_view`).
+
+An upload may be an .xlsx workbook as well as a CSV file (`format.read_table` tells them
+apart by content). The sheet the person names (the form's optional `sheet`) is read by the
+preview and carried by the ticket to the apply, which reads the same sheet: both run within
+`format.sheet_chosen`, so the importers, which call `read_table(data)`, read it.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from orgdesign.access.policy import get_org_for_user
-from orgdesign.csvio.format import Problem
+from orgdesign.csvio.format import Problem, chosen_sheet, sheet_chosen
 from orgdesign.csvio.pending import PREVIEW_MAX_AGE, load_upload
 from teams.actor import Actor
 from teams.models import AccessRole, Door, Organisation
@@ -33,6 +38,8 @@ SHOWN = 500
 FORM_OVERHEAD = 64 * 1024
 
 PEOPLE, MATRIX = "people", "matrix"
+# A sheet's name has at most 31 characters; a longer one names no sheet, and is cut short.
+SHEET_NAME_MAX = 100
 
 
 class UploadRefused(Exception):
@@ -76,10 +83,18 @@ def read_upload(request) -> tuple[bytes, str]:
     return upload.read(), os.path.basename(upload.name or "upload.csv")
 
 
+def chosen_sheet_of(request) -> str | None:
+    """The sheet of a workbook the upload form names, or None: the first."""
+    return request.POST.get("sheet", "").strip()[:SHEET_NAME_MAX] or None
+
+
 def sign_ticket(request, organisation: Organisation, kind: str, **values) -> str:
-    """What the apply form carries: which file, for whom, and which changes were shown."""
+    """What the apply form carries: which file, for whom, and which changes were shown; and
+    the sheet of a workbook that was read, when the person named one (`sheet_chosen`)."""
+    sheet = chosen_sheet()
     return signing.dumps(
-        {"org": organisation.pk, "user": request.user.pk, "kind": kind, **values},
+        {"org": organisation.pk, "user": request.user.pk, "kind": kind,
+         **({"sheet": sheet} if sheet else {}), **values},
         salt=SIGNING_SALT,
     )
 
@@ -129,6 +144,9 @@ class Outcome:
     read_as: str = ""  # the encoding and separator the file was read with
     notes: list[str] = field(default_factory=list)
     alert: str = ""  # why an apply showed a new preview instead
+    # The people import's mapping step (teams.people_import_views.MappingStep), when the file
+    # was read as a table: each column with what it gives, for the user to change.
+    reading: object | None = None
 
     @property
     def shown_problems(self) -> list[Problem]:
@@ -149,8 +167,9 @@ def import_actor(request) -> Actor:
 
 def upload_view(kind: str, preview, refused):
     """A POST view that refuses an upload over the size limit before its body is read, then
-    hands the file to `preview(request, organisation, data, filename)`; a refused upload is
-    shown by `refused(request, organisation, kind, problems)`.
+    hands the file to `preview(request, organisation, data, filename)`, with the sheet the
+    form names chosen (`format.sheet_chosen`); a refused upload is shown by
+    `refused(request, organisation, kind, problems)`.
 
     The CSRF check reads the form, body and all, so it is made here after the size check
     rather than by the middleware before it (Django's documented pattern for uploads).
@@ -162,7 +181,8 @@ def upload_view(kind: str, preview, refused):
             data, filename = read_upload(request)
         except UploadRefused as refusal:
             return refused(request, organisation, kind, [Problem(refusal.message)])
-        return preview(request, organisation, data, filename)
+        with sheet_chosen(chosen_sheet_of(request)):
+            return preview(request, organisation, data, filename)
 
     @csrf_exempt
     @require_POST
@@ -178,7 +198,8 @@ def upload_view(kind: str, preview, refused):
 
 def apply_view(kind: str, apply, refused):
     """The POST view of a preview's apply form: it hands `apply(request, organisation, ticket,
-    data)` the form's ticket and the previewed file's bytes. A ticket expired, tampered with
+    data)` the form's ticket and the previewed file's bytes, with the previewed sheet of a
+    workbook chosen (`format.sheet_chosen`). A ticket expired, tampered with
     or someone else's, or whose file is gone, is refused (`refused(request, organisation,
     kind, problems)`): the file must be uploaded again.
     """
@@ -191,6 +212,7 @@ def apply_view(kind: str, apply, refused):
         if previewed is None:
             return refused(request, organisation, kind, [Problem(EXPIRED)])
         ticket, data = previewed
-        return apply(request, organisation, ticket, data)
+        with sheet_chosen(ticket.get("sheet")):  # the sheet the preview read
+            return apply(request, organisation, ticket, data)
 
     return view

@@ -172,13 +172,18 @@ def _sync(job: Job, progress: Callable[[int, int], None]) -> dict:
 
 
 def _import(job: Job, progress: Callable[[int, int], None]) -> dict:
+    from orgdesign.csvio.format import sheet_chosen
     from orgdesign.csvio.pending import discard_upload, load_upload
     from teams.roster_import import ChangedSincePreview, apply_roster, parse_roster
 
     data = load_upload(job.organisation, job.params["sha"])
     if data is None:
         raise JobRefused("The uploaded file is gone: upload it again.", {})
-    roster = parse_roster(data)
+    # Read as the preview read it: the sheet of a workbook, and the mapping, key and team
+    # creation the user chose.
+    with sheet_chosen(job.params.get("sheet")):
+        roster = parse_roster(data, organisation=job.organisation,
+                              **job.params.get("options", {}))
     if roster.problems:
         raise JobRefused("The file can no longer be read: upload it again.", {})
     try:
