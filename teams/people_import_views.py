@@ -225,7 +225,8 @@ def import_people_remap(request, slug):
     """The mapping step: the kept file read again with the columns, key and team creation
     the user chose, and previewed at once."""
     organisation = get_org_for_user(request, slug, min_role=AccessRole.EDITOR)
-    previewed = previewed_upload(request, organisation, REMAP)
+    # A field of its own: the apply form's `ticket` is another form's, on the same page.
+    previewed = previewed_upload(request, organisation, REMAP, field="mapping_ticket")
     if previewed is None:
         return refused(request, organisation, PEOPLE, [Problem(EXPIRED)])
     ticket, data = previewed

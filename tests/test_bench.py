@@ -17,7 +17,7 @@ FIGURES = {
     "capacity_page", "findings_plan", "api_findings_plan", "api_people_list",
     "people_sync_first", "people_sync_again", "people_csv_export", "scim_lookup",
     "scenario_copy", "matrix_peak_memory", "roster_preview_csv", "roster_preview_xlsx",
-    "roster_apply_csv",
+    "roster_apply_csv", "roster_apply_xlsx",
 }
 KEYS = {"median_ms", "min_ms", "max_ms", "floor_ms", "ratio", "queries", "extra"}
 
@@ -47,7 +47,8 @@ def test_the_benchmark_writes_every_figure(tmp_path):
     assert results["figures"]["matrix_peak_memory"]["extra"]["peak_mb"] > 0
     assert results["figures"]["people_sync_first"]["extra"]["created"] == 400
     assert results["figures"]["people_sync_again"]["extra"]["written"] == 0
-    for name in ("roster_preview_csv", "roster_preview_xlsx", "roster_apply_csv"):
+    for name in ("roster_preview_csv", "roster_preview_xlsx", "roster_apply_csv",
+                 "roster_apply_xlsx"):
         assert results["figures"][name]["extra"]["created"] == 400, name
     if wrk:
         throughput = results["throughput"]

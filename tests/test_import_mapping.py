@@ -29,7 +29,7 @@ def upload(client, text: str, name: str = "roster.csv"):
 
 def remap(client, outcome, **choices):
     return client.post("/orgs/acme/import/people/columns/",
-                       {"ticket": outcome.reading.ticket, "key": "external_id", **choices})
+                       {"mapping_ticket": outcome.reading.ticket, "key": "external_id", **choices})
 
 
 def test_every_column_is_listed_with_what_it_is_read_as(org, editor):
@@ -81,7 +81,7 @@ def test_people_may_be_known_by_their_email(org, editor):
     outcome = upload(editor, no_ids).context["outcome"]
     assert "email" in outcome.reading.key_choices
     preview = editor.post("/orgs/acme/import/people/columns/", {
-        "ticket": outcome.reading.ticket, "map-0": "name", "map-1": "email",
+        "mapping_ticket": outcome.reading.ticket, "map-0": "name", "map-1": "email",
         "map-2": "manager_email", "key": "email"}).context["outcome"]
     assert preview.state == "preview", [p.message for p in preview.problems]
     editor.post("/orgs/acme/import/people/apply/", {"ticket": preview.ticket})
@@ -101,15 +101,19 @@ def test_two_columns_mapped_to_one_field_are_refused_and_nothing_written(org, ed
 
 
 def test_a_forged_ticket_or_a_viewer_maps_nothing(org, editor, viewer):
-    forged = editor.post("/orgs/acme/import/people/columns/", {"ticket": "forged", **MAPPING})
+    forged = editor.post("/orgs/acme/import/people/columns/",
+                         {"mapping_ticket": "forged", **MAPPING})
     assert forged.status_code == 400
     outcome = upload(editor, ODD).context["outcome"]
     assert viewer.post("/orgs/acme/import/people/columns/",
-                       {"ticket": outcome.reading.ticket, **MAPPING}).status_code == 403
-    # A preview's apply ticket is not a mapping ticket, nor the other way round.
+                       {"mapping_ticket": outcome.reading.ticket, **MAPPING}).status_code == 403
+    # A mapping ticket is not an apply ticket, nor the other way round.
     applied = editor.post("/orgs/acme/import/people/apply/",
                           {"ticket": outcome.reading.ticket})
     assert applied.status_code == 400
+    mapped = remap(editor, outcome, **MAPPING).context["outcome"]
+    assert editor.post("/orgs/acme/import/people/columns/",
+                       {"mapping_ticket": mapped.ticket, **MAPPING}).status_code == 400
     assert not Person.objects.exists()
 
 

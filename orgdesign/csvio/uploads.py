@@ -99,10 +99,13 @@ def sign_ticket(request, organisation: Organisation, kind: str, **values) -> str
     )
 
 
-def read_ticket(request, organisation: Organisation, kind: str) -> dict | None:
+def read_ticket(request, organisation: Organisation, kind: str,
+                field: str = "ticket") -> dict | None:
+    """The signed ticket the form's `field` carries, if it is this user's, for this design
+    and this kind of form."""
     try:
         ticket = signing.loads(
-            request.POST.get("ticket", ""), salt=SIGNING_SALT, max_age=PREVIEW_MAX_AGE
+            request.POST.get(field, ""), salt=SIGNING_SALT, max_age=PREVIEW_MAX_AGE
         )
     except signing.BadSignature:  # tampered with, or expired
         return None
@@ -114,10 +117,11 @@ def read_ticket(request, organisation: Organisation, kind: str) -> dict | None:
 
 
 
-def previewed_upload(request, organisation: Organisation, kind: str) -> tuple[dict, bytes] | None:
-    """What an apply form names: its ticket and the previewed file's bytes; None when the
-    ticket is expired, tampered with, someone else's, or its file is gone."""
-    ticket = read_ticket(request, organisation, kind)
+def previewed_upload(request, organisation: Organisation, kind: str,
+                     field: str = "ticket") -> tuple[dict, bytes] | None:
+    """What an apply form names: its ticket (in `field`) and the previewed file's bytes; None
+    when the ticket is expired, tampered with, someone else's, or its file is gone."""
+    ticket = read_ticket(request, organisation, kind, field)
     data = load_upload(organisation, ticket["sha"]) if ticket else None
     return (ticket, data) if data is not None else None
 
