@@ -9,17 +9,9 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import pluralize
 
 from orgdesign.csvio.format import Problem
-from orgdesign.csvio.import_page import refused, render_applied, render_preview
-from orgdesign.csvio.uploads import (
-    MATRIX,
-    SHOWN,
-    Outcome,
-    apply_view,
-    import_actor,
-    upload_view,
-)
+from orgdesign.csvio.import_page import planned_import_views
+from orgdesign.csvio.uploads import MATRIX, SHOWN, Outcome
 from pipelines.matrix_import import MatrixPlan, apply_matrix, read_matrix
-from teams.roster_import import ChangedSincePreview
 
 
 def _cells(count: int, what: str) -> str:
@@ -51,35 +43,8 @@ def _matrix_outcome(state: str, plan: MatrixPlan, filename: str, read_as: str) -
     )
 
 
-def _matrix_preview(request, organisation, data: bytes, filename: str, alert: str = ""):
-    plan, read_as = read_matrix(data, organisation)
-    if plan.problems:
-        return refused(request, organisation, MATRIX, plan.problems, filename=filename)
-    return render_preview(request, organisation,
-                          _matrix_outcome("preview", plan, filename, read_as), data,
-                          alert=alert, changes=plan.fingerprint())
-
-
-import_matrix = upload_view(MATRIX, _matrix_preview, refused)
-
-
-def _matrix_apply(request, organisation, ticket: dict, data: bytes):
-    filename = ticket["name"]
-    try:
-        plan, read_as = apply_matrix(organisation=organisation, data=data,
-                                     fingerprint=ticket["changes"], actor=import_actor(request))
-    except ChangedSincePreview:
-        return _matrix_preview(request, organisation, data, filename, alert=(
-            "The matrix changed since your preview, so nothing was imported. Here is the "
-            "preview against the matrix as it is now."
-        ))
-    except ValidationError as error:
-        return refused(request, organisation, MATRIX,
-                        [Problem(message) for message in error.messages], filename=filename)
-    if plan.problems:
-        return refused(request, organisation, MATRIX, plan.problems, filename=filename)
-    return render_applied(request, organisation, ticket,
-                          _matrix_outcome("applied", plan, filename, read_as))
-
-
-import_matrix_apply = apply_view(MATRIX, _matrix_apply, refused)
+import_matrix, import_matrix_apply = planned_import_views(
+    MATRIX, read=read_matrix, apply=apply_matrix, outcome=_matrix_outcome,
+    what="the matrix",
+    refusals={ValidationError: lambda error: [Problem(message) for message in error.messages]},
+)

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from django.template.defaultfilters import pluralize
 
-from orgdesign.csvio.import_page import refused, render_applied, render_preview
-from orgdesign.csvio.uploads import SHOWN, Outcome, apply_view, import_actor, upload_view
+from orgdesign.csvio.import_page import planned_import_views
+from orgdesign.csvio.uploads import SHOWN, Outcome
 from pipelines.positions_import import (
     ImportRefused,
     PositionsPlan,
     apply_positions,
     read_positions,
 )
-from teams.roster_import import ChangedSincePreview
 
 POSITIONS = "positions"
 
@@ -43,35 +42,7 @@ def _positions_outcome(state: str, plan: PositionsPlan, filename: str, read_as: 
     )
 
 
-def _positions_preview(request, organisation, data: bytes, filename: str, alert: str = ""):
-    plan, read_as = read_positions(data, organisation)
-    if plan.problems:
-        return refused(request, organisation, POSITIONS, plan.problems, filename=filename)
-    return render_preview(request, organisation,
-                          _positions_outcome("preview", plan, filename, read_as), data,
-                          alert=alert, changes=plan.fingerprint())
-
-
-import_positions = upload_view(POSITIONS, _positions_preview, refused)
-
-
-def _positions_apply(request, organisation, ticket: dict, data: bytes):
-    filename = ticket["name"]
-    try:
-        plan, read_as = apply_positions(organisation=organisation, data=data,
-                                        fingerprint=ticket["changes"],
-                                        actor=import_actor(request))
-    except ChangedSincePreview:
-        return _positions_preview(request, organisation, data, filename, alert=(
-            "The positions changed since your preview, so nothing was imported. Here is the "
-            "preview against the design as it is now."
-        ))
-    except ImportRefused as refusal:
-        return refused(request, organisation, POSITIONS, refusal.problems, filename=filename)
-    if plan.problems:
-        return refused(request, organisation, POSITIONS, plan.problems, filename=filename)
-    return render_applied(request, organisation, ticket,
-                          _positions_outcome("applied", plan, filename, read_as))
-
-
-import_positions_apply = apply_view(POSITIONS, _positions_apply, refused)
+import_positions, import_positions_apply = planned_import_views(
+    POSITIONS, read=read_positions, apply=apply_positions, outcome=_positions_outcome,
+    what="the positions", refusals={ImportRefused: lambda refusal: refusal.problems},
+)

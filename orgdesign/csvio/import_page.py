@@ -7,7 +7,9 @@ This module renders the page and its result, for the page's own view (`views`) a
 three imports: the people import in `teams/people_import_views.py`, the matrix import in
 `pipelines/matrix_import_views.py`, the positions import in
 `pipelines/positions_import_views.py`. A preview keeps its file for the apply (`pending`) and
-an apply lets it go; the upload plumbing the imports share is `uploads`.
+an apply lets it go; the upload plumbing the imports share is `uploads`. The matrix and
+positions imports, which plan their whole file before writing, get their two views from
+`planned_import_views`.
 """
 
 from django.shortcuts import render
@@ -15,11 +17,24 @@ from django.template.defaultfilters import filesizeformat
 
 from orgdesign.csvio.format import Problem
 from orgdesign.csvio.pending import discard_upload, store_upload
-from orgdesign.csvio.uploads import Outcome, max_bytes, sign_ticket
+from orgdesign.csvio.uploads import (
+    Outcome,
+    apply_view,
+    import_actor,
+    max_bytes,
+    sign_ticket,
+    upload_view,
+)
 from pipelines.matrix_import import INFORMATIONAL_COLUMNS
 from pipelines.positions_import import HEADER_ALIASES as POSITION_ALIASES
 from teams.models import Organisation
-from teams.roster_import import FALSE_WORDS, HEADER_ALIASES, REQUIRED_COLUMNS, TRUE_WORDS
+from teams.roster_import import (
+    FALSE_WORDS,
+    HEADER_ALIASES,
+    REQUIRED_COLUMNS,
+    TRUE_WORDS,
+    ChangedSincePreview,
+)
 
 
 def _column_help() -> list[tuple[str, str, bool]]:
@@ -70,3 +85,45 @@ def render_applied(request, organisation: Organisation, ticket: dict, outcome: O
     """An applied import: its file, waiting since the preview, is no longer needed."""
     discard_upload(organisation, ticket["sha"])
     return render_import(request, organisation, outcome)
+
+
+def planned_import_views(kind: str, *, read, apply, outcome, what: str, refusals):
+    """The preview and apply views of an import that plans its whole file before writing
+    (the matrix, the positions), as (upload view, apply view):
+
+    - `read(data, organisation) -> (plan, read_as)`: the plan, with its `problems`;
+    - `apply(organisation=, data=, fingerprint=, actor=) -> (plan, read_as)`: plans again and
+      writes, or raises `ChangedSincePreview` when the changes are no longer those previewed
+      (the page then shows the new preview), or one of `refusals` (exception type -> its
+      problems) when a service refused a row;
+    - `outcome(state, plan, filename, read_as) -> Outcome`;
+    - `what`: what changed since the preview, in words ("the matrix").
+    """
+
+    def preview(request, organisation, data: bytes, filename: str, alert: str = ""):
+        plan, read_as = read(data, organisation)
+        if plan.problems:
+            return refused(request, organisation, kind, plan.problems, filename=filename)
+        return render_preview(request, organisation,
+                              outcome("preview", plan, filename, read_as), data,
+                              alert=alert, changes=plan.fingerprint())
+
+    def applied(request, organisation, ticket: dict, data: bytes):
+        filename = ticket["name"]
+        try:
+            plan, read_as = apply(organisation=organisation, data=data,
+                                  fingerprint=ticket["changes"], actor=import_actor(request))
+        except ChangedSincePreview:
+            return preview(request, organisation, data, filename, alert=(
+                f"{what.capitalize()} changed since your preview, so nothing was imported. "
+                "Here is the preview against the design as it is now."
+            ))
+        except tuple(refusals) as error:
+            problems = refusals[next(t for t in refusals if isinstance(error, t))](error)
+            return refused(request, organisation, kind, problems, filename=filename)
+        if plan.problems:
+            return refused(request, organisation, kind, plan.problems, filename=filename)
+        return render_applied(request, organisation, ticket,
+                              outcome("applied", plan, filename, read_as))
+
+    return upload_view(kind, preview, refused), apply_view(kind, applied, refused)
