@@ -278,6 +278,16 @@ ORGDESIGN_JOB_HEARTBEAT = float(os.environ.get("ORGDESIGN_JOB_HEARTBEAT", "5"))
 ORGDESIGN_JOB_STALE = float(os.environ.get("ORGDESIGN_JOB_STALE", "30"))
 ORGDESIGN_JOB_ATTEMPTS = int(os.environ.get("ORGDESIGN_JOB_ATTEMPTS", "3"))
 
+# Directory connectors (teams/directory/). Their secrets are encrypted with this key (one or
+# more passphrases, comma-separated, the first encrypting): without it no connector is saved.
+ORGDESIGN_SECRETS_KEY = os.environ.get("ORGDESIGN_SECRETS_KEY", "")
+# Plain http:// directory URLs, for local fakes only.
+ORGDESIGN_DIRECTORY_ALLOW_HTTP = env_bool("ORGDESIGN_DIRECTORY_ALLOW_HTTP", default=DEBUG)
+# The longest wait a throttled pull honours (Retry-After); a longer one fails the run.
+ORGDESIGN_DIRECTORY_MAX_WAIT = float(os.environ.get("ORGDESIGN_DIRECTORY_MAX_WAIT", "300"))
+# Seconds before a directory that does not answer fails the run.
+ORGDESIGN_DIRECTORY_TIMEOUT = float(os.environ.get("ORGDESIGN_DIRECTORY_TIMEOUT", "60"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

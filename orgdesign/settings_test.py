@@ -9,5 +9,6 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-key-" + "k3y-0f-the-test-suite-" * 3)
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
+os.environ.setdefault("ORGDESIGN_SECRETS_KEY", "tests-only-secrets-key-" + "s3cr3ts-" * 4)
 
 from orgdesign.settings import *  # noqa: E402, F403

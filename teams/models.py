@@ -5,6 +5,7 @@ Models hold plain fields and database constraints only. Every write goes through
 `orgdesign.analysis.structure`.
 """
 
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,9 +13,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower, NullIf
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from teams.design_version import new_version, writes_seen
+from teams.secret_field import SecretField
 
 
 def validate_currency(value: str) -> None:
@@ -126,6 +129,7 @@ class Door(models.TextChoices):
     IMPORT = "import", "CSV import"
     ADMIN = "admin", "Admin"
     PROMOTION = "promotion", "Scenario promotion"
+    CONNECTOR = "connector", "Directory connector"
     SYSTEM = "system", "System"
 
 
@@ -641,3 +645,124 @@ class ApiToken(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class DirectoryKind(models.TextChoices):
+    ENTRA = "entra", "Microsoft Entra ID"
+    OKTA = "okta", "Okta"
+
+
+class PullSchedule(models.TextChoices):
+    HOURLY = "hourly", "Every hour"
+    DAILY = "daily", "Every day"
+    MANUAL = "manual", "Only when asked"
+
+
+class DirectoryConnector(models.Model):
+    """An organisation's company directory, pulled through the people sync
+    (teams/directory/): one per organisation and kind. Not part of the design, so it has no
+    history; its secret is encrypted (`teams.secret_field`) and never shown again."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="connectors"
+    )
+    kind = models.CharField(max_length=10, choices=DirectoryKind.choices)
+    # The directory's API base (Graph, or the Okta org URL) and, for Entra, the authority.
+    url = models.URLField("directory URL", max_length=300)
+    login_url = models.URLField("token authority", max_length=300, blank=True)
+    tenant_id = models.CharField("tenant id", max_length=100, blank=True)
+    client_id = models.CharField("client id", max_length=100, blank=True)
+    # Entra only: pull the members of this group (its object id) instead of every user.
+    group = models.CharField(max_length=100, blank=True)
+    # Our field -> the directory's attribute (teams/directory/mapping.py has the defaults).
+    mapping = models.JSONField(default=dict, blank=True)
+    schedule = models.CharField(
+        max_length=10, choices=PullSchedule.choices, default=PullSchedule.MANUAL
+    )
+    secret = SecretField(blank=True)
+    # Where the next run starts: Graph's deltaLink, or Okta's latest `lastUpdated` seen.
+    cursor = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # When a run last started (scheduled or not): the schedule counts from it.
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organisation", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind"], name="connector_one_per_kind",
+                violation_error_message="This organisation already has a connector of this "
+                "kind.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.organisation.slug})"
+
+
+class RunState(models.TextChoices):
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class DirectoryRun(models.Model):
+    """One pull of a connector, applied or previewed: when, what it counted, why it failed."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    connector = models.ForeignKey(
+        DirectoryConnector, on_delete=models.CASCADE, related_name="runs"
+    )
+    preview = models.BooleanField(default=False)
+    # Who asked: "page", "command" or "schedule".
+    trigger = models.CharField(max_length=10)
+    state = models.CharField(max_length=10, choices=RunState.choices, default=RunState.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # {"created", "updated", "deactivated", "unchanged", "errors"} as pull_directory prints.
+    counts = models.JSONField(default=dict, blank=True)
+    # The people who would be (or were) created, changed and deactivated, the first of each.
+    changes = models.JSONField(default=list, blank=True)
+    notes = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    # Seconds spent waiting because the directory throttled the run.
+    waited = models.FloatField(default=0)
+    job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.connector} at {self.started_at:%Y-%m-%d %H:%M} ({self.state})"
+
+
+class DirectoryIdentity(models.Model):
+    """Who a directory user is here: the directory's own id (what managers and removals
+    name) and the external id of the person it became. Only people a connector brought or
+    matched are here, so a pull deactivates no one who came through another door."""
+
+    connector = models.ForeignKey(
+        DirectoryConnector, on_delete=models.CASCADE, related_name="identities"
+    )
+    directory_id = models.CharField(max_length=100)
+    external_id = models.CharField(max_length=100)
+    # The sign-in name (Entra userPrincipalName, Okta login), lower-cased: Okta's managerId
+    # often holds it instead of an id.
+    login = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connector", "directory_id"], name="identity_unique_in_connector"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.directory_id} -> {self.external_id}"

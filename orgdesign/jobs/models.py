@@ -19,6 +19,7 @@ class JobKind(models.TextChoices):
     PEOPLE_SYNC = "people_sync", "People sync"
     PEOPLE_IMPORT = "people_import", "People import"
     SCENARIO_FIX = "scenario_fix", "Try a fix"
+    DIRECTORY_PULL = "directory_pull", "Directory pull"
 
 
 class Job(models.Model):

@@ -223,12 +223,29 @@ def _fix(job: Job, progress: Callable[[int, int], None]) -> dict:
     return tried.as_dict()
 
 
+def _pull(job: Job, progress: Callable[[int, int], None]) -> dict:
+    from teams.directory.pull import pull_connector
+    from teams.models import DirectoryConnector, RunState
+
+    connector = DirectoryConnector.objects.filter(
+        pk=job.params["connector"], organisation=job.organisation).first()
+    if connector is None:
+        raise JobRefused("The connector is gone.", {})
+    run = pull_connector(connector=connector, preview=job.params.get("preview", False),
+                         trigger="page", user=job.created_by, progress=progress, job=job)
+    result = {"run": str(run.uid), "preview": run.preview, **run.counts}
+    if run.state == RunState.FAILED:
+        raise JobRefused(run.error, result)
+    return result
+
+
 RUNNERS: dict[str, Callable[[Job, Callable[[int, int], None]], dict]] = {
     JobKind.SCENARIO_COPY: _copy,
     JobKind.SCENARIO_PROMOTE: _promote,
     JobKind.PEOPLE_SYNC: _sync,
     JobKind.PEOPLE_IMPORT: _import,
     JobKind.SCENARIO_FIX: _fix,
+    JobKind.DIRECTORY_PULL: _pull,
 }
 
 
@@ -247,6 +264,9 @@ class JobLost(Exception):
 # The kinds whose work reads a whole design: one snapshot (orgdesign.scenarios.snapshot).
 SNAPSHOT_KINDS = frozenset({JobKind.SCENARIO_COPY, JobKind.SCENARIO_PROMOTE,
                             JobKind.SCENARIO_FIX})
+# The kinds that keep a record of their own whether they succeed or fail (a directory run:
+# fetching, then one transaction of its own), so they run outside the job's transaction.
+OWN_TRANSACTION_KINDS = frozenset({JobKind.DIRECTORY_PULL})
 
 
 @task()
@@ -306,6 +326,8 @@ def _work(job_id: int, attempt: int, kind: str, progress: Progress) -> dict:
 
     if kind in SNAPSHOT_KINDS:
         return in_snapshot(work)
+    if kind in OWN_TRANSACTION_KINDS:
+        return work()
     with transaction.atomic():
         return work()
 
