@@ -26,9 +26,12 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} ORGDESIGN_ADDRESS=http://$(HOST):$(PORT) $(BIN)/python manage.py seed_demo
-	# The worker of background jobs runs beside the server and stops with it.
+	# The worker of background jobs, and the scheduler of what is due (directory pulls), run
+	# beside the server and stop with it.
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py db_worker & \
-	  WORKER=$$!; trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \
+	  WORKER=$$!; \
+	  DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py run_schedule & \
+	  SCHEDULE=$$!; trap "kill $$WORKER $$SCHEDULE 2>/dev/null" EXIT INT TERM; \
 	  DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Every test, on every core (pytest-xdist; worksteal evens out the long ones). PYTEST_ARGS adds

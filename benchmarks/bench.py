@@ -41,6 +41,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from benchmarks import roster_files  # noqa: E402
+from benchmarks.directory_pull import pull_figures  # noqa: E402
 from benchmarks.sync_people import batch  # noqa: E402
 from benchmarks.throughput import measure  # noqa: E402
 from benchmarks.timing import client_in  # noqa: E402
@@ -338,6 +339,11 @@ def main(size: str) -> None:
                                           unchanged=again["unchanged"],
                                           written=again["created"] + again["updated"])
     print("people_sync", figures["people_sync_first"], figures["people_sync_again"], flush=True)
+
+    # The same people pulled from a directory (Entra ID, Okta), beside the push above.
+    pulls = pull_figures(records, slug, figure, push_ms=first_ms)
+    figures.update(pulls)
+    print("directory_pull", pulls, flush=True)
 
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:

@@ -3,7 +3,14 @@ and people.csv."""
 
 from django.urls import path
 
-from teams import export_views, people_import_views, people_views, picker_views, team_views
+from teams import (
+    connector_views,
+    export_views,
+    people_import_views,
+    people_views,
+    picker_views,
+    team_views,
+)
 
 urlpatterns = [
     path("people/", people_views.people, name="people"),
@@ -35,6 +42,11 @@ urlpatterns = [
         people_import_views.import_people_apply,
         name="import_people_apply",
     ),
+    path("connectors/", connector_views.connectors, name="connectors"),
+    path("connectors/<str:directory>/run/", connector_views.connector_run,
+         name="connector_run"),
+    path("connectors/<str:directory>/delete/", connector_views.connector_remove,
+         name="connector_delete"),
     path("teams/", team_views.teams, name="teams"),
     path("teams/new/", team_views.team_create, name="team_create"),
     path("teams/<int:pk>/", team_views.team_detail, name="team_detail"),

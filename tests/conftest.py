@@ -8,6 +8,7 @@ from whitenoise.middleware import WhiteNoiseMiddleware
 from orgdesign.analysis.kept import forget_all
 from teams.models import Organisation
 from tests.api_helpers import token_client
+from tests.directory_fakes import FakeGraph, FakeOkta, certificate_authority
 from tests.factories import OrganisationFactory, UserFactory, client_for
 from tests.snapshots import Snapshot
 
@@ -197,3 +198,29 @@ def unthrottled(settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api": "1000000/min"}
     }
+
+
+# Local fakes of the directories (tests/directory_fakes.py), over https with a certificate
+# of a local authority that `requests` (and so msal) trusts through REQUESTS_CA_BUNDLE.
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory):
+    return certificate_authority(tmp_path_factory.mktemp("ca"))
+
+
+@pytest.fixture
+def trusted(tls, monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", tls[1])
+
+
+@pytest.fixture
+def graph(tls, trusted):
+    fake = FakeGraph(context=tls[0]).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def okta(tls, trusted):
+    fake = FakeOkta(context=tls[0]).start()
+    yield fake
+    fake.stop()

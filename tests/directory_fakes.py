@@ -14,6 +14,7 @@ through the connectors page.
 from __future__ import annotations
 
 import base64
+import bisect
 import datetime
 import itertools
 import json
@@ -103,19 +104,25 @@ class FakeGraph(_Fake):
         self.tokens: dict[str, bool] = {}  # issued token -> still valid
         self.forgotten = False  # answer 410 to every delta token issued so far
         self.page_size = 100
+        # A round's items, kept while the directory does not change (a 50,000-user
+        # directory is paged 999 at a time: recomputing each page would time the fake).
+        self.cache: dict[tuple, list[dict]] = {}
 
     # Changing the directory ------------------------------------------------------------
 
     def add(self, user_id: str, *, manager: str | None = None, **properties) -> None:
+        self.cache.clear()
         self.users[user_id] = {"id": user_id, **properties, "manager": manager}
         self.deleted.discard(user_id)
         self.log.append((next(self.sequence), user_id, {*properties, "manager"}))
 
     def change(self, user_id: str, **properties) -> None:
+        self.cache.clear()
         self.users[user_id].update(properties)
         self.log.append((next(self.sequence), user_id, set(properties)))
 
     def remove(self, user_id: str) -> None:
+        self.cache.clear()
         self.deleted.add(user_id)
         self.log.append((next(self.sequence), user_id, "removed"))
 
@@ -210,7 +217,10 @@ class FakeGraph(_Fake):
         else:
             state = {"since": 0, "offset": 0, "end": self.log[-1][0] if self.log else 0,
                      "select": self._select(request)}
-        items = self._changes(state["since"], state["end"], state["select"])
+        key = (state["since"], state["end"], tuple(state["select"]))
+        if key not in self.cache:
+            self.cache[key] = self._changes(state["since"], state["end"], state["select"])
+        items = self.cache[key]
         page = items[state["offset"]:state["offset"] + self.page_size]
         body = {"@odata.context": f"{self.url}/v1.0/$metadata#users", "value": page}
         if state["offset"] + self.page_size < len(items):
@@ -279,8 +289,10 @@ class FakeOkta(_Fake):
         self.token = token
         self.users: dict[str, dict] = {}
         self.clock = datetime.datetime(2026, 11, 1, 9, 0, tzinfo=datetime.UTC)
+        self.cache: dict[str, tuple[list[dict], list[str]]] = {}  # search -> users, ids
 
     def _tick(self) -> str:
+        self.cache.clear()
         self.clock += datetime.timedelta(seconds=1)
         return self.clock.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
@@ -316,16 +328,19 @@ class FakeOkta(_Fake):
         limit = min(int(request.args.get("limit", "200")), 200)
         after = request.args.get("after", "")
         search = request.args.get("search", "")
-        users = sorted(self.users.values(), key=lambda u: u["id"])
-        if search:
-            match = re.fullmatch(r'lastUpdated gt "([^"]+)"', search)
-            if match is None:
-                return _json({"errorCode": "E0000031", "errorSummary": "Invalid search."},
-                             status=400)
-            users = [u for u in users if u["lastUpdated"] > match.group(1)]
-        else:
-            users = [u for u in users if u["status"] != "DEPROVISIONED"]
-        users = [u for u in users if u["id"] > after]
+        if search and not re.fullmatch(r'lastUpdated gt "([^"]+)"', search):
+            return _json({"errorCode": "E0000031", "errorSummary": "Invalid search."},
+                         status=400)
+        if search not in self.cache:
+            users = sorted(self.users.values(), key=lambda u: u["id"])
+            if search:
+                since = search.split('"')[1]
+                users = [u for u in users if u["lastUpdated"] > since]
+            else:
+                users = [u for u in users if u["status"] != "DEPROVISIONED"]
+            self.cache[search] = (users, [u["id"] for u in users])
+        users, ids = self.cache[search]
+        users = users[bisect.bisect_right(ids, after):] if after else users
         page = users[:limit]
         query = {"limit": limit, **({"search": search} if search else {})}
         links = [f'<{self.url}/api/v1/users?{urlencode(query)}>; rel="self"']

@@ -18,6 +18,7 @@ FIGURES = {
     "people_sync_first", "people_sync_again", "people_csv_export", "scim_lookup",
     "scenario_copy", "matrix_peak_memory", "roster_preview_csv", "roster_preview_xlsx",
     "roster_apply_csv", "roster_apply_xlsx",
+    "directory_pull_entra", "directory_pull_okta", "directory_pull_delta",
 }
 KEYS = {"median_ms", "min_ms", "max_ms", "floor_ms", "ratio", "queries", "extra"}
 
@@ -47,6 +48,10 @@ def test_the_benchmark_writes_every_figure(tmp_path):
     assert results["figures"]["matrix_peak_memory"]["extra"]["peak_mb"] > 0
     assert results["figures"]["people_sync_first"]["extra"]["created"] == 400
     assert results["figures"]["people_sync_again"]["extra"]["written"] == 0
+    for kind in ("entra", "okta"):
+        assert results["figures"][f"directory_pull_{kind}"]["extra"]["created"] == 400
+        assert results["figures"][f"directory_pull_{kind}"]["floor_ms"] > 0
+    assert results["figures"]["directory_pull_delta"]["extra"]["updated"] == 100
     for name in ("roster_preview_csv", "roster_preview_xlsx", "roster_apply_csv",
                  "roster_apply_xlsx"):
         assert results["figures"][name]["extra"]["created"] == 400, name

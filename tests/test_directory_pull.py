@@ -10,34 +10,10 @@ from django.core.management import call_command
 from teams.directory.connectors import connector_save
 from teams.directory.pull import pull_connector
 from teams.models import DirectoryIdentity, Door, Person, RunState
-from tests.directory_fakes import FakeGraph, FakeOkta, certificate_authority
+from tests.directory_fakes import FakeGraph
 from tests.factories import OrganisationFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory):
-    return certificate_authority(tmp_path_factory.mktemp("ca"))
-
-
-@pytest.fixture
-def trusted(tls, monkeypatch):
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", tls[1])
-
-
-@pytest.fixture
-def graph(tls, trusted):
-    fake = FakeGraph(context=tls[0]).start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def okta(tls, trusted):
-    fake = FakeOkta(context=tls[0]).start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

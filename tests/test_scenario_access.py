@@ -42,6 +42,7 @@ class World:
     private_job: Job  # the copy job that made `private`
     public_job: Job
     clients: dict
+    pull_job: Job  # a directory pull: admins only
 
 
 def _login(user) -> Client:
@@ -64,6 +65,9 @@ def world(demo) -> World:
                             params={"name": "Secret hire", "private": True}, actor=actor_b)
     public_job = job_start(organisation=demo, kind="scenario_copy", params={"name": "Open"},
                            actor=Actor(via=Door.BROWSER, user=clients["editor_a"].user))
+    pull_job = job_start(organisation=demo, kind="directory_pull",
+                         params={"connector": 0, "preview": True},
+                         actor=Actor(via=Door.BROWSER, user=clients["admin"].user))
     # Was an editor of the origin, then removed from it.
     removed = client_for(demo, "editor")
     services.access_revoke(organisation=demo, user=removed.user)
@@ -75,11 +79,12 @@ def world(demo) -> World:
     other = OrganisationFactory(slug="other-tenant")
     clients["other_tenant"] = client_for(other, "admin")
     clients["origin_token"] = token_client(demo, "read")
+    clients["admin_token"] = token_client(demo, "admin")
     clients["scenario_token"] = token_client(public, "read")
     clients["sibling_token"] = token_client(sibling, "read")
     clients["private_token"] = token_client(private, "read")
     clients["other_token"] = token_client(other, "read")
-    return World(demo, public, sibling, private, private_job, public_job, clients)
+    return World(demo, public, sibling, private, private_job, public_job, clients, pull_job)
 
 
 def _resources(w: World) -> dict[str, str]:
@@ -103,6 +108,8 @@ def _resources(w: World) -> dict[str, str]:
         "api cmp O>P": f"/api/v1/orgs/{o}/compare/{p}/",
         "api cmp P>O": f"/api/v1/orgs/{p}/compare/{o}/",
         "api P job": f"/api/v1/orgs/{o}/jobs/{w.private_job.uid}/",
+        "D job": f"/orgs/{o}/jobs/{w.pull_job.uid}/",
+        "api D job": f"/api/v1/orgs/{o}/jobs/{w.pull_job.uid}/",
     }
 
 
@@ -111,22 +118,24 @@ def _resources(w: World) -> dict[str, str]:
 # (their session answers there too); tokens the API only.
 COLUMNS = ["S page", "S findings", "P page", "cmp O>S", "cmp S>O", "cmp O>P", "cmp S>S2",
            "P job", "job", "api S", "api cmp S>O", "api cmp O>S", "api cmp S>S2",
-           "api cmp S2>S", "api cmp S>P", "api cmp O>P", "api cmp P>O", "api P job"]
+           "api cmp S2>S", "api cmp S>P", "api cmp O>P", "api cmp P>O", "api P job",
+           "D job", "api D job"]
 ANSWER = {"Y": 200, "N": 404}
 TABLE = {
     # one letter per entry of COLUMNS, in its order
-    "viewer":           "YYNYYNYNYYYYYYNNNN",
-    "editor_a":         "YYNYYNYNYYYYYYNNNN",
-    "editor_b":         "YYYYYYYYYYYYYYYYYY",
-    "admin":            "YYYYYYYYYYYYYYYYYY",
-    "removed":          "NNNNNNNNNNNNNNNNNN",
-    "scenario_only":    "NNNNNNNNNNNNNNNNNN",
-    "other_tenant":     "NNNNNNNNNNNNNNNNNN",
-    "origin_token":     "---------NNYNNNNNN",
-    "scenario_token":   "---------YYNNNNNNN",
-    "sibling_token":    "---------NNNNNNNNN",
-    "private_token":    "---------NNNNNNNYN",
-    "other_token":      "---------NNNNNNNNN",
+    "viewer":           "YYNYYNYNYYYYYYNNNNNN",
+    "editor_a":         "YYNYYNYNYYYYYYNNNNNN",
+    "editor_b":         "YYYYYYYYYYYYYYYYYYNN",
+    "admin":            "YYYYYYYYYYYYYYYYYYYY",
+    "removed":          "NNNNNNNNNNNNNNNNNNNN",
+    "scenario_only":    "NNNNNNNNNNNNNNNNNNNN",
+    "other_tenant":     "NNNNNNNNNNNNNNNNNNNN",
+    "origin_token":     "---------NNYNNNNNN-N",
+    "admin_token":      "---------NNYNNNNNY-Y",
+    "scenario_token":   "---------YYNNNNNNN-N",
+    "sibling_token":    "---------NNNNNNNNN-N",
+    "private_token":    "---------NNNNNNNYN-N",
+    "other_token":      "---------NNNNNNNNN-N",
 }  # fmt: skip
 
 

@@ -233,6 +233,7 @@ def value_for(route: Route, name: str, world: World) -> str:
         "user_id": lambda: world.person if scim else world.member,
         "history_id": lambda: world.history,
         "kind": lambda: "person",
+        "directory": lambda: "okta",
         "other_slug": lambda: world.compare_with,
         "other": lambda: world.compare_with,
         "key": lambda: world.finding,

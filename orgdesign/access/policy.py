@@ -22,7 +22,7 @@ from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 
-from orgdesign.jobs.models import Job
+from orgdesign.jobs.models import Job, JobKind
 from orgdesign.web.errors import RoleRequired
 from teams.models import AccessRole, ApiToken, Organisation, OrganisationAccess, TokenScope
 
@@ -142,7 +142,12 @@ def job_visible(job: Job, *, role: str, user_id: int | None = None,
                 token: ApiToken | None = None) -> bool:
     """Whether someone who holds `role` in the job's design may see the job: a job whose
     result is a private scenario (its copy, or a fix tried into it) only by whoever started
-    it and the admins."""
+    it and the admins. A directory pull only by the admins (and admin tokens), as the
+    connectors page."""
+    if job.kind == JobKind.DIRECTORY_PULL:
+        if token is not None:
+            return token.scope == TokenScope.ADMIN and token.organisation_id == job.organisation_id
+        return role == AccessRole.ADMIN
     if not job.params.get("private"):
         return True
     if role == AccessRole.ADMIN:
