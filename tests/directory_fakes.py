@@ -28,7 +28,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 GRAPH_SELECTABLE = ("displayName", "givenName", "surname", "mail", "userPrincipalName",
-                    "jobTitle", "department", "employeeId", "employeeType", "accountEnabled")
+                    "jobTitle", "department", "employeeId", "employeeType", "accountEnabled",
+                    "userType")
 
 
 def certificate_authority(directory) -> tuple[ssl.SSLContext, str]:

@@ -790,3 +790,44 @@ def test_on_a_large_design_a_worker_tries_the_fix_and_the_comparison_opens(page,
     # The job page polls; once done it opens the comparison by itself.
     page.wait_for_url("**/compare/**", timeout=10_000)
     assert page.locator("[data-tried]").get_attribute("data-tried-fixed") == "true"
+
+
+def test_an_admin_connects_okta_previews_the_first_pull_then_applies_it(
+        browser, live_server, demo, okta):
+    okta.add("00u1", displayName="Nadia Haddad", email="nadia@example.com",
+             login="nadia@example.com", title="Director of Labeling", employeeNumber="OK1")
+    okta.add("00u2", displayName="Tomas Berg", email="tomas@example.com",
+             login="tomas@example.com", title="Labeling lead", employeeNumber="OK2",
+             managerId="nadia@example.com")
+    context, admin = logged_in(browser, live_server, demo, "root", "admin")
+    admin.goto("/orgs/demo/")
+    admin.get_by_role("link", name="Directory").click()
+    admin.wait_for_url("**/connectors/")
+    assert serious_violations(admin) == []
+    okta_form = admin.locator('[data-connector="okta"]')
+    okta_form.get_by_label("Okta org URL").fill(okta.url)
+    okta_form.get_by_label("API token").fill(okta.token)
+    okta_form.get_by_role("button", name="Connect Okta").click()
+    admin.wait_for_url("**/connectors/")
+    assert okta.token not in admin.content()
+    admin.locator('[data-connector="okta"]').get_by_role(
+        "button", name="Preview a pull").click()
+    admin.wait_for_url("**/jobs/*/")
+    run_worker()
+    admin.locator('[data-job-state="done"]').wait_for(timeout=10_000)
+    assert "A preview: nothing was written" in admin.content()
+    assert serious_violations(admin) == []
+    admin.get_by_role("link", name="See who").click()
+    admin.wait_for_url("**/connectors/?run=*")
+    detail = admin.locator("[data-run-detail]")
+    sync_api.expect(detail).to_contain_text("Tomas Berg")
+    assert serious_violations(admin) == []
+    assert not Person.objects.filter(organisation=demo, external_id="OK2").exists()
+    admin.locator('[data-connector="okta"]').get_by_role("button", name="Pull now").click()
+    admin.wait_for_url("**/jobs/*/")
+    run_worker()
+    admin.locator('[data-job-state="done"]').wait_for(timeout=10_000)
+    assert "The pull created 2" in admin.content()
+    context.close()
+    tomas = Person.objects.get(organisation=demo, external_id="OK2")
+    assert tomas.manager.name == "Nadia Haddad" and tomas.updated_via == "connector"

@@ -2,6 +2,7 @@
 first run, delta run, deactivation, a manager move that would close a loop, a throttled run
 that resumes, bad credentials, an expired token, a page that does not parse, a group."""
 
+import datetime
 import json
 
 import pytest
@@ -99,6 +100,15 @@ class TestEntra:
         run = pull(connector)
         assert run.counts["deactivated"] == 1
         assert people(org)["E3"].active is False
+
+    def test_guests_of_other_tenants_are_left_out(self, org, graph):
+        graph_team(graph)
+        graph.add("g-guest", displayName="Vendor Guest", mail="guest@vendor.example",
+                  userPrincipalName="guest_vendor.example#EXT#@contoso.onmicrosoft.com",
+                  userType="Guest")
+        run = pull(entra(org, graph))
+        assert run.counts["created"] == 3
+        assert "Vendor Guest" not in {p.name for p in people(org).values()}
 
     def test_a_pull_never_deactivates_people_from_other_doors(self, org, graph):
         other = PersonFactory(organisation=org, external_id="CSV-9", name="From a CSV")
@@ -268,10 +278,26 @@ class TestOkta:
         run = pull(connector)
         assert run.state == RunState.DONE, run.error
         assert 'search=lastUpdated+gt' in okta.requests[-1]
-        assert run.counts == {"created": 0, "updated": 1, "deactivated": 1, "unchanged": 0,
+        # Asked again from five minutes before the newest change seen (Okta's search lags
+        # behind its writes): Amara, read again, is unchanged.
+        assert run.counts == {"created": 0, "updated": 1, "deactivated": 1, "unchanged": 1,
                               "errors": []}
         found = people(org)
         assert found["E2"].active is False and found["E3"].title == "Senior ML engineer"
+
+    def test_a_change_the_search_index_had_not_seen_is_found_next_time(self, org, okta):
+        okta_team(okta)
+        connector = okta_connector(org, okta)
+        pull(connector)
+        cursor = org.connectors.get().cursor
+        # Written before the run's newest change, but not yet searchable when it ran.
+        okta.add("00u9", displayName="Late Lee", login="lee@example.com", employeeNumber="E9")
+        seen = datetime.datetime.strptime(cursor, "%Y-%m-%dT%H:%M:%S.%fZ")
+        okta.users["00u9"]["lastUpdated"] = (
+            seen - datetime.timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        run = pull(connector)
+        assert run.counts["created"] == 1
+        assert people(org)["E9"].name == "Late Lee"
 
     def test_throttled_with_rate_limit_reset(self, org, okta):
         import time

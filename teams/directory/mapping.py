@@ -95,7 +95,9 @@ def mapping_problems(kind: str, mapping: dict[str, str]) -> dict[str, str]:
 def graph_select(mapping: dict[str, str]) -> str:
     """Graph's `$select`: the mapped properties, the id, and the manager relationship (its
     changes come back as `manager@delta`)."""
-    names = ["id", *sorted({a for a in mapping.values() if a and a != "id"}), "manager"]
+    # userType too: guests (B2B) are left out.
+    names = ["id", *sorted({a for a in mapping.values() if a and a != "id"} | {"userType"}),
+             "manager"]
     return ",".join(names)
 
 

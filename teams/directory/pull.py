@@ -75,6 +75,12 @@ def pull_connector(
     except DirectoryError as problem:
         _finish(run, RunState.FAILED, error=str(problem), waited=batch.waited)
         return run
+    except Exception:
+        # A fault of ours, not the directory's: the run says so (the log has the details)
+        # rather than staying "running" for ever, and the caller sees the exception.
+        _finish(run, RunState.FAILED, waited=batch.waited, error=(
+            "The pull failed and nothing was written; the server's log has the details."))
+        raise
     counts = counts_of(result)
     _finish(
         run,
