@@ -97,9 +97,11 @@ class TestEntra:
         # Only changed users were asked for, from the delta link.
         assert "$deltatoken=" in graph.requests[-1]
         graph.remove("g-eng")
+        graph.change("g-lead", manager=None)  # manager@delta: [] clears it
         run = pull(connector)
         assert run.counts["deactivated"] == 1
-        assert people(org)["E3"].active is False
+        found = people(org)
+        assert found["E3"].active is False and found["E2"].manager is None
 
     def test_guests_of_other_tenants_are_left_out(self, org, graph):
         graph_team(graph)
@@ -330,6 +332,29 @@ class TestCommands:
         assert not Person.objects.filter(organisation=org).exists()
         call_command("pull_directory", "acme")
         assert Person.objects.filter(organisation=org).count() == 3
+
+    def test_pull_directory_without_a_slug_runs_the_due_ones(self, org, okta, capsys):
+        okta_team(okta)
+        connector_save(organisation=org, kind="okta", url=okta.url, secret=okta.token,
+                       schedule="daily")
+        connector_save(organisation=OrganisationFactory(slug="manual"), kind="okta",
+                       url=okta.url, secret=okta.token)
+        call_command("pull_directory")
+        assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["created"] == 3
+        assert Person.objects.filter(organisation=org).count() == 3
+        assert not Person.objects.filter(organisation__slug="manual").exists()
+        call_command("pull_directory")  # not due again today
+        assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["created"] == 0
+        assert org.connectors.get().runs.count() == 1
+
+    def test_old_runs_are_pruned(self, org, okta, monkeypatch):
+        from teams.directory import pull as pull_module
+        monkeypatch.setattr(pull_module, "RUNS_KEPT", 2)
+        okta_team(okta)
+        connector = okta_connector(org, okta)
+        for _ in range(4):
+            pull(connector, preview=True)
+        assert connector.runs.count() == 2
 
     def test_saving_without_the_secrets_key_is_refused(self, org, okta, settings, monkeypatch):
         from django.core.management.base import CommandError

@@ -95,12 +95,19 @@ def pull_connector(
     return run
 
 
+# Runs kept per connector: an hourly one makes 8,760 a year.
+RUNS_KEPT = 1000
+
+
 def _finish(run: DirectoryRun, state: str, **fields: Any) -> None:
     run.state = state
     run.finished_at = timezone.now()
     for name, value in fields.items():
         setattr(run, name, value)
     run.save()
+    older = DirectoryRun.objects.filter(connector_id=run.connector_id).order_by(
+        "-started_at", "-id").values_list("id", flat=True)[RUNS_KEPT:RUNS_KEPT + 100]
+    DirectoryRun.objects.filter(id__in=list(older)).delete()
 
 
 def counts_of(result: SyncResult) -> dict[str, Any]:
