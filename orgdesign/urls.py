@@ -51,6 +51,8 @@ urlpatterns = [
          name="position_cancel"),
     path("orgs/<slug:slug>/import/", import_page, name="import"),
     path("orgs/<slug:slug>/scenarios/", scenario_views.scenarios, name="scenarios"),
+    path("orgs/<slug:slug>/scenarios/<str:scenario>/changes/", scenario_views.scenario_changes,
+         name="scenario_changes"),
     path("orgs/<slug:slug>/promote/", scenario_views.promote, name="promote"),
     path("orgs/<slug:slug>/scenario/delete/", scenario_views.scenario_delete_view,
          name="scenario_delete"),

@@ -184,6 +184,12 @@ def history(*, excluded_fields=(), **kwargs) -> HistoricalRecords:
 RESERVED_SLUGS = frozenset({"new"})
 
 
+class MergeApproval(models.TextChoices):
+    AUTO = "auto", "When the organisation has more than one admin"
+    ALWAYS = "always", "Always"
+    NEVER = "never", "Never"
+
+
 def validate_org_slug(slug: str) -> None:
     if slug in RESERVED_SLUGS:
         raise ValidationError(
@@ -240,6 +246,11 @@ class Organisation(Attributed):
     currency = models.CharField(
         max_length=3, default="USD", validators=[validate_currency],
         help_text="ISO 4217 code of the level table's annual costs, such as USD or EUR.",
+    )
+    # Whether merging a scenario into this design needs an admin's approval first.
+    merge_approval = models.CharField(
+        max_length=10, choices=MergeApproval.choices, default=MergeApproval.AUTO,
+        help_text="Whether a scenario needs an admin's approval before it is merged.",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -766,3 +777,68 @@ class DirectoryIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.directory_id} -> {self.external_id}"
+
+
+class ScenarioBase(models.Model):
+    """What a scenario was copied from, as it was copied (orgdesign/scenarios/base.py): its
+    origin's objects (`data`, orgdesign.analysis.changeset.DesignRows) and the maps of ids
+    the copy made (`ids`, origin -> scenario by table), so the scenario's changes can be
+    listed against it."""
+
+    scenario = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="base"
+    )
+    origin = models.ForeignKey(
+        Organisation, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    taken_at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField()
+    ids = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"Base of {self.scenario_id} (taken {self.taken_at:%Y-%m-%d %H:%M})"
+
+
+class ReviewAction(models.TextChoices):
+    PROPOSE = "propose", "Proposed for review"
+    COMMENT = "comment", "Commented"
+    APPROVE = "approve", "Approved"
+    REQUEST_CHANGES = "request_changes", "Asked for changes"
+    MERGE = "merge", "Merged"
+
+
+class ScenarioReview(models.Model):
+    """One step of a scenario's review (orgdesign/scenarios/review.py): who did what, when,
+    on the scenario or on one of its changes, and the scenario's design version then (an
+    approval holds only while the scenario is unchanged)."""
+
+    scenario = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="reviews"
+    )
+    action = models.CharField(max_length=20, choices=ReviewAction.choices)
+    text = models.TextField(blank=True)
+    # A change's key (orgdesign.analysis.changeset) for a comment on that change.
+    change = models.CharField(max_length=200, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    token = models.ForeignKey(
+        "ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.scenario_id})"
+
+    @property
+    def who(self) -> str:
+        if self.user is not None:
+            return self.user.get_username()
+        if self.token is not None:
+            return f"token {self.token.name}"
+        return "someone removed"

@@ -38,6 +38,7 @@ CONTRACT_PATHS = [
     "/api/v1/orgs/{slug}/findings/codes/",
     "/api/v1/orgs/{slug}/matrix/",
     "/api/v1/orgs/{slug}/compare/{other}/",
+    "/api/v1/orgs/{slug}/scenarios/{scenario}/changes/",
     "/api/v1/orgs/{slug}/jobs/{id}/",
 ]
 

@@ -89,7 +89,7 @@ SCIM_SEARCHES = {"scim-users-search", "scim-groups-search", "scim-search"}
 # a fixed name such as a SCIM schema).
 OBJECT_KWARGS = {
     "pk", "team_pk", "person_pk", "pipeline_id", "team_id", "user_id", "group_id",
-    "history_id", "other_slug", "other", "key",
+    "history_id", "other_slug", "other", "key", "scenario",
 }
 
 
@@ -236,6 +236,7 @@ def value_for(route: Route, name: str, world: World) -> str:
         "directory": lambda: "okta",
         "other_slug": lambda: world.compare_with,
         "other": lambda: world.compare_with,
+        "scenario": lambda: world.compare_with,
         "key": lambda: world.finding,
         "type_id": lambda: "User",
         "schema_id": lambda: CORE_USER,
@@ -710,7 +711,7 @@ def _foreign_variants(setup: Setup) -> Iterator[tuple[Route, str, str]]:
                 "pipeline_id": setup.foreign.pipeline,
                 "user_id": setup.foreign.person if route.kind == "scim" else setup.foreign.member,
                 "history_id": setup.foreign.history, "other_slug": setup.other.slug,
-                "other": setup.other.slug,
+                "other": setup.other.slug, "scenario": setup.other.slug,
                 # The other organisation's team, named as a finding of the demo would be.
                 "key": f"team.no_lead:{setup.foreign.team}",
             }[name]

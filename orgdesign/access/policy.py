@@ -155,3 +155,20 @@ def job_visible(job: Job, *, role: str, user_id: int | None = None,
     if token is not None:
         return job.created_by_token_id == token.pk
     return user_id is not None and job.created_by_id == user_id
+
+
+# The least role (in the scenario's home) that takes each step of a scenario's review
+# (orgdesign/scenarios/review.py); a merge is an admin's.
+REVIEW_ROLES = {
+    "comment": AccessRole.VIEWER,
+    "propose": AccessRole.EDITOR,
+    "approve": AccessRole.ADMIN,
+    "request_changes": AccessRole.ADMIN,
+    "merge": AccessRole.ADMIN,
+}
+
+
+def may_review(role: str | None, action: str) -> bool:
+    """Whether someone holding `role` may take `action` on a scenario they see."""
+    needed = REVIEW_ROLES.get(action)
+    return needed is not None and role is not None and role_at_least(role, needed)

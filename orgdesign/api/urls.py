@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from orgdesign.jobs.api import JobView
-from orgdesign.scenarios.api import CompareView
+from orgdesign.scenarios.api import CompareView, ScenarioChangesView
 from orgdesign.scenarios.fix_api import FixAllView, RemediesView
 from pipelines import api as pipelines_api
 from teams import api as teams_api
@@ -27,6 +27,8 @@ organisation_urls = [
     path("matrix/", pipelines_api.MatrixView.as_view(), name="api-matrix"),
     # <str:> so that any value answers a JSON 404, not the HTML page of an unmatched URL.
     path("compare/<str:other>/", CompareView.as_view(), name="api-compare"),
+    path("scenarios/<str:scenario>/changes/", ScenarioChangesView.as_view(),
+         name="api-scenario-changes"),
     path("jobs/<uuid:pk>/", JobView.as_view(), name="api-job"),
     path("findings/fix-all/", FixAllView.as_view(), name="api-fix-all"),
     path("findings/<str:key>/remedies/", RemediesView.as_view(), name="api-remedies"),

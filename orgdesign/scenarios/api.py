@@ -10,8 +10,9 @@ a scenario's token its origin and home, never a sibling). Any other slug answers
 admin, a login that is an admin of both); `?plan=1` judges the findings of the plans.
 """
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from orgdesign.access.policy import comparable
@@ -21,6 +22,7 @@ from orgdesign.analysis.kept import analyses_of, level_costs
 from orgdesign.api.auth import caller_sees_money, token_of
 from orgdesign.api.strict import FlagField
 from orgdesign.api.views import OrganisationScopedView
+from orgdesign.scenarios.base import changes_of
 from pipelines.serializers import FindingSerializer
 from teams.models import Organisation
 
@@ -138,3 +140,55 @@ class CompareView(OrganisationScopedView):
 
     def other_design(self, request, slug: str) -> Organisation:
         return comparable(request, self.organisation, slug, token=token_of(request))
+
+
+class DesignObjectSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["person", "team", "pipeline", "membership",
+                                            "engagement", "position"])
+    id = serializers.CharField(help_text="The object's id in the origin (new<id>: the "
+                               "scenario added it); a membership or engagement is "
+                               "<person or pipeline>-<team>.")
+    name = serializers.CharField()
+
+
+class DesignChangeSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="<type>:<id>:<field>, or <type>:<id> for an object "
+                                "added or removed: the name of the change in every list.")
+    object = DesignObjectSerializer()
+    field = serializers.CharField(allow_null=True)
+    action = serializers.ChoiceField(choices=["added", "removed", "changed"])
+    before = serializers.JSONField(allow_null=True, help_text="As copied (null: added).")
+    after = serializers.JSONField(allow_null=True, help_text="In the scenario now (null: "
+                                  "removed). References are ids, as `object.id`.")
+    words = serializers.CharField(help_text='In words: "Dana Kim: manager Priya Shah → '
+                                  'Amara Okafor".')
+
+
+class DesignChangePageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = DesignChangeSerializer(many=True)
+
+
+class ScenarioChangesView(OrganisationScopedView):
+    """What the scenario changed since it was copied from this design (its base), change
+    by change, in the origin's ids: the live design's own changes since are not the
+    scenario's. 404 for a scenario that is not this design's, or that the caller may not
+    see; 409 for one copied before bases were kept."""
+
+    serializer_class = DesignChangeSerializer
+    filter_backends: list = []
+
+    @extend_schema(responses=DesignChangePageSerializer,
+                   parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)])
+    def get(self, request, slug: str, scenario: str) -> Response:
+        other = comparable(request, self.organisation, scenario, token=token_of(request))
+        if other.scenario_of_id != self.organisation.pk:
+            raise NotFound("No such scenario of this design.")
+        changes = changes_of(other)
+        if changes is None:
+            return Response({"detail": "This scenario was copied before its changes were "
+                             "kept: copy the design again to list them."}, status=409)
+        page = self.paginate_queryset(changes)
+        return self.get_paginated_response([change.as_dict() for change in page])

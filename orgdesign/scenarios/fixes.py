@@ -32,6 +32,7 @@ class IdMap:
     people: dict[int, int] = field(default_factory=dict)
     teams: dict[int, int] = field(default_factory=dict)
     pipelines: dict[int, int] = field(default_factory=dict)
+    positions: dict[int, int] = field(default_factory=dict)
 
 
 def _get(model, organisation: Organisation, ids: dict[int, int], ref):

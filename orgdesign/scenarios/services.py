@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from orgdesign.analysis.remedies import Change
+from orgdesign.scenarios.base import base_take
 from orgdesign.scenarios.fixes import IdMap, apply_changes, record_copied
 from orgdesign.scenarios.snapshot import snapshotted
 from orgdesign.web.inputs import text_problem
@@ -149,6 +150,11 @@ def scenario_create(
     with history.left_out(scenario):
         scenario.save()
     ids = copy_design(origin, scenario, actor=actor, progress=progress)
+    # The origin as this copy read it (the same snapshot): what the scenario's changes are
+    # counted from.
+    base_take(scenario=scenario, origin=origin,
+              ids={"people": ids.people, "teams": ids.teams, "pipelines": ids.pipelines,
+                   "positions": ids.positions})
     if origin.ml_head_id is not None:
         scenario.ml_head_id = ids.people.get(origin.ml_head_id)
         with history.left_out(scenario):
@@ -411,20 +417,22 @@ def copy_design(
         ],
         batch_size=BATCH,
     )
-    Position.objects.bulk_create(
+    seats = list(Position.objects.filter(organisation=source).order_by("id").values(
+        "id", "team_id", "pipeline_id", "person_id", *POSITION_FIELDS))
+    copies = Position.objects.bulk_create(
         [
             Position(
-                organisation=target, team_id=teams[row.pop("team_id")],
-                pipeline_id=pipelines.get(row.pop("pipeline_id")),
-                person_id=people.get(row.pop("person_id")), **row, **stamp,
+                organisation=target, team_id=teams[row["team_id"]],
+                pipeline_id=pipelines.get(row["pipeline_id"]),
+                person_id=people.get(row["person_id"]),
+                **{name: row[name] for name in POSITION_FIELDS}, **stamp,
             )
-            for row in Position.objects.filter(organisation=source).order_by("id").values(
-                "team_id", "pipeline_id", "person_id", *POSITION_FIELDS
-            )
+            for row in seats
         ],
         batch_size=BATCH,
     )
+    positions = {row["id"]: copy.pk for row, copy in zip(seats, copies, strict=True)}
     progress(7, COPY_STEPS)
     # A copy is a bulk load whatever its size (and one statement keeps the count fixed).
     analyze(Person, Team, Membership, Pipeline, Engagement)
-    return IdMap(people=people, teams=teams, pipelines=pipelines)
+    return IdMap(people=people, teams=teams, pipelines=pipelines, positions=positions)

@@ -25,12 +25,15 @@ from orgdesign.csvio.exports import csv_response
 from orgdesign.csvio.format import decimal_text
 from orgdesign.jobs.models import JobKind
 from orgdesign.jobs.runner import job_start
+from orgdesign.scenarios.base import changes_of
 from orgdesign.scenarios.services import check_scenario_room, scenario_delete, scenario_name
 from orgdesign.web.errors import RoleRequired
 from teams.actor import browser_actor
 from teams.models import AccessRole, Organisation
 
 COMPARE_COLUMNS = ["type", "key", "name", "change", "field", "a", "b"]
+# The changes of a scenario listed on the compare page; the API pages through all of them.
+CHANGES_SHOWN = 200
 
 # The compare page's counts, in the order a reader asks for them.
 COUNT_LABELS = {
@@ -180,6 +183,8 @@ def compare(request, slug, other_slug):
         {
             "organisation": organisation,
             "other": other,
+            # A scenario of this design: its own changes load beside the comparison.
+            "own_scenario": other.scenario_of_id == organisation.pk,
             "comparison": comparison,
             "plan": plan,
             "tried": tried_fix(comparison, request.GET.get("tried", "")),
@@ -290,3 +295,24 @@ def _cell(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+@require_GET
+@login_required
+def scenario_changes(request, slug, scenario):
+    """What a scenario of this design changed since it was copied, change by change, in
+    words: the compare page loads it beside the comparison (htmx), or it is a page of its
+    own. Whoever may compare the two designs may read it."""
+    organisation = get_org_for_user(request, slug)
+    other = comparable(request, organisation, scenario)
+    if other.scenario_of_id != organisation.pk:
+        raise Http404("No such scenario of this design.")
+    changes = changes_of(other)
+    context = {
+        "organisation": organisation, "other": other, "kept": changes is not None,
+        "changes": (changes or [])[:CHANGES_SHOWN], "changes_count": len(changes or []),
+    }
+    if request.htmx:
+        return render(request, "scenarios/changes.html#changes", context)
+    return render(request, "scenarios/changes.html", context)
+

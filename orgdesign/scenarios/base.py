@@ -1,0 +1,112 @@
+"""A scenario's base: its origin as it was copied, kept with the scenario (`ScenarioBase`),
+so that what the scenario changed can be said change by change
+(`orgdesign.analysis.changeset`), whatever the live design did since.
+
+`read_design` reads any design's objects as plain values (one query per table); a scenario's
+are then put in its origin's ids (`in_origin_ids`) through the maps the copy kept, so the
+base and the scenario name each object the same way. A scenario copied before bases were
+kept has none: its changes cannot be listed (`changes_of` answers None).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from orgdesign.analysis.changeset import DesignChange, DesignRows, changes_between
+from pipelines.models import Engagement, Pipeline, Position
+from teams.models import Membership, Organisation, Person, ScenarioBase, Team
+
+PERSON = ["name", "title", "role", "worker_type", "level", "department", "email", "external_id",
+          "active"]
+TEAM = ["name", "kind", "kpi", "kpi_type", "external_id"]
+PIPELINE = ["name", "lifecycle", "tier", "metric", "required_stages"]
+POSITION = ["title", "role", "level", "fte", "status", "target_date"]
+# The tables whose ids a copy maps, by the name DesignRows gives them.
+MAPPED = ("people", "teams", "pipelines", "positions")
+
+
+def _json(value):
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+def _ref(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def read_design(organisation: Organisation) -> DesignRows:
+    """Every object of the design, as DesignRows keyed by its own ids. Six queries."""
+    rows = DesignRows()
+    for pk, manager, *values in Person.objects.filter(organisation=organisation).values_list(
+            "id", "manager_id", *PERSON):
+        rows.people[str(pk)] = {**dict(zip(PERSON, values, strict=True)),
+                                "manager": _ref(manager)}
+    for pk, lead, *values in Team.objects.filter(organisation=organisation).values_list(
+            "id", "lead_id", *TEAM):
+        rows.teams[str(pk)] = {**dict(zip(TEAM, values, strict=True)), "lead": _ref(lead)}
+    for person, team, allocation in Membership.objects.filter(
+            team__organisation=organisation).values_list("person_id", "team_id", "allocation"):
+        rows.memberships[f"{person}-{team}"] = {"allocation": allocation}
+    for pk, pm, *values in Pipeline.objects.filter(organisation=organisation).values_list(
+            "id", "pm_owner_id", *PIPELINE):
+        rows.pipelines[str(pk)] = {**dict(zip(PIPELINE, values, strict=True)),
+                                   "pm_owner": _ref(pm)}
+    for pipeline, team, role, effort in Engagement.objects.filter(
+            pipeline__organisation=organisation).values_list(
+            "pipeline_id", "team_id", "role", "effort"):
+        rows.engagements[f"{pipeline}-{team}"] = {"role": role, "effort": effort}
+    for pk, team, pipeline, person, *values in Position.objects.filter(
+            organisation=organisation).values_list(
+            "id", "team_id", "pipeline_id", "person_id", *POSITION):
+        rows.positions[str(pk)] = {**{name: _json(v) for name, v in zip(POSITION, values,
+                                                                          strict=True)},
+                                   "team": _ref(team), "pipeline": _ref(pipeline),
+                                   "person": _ref(person)}
+    return rows
+
+
+def base_take(*, scenario: Organisation, origin: Organisation, ids: dict[str, dict]) -> None:
+    """Keep `origin` as the copy read it (call it in the copy's snapshot) with the maps of
+    ids the copy made (origin -> scenario, by table)."""
+    ScenarioBase.objects.create(
+        scenario=scenario, origin=origin, data=read_design(origin).as_dict(),
+        ids={table: {str(a): b for a, b in ids.get(table, {}).items()} for table in MAPPED},
+    )
+
+
+def in_origin_ids(rows: DesignRows, ids: dict[str, dict]) -> DesignRows:
+    """A scenario's rows named by its origin's ids; what the scenario added keeps its own id,
+    as `new<id>`."""
+    back = {table: {str(b): a for a, b in ids.get(table, {}).items()} for table in MAPPED}
+
+    def key(table: str, value) -> str | None:
+        if value is None:
+            return None
+        return back[table].get(str(value), f"new{value}")
+
+    out = DesignRows()
+    for pk, row in rows.people.items():
+        out.people[key("people", pk)] = {**row, "manager": key("people", row["manager"])}
+    for pk, row in rows.teams.items():
+        out.teams[key("teams", pk)] = {**row, "lead": key("people", row["lead"])}
+    for pk, row in rows.pipelines.items():
+        out.pipelines[key("pipelines", pk)] = {**row, "pm_owner": key("people", row["pm_owner"])}
+    for pair, row in rows.memberships.items():
+        person, team = pair.split("-")
+        out.memberships[f"{key('people', person)}-{key('teams', team)}"] = row
+    for pair, row in rows.engagements.items():
+        pipeline, team = pair.split("-")
+        out.engagements[f"{key('pipelines', pipeline)}-{key('teams', team)}"] = row
+    for pk, row in rows.positions.items():
+        out.positions[key("positions", pk)] = {
+            **row, "team": key("teams", row["team"]), "pipeline": key("pipelines", row["pipeline"]),
+            "person": key("people", row["person"])}
+    return out
+
+
+def changes_of(scenario: Organisation) -> list[DesignChange] | None:
+    """What the scenario changed since it was copied, or None when it has no base."""
+    base = ScenarioBase.objects.filter(scenario=scenario).first()
+    if base is None:
+        return None
+    now = in_origin_ids(read_design(scenario), base.ids)
+    return changes_between(DesignRows.from_dict(base.data), now)

@@ -1,0 +1,128 @@
+"""Merging a scenario into its live origin: its changes since the copy (all, or a chosen
+subset), applied to the live design as it is now by a three-way merge
+(`orgdesign.analysis.merge`), keeping every live change the scenario did not touch. Refused
+while a chosen change conflicts with the live design unresolved, or while the origin needs
+an approval the scenario does not have (`review.review_state`).
+
+One transaction: the changes written through the services (`apply.write_changes`), one
+history entry on the origin naming the scenario and its approvers, a `merge` step in the
+scenario's review. Its reverse is kept as a scenario of the origin ("Undo ..."): the
+origin as it was just before, with the origin just after as its base, so merging it undoes
+exactly what this merge changed, even after later live changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from orgdesign.analysis.changeset import DesignRows, changes_between
+from orgdesign.analysis.merge import MergePlan, merged, plan_merge
+from orgdesign.scenarios.apply import write_changes
+from orgdesign.scenarios.base import MAPPED, in_origin_ids, read_design
+from orgdesign.scenarios.review import review_state
+from orgdesign.scenarios.services import scenario_create, scenario_name
+from teams import history
+from teams.actor import Actor
+from teams.models import Organisation, ReviewAction, ScenarioBase, ScenarioReview
+
+
+class NoBase(ValidationError):
+    pass
+
+
+@dataclass
+class Merge:
+    plan: MergePlan
+    live: DesignRows
+    scenario: DesignRows
+
+
+def merge_plan(scenario: Organisation) -> Merge:
+    """The scenario's changes and their conflicts with the live design as it is now."""
+    base = ScenarioBase.objects.filter(scenario=scenario).first()
+    if base is None or base.origin_id != scenario.scenario_of_id:
+        raise NoBase("This scenario was copied before its changes were kept: copy the "
+                     "design again to merge.", code="no_base")
+    live = read_design(scenario.scenario_of)
+    now = in_origin_ids(read_design(scenario), base.ids)
+    return Merge(plan_merge(DesignRows.from_dict(base.data), now, live), live, now)
+
+
+def check_merge(scenario: Organisation, merge: Merge, keys: list[str] | None,
+                resolutions: dict[str, str]) -> None:
+    """Refuse (ValidationError, code `conflicts`, `approval` or `invalid`) what cannot merge."""
+    try:
+        chosen = merge.plan.chosen(keys)
+    except KeyError as unknown:
+        raise ValidationError({"changes": [f"No such change: {unknown.args[0]}."]},
+                              code="invalid") from None
+    if not chosen:
+        raise ValidationError({"changes": ["There is nothing to merge."]}, code="invalid")
+    bad = {key: value for key, value in resolutions.items()
+           if key not in merge.plan.conflicts or value not in ("live", "scenario")}
+    if bad:
+        raise ValidationError({"resolutions": [
+            f"{key}: resolve a conflict the merge has, with 'live' or 'scenario'."
+            for key in list(bad)[:10]]}, code="invalid")
+    unresolved = merge.plan.unresolved(keys, resolutions)
+    if unresolved:
+        raise ValidationError(
+            {"conflicts": [f"{c.key}: live {c.live_words!r}, scenario {c.words!r}"
+                           for c in unresolved]}, code="conflicts")
+    state = review_state(scenario)
+    if not state.may_merge:
+        raise ValidationError(
+            "The scenario needs an admin's approval before it is merged"
+            + (" (the last one was withdrawn when the scenario changed)."
+               if state.withdrawn else "."), code="approval")
+
+
+def scenario_merge(*, scenario: Organisation, keys: list[str] | None = None,
+                   resolutions: dict[str, str] | None = None, user=None,
+                   actor: Actor) -> dict:
+    """Merge the scenario (see the module's doc). Returns what the job answers."""
+    resolutions = resolutions or {}
+    origin = scenario.scenario_of
+    with transaction.atomic():
+        # One merge or sync of the origin at a time: the plan is made against the design
+        # as it will be written.
+        Organisation.objects.select_for_update().filter(pk=origin.pk).first()
+        merge = merge_plan(scenario)
+        check_merge(scenario, merge, keys, resolutions)
+        approvers = review_state(scenario).approved_by
+        result = merged(merge.live, merge.scenario, merge.plan, keys, resolutions)
+        writes = changes_between(merge.live, result)
+        # The origin as it is before the merge, copied: it becomes the merge's undo.
+        undo = scenario_create(origin=origin, name=scenario_name(f"Undo {scenario.name}"),
+                               creator=user, actor=actor)
+        write_changes(organisation=origin, changes=writes, target=result, actor=actor)
+        taken = len(merge.plan.chosen(keys))
+        reason = (f"Merged {taken} change{'s' if taken != 1 else ''} of the scenario "
+                  f"{scenario.name} ({scenario.slug})"
+                  + (f", approved by {', '.join(approvers)}" if approvers else "")
+                  + f"; undo with the scenario {undo.slug}")
+        history.record([origin], history.CHANGED, organisation_id=origin.pk, actor=actor,
+                       reason=reason)
+        _rebase_undo(undo, origin)
+        ScenarioReview.objects.create(
+            scenario=scenario, action=ReviewAction.MERGE, text=reason,
+            user=user if getattr(user, "pk", None) else None, token=actor.token,
+            version=Organisation.objects.values_list("design_version", flat=True).get(
+                pk=scenario.pk))
+    return {"merged": scenario.slug, "changes": taken, "written": len(writes),
+            "undo": undo.slug, "approved_by": approvers}
+
+
+def _rebase_undo(undo: Organisation, origin: Organisation) -> None:
+    """The undo holds the origin as it was before the merge; its base becomes the origin
+    as it is after, so its changes are exactly the merge's, reversed. Objects the merge
+    removed are new to that base (they come back as new objects)."""
+    base = ScenarioBase.objects.get(scenario=undo)
+    after = read_design(origin)
+    ids = {table: {key: value for key, value in base.ids.get(table, {}).items()
+                   if key in getattr(after, table)} for table in MAPPED}
+    base.data, base.ids = after.as_dict(), ids
+    base.save(update_fields=["data", "ids"])

@@ -1,0 +1,175 @@
+"""A scenario as a set of changes (issue 30, point 1): the change list against the base kept
+at the copy, pure on plain rows, then through a real copy, the API and the compare page."""
+
+import pytest
+
+from orgdesign.analysis.changeset import changes_between
+from orgdesign.scenarios.base import changes_of, read_design
+from orgdesign.scenarios.services import scenario_create
+from teams import services
+from teams.models import Person, ScenarioBase, Team
+from tests.design_rows import base_rows, person
+from tests.factories import (
+    EngagementFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    PersonFactory,
+    PipelineFactory,
+    TeamFactory,
+    client_for,
+)
+
+
+class TestChangesBetween:
+    def test_the_same_design_has_no_change(self):
+        assert changes_between(base_rows(), base_rows()) == []
+
+    def test_a_manager_moved_is_said_with_names(self):
+        now = base_rows()
+        now.people["3"] = {**now.people["3"], "manager": "1"}
+        (change,) = changes_between(base_rows(), now)
+        assert change.key == "person:3:manager"
+        assert (change.before, change.after) == ("2", "1")
+        assert change.words == "Dana Kim: manager Priya Shah → Amara Okafor"
+
+    def test_every_kind_of_change(self):
+        now = base_rows()
+        now.people["new7"] = person("Mei Chen", "1")
+        del now.people["2"]
+        now.people["3"] = {**now.people["3"], "manager": "1", "title": "Staff engineer"}
+        now.teams["10"] = {**now.teams["10"], "lead": "1"}
+        now.memberships["3-10"] = {"allocation": 50}
+        now.memberships["new7-10"] = {"allocation": 100}
+        now.pipelines["20"] = {**now.pipelines["20"], "pm_owner": "new7"}
+        del now.engagements["20-10"]
+        words = {c.key: c.words for c in changes_between(base_rows(), now)}
+        assert words == {
+            "person:2": "Priya Shah (person) removed",
+            "person:3:manager": "Dana Kim: manager Priya Shah → Amara Okafor",
+            "person:3:title": "Dana Kim: title ML engineer → Staff engineer",
+            "person:new7": "Mei Chen (person) added",
+            "team:10:lead": "ML Platform: lead Priya Shah → Amara Okafor",
+            "membership:3-10:allocation": "Dana Kim in ML Platform: allocation 100 → 50",
+            "membership:new7-10": "Mei Chen in ML Platform at 100% (joins)",
+            "pipeline:20:pm_owner": "Churn: PM nobody → Mei Chen",
+            "engagement:20-10": "Churn × ML Platform: no longer engaged",
+        }
+
+    def test_the_list_is_in_a_stable_order(self):
+        now = base_rows()
+        now.people["3"] = {**now.people["3"], "active": False}
+        now.people["1"] = {**now.people["1"], "title": "VP"}
+        keys = [c.key for c in changes_between(base_rows(), now)]
+        assert keys == ["person:1:title", "person:3:active"]
+
+
+@pytest.fixture
+def origin(db):
+    org = OrganisationFactory(slug="acme")
+    head = PersonFactory(organisation=org, name="Amara Okafor")
+    lead = PersonFactory(organisation=org, name="Priya Shah", manager=head)
+    PersonFactory(organisation=org, name="Dana Kim", manager=lead)
+    team = TeamFactory(organisation=org, name="ML Platform", lead=lead)
+    MembershipFactory(team=team, person=lead, allocation=100)
+    pipeline = PipelineFactory(organisation=org, name="Churn")
+    EngagementFactory(pipeline=pipeline, team=team, role="owner")
+    return org
+
+
+def test_a_copy_keeps_its_base_and_lists_what_changed_since(origin):
+    scenario = scenario_create(origin=origin, name="Flatter")
+    assert ScenarioBase.objects.get(scenario=scenario).origin == origin
+    assert changes_of(scenario) == []
+    dana = Person.objects.get(organisation=scenario, name="Dana Kim")
+    amara = Person.objects.get(organisation=scenario, name="Amara Okafor")
+    services.person_update(person=dana, manager=amara)
+    team = Team.objects.get(organisation=scenario)
+    services.membership_set(person=dana, team=team, allocation=40)
+    # The live design changing meanwhile is not the scenario's change.
+    live_priya = Person.objects.get(organisation=origin, name="Priya Shah")
+    services.person_update(person=live_priya, title="Director")
+    changes = changes_of(scenario)
+    live_dana = Person.objects.get(organisation=origin, name="Dana Kim")
+    live_team = Team.objects.get(organisation=origin)
+    assert [(c.key, c.words) for c in changes] == [
+        (f"person:{live_dana.pk}:manager", "Dana Kim: manager Priya Shah → Amara Okafor"),
+        (f"membership:{live_dana.pk}-{live_team.pk}", "Dana Kim in ML Platform at 40% (joins)"),
+    ]
+
+
+def test_a_scenario_without_a_base_has_no_change_list(origin):
+    scenario = scenario_create(origin=origin, name="Old")
+    ScenarioBase.objects.filter(scenario=scenario).delete()
+    assert changes_of(scenario) is None
+
+
+def test_read_design_reads_in_a_fixed_number_of_queries(origin, django_assert_num_queries):
+    with django_assert_num_queries(6):
+        rows = read_design(origin)
+    assert len(rows.people) == 3 and len(rows.engagements) == 1
+    for _ in range(20):
+        PersonFactory(organisation=origin)
+    with django_assert_num_queries(6):
+        assert len(read_design(origin).people) == 23
+
+
+@pytest.fixture
+def moved(origin):
+    scenario = scenario_create(origin=origin, name="Flatter")
+    services.person_update(person=Person.objects.get(organisation=scenario, name="Dana Kim"),
+                           manager=Person.objects.get(organisation=scenario,
+                                                      name="Amara Okafor"))
+    return scenario
+
+
+def test_the_api_lists_the_changes_to_whoever_may_compare(origin, moved):
+    from tests.api_helpers import token_client
+
+    url = f"/api/v1/orgs/acme/scenarios/{moved.slug}/changes/"
+    body = token_client(origin, "read").get(url).json()
+    assert body["count"] == 1
+    (change,) = body["results"]
+    dana = Person.objects.get(organisation=origin, name="Dana Kim")
+    amara = Person.objects.get(organisation=origin, name="Amara Okafor")
+    assert change == {
+        "key": f"person:{dana.pk}:manager",
+        "object": {"type": "person", "id": str(dana.pk), "name": "Dana Kim"},
+        "field": "manager", "action": "changed",
+        "before": str(Person.objects.get(organisation=origin, name="Priya Shah").pk),
+        "after": str(amara.pk),
+        "words": "Dana Kim: manager Priya Shah → Amara Okafor",
+    }
+    assert client_for(origin, "viewer").get(url).json()["count"] == 1
+    other = OrganisationFactory(slug="other")
+    assert token_client(other, "read").get(url).status_code == 404
+    assert client_for(other, "admin").get(url).status_code == 404
+    # Only a scenario of this design: not the design itself, nor another's scenario.
+    assert token_client(origin, "read").get(
+        "/api/v1/orgs/acme/scenarios/acme/changes/").status_code == 404
+    ScenarioBase.objects.all().delete()
+    assert token_client(origin, "read").get(url).status_code == 409
+
+
+def test_a_private_scenarios_changes_are_its_creators_and_the_admins(origin):
+    editor = client_for(origin, "editor")
+    private = scenario_create(origin=origin, name="Secret", creator=editor.user, private=True)
+    url = f"/api/v1/orgs/acme/scenarios/{private.slug}/changes/"
+    assert editor.get(url).status_code == 200
+    assert client_for(origin, "admin").get(url).status_code == 200
+    assert client_for(origin, "editor").get(url).status_code == 404
+
+
+def test_the_compare_page_loads_the_changes_in_words(origin, moved):
+    viewer = client_for(origin, "viewer")
+    page = viewer.get(f"/orgs/acme/compare/{moved.slug}/").content.decode()
+    url = f"/orgs/acme/scenarios/{moved.slug}/changes/"
+    assert f'hx-get="{url}"' in page
+    for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+        text = viewer.get(url, **headers).content.decode()
+        assert 'data-scenario-changes="1"' in text
+        assert "Dana Kim: manager Priya Shah → Amara Okafor" in text
+    # The other way round (the scenario against its origin) is a plain comparison.
+    back = viewer.get(f"/orgs/{moved.slug}/compare/acme/").content.decode()
+    assert "scenario-changes" not in back
+    assert viewer.get(f"/orgs/{moved.slug}/scenarios/acme/changes/").status_code == 404
+    assert client_for(OrganisationFactory(slug="else"), "admin").get(url).status_code == 404
