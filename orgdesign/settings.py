@@ -251,6 +251,9 @@ SPECTACULAR_SETTINGS = {
         "StageEnum": "pipelines.models.Stage",
         # A finding's severity and base severity, and the catalogue's, share one set.
         "SeverityEnum": "pipelines.serializers.SEVERITIES",
+        # What happened to an object between two designs, and a step of a scenario's review.
+        "ChangeActionEnum": ["added", "removed", "changed"],
+        "ReviewStepEnum": ["propose", "comment", "approve", "request_changes"],
     },
     # Served from drf-spectacular-sidecar's static files: the docs need no internet.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -1,6 +1,7 @@
 """Organisation-level pages: create one, its settings, and who has which role in it."""
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,7 +14,14 @@ from orgdesign.access.policy import can_edit, get_org_for_user
 from orgdesign.web.forms import add_service_errors
 from teams import services
 from teams.actor import browser_actor
-from teams.models import AccessRole, ApiToken, OrganisationAccess, Person, TokenScope
+from teams.models import (
+    AccessRole,
+    ApiToken,
+    MergeApproval,
+    OrganisationAccess,
+    Person,
+    TokenScope,
+)
 from teams.picker import pickers_for
 from teams.tokens import token_create, token_revoke
 
@@ -192,9 +200,35 @@ def org_settings(request, slug):
             "pickers": pickers_for(form, "ml_head"),
             "conflict": conflict,
             "saved": saved,
+            "approval_form": (MergeApprovalForm(initial={
+                "merge_approval": organisation.merge_approval})
+                if organisation.user_role == AccessRole.ADMIN
+                and not organisation.scenario_of_id else None),
         },
         status=status,
     )
+
+
+class MergeApprovalForm(forms.Form):
+    merge_approval = forms.ChoiceField(
+        choices=MergeApproval.choices, label="A scenario needs an admin's approval before it "
+        "is merged", widget=forms.RadioSelect)
+
+
+@require_POST
+@login_required
+def org_merge_approval(request, slug):
+    """Whether merging a scenario needs an approval: the admins' to say."""
+    organisation = get_org_for_user(request, slug, min_role=AccessRole.ADMIN)
+    form = MergeApprovalForm(request.POST)
+    if form.is_valid():
+        services.organisation_update(organisation=organisation, actor=browser_actor(request),
+                                     merge_approval=form.cleaned_data["merge_approval"])
+        messages.success(request, "Saved: " + dict(MergeApproval.choices)[
+            form.cleaned_data["merge_approval"]].lower() + ", a merge needs an approval.")
+    else:
+        messages.error(request, "Choose one of the three answers.")
+    return redirect("org_settings", slug)
 
 
 class TokenForm(forms.Form):

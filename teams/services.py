@@ -167,10 +167,13 @@ def organisation_update(
     ml_head: Person | None = UNSET,
     span_max: int = UNSET,
     layers_max: int = UNSET,
+    merge_approval: str = UNSET,
     expected_version: str | None = None,
     actor: Actor = SYSTEM,
 ) -> Organisation:
     lock_unchanged(organisation, expected_version)
+    if merge_approval is not UNSET:
+        organisation.merge_approval = merge_approval
     if ml_head is not UNSET:
         require_same_org(organisation.id, "ml_head", ml_head)
         organisation.ml_head = ml_head

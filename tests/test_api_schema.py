@@ -39,6 +39,9 @@ CONTRACT_PATHS = [
     "/api/v1/orgs/{slug}/matrix/",
     "/api/v1/orgs/{slug}/compare/{other}/",
     "/api/v1/orgs/{slug}/scenarios/{scenario}/changes/",
+    "/api/v1/orgs/{slug}/scenarios/{scenario}/conflicts/",
+    "/api/v1/orgs/{slug}/scenarios/{scenario}/review/",
+    "/api/v1/orgs/{slug}/scenarios/{scenario}/merge/",
     "/api/v1/orgs/{slug}/jobs/{id}/",
 ]
 

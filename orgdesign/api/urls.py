@@ -5,7 +5,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from orgdesign.jobs.api import JobView
-from orgdesign.scenarios.api import CompareView, ScenarioChangesView
+from orgdesign.scenarios.api import (
+    CompareView,
+    ScenarioChangesView,
+    ScenarioConflictsView,
+    ScenarioMergeView,
+    ScenarioReviewView,
+)
 from orgdesign.scenarios.fix_api import FixAllView, RemediesView
 from pipelines import api as pipelines_api
 from teams import api as teams_api
@@ -29,6 +35,12 @@ organisation_urls = [
     path("compare/<str:other>/", CompareView.as_view(), name="api-compare"),
     path("scenarios/<str:scenario>/changes/", ScenarioChangesView.as_view(),
          name="api-scenario-changes"),
+    path("scenarios/<str:scenario>/conflicts/", ScenarioConflictsView.as_view(),
+         name="api-scenario-conflicts"),
+    path("scenarios/<str:scenario>/review/", ScenarioReviewView.as_view(),
+         name="api-scenario-review"),
+    path("scenarios/<str:scenario>/merge/", ScenarioMergeView.as_view(),
+         name="api-scenario-merge"),
     path("jobs/<uuid:pk>/", JobView.as_view(), name="api-job"),
     path("findings/fix-all/", FixAllView.as_view(), name="api-fix-all"),
     path("findings/<str:key>/remedies/", RemediesView.as_view(), name="api-remedies"),

@@ -20,6 +20,7 @@ class JobKind(models.TextChoices):
     PEOPLE_IMPORT = "people_import", "People import"
     SCENARIO_FIX = "scenario_fix", "Try a fix"
     DIRECTORY_PULL = "directory_pull", "Directory pull"
+    SCENARIO_MERGE = "scenario_merge", "Merge a scenario"
 
 
 class Job(models.Model):

@@ -239,6 +239,23 @@ def _pull(job: Job, progress: Callable[[int, int], None]) -> dict:
     return result
 
 
+def _merge(job: Job, progress: Callable[[int, int], None]) -> dict:
+    from orgdesign.scenarios.merge import scenario_merge
+
+    scenario = Organisation.objects.filter(pk=job.params["scenario"],
+                                           scenario_of=job.organisation).first()
+    if scenario is None:
+        raise JobRefused("The scenario is gone.", {})
+    try:
+        return scenario_merge(scenario=scenario, keys=job.params.get("changes"),
+                              resolutions=job.params.get("resolutions") or {},
+                              user=job.created_by, actor=_actor(job))
+    except ValidationError as refusal:
+        # A conflict or a missing approval since the request, or a service refusing one
+        # of the changes (a loop): nothing was merged.
+        raise JobRefused("Nothing was merged: " + " ".join(refusal.messages), {}) from None
+
+
 RUNNERS: dict[str, Callable[[Job, Callable[[int, int], None]], dict]] = {
     JobKind.SCENARIO_COPY: _copy,
     JobKind.SCENARIO_PROMOTE: _promote,
@@ -246,6 +263,7 @@ RUNNERS: dict[str, Callable[[Job, Callable[[int, int], None]], dict]] = {
     JobKind.PEOPLE_IMPORT: _import,
     JobKind.SCENARIO_FIX: _fix,
     JobKind.DIRECTORY_PULL: _pull,
+    JobKind.SCENARIO_MERGE: _merge,
 }
 
 
@@ -263,7 +281,7 @@ class JobLost(Exception):
 
 # The kinds whose work reads a whole design: one snapshot (orgdesign.scenarios.snapshot).
 SNAPSHOT_KINDS = frozenset({JobKind.SCENARIO_COPY, JobKind.SCENARIO_PROMOTE,
-                            JobKind.SCENARIO_FIX})
+                            JobKind.SCENARIO_FIX, JobKind.SCENARIO_MERGE})
 # The kinds that keep a record of their own whether they succeed or fail (a directory run:
 # fetching, then one transaction of its own), so they run outside the job's transaction.
 OWN_TRANSACTION_KINDS = frozenset({JobKind.DIRECTORY_PULL})

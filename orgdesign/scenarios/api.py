@@ -10,21 +10,28 @@ a scenario's token its origin and home, never a sibling). Any other slug answers
 admin, a login that is an admin of both); `?plan=1` judges the findings of the plans.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
-from orgdesign.access.policy import comparable
+from orgdesign.access.policy import comparable, may_review
 from orgdesign.analysis.capacity import costs_of
 from orgdesign.analysis.compare import compare_designs
 from orgdesign.analysis.kept import analyses_of, level_costs
-from orgdesign.api.auth import caller_sees_money, token_of
-from orgdesign.api.strict import FlagField
+from orgdesign.api.auth import api_actor, caller_role, caller_sees_money, service_call, token_of
+from orgdesign.api.strict import FlagField, StrictCharField, StrictChoiceField, StrictSerializer
 from orgdesign.api.views import OrganisationScopedView
+from orgdesign.jobs.models import JobKind
+from orgdesign.jobs.runner import job_start
+from orgdesign.jobs.serializers import JobAcceptedSerializer
 from orgdesign.scenarios.base import changes_of
+from orgdesign.scenarios.merge import NoBase, check_merge, merge_plan
+from orgdesign.scenarios.review import STEPS, TEXT_MAX, review_add, review_state
 from pipelines.serializers import FindingSerializer
-from teams.models import Organisation
+from teams.models import Organisation, ScenarioReview
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -142,7 +149,7 @@ class CompareView(OrganisationScopedView):
         return comparable(request, self.organisation, slug, token=token_of(request))
 
 
-class DesignObjectSerializer(serializers.Serializer):
+class ChangedObjectSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["person", "team", "pipeline", "membership",
                                             "engagement", "position"])
     id = serializers.CharField(help_text="The object's id in the origin (new<id>: the "
@@ -151,10 +158,10 @@ class DesignObjectSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class DesignChangeSerializer(serializers.Serializer):
+class ScenarioChangeSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="<type>:<id>:<field>, or <type>:<id> for an object "
                                 "added or removed: the name of the change in every list.")
-    object = DesignObjectSerializer()
+    object = ChangedObjectSerializer()
     field = serializers.CharField(allow_null=True)
     action = serializers.ChoiceField(choices=["added", "removed", "changed"])
     before = serializers.JSONField(allow_null=True, help_text="As copied (null: added).")
@@ -164,11 +171,11 @@ class DesignChangeSerializer(serializers.Serializer):
                                   'Amara Okafor".')
 
 
-class DesignChangePageSerializer(serializers.Serializer):
+class ScenarioChangePageSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
-    results = DesignChangeSerializer(many=True)
+    results = ScenarioChangeSerializer(many=True)
 
 
 class ScenarioChangesView(OrganisationScopedView):
@@ -177,10 +184,10 @@ class ScenarioChangesView(OrganisationScopedView):
     scenario's. 404 for a scenario that is not this design's, or that the caller may not
     see; 409 for one copied before bases were kept."""
 
-    serializer_class = DesignChangeSerializer
+    serializer_class = ScenarioChangeSerializer
     filter_backends: list = []
 
-    @extend_schema(responses=DesignChangePageSerializer,
+    @extend_schema(responses=ScenarioChangePageSerializer,
                    parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)])
     def get(self, request, slug: str, scenario: str) -> Response:
         other = comparable(request, self.organisation, scenario, token=token_of(request))
@@ -192,3 +199,167 @@ class ScenarioChangesView(OrganisationScopedView):
                              "kept: copy the design again to list them."}, status=409)
         page = self.paginate_queryset(changes)
         return self.get_paginated_response([change.as_dict() for change in page])
+
+
+class ScenarioView(OrganisationScopedView):
+    """What the scenario views share: the scenario of this design named in the URL, which
+    the caller may see (404 otherwise)."""
+
+    filter_backends: list = []
+
+    def scenario(self, request, slug: str) -> Organisation:
+        other = comparable(request, self.organisation, slug, token=token_of(request))
+        if other.scenario_of_id != self.organisation.pk:
+            raise NotFound("No such scenario of this design.")
+        return other
+
+    def require(self, request, action: str) -> None:
+        if not may_review(caller_role(request, self.organisation), action):
+            raise PermissionDenied(f"Your role in {self.organisation.slug} may not "
+                                   f"{action.replace('_', ' ')} a scenario.")
+
+
+class ReviewStepSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    text = serializers.CharField()
+    change = serializers.CharField(help_text="A change's key, for a comment on one change.")
+    who = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class ReviewStateSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=["draft", "proposed", "changes_requested",
+                                             "approved", "merged"])
+    needs_approval = serializers.BooleanField()
+    approved_by = serializers.ListField(child=serializers.CharField())
+    withdrawn = serializers.ListField(child=serializers.CharField(),
+                                      help_text="Approvals the scenario changed since.")
+    may_merge = serializers.BooleanField()
+
+
+class ReviewSerializer(serializers.Serializer):
+    state = ReviewStateSerializer()
+    steps = ReviewStepSerializer(many=True)
+
+
+class ReviewPostSerializer(StrictSerializer):
+    action = StrictChoiceField(choices=list(STEPS))
+    text = StrictCharField(required=False, allow_blank=True, max_length=TEXT_MAX)
+    change = StrictCharField(required=False, allow_blank=True, max_length=200)
+
+
+def _step(step) -> dict:
+    return {"action": step.action, "text": step.text, "change": step.change, "who": step.who,
+            "at": step.created_at}
+
+
+class ScenarioReviewView(ScenarioView):
+    """The scenario's review: its state and every step, who and when. POST takes a step:
+    `propose` (editors), `comment` (anyone who sees the scenario; on one change with
+    `change`), `approve` or `request_changes` (admins of this design)."""
+
+    serializer_class = ReviewSerializer
+
+    @extend_schema(responses=ReviewSerializer)
+    def get(self, request, slug: str, scenario: str) -> Response:
+        other = self.scenario(request, scenario)
+        steps = list(ScenarioReview.objects.filter(scenario=other).select_related(
+            "user", "token"))
+        return Response({"state": review_state(other, steps).as_dict(),
+                         "steps": [_step(step) for step in steps]})
+
+    @extend_schema(request=ReviewPostSerializer, responses={201: ReviewStepSerializer})
+    def post(self, request, slug: str, scenario: str) -> Response:
+        other = self.scenario(request, scenario)
+        body = ReviewPostSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        self.require(request, body.validated_data["action"])
+        with service_call():
+            step = review_add(scenario=other, user=request.user, token=token_of(request),
+                              **body.validated_data)
+        return Response(_step(step), status=201)
+
+
+class ConflictSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The scenario's change, as in changes/.")
+    words = serializers.CharField(help_text="The scenario's change, in words.")
+    live = serializers.JSONField(allow_null=True, help_text="The live value (null: the "
+                                 "live design removed it).")
+    scenario = serializers.JSONField(allow_null=True)
+    live_words = serializers.CharField(help_text="What the live design did, in words.")
+
+
+class ConflictPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ConflictSerializer(many=True)
+
+
+class ScenarioConflictsView(ScenarioView):
+    """The scenario's changes that the live design also changed since the copy (the same
+    field, an object it removed or points at): each must be resolved, `live` or
+    `scenario`, before a merge takes it."""
+
+    serializer_class = ConflictSerializer
+
+    @extend_schema(responses=ConflictPageSerializer,
+                   parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)])
+    def get(self, request, slug: str, scenario: str) -> Response:
+        other = self.scenario(request, scenario)
+        try:
+            merge = merge_plan(other)
+        except NoBase as missing:
+            return Response({"detail": missing.messages[0]}, status=409)
+        page = self.paginate_queryset(list(merge.plan.conflicts.values()))
+        return self.get_paginated_response([conflict.as_dict() for conflict in page])
+
+
+class MergePostSerializer(StrictSerializer):
+    changes = serializers.ListField(
+        child=StrictCharField(max_length=200), required=False, max_length=100_000,
+        help_text="The keys of the changes to merge; absent: all of them.")
+    resolutions = serializers.DictField(
+        child=StrictChoiceField(choices=["live", "scenario"]), required=False,
+        help_text='For each conflict taken: "live" keeps the live value, "scenario" '
+                  "takes the scenario's.")
+
+
+class MergeRefusedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    conflicts = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class ScenarioMergeView(ScenarioView):
+    """Merge the scenario's changes (all, or `changes`) into this design as it is now,
+    keeping the live changes it did not touch: 202 and a job. 409 when a chosen change
+    conflicts unresolved, or when the design needs an approval the scenario lacks. Admins
+    and admin tokens only."""
+
+    serializer_class = MergePostSerializer
+
+    @extend_schema(request=MergePostSerializer,
+                   responses={202: JobAcceptedSerializer, 409: MergeRefusedSerializer})
+    def post(self, request, slug: str, scenario: str) -> Response:
+        other = self.scenario(request, scenario)
+        self.require(request, "merge")
+        body = MergePostSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        keys = body.validated_data.get("changes")
+        resolutions = body.validated_data.get("resolutions", {})
+        try:
+            check_merge(other, merge_plan(other), keys, resolutions)
+        except DjangoValidationError as refused:
+            if hasattr(refused, "error_dict") and "conflicts" in refused.error_dict:
+                return Response({"detail": "Resolve these conflicts first.",
+                                 "conflicts": refused.message_dict["conflicts"]}, status=409)
+            if hasattr(refused, "error_dict"):
+                raise serializers.ValidationError(refused.message_dict) from None
+            return Response({"detail": refused.messages[0]}, status=409)
+        job = job_start(organisation=self.organisation, kind=JobKind.SCENARIO_MERGE,
+                        params={"scenario": other.pk, "name": other.name, "changes": keys,
+                                "resolutions": resolutions},
+                        actor=api_actor(request))
+        location = reverse("api-job", args=[self.organisation.slug, job.uid])
+        return Response({"job": str(job.uid), "state": job.state, "location": location},
+                        status=202, headers={"Location": location})

@@ -2,16 +2,20 @@
 /orgs/<a>/compare/<b>/ (docs/design.md section 4)."""
 
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orgdesign.access.policy import (
+    REVIEW_ROLES,
     can_edit,
     comparable,
     get_org_for_user,
+    may_review,
     role_at_least,
     sees_money,
     visible_to_user,
@@ -26,10 +30,12 @@ from orgdesign.csvio.format import decimal_text
 from orgdesign.jobs.models import JobKind
 from orgdesign.jobs.runner import job_start
 from orgdesign.scenarios.base import changes_of
+from orgdesign.scenarios.merge import check_merge, merge_plan
+from orgdesign.scenarios.review import review_add, review_state
 from orgdesign.scenarios.services import check_scenario_room, scenario_delete, scenario_name
 from orgdesign.web.errors import RoleRequired
 from teams.actor import browser_actor
-from teams.models import AccessRole, Organisation
+from teams.models import AccessRole, Organisation, ScenarioReview
 
 COMPARE_COLUMNS = ["type", "key", "name", "change", "field", "a", "b"]
 # The changes of a scenario listed on the compare page; the API pages through all of them.
@@ -314,5 +320,83 @@ def scenario_changes(request, slug, scenario):
     }
     if request.htmx:
         return render(request, "scenarios/changes.html#changes", context)
-    return render(request, "scenarios/changes.html", context)
+    return _review_page(request, organisation, other, context)
+
+
+def _scenario_of(request, slug, scenario):
+    organisation = get_org_for_user(request, slug)
+    other = comparable(request, organisation, scenario)
+    if other.scenario_of_id != organisation.pk:
+        raise Http404("No such scenario of this design.")
+    return organisation, other
+
+
+def _review_page(request, organisation, other, context, *, status=200, refusal=""):
+    role = organisation.user_role
+    steps = list(ScenarioReview.objects.filter(scenario=other).select_related("user", "token"))
+    conflicts = {}
+    if context["kept"]:
+        conflicts = merge_plan(other).plan.conflicts
+    context.update({
+        "steps": steps, "review": review_state(other, steps), "conflicts": conflicts,
+        "refusal": refusal,
+        "may": {action: may_review(role, action) for action in REVIEW_ROLES},
+    })
+    return render(request, "scenarios/changes.html", context, status=status)
+
+
+@require_POST
+@login_required
+def scenario_review(request, slug, scenario):
+    """A step of the review from the scenario's changes page."""
+    organisation, other = _scenario_of(request, slug, scenario)
+    action = request.POST.get("action", "")
+    if not may_review(organisation.user_role, action):
+        raise RoleRequired(organisation, REVIEW_ROLES.get(action, AccessRole.ADMIN))
+    try:
+        review_add(scenario=other, action=action, text=request.POST.get("text", ""),
+                   change=request.POST.get("change", ""), user=request.user)
+    except ValidationError as refused:
+        return _changes_refused(request, organisation, other, refused)
+    messages.success(request, REVIEW_SAID.get(action, "Saved."))
+    return redirect("scenario_changes", slug=organisation.slug, scenario=other.slug)
+
+
+def _changes_refused(request, organisation, other, refused):
+    changes = changes_of(other)
+    context = {"organisation": organisation, "other": other, "kept": changes is not None,
+               "changes": (changes or [])[:CHANGES_SHOWN], "changes_count": len(changes or [])}
+    return _review_page(request, organisation, other, context, status=400,
+                        refusal=" ".join(refused.messages))
+
+
+@require_POST
+@login_required
+def scenario_merge_start(request, slug, scenario):
+    """Merge the chosen changes (all when none is ticked) with the conflicts resolved as
+    chosen: checked now, then done by a worker."""
+    organisation, other = _scenario_of(request, slug, scenario)
+    if not may_review(organisation.user_role, "merge"):
+        raise RoleRequired(organisation, AccessRole.ADMIN)
+    keys = request.POST.getlist("change") or None
+    resolutions = {key.removeprefix("resolve:"): value for key, value in request.POST.items()
+                   if key.startswith("resolve:") and value in ("live", "scenario")}
+    try:
+        check_merge(other, merge_plan(other), keys, resolutions)
+    except ValidationError as refused:
+        return _changes_refused(request, organisation, other, refused)
+    with transaction.atomic():
+        job = job_start(organisation=organisation, kind=JobKind.SCENARIO_MERGE,
+                        params={"scenario": other.pk, "name": other.name, "changes": keys,
+                                "resolutions": resolutions},
+                        actor=browser_actor(request))
+    return redirect("job", slug=organisation.slug, pk=job.uid)
+
+
+REVIEW_SAID = {
+    "propose": "Proposed for review: the admins can approve it or ask for changes.",
+    "comment": "Comment added.",
+    "approve": "Approved.",
+    "request_changes": "Changes asked for.",
+}
 

@@ -1,0 +1,170 @@
+"""The review and merge API (issue 30, point 5): the review's steps by role, the conflicts,
+and a merge as a job (202 + Location), refused with 409 while a conflict is unresolved or an
+approval is missing."""
+
+import pytest
+
+from orgdesign.jobs.models import Job
+from orgdesign.scenarios.services import scenario_create
+from teams import services
+from teams.models import MergeApproval, Person
+from tests.api_helpers import token_client
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    PersonFactory,
+    TeamFactory,
+    client_for,
+)
+from tests.worker import run_worker
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def origin():
+    org = OrganisationFactory(slug="acme", merge_approval=MergeApproval.ALWAYS)
+    head = PersonFactory(organisation=org, name="Amara Okafor")
+    lead = PersonFactory(organisation=org, name="Priya Shah", manager=head)
+    PersonFactory(organisation=org, name="Dana Kim", manager=lead)
+    MembershipFactory(team=TeamFactory(organisation=org, name="ML Platform"), person=lead)
+    return org
+
+
+@pytest.fixture
+def scenario(origin):
+    copy = scenario_create(origin=origin, name="Flatter")
+    services.person_update(person=Person.objects.get(organisation=copy, name="Dana Kim"),
+                           manager=Person.objects.get(organisation=copy, name="Amara Okafor"))
+    return copy
+
+
+def url(scenario, what):
+    return f"/api/v1/orgs/acme/scenarios/{scenario.slug}/{what}/"
+
+
+def test_the_review_by_role(origin, scenario):
+    editor, admin = token_client(origin, "write"), token_client(origin, "admin")
+    assert editor.post(url(scenario, "review"), {"action": "propose"},
+                       format="json").status_code == 201
+    refused = editor.post(url(scenario, "review"), {"action": "approve"}, format="json")
+    assert refused.status_code == 403
+    assert token_client(origin, "read").post(url(scenario, "review"), {
+        "action": "comment", "text": "?"}, format="json").status_code == 403
+    assert admin.post(url(scenario, "review"), {"action": "approve"},
+                      format="json").status_code == 201
+    body = token_client(origin, "read").get(url(scenario, "review")).json()
+    assert body["state"]["state"] == "approved" and body["state"]["may_merge"]
+    assert [step["action"] for step in body["steps"]] == ["propose", "approve"]
+    bad = editor.post(url(scenario, "review"), {"action": "comment"}, format="json")
+    assert bad.status_code == 400 and "text" in bad.json()
+
+
+def test_a_merge_through_the_api(origin, scenario):
+    admin = token_client(origin, "admin")
+    refused = admin.post(url(scenario, "merge"), {}, format="json")
+    assert refused.status_code == 409 and "approval" in refused.json()["detail"]
+    assert token_client(origin, "write").post(url(scenario, "merge"), {},
+                                              format="json").status_code == 403
+    admin.post(url(scenario, "review"), {"action": "approve"}, format="json")
+    accepted = admin.post(url(scenario, "merge"), {}, format="json")
+    assert accepted.status_code == 202
+    job = Job.objects.get(kind="scenario_merge")
+    assert accepted["Location"] == f"/api/v1/orgs/acme/jobs/{job.uid}/"
+    run_worker()
+    job.refresh_from_db()
+    assert job.state == "done", job.error
+    assert Person.objects.get(organisation=origin, name="Dana Kim").manager.name == \
+        "Amara Okafor"
+    assert admin.get(url(scenario, "review")).json()["state"]["state"] == "merged"
+    page = client_for(origin, "admin").get(f"/orgs/acme/jobs/{job.uid}/").content.decode()
+    assert "1 change of Flatter merged into" in page
+
+
+def test_a_conflict_answers_409_until_resolved(origin, scenario):
+    origin.merge_approval = MergeApproval.NEVER
+    origin.save()
+    dana = Person.objects.get(organisation=origin, name="Dana Kim")
+    services.person_update(person=dana, manager=None)
+    admin = token_client(origin, "admin")
+    conflicts = admin.get(url(scenario, "conflicts")).json()
+    key = f"person:{dana.pk}:manager"
+    assert conflicts["count"] == 1 and conflicts["results"][0]["key"] == key
+    assert conflicts["results"][0]["live"] is None
+    refused = admin.post(url(scenario, "merge"), {}, format="json")
+    assert refused.status_code == 409 and refused.json()["conflicts"][0].startswith(key)
+    bad = admin.post(url(scenario, "merge"), {"resolutions": {key: "mine"}}, format="json")
+    assert bad.status_code == 400
+    accepted = admin.post(url(scenario, "merge"), {"resolutions": {key: "scenario"}},
+                          format="json")
+    assert accepted.status_code == 202
+    run_worker()
+    assert Person.objects.get(pk=dana.pk).manager.name == "Amara Okafor"
+
+
+def test_scenarios_of_other_designs_answer_404(origin, scenario):
+    other = OrganisationFactory(slug="other")
+    for what in ("review", "conflicts", "changes"):
+        assert token_client(other, "admin").get(url(scenario, what)).status_code == 404
+    assert token_client(other, "admin").post(url(scenario, "merge"), {},
+                                              format="json").status_code == 404
+
+
+def page(scenario, what="changes"):
+    return f"/orgs/acme/scenarios/{scenario.slug}/{what}/"
+
+
+def test_the_review_and_merge_from_the_page(origin, scenario):
+    viewer, editor = client_for(origin, "viewer"), client_for(origin, "editor")
+    admin = client_for(origin, "admin")
+    text = viewer.get(page(scenario)).content.decode()
+    assert 'data-review-state="draft"' in text and "Merge into" not in text
+    assert 'value="approve"' not in text and 'value="comment"' in text
+    # Anyone who sees it comments; an editor proposes; only an admin approves.
+    assert viewer.post(page(scenario, "review"), {"action": "comment", "text": "Why Dana?"}
+                       ).status_code == 302
+    assert viewer.post(page(scenario, "review"), {"action": "propose"}).status_code == 403
+    assert editor.post(page(scenario, "review"), {"action": "propose"}).status_code == 302
+    assert editor.post(page(scenario, "review"), {"action": "approve"}).status_code == 403
+    refused = editor.post(page(scenario, "review"), {"action": "comment", "text": ""})
+    assert refused.status_code == 400 and "required" in refused.content.decode()
+    text = admin.get(page(scenario)).content.decode()
+    assert 'data-review-state="proposed"' in text and "Why Dana?" in text
+    assert "Merge into" in text and "disabled" in text  # no approval yet
+    assert admin.post(page(scenario, "merge"), {}).status_code == 400
+    assert admin.post(page(scenario, "review"), {"action": "approve"}).status_code == 302
+    assert editor.post(page(scenario, "merge"), {}).status_code == 403
+    response = admin.post(page(scenario, "merge"), {})
+    job = Job.objects.get(kind="scenario_merge")
+    assert response["Location"] == f"/orgs/acme/jobs/{job.uid}/"
+    run_worker()
+    assert Person.objects.get(organisation=origin, name="Dana Kim").manager.name == \
+        "Amara Okafor"
+    assert 'data-review-state="merged"' in admin.get(page(scenario)).content.decode()
+
+
+def test_a_conflict_is_resolved_on_the_page(origin, scenario):
+    origin.merge_approval = MergeApproval.NEVER
+    origin.save()
+    dana = Person.objects.get(organisation=origin, name="Dana Kim")
+    services.person_update(person=dana, manager=None)
+    admin = client_for(origin, "admin")
+    text = admin.get(page(scenario)).content.decode()
+    key = f"person:{dana.pk}:manager"
+    assert 'data-conflicts="1"' in text and f'name="resolve:{key}"' in text
+    refused = admin.post(page(scenario, "merge"), {})
+    assert refused.status_code == 400 and key in refused.content.decode()
+    admin.post(page(scenario, "merge"), {f"resolve:{key}": "live"})
+    run_worker()
+    assert Job.objects.get(kind="scenario_merge").state == "done"
+    assert Person.objects.get(pk=dana.pk).manager is None
+
+
+def test_only_admins_say_whether_a_merge_needs_an_approval(origin):
+    url = "/orgs/acme/settings/merge-approval/"
+    assert client_for(origin, "editor").post(url, {"merge_approval": "never"}).status_code == 403
+    admin = client_for(origin, "admin")
+    assert "Merging scenarios" in admin.get("/orgs/acme/settings/").content.decode()
+    assert admin.post(url, {"merge_approval": "never"}).status_code == 302
+    origin.refresh_from_db()
+    assert origin.merge_approval == "never"
