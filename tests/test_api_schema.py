@@ -42,6 +42,7 @@ CONTRACT_PATHS = [
     "/api/v1/orgs/{slug}/scenarios/{scenario}/conflicts/",
     "/api/v1/orgs/{slug}/scenarios/{scenario}/review/",
     "/api/v1/orgs/{slug}/scenarios/{scenario}/merge/",
+    "/api/v1/orgs/{slug}/scenarios/{scenario}/rebase/",
     "/api/v1/orgs/{slug}/jobs/{id}/",
 ]
 

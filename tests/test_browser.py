@@ -831,3 +831,40 @@ def test_an_admin_connects_okta_previews_the_first_pull_then_applies_it(
     context.close()
     tomas = Person.objects.get(organisation=demo, external_id="OK2")
     assert tomas.manager.name == "Nadia Haddad" and tomas.updated_via == "connector"
+
+
+def test_a_reorg_is_proposed_commented_approved_and_merged_with_a_conflict_resolved(
+        browser, live_server, demo):
+    from orgdesign.scenarios.services import scenario_create
+
+    scenario = scenario_create(origin=demo, name="Flatter ML")
+    services.person_update(person=Person.objects.get(organisation=scenario, name="Dana Kim"),
+                           manager=Person.objects.get(organisation=scenario,
+                                                      name="Amara Okafor"),
+                           title="Director, ML platform")
+    # Meanwhile, live: Dana's title changed too.
+    live_dana = Person.objects.get(organisation=demo, name="Dana Kim")
+    services.person_update(person=live_dana, title="Head of ML platform")
+    context, admin = logged_in(browser, live_server, demo, "root", "admin")
+    admin.goto(f"/orgs/demo/scenarios/{scenario.slug}/changes/")
+    assert serious_violations(admin) == []
+    admin.get_by_role("button", name="Propose for review").click()
+    sync_api.expect(admin.locator('[data-review-state="proposed"]')).to_be_visible()
+    admin.get_by_label("Comment").fill("Dana leads the platform from inside ML now.")
+    admin.get_by_role("button", name="Comment", exact=True).click()
+    sync_api.expect(admin.locator(".review-steps")).to_contain_text("Dana leads the platform")
+    admin.get_by_role("button", name="Approve").click()
+    sync_api.expect(admin.locator('[data-review-state="approved"]')).to_be_visible()
+    key = f"person:{live_dana.pk}:title"
+    conflict = admin.locator(f'li[data-change="{key}"]')
+    conflict.get_by_label("Take the scenario's").check()
+    assert serious_violations(admin) == []
+    admin.get_by_role("button", name="Merge into").click()
+    admin.wait_for_url("**/jobs/*/")
+    run_worker()
+    admin.locator('[data-job-state="done"]').wait_for(timeout=10_000)
+    assert "merged into" in admin.content()
+    context.close()
+    live_dana.refresh_from_db()
+    assert live_dana.title == "Director, ML platform"
+    assert live_dana.manager.name == "Amara Okafor"

@@ -189,3 +189,49 @@ class TestApproval:
         key = changes_of(scenario)[0].key
         step = review_add(scenario=scenario, action="comment", text="Why?", change=key)
         assert step.change == key
+
+
+class TestRebase:
+    def test_a_rebase_takes_in_the_live_changes_and_keeps_the_scenarios(self, origin):
+        from orgdesign.scenarios.merge import scenario_rebase
+
+        scenario = scenario_create(origin=origin, name="Flatter")
+        services.person_update(person=one(scenario, "Dana Kim"),
+                               manager=one(scenario, "Amara Okafor"))
+        services.person_update(person=one(origin, "Priya Shah"), title="Director")
+        lee = services.person_create(organisation=origin, name="Lee Park",
+                                     manager=one(origin, "Priya Shah"))
+        services.membership_set(person=lee, team=Team.objects.get(organisation=origin),
+                                allocation=50)
+        result = scenario_rebase(scenario=scenario, actor=ACTOR)
+        assert result["taken"] == 3
+        assert one(scenario, "Priya Shah").title == "Director"
+        assert one(scenario, "Lee Park").manager.name == "Priya Shah"
+        assert one(scenario, "Lee Park").memberships.get().allocation == 50
+        assert one(scenario, "Dana Kim").manager.name == "Amara Okafor"  # its own, kept
+        # Its changes are its own again: the live ones are in its base now.
+        assert [c.words for c in changes_of(scenario)] == [
+            "Dana Kim: manager Priya Shah → Amara Okafor"]
+        # A later live change to the person the rebase brought is no conflict.
+        services.person_update(person=one(origin, "Lee Park"), title="Engineer")
+        merge = merge_plan(scenario)
+        assert not merge.plan.conflicts
+        scenario_merge(scenario=scenario, actor=ACTOR)
+        assert one(origin, "Dana Kim").manager.name == "Amara Okafor"
+        assert one(origin, "Lee Park").title == "Engineer"
+
+    def test_a_conflict_stops_a_rebase_until_resolved(self, origin):
+        from orgdesign.scenarios.merge import rebase_plan, scenario_rebase
+
+        scenario = scenario_create(origin=origin, name="Flatter")
+        services.person_update(person=one(scenario, "Dana Kim"), title="Staff engineer")
+        services.person_update(person=one(origin, "Dana Kim"), title="Senior engineer")
+        key = f"person:{one(origin, 'Dana Kim').pk}:title"
+        assert list(rebase_plan(scenario).conflicts) == [key]
+        with pytest.raises(ValidationError) as refused:
+            scenario_rebase(scenario=scenario, actor=ACTOR)
+        assert list(refused.value.message_dict) == ["conflicts"]
+        assert one(scenario, "Dana Kim").title == "Staff engineer"
+        scenario_rebase(scenario=scenario, resolutions={key: "live"}, actor=ACTOR)
+        assert one(scenario, "Dana Kim").title == "Senior engineer"
+        assert changes_of(scenario) == []

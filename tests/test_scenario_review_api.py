@@ -168,3 +168,37 @@ def test_only_admins_say_whether_a_merge_needs_an_approval(origin):
     assert admin.post(url, {"merge_approval": "never"}).status_code == 302
     origin.refresh_from_db()
     assert origin.merge_approval == "never"
+
+
+def test_a_rebase_through_the_api(origin, scenario):
+    priya = Person.objects.get(organisation=origin, name="Priya Shah")
+    services.person_update(person=priya, title="Director")
+    dana = Person.objects.get(organisation=origin, name="Dana Kim")
+    services.person_update(person=dana, manager=None)  # the scenario moved her too
+    writer = token_client(origin, "write")
+    assert token_client(origin, "read").post(url(scenario, "rebase"), {},
+                                             format="json").status_code == 403
+    refused = writer.post(url(scenario, "rebase"), {}, format="json")
+    key = f"person:{dana.pk}:manager"
+    assert refused.status_code == 409 and refused.json()["conflicts"][0].startswith(key)
+    done = writer.post(url(scenario, "rebase"), {"resolutions": {key: "scenario"}},
+                       format="json")
+    assert done.status_code == 200 and done.json()["taken"] == 2
+    assert Person.objects.get(organisation=scenario, name="Priya Shah").title == "Director"
+    assert Person.objects.get(organisation=scenario, name="Dana Kim").manager.name == \
+        "Amara Okafor"
+    changes = writer.get(url(scenario, "changes")).json()
+    assert [c["key"] for c in changes["results"]] == [key]
+
+
+def test_a_rebase_from_the_page(origin, scenario):
+    dana = Person.objects.get(organisation=origin, name="Dana Kim")
+    services.person_update(person=dana, title="Senior engineer")
+    editor = client_for(origin, "editor")
+    text = editor.get(page(scenario)).content.decode()
+    assert 'data-live-changes="1"' in text and "Dana Kim: title" in text
+    assert client_for(origin, "viewer").post(page(scenario, "rebase"), {}).status_code == 403
+    assert editor.post(page(scenario, "rebase"), {}).status_code == 302
+    assert Person.objects.get(organisation=scenario, name="Dana Kim").title == \
+        "Senior engineer"
+    assert "data-live-changes" not in editor.get(page(scenario)).content.decode()

@@ -10,6 +10,7 @@ from orgdesign.scenarios.api import (
     ScenarioChangesView,
     ScenarioConflictsView,
     ScenarioMergeView,
+    ScenarioRebaseView,
     ScenarioReviewView,
 )
 from orgdesign.scenarios.fix_api import FixAllView, RemediesView
@@ -41,6 +42,8 @@ organisation_urls = [
          name="api-scenario-review"),
     path("scenarios/<str:scenario>/merge/", ScenarioMergeView.as_view(),
          name="api-scenario-merge"),
+    path("scenarios/<str:scenario>/rebase/", ScenarioRebaseView.as_view(),
+         name="api-scenario-rebase"),
     path("jobs/<uuid:pk>/", JobView.as_view(), name="api-job"),
     path("findings/fix-all/", FixAllView.as_view(), name="api-fix-all"),
     path("findings/<str:key>/remedies/", RemediesView.as_view(), name="api-remedies"),

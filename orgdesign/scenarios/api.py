@@ -11,6 +11,7 @@ admin, a login that is an admin of both); `?plan=1` judges the findings of the p
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -28,7 +29,7 @@ from orgdesign.jobs.models import JobKind
 from orgdesign.jobs.runner import job_start
 from orgdesign.jobs.serializers import JobAcceptedSerializer
 from orgdesign.scenarios.base import changes_of
-from orgdesign.scenarios.merge import NoBase, check_merge, merge_plan
+from orgdesign.scenarios.merge import NoBase, check_merge, merge_plan, scenario_rebase
 from orgdesign.scenarios.review import STEPS, TEXT_MAX, review_add, review_state
 from pipelines.serializers import FindingSerializer
 from teams.models import Organisation, ScenarioReview
@@ -363,3 +364,45 @@ class ScenarioMergeView(ScenarioView):
         location = reverse("api-job", args=[self.organisation.slug, job.uid])
         return Response({"job": str(job.uid), "state": job.state, "location": location},
                         status=202, headers={"Location": location})
+
+
+class RebasePostSerializer(StrictSerializer):
+    resolutions = serializers.DictField(
+        child=StrictChoiceField(choices=["live", "scenario"]), required=False,
+        help_text='For each conflict: "live" takes the live value into the scenario, '
+                  '"scenario" keeps the scenario\'s.')
+
+
+class RebaseResultSerializer(serializers.Serializer):
+    rebased = serializers.CharField()
+    taken = serializers.IntegerField(help_text="Live changes taken in.")
+    written = serializers.IntegerField()
+
+
+class ScenarioRebaseView(ScenarioView):
+    """Take the live design's changes since the copy into the scenario (its base becomes
+    the live design now), keeping the scenario's own: 200, or 409 naming the conflicts to
+    resolve. Editors and write tokens."""
+
+    serializer_class = RebasePostSerializer
+
+    @extend_schema(request=RebasePostSerializer,
+                   responses={200: RebaseResultSerializer, 409: MergeRefusedSerializer})
+    def post(self, request, slug: str, scenario: str) -> Response:
+        other = self.scenario(request, scenario)
+        self.require(request, "propose")  # the editors of the design
+        body = RebasePostSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic():
+                result = scenario_rebase(scenario=other, actor=api_actor(request),
+                                         resolutions=body.validated_data.get("resolutions"))
+        except NoBase as missing:
+            return Response({"detail": missing.messages[0]}, status=409)
+        except DjangoValidationError as refused:
+            if hasattr(refused, "error_dict") and "conflicts" in refused.error_dict:
+                return Response({"detail": "Resolve these conflicts first.",
+                                 "conflicts": refused.message_dict["conflicts"]}, status=409)
+            raise serializers.ValidationError(serializers.as_serializer_error(refused)) \
+                from None
+        return Response(result)

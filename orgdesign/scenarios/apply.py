@@ -33,7 +33,8 @@ class Writer:
         self.organisation = organisation
         self.target = target  # the design as it must be once written (for added objects)
         self.actor = actor
-        self.made: dict[str, dict[str, int]] = {"person": {}, "team": {}, "pipeline": {}}
+        self.made: dict[str, dict[str, int]] = {"person": {}, "team": {}, "pipeline": {},
+                                                "position": {}}
 
     def pk(self, kind: str, key: str | None) -> int | None:
         if key is None:
@@ -165,6 +166,7 @@ class Writer:
                     target_date=_date(row.get("target_date")),
                     pipeline=(self.row(Pipeline, "pipeline", row["pipeline"])
                               if row.get("pipeline") else None))
+                self.made["position"][change.id] = made.pk
                 self._status(made, row.get("status"), row.get("person"))
             elif change.action == "removed":
                 position_services.position_delete(

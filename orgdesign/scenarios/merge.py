@@ -20,7 +20,7 @@ from django.db import transaction
 
 from orgdesign.analysis.changeset import DesignRows, changes_between
 from orgdesign.analysis.merge import MergePlan, merged, plan_merge
-from orgdesign.scenarios.apply import write_changes
+from orgdesign.scenarios.apply import Writer, write_changes
 from orgdesign.scenarios.base import MAPPED, in_origin_ids, read_design
 from orgdesign.scenarios.review import review_state
 from orgdesign.scenarios.services import scenario_create, scenario_name
@@ -38,6 +38,11 @@ class Merge:
     plan: MergePlan
     live: DesignRows
     scenario: DesignRows
+    base: DesignRows
+
+    def rebase(self) -> MergePlan:
+        """The other way round: the live changes coming into the scenario."""
+        return plan_merge(self.base, self.live, self.scenario)
 
 
 def merge_plan(scenario: Organisation) -> Merge:
@@ -48,7 +53,8 @@ def merge_plan(scenario: Organisation) -> Merge:
                      "design again to merge.", code="no_base")
     live = read_design(scenario.scenario_of)
     now = in_origin_ids(read_design(scenario), base.ids)
-    return Merge(plan_merge(DesignRows.from_dict(base.data), now, live), live, now)
+    rows = DesignRows.from_dict(base.data)
+    return Merge(plan_merge(rows, now, live), live, now, rows)
 
 
 def check_merge(scenario: Organisation, merge: Merge, keys: list[str] | None,
@@ -126,3 +132,92 @@ def _rebase_undo(undo: Organisation, origin: Organisation) -> None:
                    if key in getattr(after, table)} for table in MAPPED}
     base.data, base.ids = after.as_dict(), ids
     base.save(update_fields=["data", "ids"])
+
+
+def _to_scenario_ids(rows: DesignRows, ids: dict[str, dict]) -> DesignRows:
+    """Rows in the origin's ids put in the scenario's: a copied object by the copy's map,
+    one the scenario added (`new<id>`) by its own id, one only the origin has (added live
+    since) as `new<origin id>`, to be made."""
+    forward = {table: {str(a): str(b) for a, b in ids.get(table, {}).items()}
+               for table in MAPPED}
+
+    def key(table: str, value) -> str | None:
+        if value is None:
+            return None
+        value = str(value)
+        if value.startswith("new"):
+            return value.removeprefix("new")
+        return forward[table].get(value, f"new{value}")
+
+    out = DesignRows()
+    for pk, row in rows.people.items():
+        out.people[key("people", pk)] = {**row, "manager": key("people", row["manager"])}
+    for pk, row in rows.teams.items():
+        out.teams[key("teams", pk)] = {**row, "lead": key("people", row["lead"])}
+    for pk, row in rows.pipelines.items():
+        out.pipelines[key("pipelines", pk)] = {**row, "pm_owner": key("people", row["pm_owner"])}
+    for pair, row in rows.memberships.items():
+        person, team = pair.split("-")
+        out.memberships[f"{key('people', person)}-{key('teams', team)}"] = row
+    for pair, row in rows.engagements.items():
+        pipeline, team = pair.split("-")
+        out.engagements[f"{key('pipelines', pipeline)}-{key('teams', team)}"] = row
+    for pk, row in rows.positions.items():
+        out.positions[key("positions", pk)] = {
+            **row, "team": key("teams", row["team"]),
+            "pipeline": key("pipelines", row["pipeline"]), "person": key("people", row["person"])}
+    return out
+
+
+def rebase_plan(scenario: Organisation) -> MergePlan:
+    """The live design's changes since the copy, and their conflicts with the scenario's:
+    a rebase takes them into the scenario (a conflict resolved `live` takes the live value,
+    `scenario` keeps the scenario's)."""
+    return merge_plan(scenario).rebase()
+
+
+def scenario_rebase(*, scenario: Organisation, resolutions: dict[str, str] | None = None,
+                    actor: Actor) -> dict:
+    """Take the live changes made since the copy into the scenario, so that it stays current
+    during a long review; its base becomes the live design as it is now. Refused while a
+    conflict is unresolved (ValidationError, `conflicts`)."""
+    resolutions = resolutions or {}
+    with transaction.atomic():
+        Organisation.objects.select_for_update().filter(pk=scenario.pk).first()
+        base = ScenarioBase.objects.select_for_update().get(scenario=scenario)
+        merge = merge_plan(scenario)
+        plan = plan_merge(DesignRows.from_dict(base.data), merge.live, merge.scenario)
+        # In a rebase the live design's changes come in: "live" takes them, "scenario"
+        # keeps the scenario's value, the reverse of a merge's sides.
+        flipped = {key: ("scenario" if value == "live" else "live")
+                   for key, value in resolutions.items() if value in ("live", "scenario")}
+        bad = [key for key in resolutions if key not in plan.conflicts]
+        if bad:
+            raise ValidationError({"resolutions": [f"{key}: no such conflict."
+                                                   for key in bad[:10]]})
+        unresolved = plan.unresolved(None, flipped)
+        if unresolved:
+            raise ValidationError(
+                {"conflicts": [f"{c.key}: live {c.words!r}, scenario {c.live_words!r}"
+                               for c in unresolved]}, code="conflicts")
+        result = merged(merge.scenario, merge.live, plan, None, flipped)
+        now = _to_scenario_ids(merge.scenario, base.ids)
+        target = _to_scenario_ids(result, base.ids)
+        writes = changes_between(now, target)
+        writer = Writer(scenario, target, actor)
+        writer.write(writes)
+        # The new base: the live design now, mapped to the scenario's objects (those made
+        # by this rebase included).
+        made = {"people": writer.made["person"], "teams": writer.made["team"],
+                "pipelines": writer.made["pipeline"], "positions": writer.made["position"]}
+        ids = {table: dict(base.ids.get(table, {})) for table in MAPPED}
+        for table, created in made.items():
+            for key, pk in created.items():
+                ids[table][key.removeprefix("new")] = pk
+        base.data, base.ids = merge.live.as_dict(), ids
+        base.save(update_fields=["data", "ids"])
+        history.record([scenario], history.CHANGED, organisation_id=scenario.pk, actor=actor,
+                       reason=f"Rebased on {scenario.scenario_of.name}: took in "
+                              f"{len(plan.changes)} live change"
+                              f"{'s' if len(plan.changes) != 1 else ''}")
+    return {"rebased": scenario.slug, "taken": len(plan.changes), "written": len(writes)}

@@ -30,7 +30,7 @@ from orgdesign.csvio.format import decimal_text
 from orgdesign.jobs.models import JobKind
 from orgdesign.jobs.runner import job_start
 from orgdesign.scenarios.base import changes_of
-from orgdesign.scenarios.merge import check_merge, merge_plan
+from orgdesign.scenarios.merge import check_merge, merge_plan, scenario_rebase
 from orgdesign.scenarios.review import review_add, review_state
 from orgdesign.scenarios.services import check_scenario_room, scenario_delete, scenario_name
 from orgdesign.web.errors import RoleRequired
@@ -334,11 +334,13 @@ def _scenario_of(request, slug, scenario):
 def _review_page(request, organisation, other, context, *, status=200, refusal=""):
     role = organisation.user_role
     steps = list(ScenarioReview.objects.filter(scenario=other).select_related("user", "token"))
-    conflicts = {}
+    conflicts, rebase = {}, None
     if context["kept"]:
-        conflicts = merge_plan(other).plan.conflicts
+        merge = merge_plan(other)
+        conflicts, rebase = merge.plan.conflicts, merge.rebase()
     context.update({
         "steps": steps, "review": review_state(other, steps), "conflicts": conflicts,
+        "rebase": rebase,
         "refusal": refusal,
         "may": {action: may_review(role, action) for action in REVIEW_ROLES},
     })
@@ -391,6 +393,26 @@ def scenario_merge_start(request, slug, scenario):
                                 "resolutions": resolutions},
                         actor=browser_actor(request))
     return redirect("job", slug=organisation.slug, pk=job.uid)
+
+
+@require_POST
+@login_required
+def scenario_rebase_start(request, slug, scenario):
+    """Take the live changes since the copy into the scenario, conflicts resolved as
+    chosen (`live` takes the live value, `scenario` keeps the scenario's)."""
+    organisation, other = _scenario_of(request, slug, scenario)
+    if not may_review(organisation.user_role, "propose"):
+        raise RoleRequired(organisation, AccessRole.EDITOR)
+    resolutions = {key.removeprefix("rebase:"): value for key, value in request.POST.items()
+                   if key.startswith("rebase:") and value in ("live", "scenario")}
+    try:
+        result = scenario_rebase(scenario=other, resolutions=resolutions,
+                                 actor=browser_actor(request))
+    except ValidationError as refused:
+        return _changes_refused(request, organisation, other, refused)
+    messages.success(request, f"{result['taken']} change{'s' if result['taken'] != 1 else ''}"
+                     f" of {organisation.name} taken into {other.name}.")
+    return redirect("scenario_changes", slug=organisation.slug, scenario=other.slug)
 
 
 REVIEW_SAID = {
