@@ -138,6 +138,7 @@ def test_the_api_lists_the_changes_to_whoever_may_compare(origin, moved):
         "before": str(Person.objects.get(organisation=origin, name="Priya Shah").pk),
         "after": str(amara.pk),
         "words": "Dana Kim: manager Priya Shah → Amara Okafor",
+        "fixes": [], "brings": [],
     }
     assert client_for(origin, "viewer").get(url).json()["count"] == 1
     other = OrganisationFactory(slug="other")
@@ -173,3 +174,43 @@ def test_the_compare_page_loads_the_changes_in_words(origin, moved):
     assert "scenario-changes" not in back
     assert viewer.get(f"/orgs/{moved.slug}/scenarios/acme/changes/").status_code == 404
     assert client_for(OrganisationFactory(slug="else"), "admin").get(url).status_code == 404
+
+
+def test_each_change_says_which_findings_it_fixes_and_brings_in_the_demo(demo):
+    scenario = scenario_create(origin=demo, name="Infra under ML")
+    dana = Person.objects.get(organisation=scenario, name="Dana Kim")
+    services.person_update(person=dana, manager=Person.objects.get(organisation=scenario,
+                                                                   name="Amara Okafor"))
+    text = client_for(demo, "viewer").get(
+        f"/orgs/demo/scenarios/{scenario.slug}/changes/").content.decode()
+    live_dana = Person.objects.get(organisation=demo, name="Dana Kim")
+    item = text.split(f'data-change="person:{live_dana.pk}:manager"')[1].split("</li>\n")[0]
+    assert 'data-fixes="dependency.outside_ml_org"' in item
+    from tests.api_helpers import token_client
+    body = token_client(demo, "read").get(
+        f"/api/v1/orgs/demo/scenarios/{scenario.slug}/changes/").json()
+    (change,) = body["results"]
+    assert "dependency.outside_ml_org" in {f["code"] for f in change["fixes"]}
+
+
+def test_findings_are_given_to_the_changes_about_their_objects():
+    from orgdesign.analysis.changeset import DesignChange, findings_by_change
+    from orgdesign.analysis.finding import Finding, Ref
+
+    move = DesignChange("person:3:manager", "person", "3", "Dana Kim", "manager", "changed",
+                        "2", "1", "")
+    title = DesignChange("person:4:title", "person", "4", "Lee", "title", "changed", "a", "b",
+                         "")
+    fixed = Finding("team.no_kpi", Ref("team", 10, "ML Platform"), "m",
+                    related=(Ref("person", 3, "Dana Kim"),))
+    brought = Finding("person.no_manager", Ref("person", 33, "Priya Shah"), "m")
+    # The scenario's person 33 is the origin's 2: Dana's old manager, whom the move names.
+    effects = findings_by_change([move, title], [fixed], [brought],
+                                 {"person": {33: "2", 31: "3"}})
+    assert effects == {"person:3:manager": {"fixes": [fixed], "brings": [brought]}}
+    # Given the design, a finding about the team Lee leads is Lee's change's too.
+    rows = base_rows()
+    rows.teams["10"]["lead"] = "4"
+    team_finding = Finding("team.no_kpi", Ref("team", 10, "ML Platform"), "m")
+    effects = findings_by_change([title], [team_finding], [], {}, rows)
+    assert effects == {"person:4:title": {"fixes": [team_finding], "brings": []}}

@@ -163,3 +163,67 @@ def _removed_words(kind: str, name: str) -> str:
     if kind == "engagement":
         return f"{name}: no longer engaged"
     return f"{name} ({kind}) removed"
+
+
+def objects_of(change: DesignChange, rows: DesignRows | None = None) -> set[tuple[str, str]]:
+    """The people, teams and pipelines a change is about, in the origin's ids: its object
+    (the two a membership or a cell pairs), whoever or whatever its values point at, and,
+    given the design's `rows`, the teams a changed person leads or is in (a team's place in
+    the organisation is its lead's)."""
+    found = _direct(change)
+    if rows is not None:
+        people = {ident for kind, ident in found if kind == "person"}
+        for key, team in rows.teams.items():
+            if team.get("lead") in people:
+                found.add(("team", key))
+        for pair in rows.memberships:
+            person, team = pair.split("-", 1)
+            if person in people:
+                found.add(("team", team))
+    return found
+
+
+def _direct(change: DesignChange) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    if change.type == "membership":
+        person, team = change.id.split("-", 1)
+        found |= {("person", person), ("team", team)}
+    elif change.type == "engagement":
+        pipeline, team = change.id.split("-", 1)
+        found |= {("pipeline", pipeline), ("team", team)}
+    elif change.type in ("person", "team", "pipeline"):
+        found.add((change.type, change.id))
+    for value in (change.before, change.after):
+        values = value if isinstance(value, dict) else (
+            {change.field: value} if change.field else {})
+        for name, target in values.items():
+            if name in REFERENCES and target is not None:
+                found.add((REFERENCES[name], str(target)))
+    return found
+
+
+def findings_by_change(changes: list[DesignChange], fixed: list, introduced: list,
+                       in_origin: dict[str, dict[int, str]],
+                       rows: DesignRows | None = None) -> dict[str, dict[str, list]]:
+    """For each change, the findings (fixed: of the live design, in its ids; introduced: of
+    the scenario, put in the origin's ids through `in_origin`, by Ref type) whose subject or
+    related objects are among the objects the change is about. A finding about several
+    changed objects is listed with each of them."""
+    def refs(finding, translate: bool) -> set[tuple[str, str]]:
+        out = set()
+        for ref in (finding.subject, *finding.related):
+            ident = in_origin.get(ref.type, {}).get(ref.id, f"new{ref.id}") if translate \
+                else str(ref.id)
+            out.add((ref.type, ident))
+        return out
+
+    fixed_refs = [(finding, refs(finding, False)) for finding in fixed]
+    introduced_refs = [(finding, refs(finding, True)) for finding in introduced]
+    result = {}
+    for change in changes:
+        objects = objects_of(change, rows)
+        fixes = [f for f, found in fixed_refs if found & objects]
+        brings = [f for f, found in introduced_refs if found & objects]
+        if fixes or brings:
+            result[change.key] = {"fixes": fixes, "brings": brings}
+    return result

@@ -409,3 +409,14 @@ def compare_designs(
         errors_b=[finding for finding in side_b.findings if finding.severity == ERROR],
         capacity=compare_capacity(capacity_a, capacity_b, costs),
     )
+
+
+def findings_diff(a: OrgData | OrgIndex, b: OrgData | OrgIndex, findings_a: list[Finding],
+                  findings_b: list[Finding]) -> tuple[list[Finding], list[Finding]]:
+    """Only the findings of `compare_designs`: those of `a` that `b` has not (fixed), and
+    those of `b` that `a` has not (introduced), matched the same way."""
+    side_a, side_b = _Side(a, findings_a), _Side(b, findings_b)
+    keys_a = {side_a.finding_key(finding): finding for finding in findings_a}
+    keys_b = {side_b.finding_key(finding): finding for finding in findings_b}
+    return ([finding for key, finding in keys_a.items() if key not in keys_b],
+            [finding for key, finding in keys_b.items() if key not in keys_a])

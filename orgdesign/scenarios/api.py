@@ -28,7 +28,7 @@ from orgdesign.api.views import OrganisationScopedView
 from orgdesign.jobs.models import JobKind
 from orgdesign.jobs.runner import job_start
 from orgdesign.jobs.serializers import JobAcceptedSerializer
-from orgdesign.scenarios.base import changes_of
+from orgdesign.scenarios.base import changes_of, findings_of_changes
 from orgdesign.scenarios.merge import NoBase, check_merge, merge_plan, scenario_rebase
 from orgdesign.scenarios.review import STEPS, TEXT_MAX, review_add, review_state
 from pipelines.serializers import FindingSerializer
@@ -170,6 +170,10 @@ class ScenarioChangeSerializer(serializers.Serializer):
                                   "removed). References are ids, as `object.id`.")
     words = serializers.CharField(help_text='In words: "Dana Kim: manager Priya Shah → '
                                   'Amara Okafor".')
+    fixes = FindingSerializer(many=True, help_text="Findings of the live design, about "
+                              "what this change is about, that the scenario has not.")
+    brings = FindingSerializer(many=True, help_text="Findings of the scenario, about what "
+                               "this change is about, that the live design has not.")
 
 
 class ScenarioChangePageSerializer(serializers.Serializer):
@@ -199,7 +203,14 @@ class ScenarioChangesView(OrganisationScopedView):
             return Response({"detail": "This scenario was copied before its changes were "
                              "kept: copy the design again to list them."}, status=409)
         page = self.paginate_queryset(changes)
-        return self.get_paginated_response([change.as_dict() for change in page])
+        effects = findings_of_changes(other, page)
+        context = self.get_serializer_context()
+        return self.get_paginated_response([
+            {**change.as_dict(),
+             **{side: FindingSerializer(effects.get(change.key, {}).get(side, []), many=True,
+                                        context=context).data
+                for side in ("fixes", "brings")}}
+            for change in page])
 
 
 class ScenarioView(OrganisationScopedView):

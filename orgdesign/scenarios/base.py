@@ -12,7 +12,14 @@ from __future__ import annotations
 
 import datetime
 
-from orgdesign.analysis.changeset import DesignChange, DesignRows, changes_between
+from orgdesign.analysis.changeset import (
+    DesignChange,
+    DesignRows,
+    changes_between,
+    findings_by_change,
+)
+from orgdesign.analysis.compare import findings_diff
+from orgdesign.analysis.kept import analyses_of
 from pipelines.models import Engagement, Pipeline, Position
 from teams.models import Membership, Organisation, Person, ScenarioBase, Team
 
@@ -110,3 +117,21 @@ def changes_of(scenario: Organisation) -> list[DesignChange] | None:
         return None
     now = in_origin_ids(read_design(scenario), base.ids)
     return changes_between(DesignRows.from_dict(base.data), now)
+
+
+def findings_of_changes(scenario: Organisation, changes: list[DesignChange]) -> dict:
+    """For each change of the scenario, the findings of the live design it fixes and the
+    ones it brings (`changeset.findings_by_change`), from the two designs' kept analyses.
+    The live design's own changes since the copy count too: a finding the live design fixed
+    meanwhile is not the scenario's to fix."""
+    base = ScenarioBase.objects.filter(scenario=scenario).first()
+    if base is None or not changes:
+        return {}
+    analyses = analyses_of([scenario.scenario_of, scenario])
+    live, mine = analyses[scenario.scenario_of_id], analyses[scenario.pk]
+    fixed, introduced = findings_diff(live.index, mine.index, live.findings, mine.findings)
+    back = {kind: {int(b): str(a) for a, b in base.ids.get(table, {}).items()}
+            for kind, table in (("person", "people"), ("team", "teams"),
+                                ("pipeline", "pipelines"))}
+    rows = in_origin_ids(read_design(scenario), base.ids)
+    return findings_by_change(changes, fixed, introduced, back, rows)

@@ -29,7 +29,7 @@ from orgdesign.csvio.exports import csv_response
 from orgdesign.csvio.format import decimal_text
 from orgdesign.jobs.models import JobKind
 from orgdesign.jobs.runner import job_start
-from orgdesign.scenarios.base import changes_of
+from orgdesign.scenarios.base import changes_of, findings_of_changes
 from orgdesign.scenarios.merge import check_merge, merge_plan, scenario_rebase
 from orgdesign.scenarios.review import review_add, review_state
 from orgdesign.scenarios.services import check_scenario_room, scenario_delete, scenario_name
@@ -333,6 +333,7 @@ def _scenario_of(request, slug, scenario):
 
 def _review_page(request, organisation, other, context, *, status=200, refusal=""):
     role = organisation.user_role
+    context["effects"] = findings_of_changes(other, context["changes"])
     steps = list(ScenarioReview.objects.filter(scenario=other).select_related("user", "token"))
     conflicts, rebase = {}, None
     if context["kept"]:
