@@ -212,5 +212,7 @@ def test_findings_are_given_to_the_changes_about_their_objects():
     rows = base_rows()
     rows.teams["10"]["lead"] = "4"
     team_finding = Finding("team.no_kpi", Ref("team", 10, "ML Platform"), "m")
-    effects = findings_by_change([title], [team_finding], [], {}, rows)
-    assert effects == {"person:4:title": {"fixes": [team_finding], "brings": []}}
+    role = DesignChange("person:4:role", "person", "4", "Lee", "role", "changed", "a", "b", "")
+    effects = findings_by_change([title, role], [team_finding], [], {}, rows)
+    # A title is read by no rule: nothing is its; a role is, and Lee leads the team.
+    assert effects == {"person:4:role": {"fixes": [team_finding], "brings": []}}

@@ -165,11 +165,18 @@ def _removed_words(kind: str, name: str) -> str:
     return f"{name} ({kind}) removed"
 
 
+# Fields no rule reads: a change of one of them fixes and brings nothing.
+UNJUDGED = frozenset({"name", "title", "email", "department", "external_id", "level", "kpi",
+                      "metric", "target_date"})
+
+
 def objects_of(change: DesignChange, rows: DesignRows | None = None) -> set[tuple[str, str]]:
     """The people, teams and pipelines a change is about, in the origin's ids: its object
     (the two a membership or a cell pairs), whoever or whatever its values point at, and,
     given the design's `rows`, the teams a changed person leads or is in (a team's place in
     the organisation is its lead's)."""
+    if change.field in UNJUDGED:
+        return set()
     found = _direct(change)
     if rows is not None:
         people = {ident for kind, ident in found if kind == "person"}
