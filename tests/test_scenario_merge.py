@@ -235,3 +235,36 @@ class TestRebase:
         scenario_rebase(scenario=scenario, resolutions={key: "live"}, actor=ACTOR)
         assert one(scenario, "Dana Kim").title == "Senior engineer"
         assert changes_of(scenario) == []
+
+
+def test_a_promotion_leaves_the_other_scenarios_without_a_base(origin):
+    from orgdesign.scenarios.merge import NoBase
+    from orgdesign.scenarios.services import scenario_promote
+
+    other = scenario_create(origin=origin, name="Other")
+    promoted = scenario_create(origin=origin, name="Promoted")
+    scenario_promote(scenario=promoted)
+    assert changes_of(other) is None
+    with pytest.raises(NoBase):
+        scenario_merge(scenario=other, actor=ACTOR)
+
+
+def test_retitling_many_people_is_written_in_bulk_and_recorded(origin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(8):
+        PersonFactory(organisation=origin, name=f"Engineer {n}")
+    counts = []
+    for size in (2, 8):
+        scenario = scenario_create(origin=origin, name=f"Retitle {size}")
+        for n in range(size):
+            services.person_update(person=one(scenario, f"Engineer {n}"), title=f"T{size}")
+        with CaptureQueriesContext(connection) as queries:
+            scenario_merge(scenario=scenario, actor=ACTOR)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    engineer = one(origin, "Engineer 7")
+    assert engineer.title == "T8" and engineer.updated_via == Door.BROWSER
+    entry = engineer.history.order_by("-history_date").first()
+    assert (entry.history_type, entry.title) == ("~", "T8")

@@ -29,7 +29,7 @@ from orgdesign.jobs.models import JobKind
 from orgdesign.jobs.runner import job_start
 from orgdesign.jobs.serializers import JobAcceptedSerializer
 from orgdesign.scenarios.base import changes_of, findings_of_changes
-from orgdesign.scenarios.merge import NoBase, check_merge, merge_plan, scenario_rebase
+from orgdesign.scenarios.merge import NO_BASE, NoBase, check_merge, merge_plan, scenario_rebase
 from orgdesign.scenarios.review import STEPS, TEXT_MAX, review_add, review_state
 from pipelines.serializers import FindingSerializer
 from teams.models import Organisation, ScenarioReview
@@ -200,8 +200,7 @@ class ScenarioChangesView(OrganisationScopedView):
             raise NotFound("No such scenario of this design.")
         changes = changes_of(other)
         if changes is None:
-            return Response({"detail": "This scenario was copied before its changes were "
-                             "kept: copy the design again to list them."}, status=409)
+            return Response({"detail": NO_BASE}, status=409)
         page = self.paginate_queryset(changes)
         effects = findings_of_changes(other, page)
         context = self.get_serializer_context()

@@ -28,6 +28,10 @@ from teams import history
 from teams.actor import Actor
 from teams.models import Organisation, ReviewAction, ScenarioBase, ScenarioReview
 
+NO_BASE = ("This scenario has no base to count its changes from: it was copied before "
+           "changes were kept, or its design was replaced by a promotion since. Copy the "
+           "design again.")
+
 
 class NoBase(ValidationError):
     pass
@@ -49,8 +53,7 @@ def merge_plan(scenario: Organisation) -> Merge:
     """The scenario's changes and their conflicts with the live design as it is now."""
     base = ScenarioBase.objects.filter(scenario=scenario).first()
     if base is None or base.origin_id != scenario.scenario_of_id:
-        raise NoBase("This scenario was copied before its changes were kept: copy the "
-                     "design again to merge.", code="no_base")
+        raise NoBase(NO_BASE, code="no_base")
     live = read_design(scenario.scenario_of)
     now = in_origin_ids(read_design(scenario), base.ids)
     rows = DesignRows.from_dict(base.data)

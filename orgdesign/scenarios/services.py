@@ -31,7 +31,16 @@ from pipelines.models import Engagement, Pipeline, Position
 from teams import history
 from teams.actor import SYSTEM, Actor
 from teams.bulk import analyze, bulk_update
-from teams.models import RESERVED_SLUGS, Door, Level, Membership, Organisation, Person, Team
+from teams.models import (
+    RESERVED_SLUGS,
+    Door,
+    Level,
+    Membership,
+    Organisation,
+    Person,
+    ScenarioBase,
+    Team,
+)
 
 BATCH = 2000
 SLUG_MAX = Organisation._meta.get_field("slug").max_length
@@ -213,6 +222,9 @@ def scenario_promote(
         progress=lambda done, total: progress(done, 3 * total),
     )
     _wipe_design(origin, recorded_as=actor, reason=promotion_reason(scenario, backup))
+    # Every scenario of the origin counted its changes from rows the wipe just removed:
+    # their bases name nothing now, so none of them merges or lists changes any more.
+    ScenarioBase.objects.filter(origin=origin).delete()
     progress(2 * COPY_STEPS, 3 * COPY_STEPS)
     ids = copy_design(
         scenario,
