@@ -176,11 +176,17 @@ class ScenarioChangeSerializer(serializers.Serializer):
                                "this change is about, that the live design has not.")
 
 
-class ScenarioChangePageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = ScenarioChangeSerializer(many=True)
+def page_of(item: type[serializers.Serializer], name: str) -> type[serializers.Serializer]:
+    """The schema of one page of a list (orgdesign.api.auth.ApiPagination) of `item`s."""
+    return type(name, (serializers.Serializer,), {
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": item(many=True),
+    })
+
+
+ScenarioChangePageSerializer = page_of(ScenarioChangeSerializer, "ScenarioChangePageSerializer")
 
 
 class ScenarioChangesView(OrganisationScopedView):
@@ -210,6 +216,17 @@ class ScenarioChangesView(OrganisationScopedView):
                                         context=context).data
                 for side in ("fixes", "brings")}}
             for change in page])
+
+
+def refusal_response(refused: DjangoValidationError) -> Response:
+    """A merge or rebase refused: 409 naming the unresolved conflicts, or saying what is
+    missing (an approval); 400 with the fields for bad input."""
+    if hasattr(refused, "error_dict"):
+        if "conflicts" in refused.error_dict:
+            return Response({"detail": "Resolve these conflicts first.",
+                             "conflicts": refused.message_dict["conflicts"]}, status=409)
+        raise serializers.ValidationError(refused.message_dict)
+    return Response({"detail": refused.messages[0]}, status=409)
 
 
 class ScenarioView(OrganisationScopedView):
@@ -300,11 +317,7 @@ class ConflictSerializer(serializers.Serializer):
     live_words = serializers.CharField(help_text="What the live design did, in words.")
 
 
-class ConflictPageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = ConflictSerializer(many=True)
+ConflictPageSerializer = page_of(ConflictSerializer, "ConflictPageSerializer")
 
 
 class ScenarioConflictsView(ScenarioView):
@@ -361,12 +374,7 @@ class ScenarioMergeView(ScenarioView):
         try:
             check_merge(other, merge_plan(other), keys, resolutions)
         except DjangoValidationError as refused:
-            if hasattr(refused, "error_dict") and "conflicts" in refused.error_dict:
-                return Response({"detail": "Resolve these conflicts first.",
-                                 "conflicts": refused.message_dict["conflicts"]}, status=409)
-            if hasattr(refused, "error_dict"):
-                raise serializers.ValidationError(refused.message_dict) from None
-            return Response({"detail": refused.messages[0]}, status=409)
+            return refusal_response(refused)
         job = job_start(organisation=self.organisation, kind=JobKind.SCENARIO_MERGE,
                         params={"scenario": other.pk, "name": other.name, "changes": keys,
                                 "resolutions": resolutions},
@@ -410,9 +418,5 @@ class ScenarioRebaseView(ScenarioView):
         except NoBase as missing:
             return Response({"detail": missing.messages[0]}, status=409)
         except DjangoValidationError as refused:
-            if hasattr(refused, "error_dict") and "conflicts" in refused.error_dict:
-                return Response({"detail": "Resolve these conflicts first.",
-                                 "conflicts": refused.message_dict["conflicts"]}, status=409)
-            raise serializers.ValidationError(serializers.as_serializer_error(refused)) \
-                from None
+            return refusal_response(refused)
         return Response(result)

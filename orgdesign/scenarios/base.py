@@ -90,6 +90,12 @@ def in_origin_ids(rows: DesignRows, ids: dict[str, dict]) -> DesignRows:
             return None
         return back[table].get(str(value), f"new{value}")
 
+    return rekey(rows, key)
+
+
+def rekey(rows: DesignRows, key) -> DesignRows:
+    """The same rows with every id, and every reference to one, put through
+    `key(table, id)` (the table of the object named: people, teams, pipelines, positions)."""
     out = DesignRows()
     for pk, row in rows.people.items():
         out.people[key("people", pk)] = {**row, "manager": key("people", row["manager"])}

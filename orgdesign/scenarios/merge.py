@@ -21,7 +21,7 @@ from django.db import transaction
 from orgdesign.analysis.changeset import DesignRows, changes_between
 from orgdesign.analysis.merge import MergePlan, merged, plan_merge
 from orgdesign.scenarios.apply import Writer, write_changes
-from orgdesign.scenarios.base import MAPPED, in_origin_ids, read_design
+from orgdesign.scenarios.base import MAPPED, in_origin_ids, read_design, rekey
 from orgdesign.scenarios.review import review_state
 from orgdesign.scenarios.services import scenario_create, scenario_name
 from teams import history
@@ -152,24 +152,7 @@ def _to_scenario_ids(rows: DesignRows, ids: dict[str, dict]) -> DesignRows:
             return value.removeprefix("new")
         return forward[table].get(value, f"new{value}")
 
-    out = DesignRows()
-    for pk, row in rows.people.items():
-        out.people[key("people", pk)] = {**row, "manager": key("people", row["manager"])}
-    for pk, row in rows.teams.items():
-        out.teams[key("teams", pk)] = {**row, "lead": key("people", row["lead"])}
-    for pk, row in rows.pipelines.items():
-        out.pipelines[key("pipelines", pk)] = {**row, "pm_owner": key("people", row["pm_owner"])}
-    for pair, row in rows.memberships.items():
-        person, team = pair.split("-")
-        out.memberships[f"{key('people', person)}-{key('teams', team)}"] = row
-    for pair, row in rows.engagements.items():
-        pipeline, team = pair.split("-")
-        out.engagements[f"{key('pipelines', pipeline)}-{key('teams', team)}"] = row
-    for pk, row in rows.positions.items():
-        out.positions[key("positions", pk)] = {
-            **row, "team": key("teams", row["team"]),
-            "pipeline": key("pipelines", row["pipeline"]), "person": key("people", row["person"])}
-    return out
+    return rekey(rows, key)
 
 
 def rebase_plan(scenario: Organisation) -> MergePlan:
