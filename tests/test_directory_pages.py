@@ -203,3 +203,21 @@ def test_the_secret_never_comes_back_out(org, graph, caplog, settings):
     assert any("Amara Okafor" in text for text in seen)  # the walk saw real pages
     leaks = [text[:200] for text in seen if secret in text]
     assert leaks == []
+
+
+def test_the_page_runs_a_fixed_number_of_queries(org, okta):
+    from django.test.utils import CaptureQueriesContext
+
+    from teams.directory.pull import pull_connector
+
+    okta_team(okta)
+    connector = connector_save(organisation=org, kind="okta", url=okta.url, secret=okta.token)
+    admin = client_for(org, "admin")
+    counts = []
+    for _ in range(2):
+        for _ in range(3):
+            pull_connector(connector=connector, preview=True)
+        with CaptureQueriesContext(connection) as captured:
+            assert admin.get("/orgs/acme/connectors/").status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1] > 0

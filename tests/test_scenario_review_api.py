@@ -3,6 +3,7 @@ and a merge as a job (202 + Location), refused with 409 while a conflict is unre
 approval is missing."""
 
 import pytest
+from django.db import connection
 
 from orgdesign.jobs.models import Job
 from orgdesign.scenarios.services import scenario_create
@@ -202,3 +203,18 @@ def test_a_rebase_from_the_page(origin, scenario):
     assert Person.objects.get(organisation=scenario, name="Dana Kim").title == \
         "Senior engineer"
     assert "data-live-changes" not in editor.get(page(scenario)).content.decode()
+
+
+def test_the_changes_page_runs_a_fixed_number_of_queries(origin, scenario):
+    from django.test.utils import CaptureQueriesContext
+
+    admin = client_for(origin, "admin")
+    counts = []
+    for n in range(2):
+        for k in range(4):
+            services.person_create(organisation=scenario, name=f"Hire {n}-{k}")
+            services.person_create(organisation=origin, name=f"Live {n}-{k}")
+        with CaptureQueriesContext(connection) as captured:
+            assert admin.get(page(scenario)).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1] > 0

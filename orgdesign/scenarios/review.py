@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
+from orgdesign.scenarios.base import changes_of
 from orgdesign.web.inputs import text_problem
 from teams.models import (
     AccessRole,
@@ -57,8 +58,6 @@ def review_add(*, scenario: Organisation, action: str, text: str = "", change: s
         errors["text"] = ["Say what you think: the text is required."]
     change = (change or "").strip()
     if change:
-        from orgdesign.scenarios.base import changes_of
-
         if action != ReviewAction.COMMENT:
             errors["change"] = ["Only a comment is about one change."]
         elif change not in {c.key for c in changes_of(scenario) or []}:
