@@ -1,6 +1,8 @@
 """Bulk writes the services share (the people sync, the scenario copy)."""
 
+import json
 import logging
+from collections.abc import Sequence
 from enum import Enum
 from functools import partial
 from typing import Any
@@ -125,10 +127,75 @@ def copy_insert(model, rows: list[dict[str, Any]], *, same: dict[str, Any]) -> N
     statement = (f"COPY {quote(model._meta.db_table)} "
                  f"({', '.join(quote(by_name[name].column) for name in columns)}) FROM STDIN")
     base = list(template.values())
+    # A JSON value (a pipeline's required stages) is written as its text.
+    as_json = [isinstance(by_name[name], models.JSONField) for name in varying]
+    for position, name in enumerate(columns):
+        if isinstance(by_name[name], models.JSONField) and base[position] is not None:
+            base[position] = json.dumps(base[position])
     # Django's cursor wrapper has no copy(); the psycopg cursor under it has.
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for row in rows:
             values = base.copy()
-            for slot, value in zip(slots, row.values(), strict=True):
-                values[slot] = value
+            for slot, value, text in zip(slots, row.values(), as_json, strict=True):
+                values[slot] = json.dumps(value) if text and value is not None else value
             copy.write_row(values)
+
+
+def copy_within(model, *, where: str, params: list, same: dict[str, Any],
+                maps: dict[str, dict[int, int]] | None = None, self_refs: Sequence[str] = (),
+                keep_map: bool = True) -> dict[int, int]:
+    """Copy the rows of `model` that `where` selects (SQL on the source rows, aliased `s`,
+    with `params`) into new rows, in one statement run inside PostgreSQL: no row travels
+    to Python and back, so a design of 50,000 people is copied in a fraction of a second.
+    Each new row takes a new id from the table's sequence (in the order of the old ids),
+    `same` for the fields it names (by name or attribute name), the new id of the row a
+    foreign key in `maps` names (attribute name -> old id -> new id, another table's copy)
+    or in `self_refs` (a key to the same table: a manager), and every other field as the
+    source row has it. Returns the map of ids (old -> new), or {} without `keep_map`.
+    PostgreSQL only."""
+    maps = maps or {}
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    by_name = {**{field.name: field for field in fields},
+               **{field.attname: field for field in fields}}
+    fixed = {by_name[name].attname: _plain(value) for name, value in same.items()}
+    columns, values, joins, args = ["id"], ["m.new"], [], []
+    for number, (attname, mapping) in enumerate(maps.items()):
+        joins.append(f"LEFT JOIN unnest(%s::bigint[], %s::bigint[]) AS r{number}(old, new) "
+                     f"ON r{number}.old = s.{quote(by_name[attname].column)}")
+        args += [list(mapping), list(mapping.values())]
+    for number, attname in enumerate(self_refs):
+        joins.append(f"LEFT JOIN map AS x{number} "
+                     f"ON x{number}.old = s.{quote(by_name[attname].column)}")
+    select_args = []
+    for field in fields:
+        columns.append(quote(field.column))
+        if field.attname in fixed:
+            value = fixed[field.attname]
+            if isinstance(field, models.JSONField) and value is not None:
+                value = json.dumps(value)
+            values.append("%s")
+            select_args.append(value)
+        elif field.attname in maps:
+            values.append(f"r{list(maps).index(field.attname)}.new")
+        elif field.attname in self_refs:
+            values.append(f"x{list(self_refs).index(field.attname)}.new")
+        else:
+            values.append(f"s.{quote(field.column)}")
+    statement = (
+        f"WITH map AS MATERIALIZED (SELECT s.id AS old, "
+        f"nextval(pg_get_serial_sequence(%s, 'id')) AS new FROM "
+        f"(SELECT s.id FROM {table} AS s WHERE {where} ORDER BY s.id) AS s), "
+        f"made AS (INSERT INTO {table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} FROM {table} AS s JOIN map AS m ON m.old = s.id "
+        f"{' '.join(joins)} WHERE {where}) "
+        + ("SELECT old, new FROM map" if keep_map else "SELECT count(*) FROM map"))
+    with connection.cursor() as cursor:
+        # The parameters in the order their placeholders appear: the sequence, `where`'s,
+        # the fixed values (in the SELECT list), the joined maps, `where`'s again (which
+        # keeps the source rows read by their index, not the whole table's).
+        cursor.execute(statement, [model._meta.db_table, *params, *select_args, *args,
+                                   *params])
+        rows = cursor.fetchall()
+    return dict(rows) if keep_map else {}

@@ -17,6 +17,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from teams.design_version import new_version, writes_seen
+from teams.packed_field import PackedJSONField
 from teams.secret_field import SecretField
 
 
@@ -792,8 +793,8 @@ class ScenarioBase(models.Model):
         Organisation, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     taken_at = models.DateTimeField(default=timezone.now)
-    data = models.JSONField()
-    ids = models.JSONField()
+    data = PackedJSONField()
+    ids = PackedJSONField()
 
     def __str__(self) -> str:
         return f"Base of {self.scenario_id} (taken {self.taken_at:%Y-%m-%d %H:%M})"

@@ -1,6 +1,8 @@
 """The three-way merge on plain rows (issue 30, point 3): every kind of change, each kind of
 conflict, removals, a subset, and the live changes kept."""
 
+import copy
+
 import pytest
 
 from orgdesign.analysis.changeset import changes_between
@@ -24,6 +26,16 @@ def test_live_changes_the_scenario_did_not_touch_are_kept():
     assert result.people["3"]["manager"] == "1"
     assert result.people["2"]["title"] == "Director"  # the live change, kept
     assert "4" in result.people  # the live addition, kept
+
+
+def test_a_merge_leaves_the_designs_it_reads_as_they_were():
+    base, scenario, live = base_rows(), base_rows(), base_rows()
+    edit(scenario, "people", "3", manager="1", title="Lead")
+    del scenario.teams["10"]
+    before = copy.deepcopy(live.as_dict())
+    result = merged(live, scenario, plan_merge(base, scenario, live))
+    assert live.as_dict() == before
+    assert result.people["3"]["title"] == "Lead" and "10" not in result.teams
 
 
 def test_every_kind_of_change_merges():

@@ -1,7 +1,11 @@
 """A scenario as a set of changes (issue 30, point 1): the change list against the base kept
 at the copy, pure on plain rows, then through a real copy, the API and the compare page."""
 
+import json
+import zlib
+
 import pytest
+from django.db import connection
 
 from orgdesign.analysis.changeset import changes_between
 from orgdesign.scenarios.base import changes_of, read_design
@@ -95,6 +99,22 @@ def test_a_copy_keeps_its_base_and_lists_what_changed_since(origin):
         (f"person:{live_dana.pk}:manager", "Dana Kim: manager Priya Shah → Amara Okafor"),
         (f"membership:{live_dana.pk}-{live_team.pk}", "Dana Kim in ML Platform at 40% (joins)"),
     ]
+
+
+def test_the_base_is_kept_compressed_and_read_back_as_the_origin_was(origin):
+    scenario = scenario_create(origin=origin, name="Packed")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT data, ids FROM teams_scenariobase WHERE scenario_id = %s",
+                       [scenario.pk])
+        data, ids = cursor.fetchone()
+    as_json = json.loads(zlib.decompress(bytes(data)))
+    assert as_json == read_design(origin).as_dict()
+    assert len(bytes(data)) < len(json.dumps(as_json))
+    copied = {str(p.pk): p.name for p in Person.objects.filter(organisation=scenario)}
+    people = json.loads(zlib.decompress(bytes(ids)))["people"]
+    assert {copied[str(new)] for new in people.values()} == {
+        p.name for p in Person.objects.filter(organisation=origin)}
+    assert ScenarioBase.objects.get(scenario=scenario).data == as_json
 
 
 def test_a_scenario_without_a_base_has_no_change_list(origin):

@@ -128,7 +128,9 @@ def merged(live: DesignRows, scenario: DesignRows, plan: MergePlan,
     if open_:
         raise ValueError(f"{len(open_)} conflicts are not resolved: "
                          + ", ".join(c.key for c in open_[:10]))
-    result = DesignRows.from_dict(copy.deepcopy(live.as_dict()))
+    # The tables are copied, not their rows: a row is copied only when a change writes it,
+    # so `live` is never changed and a large design is not copied whole.
+    result = DesignRows.from_dict({name: dict(rows) for name, rows in live.as_dict().items()})
     for change in plan.chosen(keys):
         if resolutions.get(change.key) == "live":
             continue
@@ -138,7 +140,7 @@ def merged(live: DesignRows, scenario: DesignRows, plan: MergePlan,
         elif change.action == "added":
             table[change.id] = copy.deepcopy(change.after)
         elif change.id in table:
-            table[change.id][change.field] = copy.deepcopy(change.after)
+            table[change.id] = {**table[change.id], change.field: copy.deepcopy(change.after)}
         else:
             # Taken from the scenario over a live removal: the object comes back whole, as
             # the scenario has it.

@@ -22,8 +22,9 @@ from orgdesign.analysis.changeset import DesignRows, changes_between
 from orgdesign.analysis.merge import MergePlan, merged, plan_merge
 from orgdesign.scenarios.apply import Writer, write_changes
 from orgdesign.scenarios.base import MAPPED, in_origin_ids, read_design, rekey
+from orgdesign.scenarios.fixes import IdMap
 from orgdesign.scenarios.review import review_state
-from orgdesign.scenarios.services import scenario_create, scenario_name
+from orgdesign.scenarios.services import scenario_copy, scenario_name
 from teams import history
 from teams.actor import Actor
 from teams.models import Organisation, ReviewAction, ScenarioBase, ScenarioReview
@@ -104,9 +105,10 @@ def scenario_merge(*, scenario: Organisation, keys: list[str] | None = None,
         approvers = review_state(scenario).approved_by
         result = merged(merge.live, merge.scenario, merge.plan, keys, resolutions)
         writes = changes_between(merge.live, result)
-        # The origin as it is before the merge, copied: it becomes the merge's undo.
-        undo = scenario_create(origin=origin, name=scenario_name(f"Undo {scenario.name}"),
-                               creator=user, actor=actor)
+        # The origin as it is before the merge, copied: it becomes the merge's undo. Its
+        # base is kept once the merge is written (`_undo_base`).
+        undo, ids = scenario_copy(origin=origin, name=scenario_name(f"Undo {scenario.name}"),
+                                  creator=user, actor=actor, with_base=False)
         write_changes(organisation=origin, changes=writes, target=result, actor=actor)
         taken = len(merge.plan.chosen(keys))
         reason = (f"Merged {taken} change{'s' if taken != 1 else ''} of the scenario "
@@ -115,7 +117,7 @@ def scenario_merge(*, scenario: Organisation, keys: list[str] | None = None,
                   + f"; undo with the scenario {undo.slug}")
         history.record([origin], history.CHANGED, organisation_id=origin.pk, actor=actor,
                        reason=reason)
-        _rebase_undo(undo, origin)
+        _undo_base(undo, origin, ids)
         ScenarioReview.objects.create(
             scenario=scenario, action=ReviewAction.MERGE, text=reason,
             user=user if getattr(user, "pk", None) else None, token=actor.token,
@@ -125,16 +127,14 @@ def scenario_merge(*, scenario: Organisation, keys: list[str] | None = None,
             "undo": undo.slug, "approved_by": approvers}
 
 
-def _rebase_undo(undo: Organisation, origin: Organisation) -> None:
-    """The undo holds the origin as it was before the merge; its base becomes the origin
-    as it is after, so its changes are exactly the merge's, reversed. Objects the merge
-    removed are new to that base (they come back as new objects)."""
-    base = ScenarioBase.objects.get(scenario=undo)
+def _undo_base(undo: Organisation, origin: Organisation, copied: IdMap) -> None:
+    """The undo holds the origin as it was before the merge; its base is the origin as it
+    is after, so its changes are exactly the merge's, reversed. Objects the merge removed
+    are new to that base (they come back as new objects)."""
     after = read_design(origin)
-    ids = {table: {key: value for key, value in base.ids.get(table, {}).items()
-                   if key in getattr(after, table)} for table in MAPPED}
-    base.data, base.ids = after.as_dict(), ids
-    base.save(update_fields=["data", "ids"])
+    ids = {table: {str(key): value for key, value in getattr(copied, table).items()
+                   if str(key) in getattr(after, table)} for table in MAPPED}
+    ScenarioBase.objects.create(scenario=undo, origin=origin, data=after.as_dict(), ids=ids)
 
 
 def _to_scenario_ids(rows: DesignRows, ids: dict[str, dict]) -> DesignRows:
