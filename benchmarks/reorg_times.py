@@ -1,8 +1,7 @@
 """Time a reviewed re-org on a generated organisation (issue 30): the copy (with its base),
-the change list after a hundred changes, the merge of those hundred changes (with its undo
-copy) while a hundred live changes were made meanwhile, and a rebase taking in a hundred
-live changes. Makes its own organisation of `people` (default 50,000, size L) and deletes
-what it made.
+the change list after a hundred changes, a rebase taking in a hundred live changes, the
+merge of the hundred changes, then its undo made on request and merged back. Makes its own
+organisation of `people` (default 50,000, size L) and deletes what it made.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/orgdesign_bench \\
         .venv/bin/python benchmarks/reorg_times.py 50000
@@ -26,10 +25,11 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from orgdesign.scenarios.base import changes_of  # noqa: E402
 from orgdesign.scenarios.merge import scenario_merge, scenario_rebase  # noqa: E402
 from orgdesign.scenarios.services import design_delete, scenario_create  # noqa: E402
+from orgdesign.scenarios.undo import undo_create  # noqa: E402
 from pipelines.generator import generate_org  # noqa: E402
 from teams import services  # noqa: E402
 from teams.actor import SYSTEM  # noqa: E402
-from teams.models import MergeApproval, Organisation, Person  # noqa: E402
+from teams.models import MergeApproval, Organisation, Person, ScenarioMerge  # noqa: E402
 
 CHANGES = 100
 
@@ -71,10 +71,15 @@ def main(people: int) -> None:
         rebased = timed(f"rebase ({CHANGES} live changes)",
                         lambda: scenario_rebase(scenario=scenario, actor=SYSTEM))
         assert rebased["taken"] == CHANGES, rebased
-        result = timed(f"merge of {CHANGES} changes (with its undo copy)",
+        result = timed(f"merge of {CHANGES} changes",
                        lambda: scenario_merge(scenario=scenario, actor=SYSTEM))
-        made.append(Organisation.objects.get(slug=result["undo"]))
         assert result["changes"] == CHANGES, result
+        undo = timed("its undo made (on request)", lambda: undo_create(
+            merge=ScenarioMerge.objects.get(pk=result["merge"])))
+        made.append(undo)
+        undone = timed(f"the undo merged back ({CHANGES} changes)",
+                       lambda: scenario_merge(scenario=undo, actor=SYSTEM))
+        assert undone["changes"] == CHANGES, undone
     finally:
         for organisation in reversed(made):
             design_delete(organisation)

@@ -61,6 +61,8 @@ urlpatterns = [
          scenario_views.scenario_merge_start, name="scenario_merge"),
     path("orgs/<slug:slug>/scenarios/<str:scenario>/rebase/",
          scenario_views.scenario_rebase_start, name="scenario_rebase"),
+    path("orgs/<slug:slug>/merges/<int:pk>/undo/", scenario_views.merge_undo_start,
+         name="merge_undo"),
     path("orgs/<slug:slug>/promote/", scenario_views.promote, name="promote"),
     path("orgs/<slug:slug>/scenario/delete/", scenario_views.scenario_delete_view,
          name="scenario_delete"),

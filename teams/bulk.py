@@ -162,9 +162,13 @@ def copy_within(model, *, where: str, params: list, same: dict[str, Any],
     fixed = {by_name[name].attname: _plain(value) for name, value in same.items()}
     columns, values, joins, args = ["id"], ["m.new"], [], []
     for number, (attname, mapping) in enumerate(maps.items()):
-        joins.append(f"LEFT JOIN unnest(%s::bigint[], %s::bigint[]) AS r{number}(old, new) "
+        # Each map goes as two texts of comma-separated ids, split inside the database:
+        # psycopg dumps a list of 50,000 ints to an array in a tenth of a second, joining
+        # them to a text takes milliseconds.
+        joins.append(f"LEFT JOIN unnest(string_to_array(%s, ',')::bigint[], "
+                     f"string_to_array(%s, ',')::bigint[]) AS r{number}(old, new) "
                      f"ON r{number}.old = s.{quote(by_name[attname].column)}")
-        args += [list(mapping), list(mapping.values())]
+        args += [",".join(map(str, mapping)), ",".join(map(str, mapping.values()))]
     for number, attname in enumerate(self_refs):
         joins.append(f"LEFT JOIN map AS x{number} "
                      f"ON x{number}.old = s.{quote(by_name[attname].column)}")

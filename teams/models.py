@@ -843,3 +843,46 @@ class ScenarioReview(models.Model):
         if self.token is not None:
             return f"token {self.token.name}"
         return "someone removed"
+
+
+class ScenarioMerge(models.Model):
+    """A scenario merged into its origin (orgdesign/scenarios/merge.py), kept so the merge can
+    be undone: every object it wrote, as it was just before (`before`) and just after
+    (`after`), by table and key in the origin's ids (None: absent). Its undo scenario is
+    made from them on request (orgdesign/scenarios/undo.py), against the design as it is
+    then, so a merge can be undone even after later live changes."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="merges"
+    )
+    # The scenario merged; its name is kept for when the scenario is deleted.
+    scenario = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scenario_name = models.CharField(max_length=200)
+    changes = models.PositiveIntegerField(default=0)
+    reason = models.TextField(blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    token = models.ForeignKey(
+        "ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_at = models.DateTimeField(default=timezone.now)
+    before = PackedJSONField()
+    after = PackedJSONField()
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Merge of {self.scenario_name} into {self.organisation_id}"
+
+    @property
+    def who(self) -> str:
+        if self.user is not None:
+            return self.user.get_username()
+        if self.token is not None:
+            return f"token {self.token.name}"
+        return "the system"

@@ -864,7 +864,21 @@ def test_a_reorg_is_proposed_commented_approved_and_merged_with_a_conflict_resol
     run_worker()
     admin.locator('[data-job-state="done"]').wait_for(timeout=10_000)
     assert "merged into" in admin.content()
-    context.close()
+    assert serious_violations(admin) == []
     live_dana.refresh_from_db()
     assert live_dana.title == "Director, ML platform"
     assert live_dana.manager.name == "Amara Okafor"
+    # The merge is undone as a scenario of its own, made on request.
+    admin.get_by_role("button", name="Make a scenario that undoes this merge").click()
+    admin.wait_for_url("**/jobs/*/")
+    run_worker()
+    admin.locator('[data-job-state="done"]').wait_for(timeout=10_000)
+    admin.get_by_role("link", name="Undo Flatter ML").click()
+    admin.goto("/orgs/demo/scenarios/")
+    sync_api.expect(admin.locator("#merges")).to_contain_text("Flatter ML")
+    assert serious_violations(admin) == []
+    undo = Organisation.objects.get(scenario_of=demo, name="Undo Flatter ML")
+    admin.goto(f"/orgs/demo/scenarios/{undo.slug}/changes/")
+    sync_api.expect(admin.locator("body")).to_contain_text(
+        "Dana Kim: manager Amara Okafor → Priya Shah")
+    context.close()

@@ -110,6 +110,7 @@ def _resources(w: World) -> dict[str, str]:
         "api P job": f"/api/v1/orgs/{o}/jobs/{w.private_job.uid}/",
         "D job": f"/orgs/{o}/jobs/{w.pull_job.uid}/",
         "api D job": f"/api/v1/orgs/{o}/jobs/{w.pull_job.uid}/",
+        "api merges": f"/api/v1/orgs/{o}/merges/",
     }
 
 
@@ -119,23 +120,23 @@ def _resources(w: World) -> dict[str, str]:
 COLUMNS = ["S page", "S findings", "P page", "cmp O>S", "cmp S>O", "cmp O>P", "cmp S>S2",
            "P job", "job", "api S", "api cmp S>O", "api cmp O>S", "api cmp S>S2",
            "api cmp S2>S", "api cmp S>P", "api cmp O>P", "api cmp P>O", "api P job",
-           "D job", "api D job"]
+           "D job", "api D job", "api merges"]
 ANSWER = {"Y": 200, "N": 404}
 TABLE = {
     # one letter per entry of COLUMNS, in its order
-    "viewer":           "YYNYYNYNYYYYYYNNNNNN",
-    "editor_a":         "YYNYYNYNYYYYYYNNNNNN",
-    "editor_b":         "YYYYYYYYYYYYYYYYYYNN",
-    "admin":            "YYYYYYYYYYYYYYYYYYYY",
-    "removed":          "NNNNNNNNNNNNNNNNNNNN",
-    "scenario_only":    "NNNNNNNNNNNNNNNNNNNN",
-    "other_tenant":     "NNNNNNNNNNNNNNNNNNNN",
-    "origin_token":     "---------NNYNNNNNN-N",
-    "admin_token":      "---------NNYNNNNNY-Y",
-    "scenario_token":   "---------YYNNNNNNN-N",
-    "sibling_token":    "---------NNNNNNNNN-N",
-    "private_token":    "---------NNNNNNNYN-N",
-    "other_token":      "---------NNNNNNNNN-N",
+    "viewer":           "YYNYYNYNYYYYYYNNNNNNY",
+    "editor_a":         "YYNYYNYNYYYYYYNNNNNNY",
+    "editor_b":         "YYYYYYYYYYYYYYYYYYNNY",
+    "admin":            "YYYYYYYYYYYYYYYYYYYYY",
+    "removed":          "NNNNNNNNNNNNNNNNNNNNN",
+    "scenario_only":    "NNNNNNNNNNNNNNNNNNNNN",
+    "other_tenant":     "NNNNNNNNNNNNNNNNNNNNN",
+    "origin_token":     "---------NNYNNNNNN-NY",
+    "admin_token":      "---------NNYNNNNNY-YY",
+    "scenario_token":   "---------YYNNNNNNN-NN",
+    "sibling_token":    "---------NNNNNNNNN-NN",
+    "private_token":    "---------NNNNNNNYN-NN",
+    "other_token":      "---------NNNNNNNNN-NN",
 }  # fmt: skip
 
 

@@ -10,10 +10,11 @@ from orgdesign.scenarios.base import changes_of
 from orgdesign.scenarios.merge import merge_plan, scenario_merge
 from orgdesign.scenarios.review import needs_approval, review_add, review_state
 from orgdesign.scenarios.services import scenario_create
-from pipelines.models import Engagement
+from orgdesign.scenarios.undo import undo_create
+from pipelines.models import Engagement, Pipeline
 from teams import services
 from teams.actor import Actor
-from teams.models import Door, MergeApproval, Organisation, Person, Team
+from teams.models import Door, MergeApproval, Organisation, Person, ScenarioMerge, Team
 from tests.factories import (
     EngagementFactory,
     MembershipFactory,
@@ -106,16 +107,69 @@ def test_the_undo_merges_back_after_later_live_changes(origin):
     pipeline_services.engagement_set(pipeline=cell.pipeline, team=cell.team, role=None)
     result = scenario_merge(scenario=scenario, actor=ACTOR)
     assert not Engagement.objects.filter(pipeline__organisation=origin).exists()
-    undo = Organisation.objects.get(slug=result["undo"])
+    services.person_update(person=one(origin, "Priya Shah"), title="Director")  # later
+    # The undo is made when asked for, against the design as it is then.
+    undo = undo_create(merge=ScenarioMerge.objects.get(pk=result["merge"]), actor=ACTOR)
+    assert undo.scenario_of == origin and undo.name == "Undo Flatter"
     assert {c.words for c in changes_of(undo)} == {
         "Dana Kim: manager Amara Okafor → Priya Shah",
         "Churn × ML Platform: engaged as owner",
     }
-    services.person_update(person=one(origin, "Priya Shah"), title="Director")  # later
+    services.person_create(organisation=origin, name="Lee Park", title="Analyst")  # later
     scenario_merge(scenario=undo, actor=ACTOR)
     assert one(origin, "Dana Kim").manager.name == "Priya Shah"
     assert Engagement.objects.get(pipeline__organisation=origin).role == "owner"
     assert one(origin, "Priya Shah").title == "Director"
+    assert one(origin, "Lee Park").title == "Analyst"
+
+
+def test_an_undo_takes_back_what_the_merge_added_and_brings_back_what_it_removed(origin):
+    scenario = scenario_create(origin=origin, name="Regroup")
+    hire = services.person_create(organisation=scenario, name="Mei Chen",
+                                  manager=one(scenario, "Dana Kim"))
+    team = services.team_create(organisation=scenario, name="Ranking")
+    services.membership_set(person=hire, team=team, allocation=100)
+    from pipelines import services as pipeline_services
+    pipeline_services.pipeline_delete(pipeline=Pipeline.objects.get(organisation=scenario))
+    result = scenario_merge(scenario=scenario, actor=ACTOR)
+    assert not Pipeline.objects.filter(organisation=origin).exists()
+    undo = undo_create(merge=ScenarioMerge.objects.get(pk=result["merge"]), actor=ACTOR)
+    scenario_merge(scenario=undo, actor=ACTOR)
+    # The hire is deactivated (a person is never deleted), the team the merge made is gone,
+    # the pipeline it removed is back with its cell.
+    assert not one(origin, "Mei Chen").active
+    assert not Team.objects.filter(organisation=origin, name="Ranking").exists()
+    churn = Pipeline.objects.get(organisation=origin)
+    assert churn.name == "Churn"
+    assert Engagement.objects.get(pipeline=churn).team.name == "ML Platform"
+
+
+def test_an_undo_conflicts_where_the_live_design_changed_the_same_field_since(origin):
+    scenario = scenario_create(origin=origin, name="Retitle")
+    services.person_update(person=one(scenario, "Dana Kim"), title="Staff engineer")
+    result = scenario_merge(scenario=scenario, actor=ACTOR)
+    services.person_update(person=one(origin, "Dana Kim"), title="Principal engineer")
+    undo = undo_create(merge=ScenarioMerge.objects.get(pk=result["merge"]), actor=ACTOR)
+    key = f"person:{one(origin, 'Dana Kim').pk}:title"
+    conflict = merge_plan(undo).plan.conflicts[key]
+    assert (conflict.live, conflict.scenario) == ("Principal engineer", "ML engineer")
+    with pytest.raises(ValidationError):
+        scenario_merge(scenario=undo, actor=ACTOR)
+    scenario_merge(scenario=undo, resolutions={key: "scenario"}, actor=ACTOR)
+    assert one(origin, "Dana Kim").title == "ML engineer"
+
+
+def test_a_merge_keeps_only_the_objects_it_wrote(origin, django_assert_max_num_queries):
+    scenario = scenario_create(origin=origin, name="Retitle")
+    services.person_update(person=one(scenario, "Dana Kim"), title="Staff engineer")
+    result = scenario_merge(scenario=scenario, actor=ACTOR)
+    kept = ScenarioMerge.objects.get(pk=result["merge"])
+    dana = str(one(origin, "Dana Kim").pk)
+    assert kept.before == {"people": {dana: {**kept.after["people"][dana],
+                                             "title": "ML engineer"}}}
+    assert kept.after["people"][dana]["title"] == "Staff engineer"
+    assert kept.organisation == origin and kept.scenario == scenario and kept.changes == 1
+    assert f"undo it as merge {kept.pk}" in kept.reason
 
 
 def test_a_merge_that_would_close_a_loop_is_refused_whole(origin):
@@ -130,7 +184,7 @@ def test_a_merge_that_would_close_a_loop_is_refused_whole(origin):
         scenario_merge(scenario=scenario, actor=ACTOR)
     assert one(origin, "Lee Park").manager is None
     assert one(origin, "Dana Kim").title == "ML engineer"
-    assert not Organisation.objects.filter(slug__startswith="undo").exists()
+    assert not ScenarioMerge.objects.exists()
 
 
 class TestApproval:

@@ -218,3 +218,100 @@ def test_the_changes_page_runs_a_fixed_number_of_queries(origin, scenario):
             assert admin.get(page(scenario)).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1] > 0
+
+
+def test_a_viewer_signed_in_comments_through_the_api_but_a_read_token_does_not(origin,
+                                                                                 scenario):
+    viewer = client_for(origin, "viewer")
+    said = viewer.post(url(scenario, "review"), {"action": "comment", "text": "Why Dana?"},
+                       content_type="application/json")
+    assert said.status_code == 201 and said.json()["text"] == "Why Dana?"
+    assert viewer.post(url(scenario, "review"), {"action": "propose"},
+                       content_type="application/json").status_code == 403
+    assert viewer.post(url(scenario, "review"), {"action": "approve"},
+                       content_type="application/json").status_code == 403
+    assert token_client(origin, "read").post(url(scenario, "review"), {
+        "action": "comment", "text": "?"}, format="json").status_code == 403
+    # The rest of the API still needs the editor role to write.
+    assert viewer.post(url(scenario, "rebase"), {},
+                       content_type="application/json").status_code == 403
+
+
+def merged(origin, scenario):
+    origin.merge_approval = MergeApproval.NEVER
+    origin.save()
+    from orgdesign.scenarios.merge import scenario_merge
+    from teams.actor import SYSTEM
+    scenario.refresh_from_db()  # and its origin, with the setting changed
+    return scenario_merge(scenario=scenario, actor=SYSTEM)["merge"]
+
+
+def test_a_merge_is_undone_from_the_scenarios_page(origin, scenario):
+    merge = merged(origin, scenario)
+    dana = Person.objects.get(organisation=origin, name="Dana Kim")
+    assert dana.manager.name == "Amara Okafor"
+    viewer, editor = client_for(origin, "viewer"), client_for(origin, "editor")
+    listed = viewer.get("/orgs/acme/scenarios/").content.decode()
+    assert f'data-merge="{merge}"' in listed and "Undo as a scenario" not in listed
+    undo_url = f"/orgs/acme/merges/{merge}/undo/"
+    assert viewer.post(undo_url).status_code == 403
+    assert client_for(OrganisationFactory(slug="other"), "admin").post(
+        undo_url).status_code == 404
+    assert "Undo as a scenario" in editor.get("/orgs/acme/scenarios/").content.decode()
+    response = editor.post(undo_url)
+    job = Job.objects.get(kind="scenario_copy")
+    assert response["Location"] == f"/orgs/acme/jobs/{job.uid}/"
+    run_worker()
+    job.refresh_from_db()
+    assert job.state == "done", job.error
+    undo = origin.scenarios.get(slug=job.result["scenario"])
+    assert undo.name == "Undo Flatter" and undo.created_by.pk
+    text = editor.get(page(undo)).content.decode()
+    assert "Dana Kim: manager Amara Okafor → Priya Shah" in text
+    client_for(origin, "admin").post(page(undo, "merge"), {})
+    run_worker()
+    assert Person.objects.get(pk=dana.pk).manager.name == "Priya Shah"
+
+
+def test_the_merge_job_page_offers_the_undo(origin, scenario):
+    origin.merge_approval = MergeApproval.NEVER
+    origin.save()
+    admin = client_for(origin, "admin")
+    admin.post(page(scenario, "merge"), {})
+    run_worker()
+    job = Job.objects.get(kind="scenario_merge")
+    text = admin.get(f"/orgs/acme/jobs/{job.uid}/").content.decode()
+    assert f'action="/orgs/acme/merges/{job.result["merge"]}/undo/"' in text
+
+
+def test_merges_and_their_undo_through_the_api(origin, scenario):
+    merge = merged(origin, scenario)
+    listed = token_client(origin, "read").get("/api/v1/orgs/acme/merges/").json()
+    assert listed["count"] == 1
+    row = listed["results"][0]
+    assert (row["id"], row["scenario"], row["changes"]) == (merge, "Flatter", 1)
+    assert row["undo"] == f"/api/v1/orgs/acme/merges/{merge}/undo/"
+    assert token_client(origin, "read").post(row["undo"], {},
+                                              format="json").status_code == 403
+    assert token_client(OrganisationFactory(slug="other"), "admin").post(
+        row["undo"], {}, format="json").status_code == 404
+    assert token_client(origin, "write").post("/api/v1/orgs/acme/merges/999999/undo/", {},
+                                              format="json").status_code == 404
+    accepted = token_client(origin, "write").post(row["undo"], {}, format="json")
+    assert accepted.status_code == 202
+    job = Job.objects.get(kind="scenario_copy")
+    assert accepted["Location"] == f"/api/v1/orgs/acme/jobs/{job.uid}/"
+    run_worker()
+    job.refresh_from_db()
+    undo = origin.scenarios.get(slug=job.result["scenario"])
+    changes = token_client(origin, "read").get(url(undo, "changes")).json()
+    assert [c["words"] for c in changes["results"]] == [
+        "Dana Kim: manager Amara Okafor → Priya Shah"]
+
+
+def test_a_promotion_leaves_no_merge_to_undo(origin, scenario):
+    merged(origin, scenario)
+    from orgdesign.scenarios.services import scenario_promote
+    other = scenario_create(origin=origin, name="Other")
+    scenario_promote(scenario=other)
+    assert token_client(origin, "read").get("/api/v1/orgs/acme/merges/").json()["count"] == 0

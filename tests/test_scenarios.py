@@ -25,6 +25,7 @@ from teams.models import (
     Organisation,
     OrganisationAccess,
     Person,
+    ScenarioMerge,
     Team,
 )
 from teams.tokens import token_create
@@ -206,9 +207,14 @@ def test_the_scenarios_page_runs_a_fixed_number_of_queries(
 ):
     for name in ("One", "Two", "Three"):
         scenario_create(origin=demo, name=name, creator=editor.user)
-    # session, user, organisation, its scenarios, then one query per table for all designs.
-    with django_assert_num_queries(10):
-        editor.get("/orgs/demo/scenarios/")
+    for number in range(3):
+        ScenarioMerge.objects.create(organisation=demo, scenario_name=f"Merged {number}",
+                                     user=editor.user, before={}, after={})
+    # session, user, organisation, its scenarios, then one query per table for all designs,
+    # and its merges with who made them.
+    with django_assert_num_queries(11):
+        page = editor.get("/orgs/demo/scenarios/").content.decode()
+    assert page.count("Undo as a scenario") == 3
 
 
 # Compare ------------------------------------------------------------------------------------

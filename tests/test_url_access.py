@@ -38,6 +38,7 @@ from teams.models import (
     Membership,
     Organisation,
     Person,
+    ScenarioMerge,
     Team,
 )
 from teams.scim import discovery_views
@@ -182,6 +183,7 @@ class World:
     level: int
     job: object
     token: int
+    merge: int  # a scenario merged into the organisation
     member: int  # a login with a role in the organisation
     history: int  # a history entry of `person`
     compare_with: str  # a design to compare with
@@ -205,6 +207,7 @@ PK_OBJECTS = {
     "levels": "level",
     "jobs": "job",
     "tokens": "token",
+    "merges": "merge",
 }
 
 
@@ -514,6 +517,8 @@ def _world(organisation: Organisation, *, member: int, reset_user: int, compare_
         Level.objects.create(organisation=organisation, name="L4", annual_cost=1)
     job = Job.objects.create(organisation=organisation, kind=JobKind.PEOPLE_SYNC)
     token, _ = token_create(organisation=organisation, name="revocable", scope="read")
+    merge = ScenarioMerge.objects.create(organisation=organisation, scenario_name="Merged",
+                                         before={}, after={})
     history = Person.history.filter(id=person.pk).order_by("-history_id").first()
     assert history is not None, "the person has no history to restore"
     admin_ids = {}
@@ -532,6 +537,7 @@ def _world(organisation: Organisation, *, member: int, reset_user: int, compare_
         level=level.pk,
         job=job.uid,
         token=token.pk,
+        merge=merge.pk,
         member=member,
         history=history.history_id,
         compare_with=compare_with,

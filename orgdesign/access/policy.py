@@ -165,6 +165,8 @@ REVIEW_ROLES = {
     "approve": AccessRole.ADMIN,
     "request_changes": AccessRole.ADMIN,
     "merge": AccessRole.ADMIN,
+    # Making a merge's undo scenario: a copy, as an editor makes any scenario.
+    "undo": AccessRole.EDITOR,
 }
 
 

@@ -146,3 +146,21 @@ def merged(live: DesignRows, scenario: DesignRows, plan: MergePlan,
             # the scenario has it.
             table[change.id] = copy.deepcopy(getattr(scenario, TABLES[change.type])[change.id])
     return result
+
+
+# An overlay: rows by table and key, None for an object that is absent.
+Overlay = dict[str, dict[str, dict | None]]
+
+
+def overlaid(rows: DesignRows, overlay: Overlay) -> DesignRows:
+    """`rows` with the overlay's objects put in (or taken out, where None); `rows` itself
+    is left as it was. A merge's undo is the live design with the merge's objects as they
+    were before it, counted from the live design with them as the merge left them."""
+    tables = {name: dict(table) for name, table in rows.as_dict().items()}
+    for name, objects in overlay.items():
+        for key, row in objects.items():
+            if row is None:
+                tables[name].pop(key, None)
+            else:
+                tables[name][key] = row
+    return DesignRows.from_dict(tables)

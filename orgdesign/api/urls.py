@@ -7,6 +7,8 @@ from rest_framework.routers import SimpleRouter
 from orgdesign.jobs.api import JobView
 from orgdesign.scenarios.api import (
     CompareView,
+    MergesView,
+    MergeUndoView,
     ScenarioChangesView,
     ScenarioConflictsView,
     ScenarioMergeView,
@@ -44,6 +46,8 @@ organisation_urls = [
          name="api-scenario-merge"),
     path("scenarios/<str:scenario>/rebase/", ScenarioRebaseView.as_view(),
          name="api-scenario-rebase"),
+    path("merges/", MergesView.as_view(), name="api-merges"),
+    path("merges/<int:pk>/undo/", MergeUndoView.as_view(), name="api-merge-undo"),
     path("jobs/<uuid:pk>/", JobView.as_view(), name="api-job"),
     path("findings/fix-all/", FixAllView.as_view(), name="api-fix-all"),
     path("findings/<str:key>/remedies/", RemediesView.as_view(), name="api-remedies"),

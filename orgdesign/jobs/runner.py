@@ -49,7 +49,7 @@ from django_tasks.base import TaskResultStatus
 from orgdesign.jobs.models import Job, JobKind, JobState
 from orgdesign.scenarios.snapshot import in_snapshot
 from teams.actor import Actor
-from teams.models import ApiToken, Door, Organisation
+from teams.models import ApiToken, Door, Organisation, ScenarioMerge
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,18 @@ def _actor(job: Job) -> Actor:
 
 def _copy(job: Job, progress: Callable[[int, int], None]) -> dict:
     from orgdesign.scenarios.services import scenario_create
+    from orgdesign.scenarios.undo import undo_create
 
+    if "undo" in job.params:
+        # The undo of a merge: a copy with the merge's objects put back as they were.
+        merge = ScenarioMerge.objects.filter(pk=job.params["undo"],
+                                             organisation=job.organisation).first()
+        if merge is None:
+            raise JobRefused("That merge can no longer be undone: the design was replaced "
+                             "by a promotion since, or deleted.", {})
+        scenario = undo_create(merge=merge, creator=job.created_by, actor=_actor(job),
+                               progress=progress)
+        return {"scenario": scenario.slug, "name": scenario.name}
     scenario = scenario_create(
         origin=job.organisation,
         name=job.params.get("name", ""),

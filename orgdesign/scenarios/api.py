@@ -31,8 +31,10 @@ from orgdesign.jobs.serializers import JobAcceptedSerializer
 from orgdesign.scenarios.base import changes_of, findings_of_changes
 from orgdesign.scenarios.merge import NO_BASE, NoBase, check_merge, merge_plan, scenario_rebase
 from orgdesign.scenarios.review import STEPS, TEXT_MAX, review_add, review_state
+from orgdesign.scenarios.services import check_scenario_room
+from orgdesign.scenarios.undo import undo_name
 from pipelines.serializers import FindingSerializer
-from teams.models import Organisation, ScenarioReview
+from teams.models import Organisation, ScenarioMerge, ScenarioReview
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -287,6 +289,8 @@ class ScenarioReviewView(ScenarioView):
     `change`), `approve` or `request_changes` (admins of this design)."""
 
     serializer_class = ReviewSerializer
+    # A viewer signed in comments; tokens write only with a write scope, as everywhere.
+    members_write = True
 
     @extend_schema(responses=ReviewSerializer)
     def get(self, request, slug: str, scenario: str) -> Response:
@@ -420,3 +424,62 @@ class ScenarioRebaseView(ScenarioView):
         except DjangoValidationError as refused:
             return refusal_response(refused)
         return Response(result)
+
+
+class MergeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    scenario = serializers.CharField(help_text="The name of the scenario merged.")
+    changes = serializers.IntegerField(help_text="How many of its changes were merged.")
+    by = serializers.CharField()
+    merged_at = serializers.DateTimeField()
+    reason = serializers.CharField(help_text="The history entry the merge recorded.")
+    undo = serializers.CharField(help_text="POST there to make the merge's undo scenario.")
+
+
+def _merge(merge, slug: str) -> dict:
+    return {"id": merge.pk, "scenario": merge.scenario_name, "changes": merge.changes,
+            "by": merge.who, "merged_at": merge.merged_at, "reason": merge.reason,
+            "undo": reverse("api-merge-undo", args=[slug, merge.pk])}
+
+
+class MergesView(OrganisationScopedView):
+    """The scenarios merged into this design, newest first, each of which can be undone."""
+
+    serializer_class = MergeSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return ScenarioMerge.objects.filter(organisation=self.organisation).select_related(
+            "user", "token")
+
+    @extend_schema(responses=page_of(MergeSerializer, "MergePage"))
+    def get(self, request, slug: str) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([_merge(merge, slug) for merge in page])
+
+
+class MergeUndoView(OrganisationScopedView):
+    """Make the merge's undo: a scenario of this design that puts back what the merge
+    changed, made from the design as it is now (202 and a copy job; the job's result names
+    the scenario). Review and merge it like any other. Editors and write tokens."""
+
+    serializer_class = JobAcceptedSerializer
+    filter_backends: list = []
+
+    @extend_schema(request=None, responses={202: JobAcceptedSerializer})
+    def post(self, request, slug: str, pk: int) -> Response:
+        merge = ScenarioMerge.objects.filter(pk=pk, organisation=self.organisation).first()
+        if merge is None:
+            raise NotFound("No such merge of this design.")
+        if not may_review(caller_role(request, self.organisation), "undo"):
+            raise PermissionDenied(f"Your role in {slug} may not make scenarios.")
+        try:
+            check_scenario_room(self.organisation.home or self.organisation)
+        except DjangoValidationError as refused:
+            return Response({"detail": " ".join(refused.messages)}, status=409)
+        job = job_start(organisation=self.organisation, kind=JobKind.SCENARIO_COPY,
+                        params={"name": undo_name(merge), "undo": merge.pk},
+                        actor=api_actor(request))
+        location = reverse("api-job", args=[slug, job.uid])
+        return Response({"job": str(job.uid), "state": job.state, "location": location},
+                        status=202, headers={"Location": location})

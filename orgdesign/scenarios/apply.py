@@ -261,6 +261,22 @@ def _date(value):
 
 
 def write_changes(*, organisation: Organisation, changes: list[DesignChange],
-                  target: DesignRows, actor: Actor) -> None:
-    """Write `changes` (from the design as it is to `target`) into `organisation`."""
-    Writer(organisation, target, actor).write(changes)
+                  target: DesignRows, actor: Actor) -> dict[str, dict[str, int]]:
+    """Write `changes` (from the design as it is to `target`) into `organisation`. Returns
+    the ids of the objects made, by kind and by the key the changes gave them (`new<id>`)."""
+    writer = Writer(organisation, target, actor)
+    writer.write(changes)
+    return writer.made
+
+
+# The kinds of the two objects a pair's key names.
+PAIRS = {"membership": ("person", "team"), "engagement": ("pipeline", "team")}
+
+
+def written_key(kind: str, key: str, made: dict[str, dict[str, int]]) -> str:
+    """The key of an object a change named, once written: what it added (`new<id>`, or a
+    pair naming one) by the id the writer gave it."""
+    kinds = PAIRS.get(kind, (kind,))
+    parts = key.split("-", 1) if kind in PAIRS else [key]
+    return "-".join(str(made[part_kind][part]) if part.startswith("new") else part
+                    for part_kind, part in zip(kinds, parts, strict=True))

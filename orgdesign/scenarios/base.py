@@ -42,32 +42,69 @@ def _ref(value) -> str | None:
 
 def read_design(organisation: Organisation) -> DesignRows:
     """Every object of the design, as DesignRows keyed by its own ids. Six queries."""
+    return _read(organisation, None)
+
+
+def read_rows(organisation: Organisation, keys: dict[str, set[str]]) -> DesignRows:
+    """Only the objects `keys` names (by table, as DesignRows keys them) of the design: what
+    a merge wrote, read back. A query per table named."""
+    return _read(organisation, keys)
+
+
+def _read(organisation: Organisation, keys: dict[str, set[str]] | None) -> DesignRows:
+    def wanted(table: str) -> bool:
+        return keys is None or bool(keys.get(table))
+
+    def ids(table: str) -> dict:
+        return {} if keys is None else {"pk__in": keys[table]}
+
+    def parts(table: str, first: str) -> dict:
+        """A pair's filter: its first objects (`first`) and its teams."""
+        if keys is None:
+            return {}
+        split = [key.split("-", 1) for key in keys[table]]
+        return {f"{first}__in": {a for a, _ in split}, "team_id__in": {b for _, b in split}}
+
     rows = DesignRows()
-    for pk, manager, *values in Person.objects.filter(organisation=organisation).values_list(
-            "id", "manager_id", *PERSON):
-        rows.people[str(pk)] = {**dict(zip(PERSON, values, strict=True)),
-                                "manager": _ref(manager)}
-    for pk, lead, *values in Team.objects.filter(organisation=organisation).values_list(
-            "id", "lead_id", *TEAM):
-        rows.teams[str(pk)] = {**dict(zip(TEAM, values, strict=True)), "lead": _ref(lead)}
-    for person, team, allocation in Membership.objects.filter(
-            team__organisation=organisation).values_list("person_id", "team_id", "allocation"):
-        rows.memberships[f"{person}-{team}"] = {"allocation": allocation}
-    for pk, pm, *values in Pipeline.objects.filter(organisation=organisation).values_list(
-            "id", "pm_owner_id", *PIPELINE):
-        rows.pipelines[str(pk)] = {**dict(zip(PIPELINE, values, strict=True)),
-                                   "pm_owner": _ref(pm)}
-    for pipeline, team, role, effort in Engagement.objects.filter(
-            pipeline__organisation=organisation).values_list(
-            "pipeline_id", "team_id", "role", "effort"):
-        rows.engagements[f"{pipeline}-{team}"] = {"role": role, "effort": effort}
-    for pk, team, pipeline, person, *values in Position.objects.filter(
-            organisation=organisation).values_list(
-            "id", "team_id", "pipeline_id", "person_id", *POSITION):
-        rows.positions[str(pk)] = {**{name: _json(v) for name, v in zip(POSITION, values,
-                                                                          strict=True)},
-                                   "team": _ref(team), "pipeline": _ref(pipeline),
-                                   "person": _ref(person)}
+    if wanted("people"):
+        for pk, manager, *values in Person.objects.filter(
+                organisation=organisation, **ids("people")).values_list(
+                "id", "manager_id", *PERSON):
+            rows.people[str(pk)] = {**dict(zip(PERSON, values, strict=True)),
+                                    "manager": _ref(manager)}
+    if wanted("teams"):
+        for pk, lead, *values in Team.objects.filter(
+                organisation=organisation, **ids("teams")).values_list("id", "lead_id", *TEAM):
+            rows.teams[str(pk)] = {**dict(zip(TEAM, values, strict=True)), "lead": _ref(lead)}
+    if wanted("memberships"):
+        for person, team, allocation in Membership.objects.filter(
+                team__organisation=organisation, **parts("memberships", "person_id")
+        ).values_list("person_id", "team_id", "allocation"):
+            rows.memberships[f"{person}-{team}"] = {"allocation": allocation}
+    if wanted("pipelines"):
+        for pk, pm, *values in Pipeline.objects.filter(
+                organisation=organisation, **ids("pipelines")).values_list(
+                "id", "pm_owner_id", *PIPELINE):
+            rows.pipelines[str(pk)] = {**dict(zip(PIPELINE, values, strict=True)),
+                                       "pm_owner": _ref(pm)}
+    if wanted("engagements"):
+        for pipeline, team, role, effort in Engagement.objects.filter(
+                pipeline__organisation=organisation, **parts("engagements", "pipeline_id")
+        ).values_list("pipeline_id", "team_id", "role", "effort"):
+            rows.engagements[f"{pipeline}-{team}"] = {"role": role, "effort": effort}
+    if wanted("positions"):
+        for pk, team, pipeline, person, *values in Position.objects.filter(
+                organisation=organisation, **ids("positions")).values_list(
+                "id", "team_id", "pipeline_id", "person_id", *POSITION):
+            rows.positions[str(pk)] = {
+                **{name: _json(v) for name, v in zip(POSITION, values, strict=True)},
+                "team": _ref(team), "pipeline": _ref(pipeline), "person": _ref(person)}
+    if keys is not None:
+        # A pair's filter on each part reads the other pairs of the same people and teams.
+        for table in ("memberships", "engagements"):
+            table_rows = getattr(rows, table)
+            for key in set(table_rows) - set(keys.get(table, ())):
+                del table_rows[key]
     return rows
 
 

@@ -6,9 +6,10 @@ an approval the scenario does not have (`review.review_state`).
 
 One transaction: the changes written through the services (`apply.write_changes`), one
 history entry on the origin naming the scenario and its approvers, a `merge` step in the
-scenario's review. Its reverse is kept as a scenario of the origin ("Undo ..."): the
-origin as it was just before, with the origin just after as its base, so merging it undoes
-exactly what this merge changed, even after later live changes.
+scenario's review. What it wrote is kept (`ScenarioMerge`: each object before and after), so
+that its undo, a scenario of its own, can be made when asked for
+(orgdesign/scenarios/undo.py) and merged back like any other, even after later live
+changes; copying the whole design on every merge would cost more than the merge.
 """
 
 from __future__ import annotations
@@ -18,16 +19,20 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from orgdesign.analysis.changeset import DesignRows, changes_between
+from orgdesign.analysis.changeset import TABLES, DesignChange, DesignRows, changes_between
 from orgdesign.analysis.merge import MergePlan, merged, plan_merge
-from orgdesign.scenarios.apply import Writer, write_changes
-from orgdesign.scenarios.base import MAPPED, in_origin_ids, read_design, rekey
-from orgdesign.scenarios.fixes import IdMap
+from orgdesign.scenarios.apply import Writer, write_changes, written_key
+from orgdesign.scenarios.base import MAPPED, in_origin_ids, read_design, read_rows, rekey
 from orgdesign.scenarios.review import review_state
-from orgdesign.scenarios.services import scenario_copy, scenario_name
 from teams import history
 from teams.actor import Actor
-from teams.models import Organisation, ReviewAction, ScenarioBase, ScenarioReview
+from teams.models import (
+    Organisation,
+    ReviewAction,
+    ScenarioBase,
+    ScenarioMerge,
+    ScenarioReview,
+)
 
 NO_BASE = ("This scenario has no base to count its changes from: it was copied before "
            "changes were kept, or its design was replaced by a promotion since. Copy the "
@@ -105,39 +110,50 @@ def scenario_merge(*, scenario: Organisation, keys: list[str] | None = None,
         approvers = review_state(scenario).approved_by
         result = merged(merge.live, merge.scenario, merge.plan, keys, resolutions)
         writes = changes_between(merge.live, result)
-        # The origin as it is before the merge, copied: it becomes the merge's undo. Its
-        # base is kept once the merge is written (`_undo_base`).
-        undo, ids = scenario_copy(origin=origin, name=scenario_name(f"Undo {scenario.name}"),
-                                  creator=user, actor=actor, with_base=False)
-        write_changes(organisation=origin, changes=writes, target=result, actor=actor)
+        made = write_changes(organisation=origin, changes=writes, target=result,
+                             actor=actor)
         taken = len(merge.plan.chosen(keys))
+        record = _keep_merge(scenario, origin, merge.live, writes, made, taken, user, actor)
         reason = (f"Merged {taken} change{'s' if taken != 1 else ''} of the scenario "
                   f"{scenario.name} ({scenario.slug})"
                   + (f", approved by {', '.join(approvers)}" if approvers else "")
-                  + f"; undo with the scenario {undo.slug}")
+                  + f"; undo it as merge {record.pk} on the scenarios page")
+        record.reason = reason
+        record.save(update_fields=["reason"])
         history.record([origin], history.CHANGED, organisation_id=origin.pk, actor=actor,
                        reason=reason)
-        _undo_base(undo, origin, ids)
         ScenarioReview.objects.create(
             scenario=scenario, action=ReviewAction.MERGE, text=reason,
             user=user if getattr(user, "pk", None) else None, token=actor.token,
             version=Organisation.objects.values_list("design_version", flat=True).get(
                 pk=scenario.pk))
     return {"merged": scenario.slug, "changes": taken, "written": len(writes),
-            "undo": undo.slug, "approved_by": approvers}
+            "merge": record.pk, "approved_by": approvers}
 
 
-def _undo_base(undo: Organisation, origin: Organisation, copied: IdMap) -> None:
-    """The undo holds the origin as it was before the merge; its base is the origin as it
-    is after, so its changes are exactly the merge's, reversed. Objects the merge removed
-    are new to that base (they come back as new objects)."""
-    after = read_design(origin)
-    ids = {table: {str(key): value for key, value in getattr(copied, table).items()
-                   if str(key) in getattr(after, table)} for table in MAPPED}
-    ScenarioBase.objects.create(scenario=undo, origin=origin, data=after.as_dict(), ids=ids)
+def _keep_merge(scenario: Organisation, origin: Organisation, before: DesignRows,
+                writes: list[DesignChange], made: dict, taken: int, user,
+                actor: Actor) -> ScenarioMerge:
+    """Keep what the merge wrote, each object as it was before and as it is after, so that
+    its undo can be made later (orgdesign/scenarios/undo.py) instead of copying the whole
+    design on every merge. The objects after are read back as written (a person removed
+    is deactivated, not gone)."""
+    touched: dict[str, dict[str, str]] = {}
+    for change in writes:
+        table = TABLES[change.type]
+        touched.setdefault(table, {})[written_key(change.type, change.id, made)] = change.id
+    after = read_rows(origin, {table: set(keys) for table, keys in touched.items()})
+    return ScenarioMerge.objects.create(
+        organisation=origin, scenario=scenario, scenario_name=scenario.name, changes=taken,
+        user=user if getattr(user, "pk", None) else None, token=actor.token,
+        before={table: {key: getattr(before, table).get(old)
+                        for key, old in keys.items()} for table, keys in touched.items()},
+        after={table: {key: getattr(after, table).get(key) for key in keys}
+               for table, keys in touched.items()},
+    )
 
 
-def _to_scenario_ids(rows: DesignRows, ids: dict[str, dict]) -> DesignRows:
+def to_scenario_ids(rows: DesignRows, ids: dict[str, dict]) -> DesignRows:
     """Rows in the origin's ids put in the scenario's: a copied object by the copy's map,
     one the scenario added (`new<id>`) by its own id, one only the origin has (added live
     since) as `new<origin id>`, to be made."""
@@ -187,8 +203,8 @@ def scenario_rebase(*, scenario: Organisation, resolutions: dict[str, str] | Non
                 {"conflicts": [f"{c.key}: live {c.words!r}, scenario {c.live_words!r}"
                                for c in unresolved]}, code="conflicts")
         result = merged(merge.scenario, merge.live, plan, None, flipped)
-        now = _to_scenario_ids(merge.scenario, base.ids)
-        target = _to_scenario_ids(result, base.ids)
+        now = to_scenario_ids(merge.scenario, base.ids)
+        target = to_scenario_ids(result, base.ids)
         writes = changes_between(now, target)
         writer = Writer(scenario, target, actor)
         writer.write(writes)

@@ -40,6 +40,7 @@ from teams.models import (
     Organisation,
     Person,
     ScenarioBase,
+    ScenarioMerge,
     Team,
 )
 
@@ -244,8 +245,10 @@ def scenario_promote(
     )
     _wipe_design(origin, recorded_as=actor, reason=promotion_reason(scenario, backup))
     # Every scenario of the origin counted its changes from rows the wipe just removed:
-    # their bases name nothing now, so none of them merges or lists changes any more.
+    # their bases name nothing now, so none of them merges or lists changes any more; the
+    # origin's past merges, which name the same rows, can no longer be undone either.
     ScenarioBase.objects.filter(origin=origin).delete()
+    ScenarioMerge.objects.filter(organisation=origin).delete()
     progress(2 * COPY_STEPS, 3 * COPY_STEPS)
     ids = copy_design(
         scenario,

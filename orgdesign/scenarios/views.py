@@ -33,9 +33,10 @@ from orgdesign.scenarios.base import changes_of, findings_of_changes
 from orgdesign.scenarios.merge import check_merge, merge_plan, scenario_rebase
 from orgdesign.scenarios.review import review_add, review_state
 from orgdesign.scenarios.services import check_scenario_room, scenario_delete, scenario_name
+from orgdesign.scenarios.undo import undo_name
 from orgdesign.web.errors import RoleRequired
 from teams.actor import browser_actor
-from teams.models import AccessRole, Organisation, ScenarioReview
+from teams.models import AccessRole, Organisation, ScenarioMerge, ScenarioReview
 
 COMPARE_COLUMNS = ["type", "key", "name", "change", "field", "a", "b"]
 # The changes of a scenario listed on the compare page; the API pages through all of them.
@@ -68,6 +69,8 @@ FIGURE_LABELS = {
     "cost": "cost",
     "planned_cost": "planned cost",
 }
+# The last merges the scenarios page lists, each with its undo.
+MERGES_SHOWN = 10
 # The values of ?plan= that judge the plans (as on the findings page; others are ignored).
 PLAN_ON = ("1", "true")
 
@@ -122,6 +125,8 @@ def scenarios(request, slug):
             "private": request.POST.get("private") == "on" if error else False,
             "administrable": role_at_least(organisation.user_role, AccessRole.ADMIN),
             "user_id": request.user.pk,
+            "merges": organisation.merges.select_related("user", "token")[:MERGES_SHOWN],
+            "undoable": may_review(organisation.user_role, "undo"),
         },
         status=400 if error else 200,
     )
@@ -414,6 +419,29 @@ def scenario_rebase_start(request, slug, scenario):
     messages.success(request, f"{result['taken']} change{'s' if result['taken'] != 1 else ''}"
                      f" of {organisation.name} taken into {other.name}.")
     return redirect("scenario_changes", slug=organisation.slug, scenario=other.slug)
+
+
+@require_POST
+@login_required
+def merge_undo_start(request, slug, pk):
+    """Make the undo of one of the design's merges, a scenario to review and merge like any
+    other: a copy, so a worker does it and the page follows."""
+    organisation = get_org_for_user(request, slug)
+    if not may_review(organisation.user_role, "undo"):
+        raise RoleRequired(organisation, AccessRole.EDITOR)
+    merge = ScenarioMerge.objects.filter(pk=pk, organisation=organisation).first()
+    if merge is None:
+        raise Http404("No such merge of this design.")
+    try:
+        check_scenario_room(organisation.home or organisation)
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+        return redirect("scenarios", slug=organisation.slug)
+    with transaction.atomic():
+        job = job_start(organisation=organisation, kind=JobKind.SCENARIO_COPY,
+                        params={"name": undo_name(merge), "undo": merge.pk},
+                        actor=browser_actor(request))
+    return redirect("job", slug=organisation.slug, pk=job.uid)
 
 
 REVIEW_SAID = {
