@@ -42,11 +42,12 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from benchmarks import roster_files  # noqa: E402
 from benchmarks.directory_pull import pull_figures  # noqa: E402
+from benchmarks.reorg_figures import reorg_figures  # noqa: E402
 from benchmarks.sync_people import batch  # noqa: E402
 from benchmarks.throughput import measure  # noqa: E402
 from benchmarks.timing import client_in  # noqa: E402
 from orgdesign.analysis.loader import load_org_data  # noqa: E402
-from orgdesign.scenarios.services import design_delete, scenario_create  # noqa: E402
+from orgdesign.scenarios.services import design_delete  # noqa: E402
 from pipelines.generator import generate_org  # noqa: E402
 from pipelines.models import Engagement  # noqa: E402
 from teams import services  # noqa: E402
@@ -345,12 +346,10 @@ def main(size: str) -> None:
     figures.update(pulls)
     print("directory_pull", pulls, flush=True)
 
-    started = time.perf_counter()
-    with CaptureQueriesContext(connection) as queries:
-        copy = scenario_create(origin=organisation, name=f"{slug} copy")
-    copy_ms = (time.perf_counter() - started) * 1000
-    figures["scenario_copy"] = figure([copy_ms], len(queries), None)
-    print("scenario_copy", figures["scenario_copy"], flush=True)
+    # A reviewed re-org: the copy, its change list, the changes and compare pages, a rebase
+    # and a merge of a hundred changes each (benchmarks/reorg_figures.py).
+    reorg, scenarios = reorg_figures(organisation, figure, timed, captured_floor, get, RUNS)
+    figures.update(reorg)
 
     # An HR system's export (BambooHR's shape, managers by name) of the whole company into an
     # organisation of its own: previewed through the import page as CSV and as .xlsx, then
@@ -406,7 +405,7 @@ def main(size: str) -> None:
                                 {"Authorization": f"Bearer {key}"}),
         }, seconds)
 
-    for leftover in (copy, sync_org, floor_org, import_org, organisation):
+    for leftover in (*scenarios, sync_org, floor_org, import_org, organisation):
         design_delete(leftover)
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{size}.json"

@@ -20,7 +20,7 @@ from orgdesign.jobs.models import Job, JobKind
 from orgdesign.jobs.runner import job_start
 from pipelines.models import Engagement, Pipeline
 from teams.actor import SYSTEM
-from teams.models import Membership, Organisation, Person, Team
+from teams.models import Membership, Organisation, Person, ScenarioMerge, Team
 from teams.tokens import token_create
 
 pytestmark = pytest.mark.django_db
@@ -121,6 +121,9 @@ def demo_write_key() -> Iterator[str]:
     # A job for jobs/{id}/ to read; no worker runs it here.
     job_start(organisation=organisation, kind=JobKind.SCENARIO_COPY, params={"name": "Copy"},
               actor=SYSTEM)
+    # A merge for merges/{id}/undo/ to make the undo of.
+    ScenarioMerge.objects.create(organisation=organisation, scenario_name="Merged", before={},
+                                 after={})
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
@@ -137,6 +140,7 @@ REAL_IDS = {
     "pipelines": lambda org: Pipeline.objects.filter(organisation=org),
     "engagements": lambda org: Engagement.objects.filter(pipeline__organisation=org),
     "jobs": lambda org: Job.objects.filter(organisation=org),
+    "merges": lambda org: ScenarioMerge.objects.filter(organisation=org),
 }
 
 

@@ -117,6 +117,28 @@ def test_the_base_is_kept_compressed_and_read_back_as_the_origin_was(origin):
     assert ScenarioBase.objects.get(scenario=scenario).data == as_json
 
 
+def test_the_change_list_is_kept_until_the_scenario_or_its_base_changes(
+        origin, django_assert_num_queries):
+    scenario = scenario_create(origin=origin, name="Kept")
+    dana = Person.objects.get(organisation=scenario, name="Dana Kim")
+    services.person_update(person=dana, title="Lead")
+    first = changes_of(scenario)
+    with django_assert_num_queries(1):  # the scenario's version and its base's, no more
+        assert changes_of(scenario) is first
+    # The same Python object, written through another: the version is read afresh.
+    services.person_update(person=Person.objects.get(pk=dana.pk), title="Staff")
+    assert [c.after for c in changes_of(scenario)] == ["Staff"]
+    # A rebase takes a new base: the list is made again from it.
+    from orgdesign.scenarios.merge import scenario_rebase
+    from teams.actor import SYSTEM
+    services.person_update(person=Person.objects.get(organisation=origin, name="Priya Shah"),
+                           title="Director")
+    kept = changes_of(scenario)
+    scenario_rebase(scenario=scenario, actor=SYSTEM)
+    assert changes_of(scenario) is not kept
+    assert [c.after for c in changes_of(scenario)] == ["Staff"]
+
+
 def test_a_scenario_without_a_base_has_no_change_list(origin):
     scenario = scenario_create(origin=origin, name="Old")
     ScenarioBase.objects.filter(scenario=scenario).delete()

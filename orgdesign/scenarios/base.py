@@ -11,6 +11,9 @@ kept has none: its changes cannot be listed (`changes_of` answers None).
 from __future__ import annotations
 
 import datetime
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 
 from orgdesign.analysis.changeset import (
     DesignChange,
@@ -153,13 +156,58 @@ def rekey(rows: DesignRows, key) -> DesignRows:
     return out
 
 
+@dataclass(frozen=True, eq=False)
+class KeptChanges:
+    """A scenario's change list with what its findings need: the scenario's rows in the
+    origin's ids, and its own ids back to the origin's. Shared: nothing may change it."""
+
+    changes: list[DesignChange]
+    rows: DesignRows
+    back: dict[str, dict[int, str]]
+    base: DesignRows
+
+
+# The change lists of the last scenarios read, by scenario, design version and base (its id
+# and when it was taken): any write of the scenario changes its version, a rebase its base.
+# At L a list takes the better part of a second to make (the base unpacked, the scenario
+# read and rekeyed) and a few milliseconds to serve kept. Versions are random, so a list
+# made in a transaction rolled back is kept under a version that never comes back.
+KEPT_MAX = 4
+_kept: OrderedDict[tuple, KeptChanges] = OrderedDict()
+_lock = threading.Lock()
+
+
+def kept_changes(scenario: Organisation) -> KeptChanges | None:
+    """The scenario's change list (see KeptChanges), made once per version of the scenario
+    and of its base; None when it has no base. One query when kept."""
+    head = ScenarioBase.objects.filter(scenario=scenario).values_list(
+        "pk", "taken_at", "scenario__design_version").first()
+    if head is None:
+        return None
+    key = (scenario.pk, *head)
+    with _lock:
+        found = _kept.get(key)
+        if found is not None:
+            _kept.move_to_end(key)
+            return found
+    base = ScenarioBase.objects.get(pk=head[0])
+    rows = in_origin_ids(read_design(scenario), base.ids)
+    back = {kind: {int(b): str(a) for a, b in base.ids.get(table, {}).items()}
+            for kind, table in (("person", "people"), ("team", "teams"),
+                                ("pipeline", "pipelines"))}
+    kept_base = DesignRows.from_dict(base.data)
+    made = KeptChanges(changes_between(kept_base, rows), rows, back, kept_base)
+    with _lock:
+        _kept[key] = made
+        while len(_kept) > KEPT_MAX:
+            _kept.popitem(last=False)
+    return made
+
+
 def changes_of(scenario: Organisation) -> list[DesignChange] | None:
     """What the scenario changed since it was copied, or None when it has no base."""
-    base = ScenarioBase.objects.filter(scenario=scenario).first()
-    if base is None:
-        return None
-    now = in_origin_ids(read_design(scenario), base.ids)
-    return changes_between(DesignRows.from_dict(base.data), now)
+    kept = kept_changes(scenario)
+    return None if kept is None else kept.changes
 
 
 def findings_of_changes(scenario: Organisation, changes: list[DesignChange]) -> dict:
@@ -167,14 +215,10 @@ def findings_of_changes(scenario: Organisation, changes: list[DesignChange]) -> 
     ones it brings (`changeset.findings_by_change`), from the two designs' kept analyses.
     The live design's own changes since the copy count too: a finding the live design fixed
     meanwhile is not the scenario's to fix."""
-    base = ScenarioBase.objects.filter(scenario=scenario).first()
-    if base is None or not changes:
+    kept = kept_changes(scenario)
+    if kept is None or not changes:
         return {}
     analyses = analyses_of([scenario.scenario_of, scenario])
     live, mine = analyses[scenario.scenario_of_id], analyses[scenario.pk]
     fixed, introduced = findings_diff(live.index, mine.index, live.findings, mine.findings)
-    back = {kind: {int(b): str(a) for a, b in base.ids.get(table, {}).items()}
-            for kind, table in (("person", "people"), ("team", "teams"),
-                                ("pipeline", "pipelines"))}
-    rows = in_origin_ids(read_design(scenario), base.ids)
-    return findings_by_change(changes, fixed, introduced, back, rows)
+    return findings_by_change(changes, fixed, introduced, kept.back, kept.rows)

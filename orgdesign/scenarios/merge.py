@@ -18,11 +18,12 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from orgdesign.analysis.changeset import TABLES, DesignChange, DesignRows, changes_between
 from orgdesign.analysis.merge import MergePlan, merged, plan_merge
 from orgdesign.scenarios.apply import Writer, write_changes, written_key
-from orgdesign.scenarios.base import MAPPED, in_origin_ids, read_design, read_rows, rekey
+from orgdesign.scenarios.base import MAPPED, kept_changes, read_design, read_rows, rekey
 from orgdesign.scenarios.review import review_state
 from teams import history
 from teams.actor import Actor
@@ -57,13 +58,13 @@ class Merge:
 
 def merge_plan(scenario: Organisation) -> Merge:
     """The scenario's changes and their conflicts with the live design as it is now."""
-    base = ScenarioBase.objects.filter(scenario=scenario).first()
-    if base is None or base.origin_id != scenario.scenario_of_id:
+    origin = ScenarioBase.objects.filter(scenario=scenario).values_list(
+        "origin_id", flat=True).first()
+    kept = kept_changes(scenario)
+    if kept is None or origin != scenario.scenario_of_id:
         raise NoBase(NO_BASE, code="no_base")
     live = read_design(scenario.scenario_of)
-    now = in_origin_ids(read_design(scenario), base.ids)
-    rows = DesignRows.from_dict(base.data)
-    return Merge(plan_merge(rows, now, live), live, now, rows)
+    return Merge(plan_merge(kept.base, kept.rows, live), live, kept.rows, kept.base)
 
 
 def check_merge(scenario: Organisation, merge: Merge, keys: list[str] | None,
@@ -216,8 +217,8 @@ def scenario_rebase(*, scenario: Organisation, resolutions: dict[str, str] | Non
         for table, created in made.items():
             for key, pk in created.items():
                 ids[table][key.removeprefix("new")] = pk
-        base.data, base.ids = merge.live.as_dict(), ids
-        base.save(update_fields=["data", "ids"])
+        base.data, base.ids, base.taken_at = merge.live.as_dict(), ids, timezone.now()
+        base.save(update_fields=["data", "ids", "taken_at"])
         history.record([scenario], history.CHANGED, organisation_id=scenario.pk, actor=actor,
                        reason=f"Rebased on {scenario.scenario_of.name}: took in "
                               f"{len(plan.changes)} live change"

@@ -1,0 +1,111 @@
+"""The reviewed re-org's figures of `make bench` (issue 30), each beside its floor in the same
+run: the copy into a scenario, the change list (cold and kept), the changes and compare pages
+(warm), a rebase taking in a hundred live changes and the merge of a hundred changes.
+
+A read's floor is its own statements sent again with the bare psycopg connection
+(`bench.captured_floor`). A write's floor is the same: its statements, as PostgreSQL received
+them, sent again in a transaction that checks every deferred constraint at once and is then
+rolled back (`write_floor`), so the floor writes the same rows with the same indexes and
+checks, without Django, the services or the analysis. Only the statements that cannot run
+there are left out: the isolation level (it must come first), VACUUM (outside transactions).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from benchmarks.timing import client_in
+from orgdesign.scenarios import base as scenario_base
+from orgdesign.scenarios.base import changes_of
+from orgdesign.scenarios.merge import scenario_merge, scenario_rebase
+from orgdesign.scenarios.services import scenario_create
+from teams import services
+from teams.actor import SYSTEM
+from teams.models import MergeApproval, Organisation, Person
+
+CHANGES = 100
+LEFT_OUT = ("SET TRANSACTION", "VACUUM")
+
+
+def once(call) -> tuple[float, list[dict], object]:
+    """Milliseconds of one call (its commit and what runs on commit included), its
+    statements and its result."""
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        result = call()
+        elapsed = (time.perf_counter() - started) * 1000
+    return elapsed, list(queries.captured_queries), result
+
+
+def write_floor(statements: list[dict], runs: int) -> float:
+    """Median milliseconds of `statements` sent again, in a transaction rolled back."""
+    raw = connection.connection
+    sqls = [query["sql"] for query in statements
+            if not query["sql"].upper().startswith(LEFT_OUT)]
+    timings = []
+    for _ in range(runs):
+        with raw.transaction(force_rollback=True), raw.cursor() as cursor:
+            started = time.perf_counter()
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for sql in sqls:
+                cursor.execute(sql)
+                if cursor.description:
+                    cursor.fetchall()
+            timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def retitle(organisation: Organisation, word: str, skip: int = 0) -> None:
+    people = Person.objects.filter(organisation=organisation).order_by("id")[
+        skip:skip + CHANGES]
+    for person in people:
+        services.person_update(person=person, title=f"{word} {person.pk}")
+
+
+def reorg_figures(organisation: Organisation, figure: Callable, timed: Callable,
+                  captured_floor: Callable, get: Callable, runs: int) -> tuple[dict, list]:
+    """The figures, and the designs made (for the caller to delete)."""
+    figures = {}
+    organisation.merge_approval = MergeApproval.NEVER
+    organisation.save(update_fields=["merge_approval"])
+    admin = client_in(organisation, username="bench-make-reorg-admin", role="admin")
+    slug = organisation.slug
+
+    elapsed, statements, copy = once(lambda: scenario_create(
+        origin=organisation, name=f"{slug} copy"))
+    made = [copy]
+    figures["scenario_copy"] = figure([elapsed], len(statements),
+                                      write_floor(statements, runs))
+    print("scenario_copy", figures["scenario_copy"], flush=True)
+
+    retitle(copy, "Scenario")
+    scenario_base._kept.clear()
+    elapsed, statements, changes = once(lambda: changes_of(copy))
+    assert len(changes) == CHANGES, len(changes)
+    figures["change_list_cold"] = figure([elapsed], len(statements),
+                                         captured_floor(lambda: changes_of(copy)))
+    figures["change_list_kept"] = figure(*timed(lambda: changes_of(copy)),
+                                         captured_floor(lambda: changes_of(copy)))
+    for name, url in (("changes_page", f"/orgs/{slug}/scenarios/{copy.slug}/changes/"),
+                      ("compare_page", f"/orgs/{slug}/compare/{copy.slug}/")):
+        figures[name] = figure(*timed(get(admin, url)), captured_floor(get(admin, url)))
+    print("change_list", {name: figures[name] for name in (
+        "change_list_cold", "change_list_kept", "changes_page", "compare_page")}, flush=True)
+
+    retitle(organisation, "Live", skip=CHANGES)  # other people than the scenario's
+    elapsed, statements, rebased = once(lambda: scenario_rebase(scenario=copy, actor=SYSTEM))
+    assert rebased["taken"] == CHANGES, rebased
+    figures["scenario_rebase"] = figure([elapsed], len(statements),
+                                        write_floor(statements, runs), taken=CHANGES)
+    elapsed, statements, result = once(lambda: scenario_merge(scenario=copy, actor=SYSTEM))
+    assert result["changes"] == CHANGES, result
+    figures["scenario_merge"] = figure([elapsed], len(statements),
+                                       write_floor(statements, runs), changes=CHANGES)
+    print("rebase and merge", figures["scenario_rebase"], figures["scenario_merge"],
+          flush=True)
+    return figures, made
