@@ -19,6 +19,8 @@ FIGURES = {
     "scenario_copy", "matrix_peak_memory", "roster_preview_csv", "roster_preview_xlsx",
     "roster_apply_csv", "roster_apply_xlsx",
     "directory_pull_entra", "directory_pull_okta", "directory_pull_delta",
+    "change_list_cold", "change_list_kept", "changes_page", "compare_page",
+    "scenario_rebase", "scenario_merge",
 }
 KEYS = {"median_ms", "min_ms", "max_ms", "floor_ms", "ratio", "queries", "extra"}
 
@@ -52,6 +54,12 @@ def test_the_benchmark_writes_every_figure(tmp_path):
         assert results["figures"][f"directory_pull_{kind}"]["extra"]["created"] == 400
         assert results["figures"][f"directory_pull_{kind}"]["floor_ms"] > 0
     assert results["figures"]["directory_pull_delta"]["extra"]["updated"] == 100
+    # The re-org's figures, each beside its floor (benchmarks/reorg_figures.py).
+    for name in ("scenario_copy", "change_list_kept", "changes_page", "compare_page",
+                 "scenario_rebase", "scenario_merge"):
+        assert results["figures"][name]["floor_ms"] > 0, name
+    assert results["figures"]["change_list_kept"]["queries"] == 1
+    assert results["figures"]["scenario_merge"]["extra"]["changes"] == 100
     for name in ("roster_preview_csv", "roster_preview_xlsx", "roster_apply_csv",
                  "roster_apply_xlsx"):
         assert results["figures"][name]["extra"]["created"] == 400, name
