@@ -808,6 +808,15 @@ class ReviewAction(models.TextChoices):
     MERGE = "merge", "Merged"
 
 
+def who_of(user, token, *, nobody: str) -> str:
+    """Who took a step: a login by name, a token by its name, else `nobody`."""
+    if user is not None:
+        return user.get_username()
+    if token is not None:
+        return f"token {token.name}"
+    return nobody
+
+
 class ScenarioReview(models.Model):
     """One step of a scenario's review (orgdesign/scenarios/review.py): who did what, when,
     on the scenario or on one of its changes, and the scenario's design version then (an
@@ -838,11 +847,7 @@ class ScenarioReview(models.Model):
 
     @property
     def who(self) -> str:
-        if self.user is not None:
-            return self.user.get_username()
-        if self.token is not None:
-            return f"token {self.token.name}"
-        return "someone removed"
+        return who_of(self.user, self.token, nobody="someone removed")
 
 
 class ScenarioMerge(models.Model):
@@ -881,8 +886,4 @@ class ScenarioMerge(models.Model):
 
     @property
     def who(self) -> str:
-        if self.user is not None:
-            return self.user.get_username()
-        if self.token is not None:
-            return f"token {self.token.name}"
-        return "the system"
+        return who_of(self.user, self.token, nobody="the system")

@@ -258,3 +258,28 @@ def test_findings_are_given_to_the_changes_about_their_objects():
     effects = findings_by_change([title, role], [team_finding], [], {}, rows)
     # A title is read by no rule: nothing is its; a role is, and Lee leads the team.
     assert effects == {"person:4:role": {"fixes": [team_finding], "brings": []}}
+
+
+def test_a_comparison_is_kept_until_either_design_changes(origin):
+    from orgdesign.analysis.kept import comparison_of
+    from orgdesign.scenarios.base import live_rows
+
+    scenario = scenario_create(origin=origin, name="Compared")
+    first = comparison_of(origin, scenario, plan=False, money=False)
+    assert comparison_of(origin, scenario, plan=False, money=False) is first
+    assert comparison_of(origin, scenario, plan=True, money=False) is not first
+    rows = live_rows(origin)
+    assert live_rows(origin) is rows
+    dana = Person.objects.get(organisation=scenario, name="Dana Kim")
+    services.person_update(person=dana,
+                           manager=Person.objects.get(organisation=scenario, name="Amara Okafor"))
+    scenario.refresh_from_db()
+    again = comparison_of(origin, scenario, plan=False, money=False)
+    assert again is not first
+    assert [change.name for change in again.people] == ["Dana Kim"]
+    services.person_update(person=Person.objects.get(organisation=origin, name="Dana Kim"),
+                           title="Head")
+    origin.refresh_from_db()
+    assert live_rows(origin) is not rows
+    assert live_rows(origin).people[str(Person.objects.get(
+        organisation=origin, name="Dana Kim").pk)]["title"] == "Head"

@@ -28,13 +28,15 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
 
-from orgdesign.analysis.capacity import Capacity, capacity_of
+from orgdesign.analysis.capacity import Capacity, capacity_of, costs_of
+from orgdesign.analysis.compare import Comparison, compare_designs
 from orgdesign.analysis.findings import (
     Finding,
     FindingsByRule,
@@ -49,6 +51,8 @@ from orgdesign.analysis.structure import Structure, classify_structure
 from teams.design_version import writes_seen, written_version
 from teams.models import Level, Organisation, Person, Team
 
+T = TypeVar("T")
+
 
 @dataclass(eq=False)
 class Analysis:
@@ -58,6 +62,9 @@ class Analysis:
     version: int
     index: OrgIndex
     by_rule: FindingsByRule
+    # What pages derive from this design and another (a comparison), by what it depends on
+    # besides (`derived`).
+    _derived: OrderedDict = field(default_factory=OrderedDict, repr=False)
 
     @property
     def data(self) -> OrgData:
@@ -85,6 +92,28 @@ class Analysis:
     @property
     def size(self) -> int:
         return len(self.index.data.people)
+
+
+# How many derived results an analysis keeps: a live design compared with a few scenarios,
+# each at its latest version.
+DERIVED_MAX = 8
+
+
+def derived(analysis: Analysis, key: tuple, make: Callable[[], T]) -> T:
+    """What `make` derives from `analysis` and what `key` names (another design's version,
+    the options), made once and kept with the analysis while it is kept. At L a comparison
+    of two kept designs takes the better part of a second to make and nothing to serve."""
+    with _lock:
+        found = analysis._derived.get(key)
+        if found is not None:
+            analysis._derived.move_to_end(key)
+            return found
+    made = make()
+    with _lock:
+        analysis._derived[key] = made
+        while len(analysis._derived) > DERIVED_MAX:
+            analysis._derived.popitem(last=False)
+    return made
 
 
 _kept: OrderedDict[int, Analysis] = OrderedDict()
@@ -227,3 +256,28 @@ def level_costs(organisation: Organisation) -> dict[str, int]:
     return dict(
         Level.objects.filter(organisation=organisation).values_list("name", "annual_cost")
     )
+
+
+def comparison_of(first: Organisation, second: Organisation, *, plan: bool,
+                  money: bool) -> Comparison:
+    """`first` compared with `second` (`compare.compare_designs`) from their kept analyses,
+    the findings of their plans when `plan`, costs when `money` (their level tables, one
+    query each, read every time: money is never kept). Made once per pair of versions, the
+    options and the level tables (`derived`)."""
+    analyses = analyses_of([first, second])
+    one, two = analyses[first.pk], analyses[second.pk]
+    levels = (level_costs(first), level_costs(second)) if money else None
+
+    def make() -> Comparison:
+        return compare_designs(
+            one.index, two.index,
+            findings=((one.plan_findings, two.plan_findings) if plan
+                      else (one.findings, two.findings)),
+            capacities=(one.capacity, two.capacity),
+            costs=((costs_of(one.index, levels[0], one.capacity),
+                    costs_of(two.index, levels[1], two.capacity)) if levels else None),
+        )
+
+    key = ("compare", two.version, plan,
+           tuple(tuple(sorted(table.items())) for table in levels) if levels else None)
+    return derived(one, key, make)

@@ -19,9 +19,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from orgdesign.access.policy import comparable, may_review
-from orgdesign.analysis.capacity import costs_of
-from orgdesign.analysis.compare import compare_designs
-from orgdesign.analysis.kept import analyses_of, level_costs
+from orgdesign.analysis.kept import comparison_of
 from orgdesign.api.auth import api_actor, caller_role, caller_sees_money, service_call, token_of
 from orgdesign.api.strict import FlagField, StrictCharField, StrictChoiceField, StrictSerializer
 from orgdesign.api.views import OrganisationScopedView
@@ -130,22 +128,7 @@ class CompareView(OrganisationScopedView):
         money = caller_sees_money(request, self.organisation) and caller_sees_money(
             request, other_design
         )
-        analyses = analyses_of([self.organisation, other_design])
-        first, second = analyses[self.organisation.pk], analyses[other_design.pk]
-        costs = (
-            (costs_of(first.index, level_costs(self.organisation), first.capacity),
-             costs_of(second.index, level_costs(other_design), second.capacity))
-            if money else None
-        )
-        comparison = compare_designs(
-            first.index, second.index,
-            findings=(
-                (first.plan_findings, second.plan_findings) if plan
-                else (first.findings, second.findings)
-            ),
-            capacities=(first.capacity, second.capacity),
-            costs=costs,
-        )
+        comparison = comparison_of(self.organisation, other_design, plan=plan, money=money)
         return Response(comparison.as_dict())
 
     def other_design(self, request, slug: str) -> Organisation:

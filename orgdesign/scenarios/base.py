@@ -22,7 +22,7 @@ from orgdesign.analysis.changeset import (
     findings_by_change,
 )
 from orgdesign.analysis.compare import findings_diff
-from orgdesign.analysis.kept import analyses_of
+from orgdesign.analysis.kept import analyses_of, derived
 from pipelines.models import Engagement, Pipeline, Position
 from teams.models import Membership, Organisation, Person, ScenarioBase, Team
 
@@ -172,7 +172,7 @@ class KeptChanges:
 # At L a list takes the better part of a second to make (the base unpacked, the scenario
 # read and rekeyed) and a few milliseconds to serve kept. Versions are random, so a list
 # made in a transaction rolled back is kept under a version that never comes back.
-KEPT_MAX = 4
+KEPT_MAX = 2
 _kept: OrderedDict[tuple, KeptChanges] = OrderedDict()
 _lock = threading.Lock()
 
@@ -204,6 +204,29 @@ def kept_changes(scenario: Organisation) -> KeptChanges | None:
     return made
 
 
+_rows: OrderedDict[tuple, DesignRows] = OrderedDict()
+
+
+def live_rows(organisation: Organisation) -> DesignRows:
+    """`read_design(organisation)`, kept in the process under the design's version (read
+    afresh, one query): a scenario's page and its merge plan read their origin on every
+    request. Shared: nothing may change what it answers."""
+    version = Organisation.objects.values_list("design_version", flat=True).get(
+        pk=organisation.pk)
+    key = (organisation.pk, version)
+    with _lock:
+        found = _rows.get(key)
+        if found is not None:
+            _rows.move_to_end(key)
+            return found
+    made = read_design(organisation)
+    with _lock:
+        _rows[key] = made
+        while len(_rows) > KEPT_MAX:
+            _rows.popitem(last=False)
+    return made
+
+
 def changes_of(scenario: Organisation) -> list[DesignChange] | None:
     """What the scenario changed since it was copied, or None when it has no base."""
     kept = kept_changes(scenario)
@@ -220,5 +243,6 @@ def findings_of_changes(scenario: Organisation, changes: list[DesignChange]) -> 
         return {}
     analyses = analyses_of([scenario.scenario_of, scenario])
     live, mine = analyses[scenario.scenario_of_id], analyses[scenario.pk]
-    fixed, introduced = findings_diff(live.index, mine.index, live.findings, mine.findings)
+    fixed, introduced = derived(live, ("findings_diff", mine.version), lambda: findings_diff(
+        live.index, mine.index, live.findings, mine.findings))
     return findings_by_change(changes, fixed, introduced, kept.back, kept.rows)

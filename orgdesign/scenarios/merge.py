@@ -23,7 +23,7 @@ from django.utils import timezone
 from orgdesign.analysis.changeset import TABLES, DesignChange, DesignRows, changes_between
 from orgdesign.analysis.merge import MergePlan, merged, plan_merge
 from orgdesign.scenarios.apply import Writer, write_changes, written_key
-from orgdesign.scenarios.base import MAPPED, kept_changes, read_design, read_rows, rekey
+from orgdesign.scenarios.base import MAPPED, kept_changes, live_rows, read_rows, rekey
 from orgdesign.scenarios.review import review_state
 from teams import history
 from teams.actor import Actor
@@ -63,7 +63,7 @@ def merge_plan(scenario: Organisation) -> Merge:
     kept = kept_changes(scenario)
     if kept is None or origin != scenario.scenario_of_id:
         raise NoBase(NO_BASE, code="no_base")
-    live = read_design(scenario.scenario_of)
+    live = live_rows(scenario.scenario_of)
     return Merge(plan_merge(kept.base, kept.rows, live), live, kept.rows, kept.base)
 
 

@@ -110,20 +110,10 @@ def check_scenario_room(home: Organisation) -> None:
         )
 
 
-def scenario_create(
-    *,
-    origin: Organisation,
-    name: str,
-    creator=None,
-    private: bool = False,
-    actor: Actor = SYSTEM,
-    progress: Progress = _no_progress,
-    changes: Sequence[Change] = (),
-    reason: str = "",
-) -> Organisation:
-    """A copy of `origin` as a new scenario (`scenario_copy`)."""
-    return scenario_copy(origin=origin, name=name, creator=creator, private=private,
-                         actor=actor, progress=progress, changes=changes, reason=reason)[0]
+def scenario_create(**arguments) -> Organisation:
+    """A copy of `origin` as a new scenario: `scenario_copy` (the same keyword arguments),
+    without the maps of ids."""
+    return scenario_copy(**arguments)[0]
 
 
 @snapshotted

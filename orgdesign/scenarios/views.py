@@ -21,10 +21,9 @@ from orgdesign.access.policy import (
     visible_to_user,
     with_user_role,
 )
-from orgdesign.analysis.capacity import costs_of
-from orgdesign.analysis.compare import MONEY, CapacityChange, Comparison, compare_designs
+from orgdesign.analysis.compare import MONEY, CapacityChange, Comparison
 from orgdesign.analysis.findings import count_by_severity
-from orgdesign.analysis.kept import Analysis, analyses_of, level_costs
+from orgdesign.analysis.kept import analyses_of, comparison_of
 from orgdesign.csvio.exports import csv_response
 from orgdesign.csvio.format import decimal_text
 from orgdesign.jobs.models import JobKind
@@ -184,7 +183,7 @@ def compare(request, slug, other_slug):
     other = comparable(request, organisation, other_slug)
     plan = request.GET.get("plan") in PLAN_ON
     money = sees_money(organisation.user_role) and sees_money(other.user_role)
-    comparison = compare_analyses(organisation, other, plan=plan, money=money)
+    comparison = comparison_of(organisation, other, plan=plan, money=money)
     if request.GET.get("format") == "csv":
         return csv_response(compare_rows(comparison), organisation=organisation,
                             name=f"compare-{other.slug}", request=request)
@@ -211,30 +210,6 @@ def compare(request, slug, other_slug):
                 ("Cells of the matrix", "cells", comparison.cells),
             ],
         },
-    )
-
-
-def compare_analyses(
-    organisation: Organisation, other: Organisation, *, plan: bool, money: bool
-) -> Comparison:
-    """The comparison of two designs from their kept analyses; their level tables (one query
-    each) only when `money`."""
-    analyses = analyses_of([organisation, other])
-    first, second = analyses[organisation.pk], analyses[other.pk]
-
-    def judged(analysis: Analysis):
-        return analysis.plan_findings if plan else analysis.findings
-
-    costs = (
-        (costs_of(first.index, level_costs(organisation), first.capacity),
-         costs_of(second.index, level_costs(other), second.capacity))
-        if money else None
-    )
-    return compare_designs(
-        first.index, second.index,
-        findings=(judged(first), judged(second)),
-        capacities=(first.capacity, second.capacity),
-        costs=costs,
     )
 
 
