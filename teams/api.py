@@ -6,7 +6,6 @@ API as its door and the token as its author; `orgdesign.api.auth` checks who may
 from collections import defaultdict
 
 from django.db.models import Prefetch
-from django.urls import reverse
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
@@ -17,8 +16,7 @@ from orgdesign.api.auth import api_actor, caller_sees_money, expected_version, s
 from orgdesign.api.filters import IdFilter, StrictBooleanFilter, UpdatedSinceFilterSet
 from orgdesign.api.views import OrganisationScopedView, OrganisationViewSet, PairViewSet
 from orgdesign.jobs.models import JobKind
-from orgdesign.jobs.runner import job_start
-from orgdesign.jobs.serializers import JobAcceptedSerializer
+from orgdesign.jobs.serializers import JobAcceptedSerializer, job_accepted
 from teams import levels, services
 from teams.actor import Actor
 from teams.models import (
@@ -283,22 +281,11 @@ class PeopleSyncView(OrganisationScopedView):
             )
             if check.errors:
                 return Response(check.as_dict(), status=status.HTTP_400_BAD_REQUEST)
-            job = job_start(
-                organisation=self.organisation,
-                kind=JobKind.PEOPLE_SYNC,
-                params={
-                    "people": envelope.validated_data["people"],
-                    "mode": envelope.validated_data["mode"],
-                    "dry_run": envelope.validated_data["dry_run"],
-                },
-                actor=api_actor(request),
-            )
-            location = reverse("api-job", args=[self.organisation.slug, job.uid])
-            return Response(
-                {"job": str(job.uid), "state": job.state, "location": location},
-                status=status.HTTP_202_ACCEPTED,
-                headers={"Location": location},
-            )
+            return job_accepted(request, self.organisation, JobKind.PEOPLE_SYNC, {
+                "people": envelope.validated_data["people"],
+                "mode": envelope.validated_data["mode"],
+                "dry_run": envelope.validated_data["dry_run"],
+            })
         with service_call():
             result = sync_people(
                 organisation=self.organisation,

@@ -128,15 +128,16 @@ def test_the_change_list_is_kept_until_the_scenario_or_its_base_changes(
     # The same Python object, written through another: the version is read afresh.
     services.person_update(person=Person.objects.get(pk=dana.pk), title="Staff")
     assert [c.after for c in changes_of(scenario)] == ["Staff"]
-    # A rebase takes a new base: the list is made again from it.
-    from orgdesign.scenarios.merge import scenario_rebase
+    # A rebase takes a new base without writing a row of the scenario (the conflict kept for
+    # the scenario): the list is made again, counted from the new base.
+    from orgdesign.scenarios.merge import rebase_plan, scenario_rebase
     from teams.actor import SYSTEM
-    services.person_update(person=Person.objects.get(organisation=origin, name="Priya Shah"),
-                           title="Director")
-    kept = changes_of(scenario)
-    scenario_rebase(scenario=scenario, actor=SYSTEM)
-    assert changes_of(scenario) is not kept
-    assert [c.after for c in changes_of(scenario)] == ["Staff"]
+    services.person_update(person=Person.objects.get(organisation=origin, name="Dana Kim"),
+                           title="Head")
+    [key] = rebase_plan(scenario).conflicts
+    assert scenario_rebase(scenario=scenario, resolutions={key: "scenario"},
+                           actor=SYSTEM)["written"] == 0
+    assert [(c.before, c.after) for c in changes_of(scenario)] == [("Head", "Staff")]
 
 
 def test_a_scenario_without_a_base_has_no_change_list(origin):

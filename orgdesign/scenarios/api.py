@@ -24,8 +24,7 @@ from orgdesign.api.auth import api_actor, caller_role, caller_sees_money, servic
 from orgdesign.api.strict import FlagField, StrictCharField, StrictChoiceField, StrictSerializer
 from orgdesign.api.views import OrganisationScopedView
 from orgdesign.jobs.models import JobKind
-from orgdesign.jobs.runner import job_start
-from orgdesign.jobs.serializers import JobAcceptedSerializer
+from orgdesign.jobs.serializers import JobAcceptedSerializer, job_accepted
 from orgdesign.scenarios.base import changes_of, findings_of_changes
 from orgdesign.scenarios.merge import NO_BASE, NoBase, check_merge, merge_plan, scenario_rebase
 from orgdesign.scenarios.review import STEPS, TEXT_MAX, review_add, review_state
@@ -362,13 +361,9 @@ class ScenarioMergeView(ScenarioView):
             check_merge(other, merge_plan(other), keys, resolutions)
         except DjangoValidationError as refused:
             return refusal_response(refused)
-        job = job_start(organisation=self.organisation, kind=JobKind.SCENARIO_MERGE,
-                        params={"scenario": other.pk, "name": other.name, "changes": keys,
-                                "resolutions": resolutions},
-                        actor=api_actor(request))
-        location = reverse("api-job", args=[self.organisation.slug, job.uid])
-        return Response({"job": str(job.uid), "state": job.state, "location": location},
-                        status=202, headers={"Location": location})
+        return job_accepted(request, self.organisation, JobKind.SCENARIO_MERGE,
+                            {"scenario": other.pk, "name": other.name, "changes": keys,
+                             "resolutions": resolutions})
 
 
 class RebasePostSerializer(StrictSerializer):
@@ -460,9 +455,5 @@ class MergeUndoView(OrganisationScopedView):
             check_scenario_room(self.organisation.home or self.organisation)
         except DjangoValidationError as refused:
             return Response({"detail": " ".join(refused.messages)}, status=409)
-        job = job_start(organisation=self.organisation, kind=JobKind.SCENARIO_COPY,
-                        params={"name": undo_name(merge), "undo": merge.pk},
-                        actor=api_actor(request))
-        location = reverse("api-job", args=[slug, job.uid])
-        return Response({"job": str(job.uid), "state": job.state, "location": location},
-                        status=202, headers={"Location": location})
+        return job_accepted(request, self.organisation, JobKind.SCENARIO_COPY,
+                            {"name": undo_name(merge), "undo": merge.pk})

@@ -20,8 +20,7 @@ from orgdesign.api.auth import api_actor, service_call
 from orgdesign.api.strict import StrictCharField, StrictIntegerField, StrictSerializer
 from orgdesign.api.views import OrganisationScopedView
 from orgdesign.jobs.models import JobKind
-from orgdesign.jobs.runner import job_start
-from orgdesign.jobs.serializers import JobAcceptedSerializer
+from orgdesign.jobs.serializers import JobAcceptedSerializer, job_accepted
 from orgdesign.scenarios.try_fix import (
     INLINE_PEOPLE,
     FixRefused,
@@ -149,11 +148,7 @@ class FixView(OrganisationScopedView):
         )
 
     def accepted(self, params: dict) -> Response:
-        job = job_start(organisation=self.organisation, kind=JobKind.SCENARIO_FIX,
-                        params=params, actor=api_actor(self.request))
-        location = reverse("api-job", args=[self.organisation.slug, job.uid])
-        return Response({"job": str(job.uid), "state": job.state, "location": location},
-                        status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+        return job_accepted(self.request, self.organisation, JobKind.SCENARIO_FIX, params)
 
 
 KEY = OpenApiParameter("key", str, OpenApiParameter.PATH,
