@@ -294,6 +294,8 @@ def test_copy_the_demo_move_a_team_under_the_ml_head_and_see_its_dependency_fixe
     )
 
     page.get_by_role("link", name=f"Compare with {demo.name}").click()
+    # The click only starts the navigation: count on the compare page, not the one before.
+    page.wait_for_url("**/orgs/demo/compare/infra-under-ml/")
 
     fixed = page.locator('[data-compare="fixed"][data-finding="dependency.outside_ml_org"]')
     assert fixed.count() == 1
@@ -874,6 +876,8 @@ def test_a_reorg_is_proposed_commented_approved_and_merged_with_a_conflict_resol
     run_worker()
     admin.locator('[data-job-state="done"]').wait_for(timeout=10_000)
     admin.get_by_role("link", name="Undo Flatter ML").click()
+    admin.wait_for_url(lambda url: "/jobs/" not in url)
+    sync_api.expect(admin.locator(".scenario-banner")).to_be_visible()
     admin.goto("/orgs/demo/scenarios/")
     sync_api.expect(admin.locator("#merges")).to_contain_text("Flatter ML")
     assert serious_violations(admin) == []
