@@ -21,7 +21,14 @@ from orgdesign.analysis.changes import (
     _changed,
     design_after,
 )
-from orgdesign.analysis.findings import RULE_TABLES, RULES, Ref, findings_by_rule, in_order
+from orgdesign.analysis.findings import (
+    RULE_TABLES,
+    RULES,
+    Ref,
+    findings_by_rule,
+    in_order,
+    reached,
+)
 from orgdesign.analysis.loader import load_org_data
 from orgdesign.analysis.orgdata import OrgData, OrgIndex
 from orgdesign.analysis.plan import plan_findings
@@ -112,14 +119,14 @@ def test_every_rule_says_which_tables_it_reads():
     assert {rule.name for rule in RULES} == set(RULE_TABLES)
 
 
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", range(6))
 def test_changes_tried_in_memory_are_judged_as_a_whole_analysis_would(generated, seed):
     rng = random.Random(seed)
     design = Design(OrgIndex(generated))
     moves_followed = 0
     for _ in range(25):
         changes = [random_change(rng, design.index) for _ in range(rng.choice([1, 1, 2, 3]))]
-        moves_followed += _changed(design.index, changes)[1] is not None
+        moves_followed += _changed(design.index, changes)[1].people is not None
         after = design.after(changes)
         assert after.findings == afresh(after.index.data, after.plan)
         # The design before is left as it was.
@@ -235,3 +242,50 @@ def test_each_kind_of_change_writes_what_it_simulates(generated, action):
         )
         return
     pytest.fail(f"no {action} change could be written")
+
+
+def test_a_change_is_judged_again_only_on_what_it_can_reach(generated):
+    index = OrgIndex(generated)
+    design = Design(index)
+    engaged = next(e for e in generated.engagements if e.role == "owner")
+    team = index.teams_by_id[engaged.team_id]
+    pipeline = index.pipelines_by_id[engaged.pipeline_id]
+    change = Change(SET_CELL, Ref("pipeline", pipeline.id, pipeline.name), "",
+                    to=Ref("team", team.id, team.name), role="")
+    after_index, touched = _changed(index, [change])
+    pipelines = reached(after_index, touched, "pipeline")
+    teams = reached(after_index, touched, "team")
+    # The cell's pipeline and the others its team works on; the team and the others of the
+    # pipeline: not the whole design.
+    assert pipeline.id in pipelines
+    assert pipelines == {pipeline.id} | {e.pipeline_id for e in index.engagements_by_team[team.id]}
+    assert len(pipelines) < len(generated.pipelines)
+    assert teams == {team.id} | {e.team_id for e in index.engagements_by_pipeline[pipeline.id]}
+    after = design.after([change])
+    assert after.findings == afresh(after.index.data)
+
+
+def test_a_move_that_makes_someone_else_the_top_is_judged_afresh():
+    org = OrgBuilder()
+    ceo = org.person("Cleo", role=Role.EXECUTIVE)
+    head = org.person("Hana", role=Role.EXECUTIVE, manager=ceo)
+    org.set_ml_head(head)
+    # A second tree, cut off from the first by a gap in the HR data, with a team in it.
+    other = org.person("Omar", role=Role.EXECUTIVE)
+    lead = org.person("Lee", role=Role.ENGINEERING_MANAGER, manager=other)
+    team = org.team("Data platform", kind=TeamKind.INFRASTRUCTURE, lead=lead)
+    org.member(lead, team)
+    pipeline = org.pipeline("Ranking", pm=org.person("Pia", role=Role.PRODUCT_MANAGER,
+                                                     manager=head))
+    org.engage(pipeline, team)
+    crowd = [org.person(f"Sales {n}", role=Role.OTHER, manager=ceo) for n in range(3)]
+    index = OrgIndex(org.data())
+    assert index.top_of_organisation == ceo.id
+    # The crowd moves to Omar's tree, now the larger: Omar becomes the top, so everyone's
+    # place (inside the ML org, outside, or unknown) is judged again, not only the crowd's.
+    changes = [Change(SET_MANAGER, person(mover), "", to=person(other)) for mover in crowd]
+    after_index, touched = _changed(index, changes)
+    assert after_index.top_of_organisation == other.id
+    assert touched.people is None
+    after = Design(index).after(changes)
+    assert after.findings == afresh(after.index.data)

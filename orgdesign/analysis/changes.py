@@ -241,6 +241,11 @@ class Kind:
         """Why the change may never be proposed, or None when the seeds would endorse it."""
         return None
 
+    def touches(self, change: Change) -> tuple[tuple[int | None, ...], tuple[int | None, ...]]:
+        """The teams and the pipelines whose own rows, members, cells or positions the change
+        writes (`Touched`); a manager moved touches none of them."""
+        return (), ()
+
 
 class SetManager(Kind):
     """A person's solid line moves to another manager (`to`)."""
@@ -267,6 +272,9 @@ class SetLead(Kind):
         rows.touched.update((rows.row("teams", change.subject.id).lead_id, _id(change.to)))
         rows.edit("teams", change.subject.id, lead_id=_id(change.to))
 
+    def touches(self, change):
+        return (change.subject.id,), ()
+
     def apply(self, change: Change, write: Writer) -> None:
         write.set_lead(write.team(change.subject), write.person(change.to))
 
@@ -280,6 +288,9 @@ class SetPm(Kind):
         rows.touched.update((rows.row("pipelines", change.subject.id).pm_owner_id,
                              _id(change.to)))
         rows.edit("pipelines", change.subject.id, pm_owner_id=_id(change.to))
+
+    def touches(self, change):
+        return (), (change.subject.id,)
 
     def apply(self, change: Change, write: Writer) -> None:
         write.set_pm(write.pipeline(change.subject), write.person(change.to))
@@ -298,6 +309,9 @@ class DropStage(Kind):
         stages = rows.row("pipelines", change.subject.id).required_stages
         rows.edit("pipelines", change.subject.id,
                   required_stages=self.without(stages, change.stage))
+
+    def touches(self, change):
+        return (), (change.subject.id,)
 
     def apply(self, change: Change, write: Writer) -> None:
         pipeline = write.pipeline(change.subject)
@@ -323,6 +337,9 @@ class SetCell(Kind):
             rows.engagements.append(EngagementRow(-len(rows.engagements) - 1, pipeline_id,
                                                   team_id, change.role))
 
+    def touches(self, change):
+        return (_id(change.to),), (change.subject.id,)
+
     def apply(self, change: Change, write: Writer) -> None:
         write.set_cell(write.pipeline(change.subject), write.team(change.to),
                        change.role or None)
@@ -344,6 +361,9 @@ class MoveMember(Kind):
             else m
             for m in rows.memberships
         ]
+
+    def touches(self, change):
+        return (change.from_team.id, _id(change.to)), ()
 
     def apply(self, change: Change, write: Writer) -> None:
         write.move_member(write.person(change.subject), write.team(change.from_team),
@@ -369,6 +389,9 @@ class OpenPosition(Kind):
         rows.positions.append(PositionRow(position_id, team_id, change.title, change.role, "",
                                           change.fte, _id(change.to)))
 
+    def touches(self, change):
+        return (change.subject.id,), (_id(change.to),)
+
     def apply(self, change: Change, write: Writer) -> None:
         write.open_position(write.team(change.subject), title=change.title, role=change.role,
                             fte=change.fte,
@@ -391,9 +414,32 @@ def design_after(index: OrgIndex, changes: Sequence[Change]) -> OrgIndex:
     return _changed(index, changes)[0]
 
 
-def _changed(index: OrgIndex, changes: Sequence[Change]) -> tuple[OrgIndex, set[int] | None]:
-    """`design_after`, and the people whose own facts changed when that is known (for
-    managers moved, when the index could follow them: `OrgIndex.moved`); else None."""
+@dataclass(frozen=True)
+class Touched:
+    """What changes wrote, for the rules that judge again only what a change can reach
+    (`findings.findings_after_tables`): the people whose own facts changed, when that is
+    known (else None), and the teams and pipelines whose own rows, members, cells or
+    positions changed."""
+
+    people: set[int] | None
+    teams: frozenset[int]
+    pipelines: frozenset[int]
+
+
+def _touched(changes: Sequence[Change], people: set[int] | None) -> Touched:
+    teams: set[int | None] = set()
+    pipelines: set[int | None] = set()
+    for change in changes:
+        some_teams, some_pipelines = KINDS[change.action].touches(change)
+        teams.update(some_teams)
+        pipelines.update(some_pipelines)
+    return Touched(people, frozenset(teams - {None}), frozenset(pipelines - {None}))
+
+
+def _changed(index: OrgIndex, changes: Sequence[Change]) -> tuple[OrgIndex, Touched]:
+    """`design_after`, and what the changes touched (`Touched`): the people whose own facts
+    changed are known for managers moved when the index could follow them
+    (`OrgIndex.moved`), and for the other kinds."""
     rows = Rows(index)
     for change in changes:
         KINDS[change.action].simulate(rows, change)
@@ -404,9 +450,9 @@ def _changed(index: OrgIndex, changes: Sequence[Change]) -> tuple[OrgIndex, set[
     if managers and len(managers) == len(changes):
         moved = index.moved(data, {c.subject.id: c.to.id if c.to else None for c in changes})
         if moved is not None:
-            return moved
+            return moved[0], _touched(changes, moved[1])
     after = index.changed(data, tables_of(changes))
-    return after, None if managers else rows.touched - {None}
+    return after, _touched(changes, None if managers else rows.touched - {None})
 
 
 def tables_of(changes: Sequence[Change]) -> set[str]:

@@ -94,6 +94,13 @@ class Rule:
     check: Callable[..., Iterator[Finding]]
     reads: frozenset[str] | set[str]
     codes: tuple[CatalogueEntry, ...]
+    # "pipeline" (or "team") for a rule whose findings are each about a pipeline (a team)
+    # and depend on nothing but that pipeline's (team's) own facts: its row, its cells, the
+    # rows, members and positions of the teams engaged in it (of the pipelines it is engaged
+    # in), and the rows and chains of the people it names (its PM, the teams' leads and
+    # members). `check(index, only)` judges the pipelines (teams) of `only` alone, so a
+    # change is judged again on those it can reach (`findings.reached`).
+    per: str = ""
 
     @property
     def name(self) -> str:

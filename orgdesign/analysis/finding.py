@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from orgdesign.analysis.declare import ERROR, INFO, SEVERITY_ORDER, WARNING, CatalogueEntry
@@ -71,7 +72,7 @@ class Finding:
             self.stage or "",
         )
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The finding's name, which stays while the design changes elsewhere: its code,
         subject and stage (`pipeline.stage_unowned:12:data`), and, for a stage resting on

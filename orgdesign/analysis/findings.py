@@ -10,12 +10,17 @@ reporting chains once per call; this module runs them, all or only those a chang
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from orgdesign.analysis.catalogue import CELL_RULES, RULE_TABLES, RULES
-from orgdesign.analysis.declare import SEVERITY_ORDER
+from orgdesign.analysis.declare import SEVERITY_ORDER, Rule
 from orgdesign.analysis.finding import Finding, Ref, team_ref, with_effective_severity
 from orgdesign.analysis.orgdata import OrgData, OrgIndex
 from orgdesign.analysis.rules.people import RULE as PERSON_RULE
+
+if TYPE_CHECKING:
+    from orgdesign.analysis.changes import Touched
 
 # What the engine's users import from here, as well as the functions below.
 __all__ = [
@@ -56,25 +61,75 @@ def findings_after_tables(
     index: OrgIndex,
     before: FindingsByRule,
     tables: set[str],
-    people: set[int] | None = None,
+    touched: Touched | None = None,
+    rules: Sequence[Rule] = RULES,
 ) -> FindingsByRule:
     """The findings of a design of which only `tables` changed since `before`: the rules
-    that read one of them run again over `index`, the others' findings are kept. `people`,
-    when the caller knows them, are the only people whose own facts changed (a person moved,
-    everyone below them, their old and new managers; a PM or lead given or taken a
-    pipeline or team; a member moved): the person rules, whose findings about a person depend
-    on that person's facts alone, run again over them only."""
-    again = [rule for rule in RULES if RULE_TABLES[rule.name] & tables]
-    partial = people is not None and PERSON_RULE in again
-    if partial:
-        again.remove(PERSON_RULE)
-    after = {**before, **findings_by_rule(index, tuple(again))}
-    if partial:
-        rows = [index.people_by_id[pid] for pid in people if pid in index.people_by_id]
-        after[PERSON_RULE.name] = [
-            finding for finding in before[PERSON_RULE.name] if finding.subject.id not in people
-        ] + [with_effective_severity(finding, index) for finding in PERSON_RULE(index, rows)]
+    (of `rules`) that read one of them run again over `index`, the others' findings are kept.
+    `touched`, when the caller knows it, says what the changes wrote
+    (`changes.Touched`):
+
+    - its people are the only people whose own facts changed (a person moved, everyone
+      below them, their old and new managers; a PM or lead given or taken a pipeline or
+      team; a member moved): the person rules, whose findings about a person depend on that
+      person's facts alone, run again over them only;
+    - a rule per pipeline or team (`Rule.per`) runs again over the pipelines or teams the
+      changes can reach (`reached`) only.
+
+    Either needs the people known when reporting lines changed."""
+    again = [rule for rule in rules if RULE_TABLES[rule.name] & tables]
+    after = {**before}
+    # A change of reporting lines whose people are not known reaches anyone's chain.
+    known = touched is not None and (touched.people is not None or "reporting" not in tables)
+    for rule in again:
+        if known and rule is PERSON_RULE and touched.people is not None:
+            people = touched.people
+            rows = [index.people_by_id[pid] for pid in people if pid in index.people_by_id]
+            after[rule.name] = _with(before[rule.name], people, PERSON_RULE(index, rows), index)
+        elif known and rule.per:
+            only = reached(index, touched, rule.per)
+            after[rule.name] = _with(before[rule.name], only, rule(index, only), index)
+        else:
+            after.update(findings_by_rule(index, (rule,)))
     return after
+
+
+def reached(index: OrgIndex, touched: Touched, per: str) -> set[int]:
+    """The pipelines (`per` "pipeline") or teams whose findings of a rule per pipeline or
+    team (`Rule.per`) a change can move, as `index` (the design after it) has them:
+
+    - the teams it wrote, those led by or with a member among the people whose own facts
+      (their chain, what they lead or belong to) changed, and those engaged in a pipeline
+      it wrote;
+    - the pipelines it wrote, those whose PM is among those people, and those engaged with
+      a team of the first two kinds.
+
+    A change names what it takes away (a cell's pipeline, a member's old team), so what the
+    design after it no longer links is reached too."""
+    people = touched.people or set()
+    teams = set(touched.teams)
+    for person_id in people:
+        teams.update(index.led_team_ids_by_person.get(person_id, ()))
+        teams.update(m.team_id for m in index.memberships_by_person.get(person_id, ()))
+    if per == "team":
+        for pipeline_id in touched.pipelines:
+            teams.update(e.team_id for e in index.engagements_by_pipeline.get(pipeline_id, ()))
+        return teams
+    pipelines = set(touched.pipelines)
+    if people:
+        pipelines.update(p.id for p in index.data.pipelines if p.pm_owner_id in people)
+    by_team = index.engagements_by_team
+    for team_id in teams:
+        pipelines.update(engagement.pipeline_id for engagement in by_team.get(team_id, ()))
+    return pipelines
+
+
+def _with(before: list[Finding], subjects: set[int], again: Iterable[Finding],
+          index: OrgIndex) -> list[Finding]:
+    """A rule's findings with those about `subjects` replaced by `again`, judged afresh."""
+    return [finding for finding in before if finding.subject.id not in subjects] + [
+        with_effective_severity(finding, index) for finding in again
+    ]
 
 
 def count_by_severity(findings: list[Finding]) -> dict[str, int]:

@@ -144,7 +144,8 @@ class OrgIndex:
         moved, everyone below them, their old and new managers). The reporting facts are
         updated around the moves instead of derived again from everyone. None when that
         cannot be done so (no ML head, a move of the head or someone above them, a loop):
-        derive the design afresh."""
+        derive the design afresh; so too when the moves make someone else the top of the
+        organisation."""
         head_chain = set(self.head_chain)
         if self.ml_head is None:
             return None
@@ -187,9 +188,9 @@ class OrgIndex:
                 ml_steps.update((below_id, start + steps) for below_id, steps in below.items())
             affected.update(below)
             affected.update(pid for pid in (old, manager_id) if pid is not None)
-        for person in data.people:
-            if person.id in moves:
-                people_by_id[person.id] = person
+        for person_id in moves:
+            # The rows keep their places (`changes.Rows`): no walk through everyone.
+            people_by_id[person_id] = data.people[self.person_positions[person_id]]
         vars(index).update(
             people_by_id=people_by_id, manager_of=manager_of, children=children,
             active_report_count=counts, root_of=root_of, ml_steps=ml_steps,
@@ -199,6 +200,9 @@ class OrgIndex:
         if not trees_changed:
             # Moves within their trees leave every tree's size, and so the top, as it was.
             index.top_of_organisation = self.top_of_organisation
+        elif index.top_of_organisation != self.top_of_organisation:
+            # A new top places everyone outside the ML org anew, not only those moved.
+            return None
         return index, affected
 
     def with_engagements(self, engagements: Sequence[Engagement | EngagementRow]) -> OrgIndex:
@@ -334,6 +338,12 @@ class OrgIndex:
     def teams_by_id(self) -> dict[int, Team]:
         return {team.id: team for team in self.data.teams}
 
+    def teams_among(self, only: set[int] | None) -> list[Team]:
+        """The teams of `only`, or all of them (a rule judging some teams: `Rule.per`)."""
+        if only is None:
+            return self.data.teams
+        return [self.teams_by_id[team_id] for team_id in only if team_id in self.teams_by_id]
+
     @cached_property
     def memberships_by_person(self) -> dict[int, list[Membership]]:
         result: dict[int, list[Membership]] = defaultdict(list)
@@ -393,6 +403,14 @@ class OrgIndex:
     @cached_property
     def pipelines_by_id(self) -> dict[int, Pipeline]:
         return {pipeline.id: pipeline for pipeline in self.data.pipelines}
+
+    def pipelines_among(self, only: set[int] | None) -> list[Pipeline]:
+        """The pipelines of `only`, or all of them (a rule judging some pipelines:
+        `Rule.per`)."""
+        if only is None:
+            return self.data.pipelines
+        return [self.pipelines_by_id[pipeline_id] for pipeline_id in only
+                if pipeline_id in self.pipelines_by_id]
 
     @cached_property
     def engagements_by_pipeline(self) -> dict[int, list[Engagement]]:

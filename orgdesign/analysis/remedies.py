@@ -53,7 +53,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from orgdesign.analysis.catalogue import CATALOGUE, ERROR, PROPOSERS
+from orgdesign.analysis.catalogue import CATALOGUE, ERROR, PROPOSERS, RULES
 from orgdesign.analysis.changes import Change, _changed, judged_in_plan, tables_of
 from orgdesign.analysis.finding import Finding
 from orgdesign.analysis.findings import (
@@ -63,7 +63,7 @@ from orgdesign.analysis.findings import (
     in_order,
 )
 from orgdesign.analysis.orgdata import OrgIndex
-from orgdesign.analysis.plan import PLAN_RULES, plan_by_rule
+from orgdesign.analysis.plan import PLAN_RULES, plan_by_rule, plan_index
 from orgdesign.analysis.proposals import Remedy, effect_of, endorsed
 from teams.models import as_row_id
 
@@ -96,6 +96,8 @@ class Advice:
 # What the findings of plan mode read: the tables of the rules it runs again, and the open
 # positions themselves.
 PLAN_READS = frozenset({"positions"}).union(*(rule.reads for rule in PLAN_RULES))
+# The rules that judge a design in plan mode as they judge the design itself.
+OWN_RULES = tuple(rule for rule in RULES if rule not in PLAN_RULES)
 
 
 class Design:
@@ -126,12 +128,18 @@ class Design:
         change that only plan mode sees (a position opened) on."""
         if not self.plan and judged_in_plan(changes):
             return self.planned.after(changes)
-        index, people = _changed(self.index, changes)
+        index, touched = _changed(self.index, changes)
         tables = tables_of(changes)
-        by_rule = findings_after_tables(index, self.by_rule, tables, people)
-        if self.plan and tables & PLAN_READS:
-            by_rule = plan_by_rule(index, by_rule)
-        return Design(index, by_rule, self.plan)
+        if not self.plan:
+            return Design(index, findings_after_tables(index, self.by_rule, tables, touched))
+        # In plan mode the stage rules judge the plan (the open positions filled), where a
+        # position opened is a member of its team.
+        by_rule = findings_after_tables(index, self.by_rule, tables, touched, OWN_RULES)
+        if tables & PLAN_READS:
+            in_plan = tables | ({"people", "memberships"} if "positions" in tables else set())
+            by_rule = findings_after_tables(plan_index(index), by_rule, in_plan, touched,
+                                            PLAN_RULES)
+        return Design(index, by_rule, plan=True)
 
 
 def judged(design: Design, remedy: Remedy) -> Remedy:
@@ -262,7 +270,9 @@ def plan_all_fixes(
         if best is None:
             given_up.add(finding.key)
         else:
-            steps.append(Step(finding, best))
+            # The step keeps its changes and effect, not the design they made: hundreds of
+            # designs of 50,000 people kept alive would only feed the garbage collector.
+            steps.append(Step(finding, replace(best, after=None)))
             current = best.after
             stepped = True
         if progress is not None:

@@ -28,10 +28,10 @@ from orgdesign.analysis.proposals import (
 from teams.models import SPECIALISED_KINDS
 
 
-def dependency_rules(index: OrgIndex) -> Iterator[Finding]:
+def dependency_rules(index: OrgIndex, only: set[int] | None = None) -> Iterator[Finding]:
     if index.ml_head is None:
         return
-    for team in index.data.teams:
+    for team in index.teams_among(only):
         if team.kind not in SPECIALISED_KINDS or index.team_in_ml_org(team) is not False:
             continue
         pipeline_ids = sorted({e.pipeline_id for e in index.engagements_by_team.get(team.id, ())})
@@ -143,5 +143,6 @@ OUTSIDE_ML_ORG = CatalogueEntry(
 RULE = Rule(
     dependency_rules,
     reads={"teams", "engagements", "pipelines", "people", "reporting"},
+    per="team",
     codes=(OUTSIDE_ML_ORG,),
 )

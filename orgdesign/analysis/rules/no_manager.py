@@ -49,7 +49,9 @@ def chain_breaks(index: OrgIndex) -> ChainBreaks:
             people.update(index.active_members_by_team.get(team.id, ()))
 
     breaks = ChainBreaks(people, defaultdict(set), defaultdict(list), defaultdict(list))
-    for person_id in list(people):
+    # A chain through the ML head reaches the top: only the others can break (and a remedy
+    # tried judges this again on every change, so the ML org's thousands are skipped).
+    for person_id in people.difference(index.ml_steps):
         # A contractor's line runs to their vendor: where it stops says nothing of the ML org.
         if getattr(index.people_by_id.get(person_id), "worker_type", "") == WorkerType.CONTRACTOR:
             continue

@@ -25,8 +25,8 @@ from pipelines.models import EngagementRole, Lifecycle, Pipeline
 from teams.models import Role, TeamKind
 
 
-def pipeline_owner_rules(index: OrgIndex) -> Iterator[Finding]:
-    for pipeline in index.data.pipelines:
+def pipeline_owner_rules(index: OrgIndex, only: set[int] | None = None) -> Iterator[Finding]:
+    for pipeline in index.pipelines_among(only):
         subject = pipeline_ref(pipeline)
         if pipeline.pm_owner_id is None:
             yield Finding(
@@ -140,5 +140,6 @@ PM_OUTSIDE_ML_ORG = CatalogueEntry(
 RULE = Rule(
     pipeline_owner_rules,
     reads={"pipelines", "people", "reporting", "engagements", "teams"},
+    per="pipeline",
     codes=(NO_PM, PM_INACTIVE, PM_NOT_PRODUCT_MANAGER, PM_OUTSIDE_ML_ORG),
 )

@@ -64,11 +64,12 @@ def owner_teams_by_stage(index: OrgIndex, pipeline: Pipeline) -> dict[str, list[
     return owners
 
 
-def pipeline_stage_rules(index: OrgIndex) -> Iterator[Finding]:
+def pipeline_stage_rules(index: OrgIndex, only: set[int] | None = None) -> Iterator[Finding]:
     """Who owns each required stage: nobody (no owner team, or only owner teams with nobody
-    in them), several teams, one person, or people who add up to less than one FTE."""
+    in them), several teams, one person, or people who add up to less than one FTE. Of the
+    pipelines of `only` alone when given (`Rule.per`)."""
     members_of = index.active_members_by_team
-    for pipeline in index.data.pipelines:
+    for pipeline in index.pipelines_among(only):
         subject = pipeline_ref(pipeline)
         required = set(pipeline.required_stages or ())
         # A squad covering every stage of an incubating pipeline: its staffing is said once
@@ -356,5 +357,6 @@ STAGE_UNDERSTAFFED = CatalogueEntry(
 RULE = Rule(
     pipeline_stage_rules,
     reads={"pipelines", "engagements", "teams", "memberships", "people"},
+    per="pipeline",
     codes=(STAGE_UNOWNED, STAGE_MULTIPLE_OWNERS, SINGLE_PERSON_STAGE, STAGE_UNDERSTAFFED),
 )

@@ -14,10 +14,10 @@ from orgdesign.analysis.orgdata import OrgIndex
 from pipelines.models import EngagementRole
 
 
-def team_commitment_rules(index: OrgIndex) -> Iterator[Finding]:
+def team_commitment_rules(index: OrgIndex, only: set[int] | None = None) -> Iterator[Finding]:
     """`team.over_committed`: the efforts set on a team's owner and contributor engagements
     add up to more than all of its capacity."""
-    for team in index.data.teams:
+    for team in index.teams_among(only):
         committed = [
             engagement for engagement in index.engagements_by_team.get(team.id, ())
             if engagement.role != EngagementRole.SERVICE and engagement.effort is not None
@@ -53,5 +53,6 @@ OVER_COMMITTED = CatalogueEntry(
 RULE = Rule(
     team_commitment_rules,
     reads={"teams", "engagements", "pipelines"},
+    per="team",
     codes=(OVER_COMMITTED,),
 )

@@ -24,18 +24,20 @@ from pipelines.models import EngagementRole
 from teams.models import SPECIALISED_KINDS, WorkerType
 
 
-def team_staffing_rules(index: OrgIndex) -> Iterator[Finding]:
+def team_staffing_rules(index: OrgIndex, only: set[int] | None = None) -> Iterator[Finding]:
     """Employees of a specialised team in the ML org whose own solid line runs into another
     org (seed 002's ML infrastructure staffed from the company's Infrastructure org). Product
     squads hold every role they need under their own managers (seed 000), and contractors
     report to their vendor: neither is flagged."""
     if index.ml_head is None:
         return
+    teams = index.teams_among(only)
+    judged = {team.id for team in teams}
     fte_by_team: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for membership in index.data.memberships:
-        if membership.person_id in index.active_ids:
+        if membership.team_id in judged and membership.person_id in index.active_ids:
             fte_by_team[membership.team_id].append((membership.person_id, membership.allocation))
-    for team in index.data.teams:
+    for team in teams:
         if team.kind not in SPECIALISED_KINDS or index.team_in_ml_org(team) is not True:
             continue
         members = fte_by_team.get(team.id, ())
@@ -128,5 +130,6 @@ MEMBERS_OUTSIDE_ML_ORG = CatalogueEntry(
 RULE = Rule(
     team_staffing_rules,
     reads=EVERYTHING,
+    per="team",
     codes=(MEMBERS_OUTSIDE_ML_ORG,),
 )

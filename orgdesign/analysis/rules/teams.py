@@ -24,8 +24,8 @@ from orgdesign.analysis.proposals import (
 from teams.models import SPECIALISED_KINDS, KpiType, Role, TeamKind
 
 
-def team_rules(index: OrgIndex) -> Iterator[Finding]:
-    for team in index.data.teams:
+def team_rules(index: OrgIndex, only: set[int] | None = None) -> Iterator[Finding]:
+    for team in index.teams_among(only):
         subject = team_ref(team)
         engaged = bool(index.engagements_by_team.get(team.id))
         specialised_in_ml_org = team.kind in SPECIALISED_KINDS and index.team_in_ml_org(team)
@@ -157,5 +157,6 @@ NO_KPI = CatalogueEntry(
 RULE = Rule(
     team_rules,
     reads={"teams", "engagements", "memberships", "people", "reporting", "pipelines"},
+    per="team",
     codes=(NO_LEAD, LEAD_INACTIVE, EMPTY, IDLE, KPI_OUTPUT_VOLUME, KPI_PUBLICATIONS, NO_KPI),
 )
