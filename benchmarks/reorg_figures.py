@@ -1,6 +1,7 @@
 """The reviewed re-org's figures of `make bench` (issue 30), each beside its floor in the same
-run: the copy into a scenario, the change list (cold and kept), the changes and compare pages
-(warm), a rebase taking in a hundred live changes and the merge of a hundred changes.
+run: the copy into a scenario, "try all fixes" (its plan, and the whole), the change list
+(cold and kept), the changes and compare pages (warm), a rebase taking in a hundred live
+changes and the merge of a hundred changes.
 
 A read's floor is its own statements sent again with the bare psycopg connection
 (`bench.captured_floor`). A write's floor is the same: its statements, as PostgreSQL received
@@ -21,10 +22,15 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from benchmarks.timing import client_in
+from orgdesign.analysis.findings import findings_by_rule
+from orgdesign.analysis.kept import analysis_of
+from orgdesign.analysis.orgdata import OrgIndex
+from orgdesign.analysis.remedies import plan_all_fixes
 from orgdesign.scenarios import base as scenario_base
 from orgdesign.scenarios.base import changes_of
 from orgdesign.scenarios.merge import scenario_merge, scenario_rebase
 from orgdesign.scenarios.services import scenario_create
+from orgdesign.scenarios.try_fix import try_all_fixes
 from teams import services
 from teams.actor import SYSTEM
 from teams.models import MergeApproval, Organisation, Person
@@ -70,6 +76,42 @@ def retitle(organisation: Organisation, word: str, skip: int = 0) -> None:
         services.person_update(person=person, title=f"{word} {person.pk}")
 
 
+def fix_figures(organisation: Organisation, figure: Callable, runs: int,
+                made: list) -> dict:
+    """"Try all fixes": the plan of every error's fix (`fix_plan`, pure, beside one whole
+    analysis of the design: how many analyses' worth the plan costs), and the whole of it
+    (`try_all_fixes`: the plan, the copy, the changes written), beside its statements sent
+    again (their foreign keys unchecked, as the copy's floor)."""
+    analysis = analysis_of(organisation)
+
+    def plan():
+        return plan_all_fixes(analysis.index, analysis.findings, analysis.by_rule)
+
+    timings, steps = [], 0
+    for _ in range(max(1, runs // 2)):
+        started = time.perf_counter()
+        steps = len(plan().steps)
+        timings.append((time.perf_counter() - started) * 1000)
+    whole = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        findings_by_rule(OrgIndex(analysis.index.data))
+        whole.append((time.perf_counter() - started) * 1000)
+    figures = {"fix_plan": figure(timings, 0, statistics.median(whole), steps=steps)}
+    elapsed, statements, tried = once(lambda: try_all_fixes(organisation=organisation))
+    made.append(tried.scenario)
+    # The floor replays a second try's statements (its scenario gets another slug), rolled
+    # back, as the copy's floor does, and after the real one for the same reason.
+    with transaction.atomic():
+        _, trial, _ = once(lambda: try_all_fixes(organisation=organisation))
+        transaction.set_rollback(True)
+    figures["try_all_fixes"] = figure([elapsed], len(statements),
+                                      write_floor(trial, runs, immediate=False),
+                                      steps=len(tried.plan.steps), changes=tried.changes)
+    print("try all fixes", figures, flush=True)
+    return figures
+
+
 def reorg_figures(organisation: Organisation, figure: Callable, timed: Callable,
                   captured_floor: Callable, get: Callable, runs: int) -> tuple[dict, list]:
     """The figures, and the designs made (for the caller to delete)."""
@@ -93,6 +135,8 @@ def reorg_figures(organisation: Organisation, figure: Callable, timed: Callable,
     figures["scenario_copy"] = figure([elapsed], len(statements),
                                       write_floor(trial, runs, immediate=False))
     print("scenario_copy", figures["scenario_copy"], flush=True)
+
+    figures.update(fix_figures(organisation, figure, runs, made))
 
     retitle(copy, "Scenario")
     scenario_base._kept.clear()

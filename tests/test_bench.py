@@ -20,7 +20,7 @@ FIGURES = {
     "roster_apply_csv", "roster_apply_xlsx",
     "directory_pull_entra", "directory_pull_okta", "directory_pull_delta",
     "change_list_cold", "change_list_kept", "changes_page", "compare_page",
-    "scenario_rebase", "scenario_merge",
+    "scenario_rebase", "scenario_merge", "fix_plan", "try_all_fixes",
 }
 KEYS = {"median_ms", "min_ms", "max_ms", "floor_ms", "ratio", "queries", "extra"}
 
@@ -60,6 +60,9 @@ def test_the_benchmark_writes_every_figure(tmp_path):
         assert results["figures"][name]["floor_ms"] > 0, name
     assert results["figures"]["change_list_kept"]["queries"] == 1
     assert results["figures"]["scenario_merge"]["extra"]["changes"] == 100
+    for name in ("fix_plan", "try_all_fixes"):
+        assert results["figures"][name]["floor_ms"] > 0, name
+        assert results["figures"][name]["extra"]["steps"] > 0, name
     for name in ("roster_preview_csv", "roster_preview_xlsx", "roster_apply_csv",
                  "roster_apply_xlsx"):
         assert results["figures"][name]["extra"]["created"] == 400, name
