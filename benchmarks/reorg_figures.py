@@ -53,8 +53,8 @@ def write_floor(statements: list[dict], runs: int, *, immediate: bool = True) ->
     """Median milliseconds of `statements` sent again, in a transaction rolled back (with
     every deferred constraint checked at once when `immediate`)."""
     raw = connection.connection
-    sqls = [query["sql"] for query in statements
-            if not query["sql"].upper().startswith(LEFT_OUT)]
+    sqls = net_work([query["sql"] for query in statements
+                     if not query["sql"].upper().startswith(LEFT_OUT)])
     timings = []
     for _ in range(runs):
         with raw.transaction(force_rollback=True), raw.cursor() as cursor:
@@ -67,6 +67,26 @@ def write_floor(statements: list[dict], runs: int, *, immediate: bool = True) ->
                     cursor.fetchall()
             timings.append((time.perf_counter() - started) * 1000)
     return statistics.median(timings)
+
+
+def net_work(sqls: list[str]) -> list[str]:
+    """The statements that did the work: without the savepoints, and without what a
+    savepoint rolled back (a slug taken, tried again under another), which would fail again
+    when sent again."""
+    kept: list[str] = []
+    marks: dict[str, int] = {}
+    for sql in sqls:
+        words = sql.replace('"', "").split()
+        upper = [word.upper() for word in words]
+        if upper[:1] == ["SAVEPOINT"]:
+            marks[words[1]] = len(kept)
+        elif upper[:3] == ["ROLLBACK", "TO", "SAVEPOINT"]:
+            del kept[marks.get(words[3], len(kept)):]
+        elif upper[:2] == ["RELEASE", "SAVEPOINT"]:
+            marks.pop(words[2], None)
+        else:
+            kept.append(sql)
+    return kept
 
 
 def retitle(organisation: Organisation, word: str, skip: int = 0) -> None:
