@@ -289,3 +289,32 @@ def test_a_move_that_makes_someone_else_the_top_is_judged_afresh():
     assert touched.people is None
     after = Design(index).after(changes)
     assert after.findings == afresh(after.index.data)
+
+
+def test_a_break_in_a_chain_is_judged_again_at_its_top_only():
+    org = OrgBuilder()
+    ceo = org.person("Cleo", role=Role.EXECUTIVE)
+    head = org.person("Hana", role=Role.EXECUTIVE, manager=ceo)
+    org.set_ml_head(head)
+    for n in range(4):
+        org.person(f"Staff {n}", role=Role.OTHER, manager=ceo)
+    # A director whose own manager is missing from the HR data: PMs below her cannot be
+    # placed inside or outside the ML org.
+    cut_off = org.person("Dora", role=Role.ENGINEERING_MANAGER)
+    pm = org.person("Pia", role=Role.PRODUCT_MANAGER, manager=cut_off)
+    other_pm = org.person("Otto", role=Role.PRODUCT_MANAGER, manager=head)
+    org.pipeline("Ranking", pm=pm)
+    org.pipeline("Ads", pm=other_pm)
+    index = OrgIndex(org.data())
+    design = Design(index)
+    (before,) = [f for f in design.findings if f.code == "person.no_manager"]
+    assert before.subject.id == cut_off.id and "Ranking's PM" in before.message
+
+    # Otto, the PM of Ads, moves under Dora: her break now strands both pipelines.
+    change = Change(SET_MANAGER, person(other_pm), "", to=person(cut_off))
+    after_index, touched = _changed(index, [change])
+    assert reached(after_index, touched, "root") == {ceo.id, cut_off.id}
+    after = design.after([change])
+    assert after.findings == afresh(after.index.data)
+    (moved,) = [f for f in after.findings if f.code == "person.no_manager"]
+    assert "Ads's PM" in moved.message and "Ranking's PM" in moved.message

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from orgdesign.analysis.finding import Ref
@@ -330,7 +330,7 @@ class SetCell(Kind):
         pipeline_id, team_id = change.subject.id, _id(change.to)
         rows.position("pipelines", pipeline_id), rows.position("teams", team_id)
         rows.engagements = [
-            e for e in rows.engagements if (e.pipeline_id, e.team_id) != (pipeline_id, team_id)
+            e for e in rows.engagements if e.team_id != team_id or e.pipeline_id != pipeline_id
         ]
         if change.role:
             # An id no stored cell has: the engine never reads it.
@@ -424,16 +424,19 @@ class Touched:
     people: set[int] | None
     teams: frozenset[int]
     pipelines: frozenset[int]
+    # The design before the changes: what they took away is found there.
+    before: OrgIndex | None = field(default=None, compare=False, repr=False)
 
 
-def _touched(changes: Sequence[Change], people: set[int] | None) -> Touched:
+def _touched(changes: Sequence[Change], people: set[int] | None,
+             before: OrgIndex) -> Touched:
     teams: set[int | None] = set()
     pipelines: set[int | None] = set()
     for change in changes:
         some_teams, some_pipelines = KINDS[change.action].touches(change)
         teams.update(some_teams)
         pipelines.update(some_pipelines)
-    return Touched(people, frozenset(teams - {None}), frozenset(pipelines - {None}))
+    return Touched(people, frozenset(teams - {None}), frozenset(pipelines - {None}), before)
 
 
 def _changed(index: OrgIndex, changes: Sequence[Change]) -> tuple[OrgIndex, Touched]:
@@ -450,9 +453,12 @@ def _changed(index: OrgIndex, changes: Sequence[Change]) -> tuple[OrgIndex, Touc
     if managers and len(managers) == len(changes):
         moved = index.moved(data, {c.subject.id: c.to.id if c.to else None for c in changes})
         if moved is not None:
-            return moved[0], _touched(changes, moved[1])
+            return moved[0], _touched(changes, moved[1], index)
     after = index.changed(data, tables_of(changes))
-    return after, _touched(changes, None if managers else rows.touched - {None})
+    touched = _touched(changes, None if managers else rows.touched - {None}, index)
+    if SET_CELL in {change.action for change in changes}:
+        after.cells_changed(index, touched.pipelines, touched.teams)
+    return after, touched
 
 
 def tables_of(changes: Sequence[Change]) -> set[str]:

@@ -106,6 +106,8 @@ def reached(index: OrgIndex, touched: Touched, per: str) -> set[int]:
 
     A change names what it takes away (a cell's pipeline, a member's old team), so what the
     design after it no longer links is reached too."""
+    if per == "root":
+        return reached_roots(index, touched)
     people = touched.people or set()
     teams = set(touched.teams)
     for person_id in people:
@@ -122,6 +124,34 @@ def reached(index: OrgIndex, touched: Touched, per: str) -> set[int]:
     for team_id in teams:
         pipelines.update(engagement.pipeline_id for engagement in by_team.get(team_id, ()))
     return pipelines
+
+
+def reached_roots(index: OrgIndex, touched: Touched) -> set[int]:
+    """The tops of solid-line chains (`OrgIndex.root_of`, before the change and after it)
+    of everyone whose place a change can move: the people whose own facts changed; the
+    leads and members of the teams it wrote or whose lead is among those people (a team is
+    in the ML org when its lead is); the PMs of the pipelines it wrote."""
+    people = set(touched.people or ())
+    designs = (index, touched.before) if touched.before is not None else (index,)
+    teams = set(touched.teams)
+    for design in designs:
+        for person_id in touched.people or ():
+            teams.update(design.led_team_ids_by_person.get(person_id, ()))
+    for design in designs:
+        for team_id in teams:
+            team = design.teams_by_id.get(team_id)
+            if team is not None:
+                people.add(team.lead_id)
+            people.update(design.active_members_by_team.get(team_id, ()))
+        for pipeline_id in touched.pipelines:
+            pipeline = design.pipelines_by_id.get(pipeline_id)
+            if pipeline is not None:
+                people.add(pipeline.pm_owner_id)
+    roots = set()
+    for design in designs:
+        root_of = design.root_of
+        roots.update(root_of[person_id] for person_id in people if person_id in root_of)
+    return roots
 
 
 def _with(before: list[Finding], subjects: set[int], again: Iterable[Finding],

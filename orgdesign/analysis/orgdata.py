@@ -205,6 +205,27 @@ class OrgIndex:
             return None
         return index, affected
 
+    def cells_changed(self, before: OrgIndex, pipelines: Iterable[int],
+                      teams: Iterable[int]) -> None:
+        """Derive the cells by pipeline and by team from those of `before`, when only the
+        cells of `pipelines` and `teams` changed: their lists are read again from this
+        design's cells, the others kept (a cell tried in memory, not 5,000 cells sorted
+        again)."""
+        pipelines, teams = set(pipelines), set(teams)
+        by_pipeline = defaultdict(list, before.engagements_by_pipeline)
+        by_team = defaultdict(list, before.engagements_by_team)
+        for key in pipelines:
+            by_pipeline.pop(key, None)
+        for key in teams:
+            by_team.pop(key, None)
+        for engagement in self.data.engagements:
+            if engagement.pipeline_id in pipelines:
+                by_pipeline[engagement.pipeline_id].append(engagement)
+            if engagement.team_id in teams:
+                by_team[engagement.team_id].append(engagement)
+        self.engagements_by_pipeline = by_pipeline
+        self.engagements_by_team = by_team
+
     def with_engagements(self, engagements: Sequence[Engagement | EngagementRow]) -> OrgIndex:
         """The index of the same design with other cells: the facts already derived that do
         not read the cells (reporting chains, the ML org, memberships) are kept, not derived

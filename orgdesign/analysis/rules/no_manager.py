@@ -15,6 +15,7 @@ from orgdesign.analysis.finding import (
     team_ref,
 )
 from orgdesign.analysis.orgdata import OrgIndex, PersonRow
+from orgdesign.analysis.reporting import steps_below
 from pipelines.models import Pipeline
 from teams.models import SPECIALISED_KINDS, Person, Team, WorkerType
 
@@ -32,10 +33,14 @@ class ChainBreaks:
     stranded_pipelines: dict[int, list[Pipeline]]
 
 
-def chain_breaks(index: OrgIndex) -> ChainBreaks:
+def chain_breaks(index: OrgIndex, roots: set[int] | None = None) -> ChainBreaks:
     """The people who work in or for the ML org (docs/design.md section 2): people in it, members of
     its teams, leads of specialised teams and of teams engaged in pipelines, and PM owners;
-    plus, with an ML head, the people at whom the chain of one of them breaks off."""
+    plus, with an ML head, the people at whom the chain of one of them breaks off.
+
+    Given `roots` (tops of solid-line chains, `OrgIndex.root_of`), only the people below
+    them are looked at: what is stranded at a root is all below it, so the breaks at those
+    roots are the same as in the whole design's."""
     teams_to_place = [
         team
         for team in index.data.teams
@@ -47,6 +52,13 @@ def chain_breaks(index: OrgIndex) -> ChainBreaks:
     for team in index.data.teams:
         if index.team_in_ml_org(team):
             people.update(index.active_members_by_team.get(team.id, ()))
+    if roots is not None:
+        # The top's chains reach the top: nothing breaks there, and it is most of everyone.
+        below = set()
+        for root in roots - {index.top_of_organisation}:
+            below.update(steps_below(index.children, root))
+        people &= below
+        teams_to_place = [team for team in teams_to_place if team.lead_id in below]
 
     breaks = ChainBreaks(people, defaultdict(set), defaultdict(list), defaultdict(list))
     # A chain through the ML head reaches the top: only the others can break (and a remedy
@@ -64,6 +76,8 @@ def chain_breaks(index: OrgIndex) -> ChainBreaks:
         if root is not None and team.lead_id in index.active_ids:
             breaks.stranded_teams[root].append(team)
     for pipeline in index.data.pipelines:
+        if roots is not None and pipeline.pm_owner_id not in below:
+            continue
         root = index.chain_break(pipeline.pm_owner_id) if pipeline.pm_owner_id else None
         if root is not None:
             breaks.stranded_pipelines[root].append(pipeline)
@@ -90,13 +104,16 @@ def no_manager_message(person: Person | PersonRow, breaks: ChainBreaks) -> str:
     return message + "."
 
 
-def no_manager_rules(index: OrgIndex) -> Iterator[Finding]:
+def no_manager_rules(index: OrgIndex, only: set[int] | None = None) -> Iterator[Finding]:
     """`person.no_manager`: apart from the other person rules, because who it looks at
     depends on the teams engaged in pipelines (`chain_breaks`), so a cell of the matrix
-    changes it."""
+    changes it. Of the tops of chains in `only` alone when given (`Rule.per`: only a
+    chain's top can have no manager, and what it says depends on its chain alone)."""
     top = index.top_of_organisation
-    breaks = chain_breaks(index)
+    breaks = chain_breaks(index, only)
     for person_id in breaks.people:
+        if only is not None and person_id not in only:
+            continue
         person = index.people_by_id.get(person_id)
         if person is None or not person.active or person.manager_id is not None:
             continue
@@ -128,5 +145,6 @@ NO_MANAGER = CatalogueEntry(
 RULE = Rule(
     no_manager_rules,
     reads=EVERYTHING,
+    per="root",
     codes=(NO_MANAGER,),
 )
