@@ -7,6 +7,8 @@ import random
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from orgdesign.analysis.changes import (
     DROP_STAGE,
@@ -318,3 +320,26 @@ def test_a_break_in_a_chain_is_judged_again_at_its_top_only():
     assert after.findings == afresh(after.index.data)
     (moved,) = [f for f in after.findings if f.code == "person.no_manager"]
     assert "Ads's PM" in moved.message and "Ranking's PM" in moved.message
+
+
+def test_many_changes_write_what_they_simulate_in_the_same_number_of_queries(generated):
+    """A fix of every error writes hundreds of cells: they are written together, and the
+    rows the changes name read together (`fixes.Writer`), whatever their number."""
+    organisation = generated.organisation
+    counts = []
+    for size, role in ((3, "owner"), (12, "owner"), (3, ""), (12, "")):
+        index = OrgIndex(load_org_data(organisation))
+        # New cells, then the same number of cells cleared: each kind of write in its few
+        # statements, whatever the number of cells.
+        held = {(e.pipeline_id, e.team_id) for e in index.data.engagements}
+        pairs = ([(p, t) for p in index.pipelines_by_id for t in index.teams_by_id
+                  if (p, t) not in held] if role else sorted(held))[:size]
+        changes = [Change(SET_CELL, Ref("pipeline", p, index.pipelines_by_id[p].name), "",
+                          to=Ref("team", t, index.teams_by_id[t].name), role=role)
+                   for p, t in pairs]
+        in_memory = stored_shape(design_after(index, changes).data)
+        with CaptureQueriesContext(connection) as queries:
+            apply_changes(organisation=organisation, changes=changes)
+        counts.append(len(queries))
+        assert stored_shape(load_org_data(organisation)) == in_memory
+    assert counts[0] == counts[1] and counts[2] == counts[3]

@@ -319,6 +319,49 @@ def test_a_cell_write_with_the_role_the_editor_saw_is_made_and_with_another_refu
     assert not Engagement.objects.filter(pipeline=pipeline, team=team).exists()
 
 
+def test_many_cells_set_at_once_are_written_with_their_history(org):
+    feed, ads = PipelineFactory(organisation=org), PipelineFactory(organisation=org)
+    models_team, data_team = TeamFactory(organisation=org), TeamFactory(organisation=org)
+    kept = pipeline_services.engagement_set(pipeline=feed, team=models_team, role="owner",
+                                            effort=40)
+    cleared = pipeline_services.engagement_set(pipeline=ads, team=models_team, role="service")
+    same = pipeline_services.engagement_set(pipeline=ads, team=data_team, role="owner")
+    entries = Engagement.history.count()
+
+    pipeline_services.engagements_set(organisation=org, cells={
+        (feed.pk, models_team.pk): "contributor",  # changed, its effort kept
+        (ads.pk, models_team.pk): None,  # cleared
+        (ads.pk, data_team.pk): "owner",  # already so: left as it is
+        (feed.pk, data_team.pk): "owner",  # new
+    }, actor=Actor(via=Door.API))
+
+    cells = {(e.pipeline_id, e.team_id): (e.role, e.effort) for e in Engagement.objects.all()}
+    assert cells == {(feed.pk, models_team.pk): ("contributor", 40),
+                     (ads.pk, data_team.pk): ("owner", None),
+                     (feed.pk, data_team.pk): ("owner", None)}
+    # One entry per cell written: changed, cleared, made; none for the one left alone.
+    assert Engagement.history.count() == entries + 3
+    assert kept.history.latest("history_date").role == "contributor"
+    assert cleared.history.latest("history_date").history_type == "-"
+    assert same.history.count() == 1
+    made = Engagement.objects.get(pipeline=feed, team=data_team)
+    assert made.history.get().updated_via == "api"
+
+
+@pytest.mark.parametrize("bad", ["unknown role", "team of another organisation"])
+def test_many_cells_set_at_once_write_nothing_when_one_is_refused(org, bad):
+    feed = PipelineFactory(organisation=org)
+    team = TeamFactory(organisation=org)
+    if bad == "unknown role":
+        last = (feed.pk, TeamFactory(organisation=org).pk), "wizard"
+    else:
+        last = (feed.pk, TeamFactory(organisation=OrganisationFactory()).pk), "owner"
+    cells = {(feed.pk, team.pk): "owner", last[0]: last[1]}
+    with pytest.raises(ValidationError):
+        pipeline_services.engagements_set(organisation=org, cells=cells)
+    assert not Engagement.objects.exists()
+
+
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("role", "wizard", "Unknown role 'wizard'"),
     ("worker_type", "intern", "Unknown worker type 'intern'"),

@@ -200,6 +200,9 @@ class Rows:
         # The people a change of a lead, a PM or a membership touches: the one given and the
         # one relieved of it.
         self.touched: set[int | None] = set()
+        self.index = index
+        # The cells (pipeline, team) these changes gave a role.
+        self.cells_set: set[tuple[int, int | None]] = set()
 
     def position(self, table: str, row_id: int | None) -> int:
         if row_id not in self.at[table]:
@@ -329,10 +332,14 @@ class SetCell(Kind):
     def simulate(self, rows: Rows, change: Change) -> None:
         pipeline_id, team_id = change.subject.id, _id(change.to)
         rows.position("pipelines", pipeline_id), rows.position("teams", team_id)
-        rows.engagements = [
-            e for e in rows.engagements if e.team_id != team_id or e.pipeline_id != pipeline_id
-        ]
+        # Most remedies engage a team where it was not: nothing to take out of 5,000 cells.
+        held = (pipeline_id, team_id) in rows.cells_set or any(
+            e.team_id == team_id for e in rows.index.engagements_by_pipeline.get(pipeline_id, ()))
+        if held:
+            rows.engagements = [e for e in rows.engagements
+                                if e.team_id != team_id or e.pipeline_id != pipeline_id]
         if change.role:
+            rows.cells_set.add((pipeline_id, team_id))
             # An id no stored cell has: the engine never reads it.
             rows.engagements.append(EngagementRow(-len(rows.engagements) - 1, pipeline_id,
                                                   team_id, change.role))

@@ -118,8 +118,8 @@ def reached(index: OrgIndex, touched: Touched, per: str) -> set[int]:
             teams.update(e.team_id for e in index.engagements_by_pipeline.get(pipeline_id, ()))
         return teams
     pipelines = set(touched.pipelines)
-    if people:
-        pipelines.update(p.id for p in index.data.pipelines if p.pm_owner_id in people)
+    for person_id in people.intersection(index.pipelines_by_pm):
+        pipelines.update(pipeline.id for pipeline in index.pipelines_by_pm[person_id])
     by_team = index.engagements_by_team
     for team_id in teams:
         pipelines.update(engagement.pipeline_id for engagement in by_team.get(team_id, ()))

@@ -114,6 +114,9 @@ FACT_TABLES = {
     "open_positions_by_team": {"positions"},
     "pipelines_by_id": {"pipelines"},
     "pm_owner_ids": {"pipelines"},
+    "pipelines_by_pm": {"pipelines"},
+    "teams_in_ml_org": {"people", "reporting", "teams"},
+    "team_positions": {"teams"},
     "engagements_by_pipeline": {"engagements"},
     "engagements_by_team": {"engagements"},
 }
@@ -400,9 +403,25 @@ class OrgIndex:
     def team_in_ml_org(self, team: Team) -> bool | None:
         """A team is in the ML org when its active lead is. None (neither in nor out) without
         an active lead, without an active ML head, or when the lead's chain is broken."""
+        if self.teams_by_id.get(team.id) is team:
+            return self.teams_in_ml_org[team.id]
+        return self._team_in_ml_org(team)
+
+    def _team_in_ml_org(self, team: Team) -> bool | None:
         if team.lead_id is None or team.lead_id not in self.active_ids:
             return None
         return self.in_ml_org(team.lead_id)
+
+    @cached_property
+    def team_positions(self) -> dict[int, int]:
+        """Where each team is in `data.teams`."""
+        return {team.id: position for position, team in enumerate(self.data.teams)}
+
+    @cached_property
+    def teams_in_ml_org(self) -> dict[int, bool | None]:
+        """`team_in_ml_org` of each of the design's teams, by id: the rules ask it hundreds of
+        thousands of times while a plan tries its remedies."""
+        return {team.id: self._team_in_ml_org(team) for team in self.data.teams}
 
     @cached_property
     def led_team_ids_by_person(self) -> dict[int, list[int]]:
@@ -449,7 +468,16 @@ class OrgIndex:
 
     @cached_property
     def pm_owner_ids(self) -> set[int]:
-        return {p.pm_owner_id for p in self.data.pipelines if p.pm_owner_id is not None}
+        return set(self.pipelines_by_pm)
+
+    @cached_property
+    def pipelines_by_pm(self) -> dict[int, list[Pipeline]]:
+        """Each PM owner's pipelines."""
+        result: dict[int, list[Pipeline]] = defaultdict(list)
+        for pipeline in self.data.pipelines:
+            if pipeline.pm_owner_id is not None:
+                result[pipeline.pm_owner_id].append(pipeline)
+        return result
 
     def person_name(self, person_id: int | None) -> str:
         person = self.people_by_id.get(person_id)

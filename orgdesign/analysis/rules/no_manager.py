@@ -41,24 +41,39 @@ def chain_breaks(index: OrgIndex, roots: set[int] | None = None) -> ChainBreaks:
     Given `roots` (tops of solid-line chains, `OrgIndex.root_of`), only the people below
     them are looked at: what is stranded at a root is all below it, so the breaks at those
     roots are the same as in the whole design's."""
-    teams_to_place = [
-        team
-        for team in index.data.teams
-        if team.lead_id is not None
-        and (team.kind in SPECIALISED_KINDS or index.engagements_by_team.get(team.id))
-    ]
-    people = set(index.ml_steps) | index.pm_owner_ids
-    people.update(team.lead_id for team in teams_to_place)
-    for team in index.data.teams:
-        if index.team_in_ml_org(team):
-            people.update(index.active_members_by_team.get(team.id, ()))
-    if roots is not None:
+    if roots is None:
+        teams, below = index.data.teams, None
+    else:
         # The top's chains reach the top: nothing breaks there, and it is most of everyone.
         below = set()
         for root in roots - {index.top_of_organisation}:
             below.update(steps_below(index.children, root))
-        people &= below
-        teams_to_place = [team for team in teams_to_place if team.lead_id in below]
+        # In the design's order, as the whole design's run lists them.
+        order = index.team_positions
+        teams = sorted((index.teams_by_id[team_id] for person_id in below
+                        for team_id in index.led_team_ids_by_person.get(person_id, ())),
+                       key=lambda team: order[team.id])
+    teams_to_place = [
+        team
+        for team in teams
+        if team.lead_id is not None
+        and (team.kind in SPECIALISED_KINDS or index.engagements_by_team.get(team.id))
+    ]
+    if below is None:
+        people = set(index.ml_steps) | index.pm_owner_ids
+        people.update(team.lead_id for team in teams_to_place)
+        for team in index.data.teams:
+            if index.team_in_ml_org(team):
+                people.update(index.active_members_by_team.get(team.id, ()))
+    else:
+        in_ml_org = index.teams_in_ml_org
+        people = below & (index.ml_steps.keys() | index.pm_owner_ids)
+        people.update(team.lead_id for team in teams_to_place)
+        people.update(
+            person_id for person_id in below & index.active_ids
+            if any(in_ml_org.get(membership.team_id)
+                   for membership in index.memberships_by_person.get(person_id, ()))
+        )
 
     breaks = ChainBreaks(people, defaultdict(set), defaultdict(list), defaultdict(list))
     # A chain through the ML head reaches the top: only the others can break (and a remedy
@@ -75,9 +90,11 @@ def chain_breaks(index: OrgIndex, roots: set[int] | None = None) -> ChainBreaks:
         root = index.chain_break(team.lead_id)
         if root is not None and team.lead_id in index.active_ids:
             breaks.stranded_teams[root].append(team)
-    for pipeline in index.data.pipelines:
-        if roots is not None and pipeline.pm_owner_id not in below:
-            continue
+    pipelines = index.data.pipelines if roots is None else [
+        pipeline for pm_id in below.intersection(index.pipelines_by_pm)
+        for pipeline in index.pipelines_by_pm[pm_id]
+    ]
+    for pipeline in pipelines:
         root = index.chain_break(pipeline.pm_owner_id) if pipeline.pm_owner_id else None
         if root is not None:
             breaks.stranded_pipelines[root].append(pipeline)
