@@ -184,25 +184,30 @@ class Writer(Protocol):
 
 
 class Rows:
-    """The rows of a design being changed in memory: lists copied from the design, each row
-    replaced, never edited in place, so the design itself is left as it was."""
+    """The rows of a design being changed in memory: lists copied from the design (the
+    people's on the first person edited), each row replaced, never edited in place, so the
+    design itself is left as it was."""
 
     def __init__(self, index: OrgIndex):
         data = index.data
-        self.people, self.teams = list(data.people), list(data.teams)
+        # Most changes leave the 50,000 people as they are.
+        self.people, self.teams = data.people, list(data.teams)
+        self.own_people = False
         self.memberships, self.pipelines = list(data.memberships), list(data.pipelines)
         self.engagements, self.positions = list(data.engagements), list(data.positions)
         self.at = {
             "people": index.person_positions,
-            "teams": {team.id: i for i, team in enumerate(self.teams)},
-            "pipelines": {pipeline.id: i for i, pipeline in enumerate(self.pipelines)},
+            "teams": index.team_positions,
+            "pipelines": index.pipeline_positions,
         }
         # The people a change of a lead, a PM or a membership touches: the one given and the
         # one relieved of it.
         self.touched: set[int | None] = set()
         self.index = index
-        # The cells (pipeline, team) these changes gave a role.
+        # The cells (pipeline, team) these changes gave a role; whether the design's cells
+        # are still where they were (cells added after them move none).
         self.cells_set: set[tuple[int, int | None]] = set()
+        self.cells_in_place = True
 
     def position(self, table: str, row_id: int | None) -> int:
         if row_id not in self.at[table]:
@@ -213,6 +218,8 @@ class Rows:
         return getattr(self, table)[self.position(table, row_id)]
 
     def edit(self, table: str, row_id: int | None, **values) -> None:
+        if table == "people" and not self.own_people:
+            self.people, self.own_people = list(self.people), True
         rows = getattr(self, table)
         i = self.position(table, row_id)
         rows[i] = replace_row(rows[i], **values)
@@ -333,11 +340,18 @@ class SetCell(Kind):
         pipeline_id, team_id = change.subject.id, _id(change.to)
         rows.position("pipelines", pipeline_id), rows.position("teams", team_id)
         # Most remedies engage a team where it was not: nothing to take out of 5,000 cells.
-        held = (pipeline_id, team_id) in rows.cells_set or any(
-            e.team_id == team_id for e in rows.index.engagements_by_pipeline.get(pipeline_id, ()))
-        if held:
+        # A cell of the design, while no cell was taken out before it, is taken out at its
+        # place; otherwise every cell is looked at.
+        pair = (pipeline_id, team_id)
+        at = rows.index.engagement_positions.get(pair, ())
+        if at and rows.cells_in_place:
+            for position in sorted(at, reverse=True):
+                del rows.engagements[position]
+            rows.cells_in_place = False
+        elif at or pair in rows.cells_set:
             rows.engagements = [e for e in rows.engagements
                                 if e.team_id != team_id or e.pipeline_id != pipeline_id]
+            rows.cells_in_place = False
         if change.role:
             rows.cells_set.add((pipeline_id, team_id))
             # An id no stored cell has: the engine never reads it.

@@ -81,13 +81,16 @@ def findings_after_tables(
     after = {**before}
     # A change of reporting lines whose people are not known reaches anyone's chain.
     known = touched is not None and (touched.people is not None or "reporting" not in tables)
+    reach: dict[str, set[int]] = {}
     for rule in again:
         if known and rule is PERSON_RULE and touched.people is not None:
             people = touched.people
             rows = [index.people_by_id[pid] for pid in people if pid in index.people_by_id]
             after[rule.name] = _with(before[rule.name], people, PERSON_RULE(index, rows), index)
         elif known and rule.per:
-            only = reached(index, touched, rule.per)
+            if rule.per not in reach:
+                reach[rule.per] = reached(index, touched, rule.per)
+            only = reach[rule.per]
             after[rule.name] = _with(before[rule.name], only, rule(index, only), index)
         else:
             after.update(findings_by_rule(index, (rule,)))

@@ -117,6 +117,8 @@ FACT_TABLES = {
     "pipelines_by_pm": {"pipelines"},
     "teams_in_ml_org": {"people", "reporting", "teams"},
     "team_positions": {"teams"},
+    "pipeline_positions": {"pipelines"},
+    "engagement_positions": {"engagements"},
     "engagements_by_pipeline": {"engagements"},
     "engagements_by_team": {"engagements"},
 }
@@ -206,6 +208,13 @@ class OrgIndex:
         elif index.top_of_organisation != self.top_of_organisation:
             # A new top places everyone outside the ML org anew, not only those moved.
             return None
+        if "teams_in_ml_org" in vars(self):
+            # Only a team led by someone moved (or below them) can change sides.
+            in_ml_org = dict(self.teams_in_ml_org)
+            for lead_id in affected.intersection(self.led_team_ids_by_person):
+                for team_id in self.led_team_ids_by_person[lead_id]:
+                    in_ml_org[team_id] = index._team_in_ml_org(index.teams_by_id[team_id])
+            index.teams_in_ml_org = in_ml_org
         return index, affected
 
     def cells_changed(self, before: OrgIndex, pipelines: Iterable[int],
@@ -418,6 +427,11 @@ class OrgIndex:
         return {team.id: position for position, team in enumerate(self.data.teams)}
 
     @cached_property
+    def pipeline_positions(self) -> dict[int, int]:
+        """Where each pipeline is in `data.pipelines`."""
+        return {pipeline.id: position for position, pipeline in enumerate(self.data.pipelines)}
+
+    @cached_property
     def teams_in_ml_org(self) -> dict[int, bool | None]:
         """`team_in_ml_org` of each of the design's teams, by id: the rules ask it hundreds of
         thousands of times while a plan tries its remedies."""
@@ -457,6 +471,15 @@ class OrgIndex:
         result: dict[int, list[Engagement]] = defaultdict(list)
         for engagement in self.data.engagements:
             result[engagement.pipeline_id].append(engagement)
+        return result
+
+    @cached_property
+    def engagement_positions(self) -> dict[tuple[int, int], list[int]]:
+        """Where each cell (pipeline, team) is in `data.engagements`: a change in memory
+        takes a cell out at its place (`changes.SetCell`)."""
+        result: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for position, engagement in enumerate(self.data.engagements):
+            result[(engagement.pipeline_id, engagement.team_id)].append(position)
         return result
 
     @cached_property

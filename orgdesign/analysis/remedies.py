@@ -271,18 +271,20 @@ def plan_all_fixes(
     positions = False
     total = sum(1 for f in current.findings if f.severity == ERROR and f.code in PROPOSERS)
     while True:
-        errors = [
-            f for f in current.findings
-            if f.severity == ERROR and f.code in PROPOSERS and f.key not in given_up
-        ]
-        if not errors:
+        # The first such error in the engine's order (`in_order`: by `sort_key`, ties in
+        # the rules' order), without sorting every finding of every design stepped to.
+        finding = min(
+            (f for rule in RULES for f in current.by_rule[rule.name]
+             if f.severity == ERROR and f.code in PROPOSERS and f.key not in given_up),
+            key=Finding.sort_key, default=None,
+        )
+        if finding is None:
             if not given_up or not stepped and positions:
                 break
             positions = positions or not stepped
             given_up.clear()
             stepped = False
             continue
-        finding = errors[0]
         advice = _advise(current, finding, positions)
         best = next((r for r in advice.remedies if r.effect.cost[0] == 0), None)
         if best is None:
