@@ -3,6 +3,7 @@ analysis of the changed design would: it keeps facts (`orgdata.FACT_TABLES`), fi
 rules (`findings.RULE_TABLES`) and, for manager moves, follows the reporting facts around the
 people moved (`OrgIndex.moved`). Random changes of a generated design check all three."""
 
+import gc
 import random
 
 import pytest
@@ -267,11 +268,17 @@ def test_a_change_is_judged_again_only_on_what_it_can_reach(generated):
     assert after.findings == afresh(after.index.data)
 
 
-def test_a_move_that_makes_someone_else_the_top_is_judged_afresh():
+def company_with_ml_head():
+    """A CEO, and the ML head reporting to them."""
     org = OrgBuilder()
     ceo = org.person("Cleo", role=Role.EXECUTIVE)
     head = org.person("Hana", role=Role.EXECUTIVE, manager=ceo)
     org.set_ml_head(head)
+    return org, ceo, head
+
+
+def test_a_move_that_makes_someone_else_the_top_is_judged_afresh():
+    org, ceo, head = company_with_ml_head()
     # A second tree, cut off from the first by a gap in the HR data, with a team in it.
     other = org.person("Omar", role=Role.EXECUTIVE)
     lead = org.person("Lee", role=Role.ENGINEERING_MANAGER, manager=other)
@@ -294,10 +301,7 @@ def test_a_move_that_makes_someone_else_the_top_is_judged_afresh():
 
 
 def test_a_break_in_a_chain_is_judged_again_at_its_top_only():
-    org = OrgBuilder()
-    ceo = org.person("Cleo", role=Role.EXECUTIVE)
-    head = org.person("Hana", role=Role.EXECUTIVE, manager=ceo)
-    org.set_ml_head(head)
+    org, ceo, head = company_with_ml_head()
     for n in range(4):
         org.person(f"Staff {n}", role=Role.OTHER, manager=ceo)
     # A director whose own manager is missing from the HR data: PMs below her cannot be
@@ -343,3 +347,19 @@ def test_many_changes_write_what_they_simulate_in_the_same_number_of_queries(gen
         counts.append(len(queries))
         assert stored_shape(load_org_data(organisation)) == in_memory
     assert counts[0] == counts[1] and counts[2] == counts[3]
+
+
+def test_the_plan_pauses_the_cycle_collector_and_gives_it_back(generated):
+    design = Design(OrgIndex(generated))
+    seen = []
+    plan_all_fixes(design.index, design.findings, design.by_rule,
+                   progress=lambda done, total: seen.append(gc.isenabled()))
+    assert seen and not any(seen)
+    assert gc.isenabled()
+
+    def interrupted(done, total):
+        raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError):
+        plan_all_fixes(design.index, design.findings, design.by_rule, progress=interrupted)
+    assert gc.isenabled()
