@@ -8,7 +8,6 @@ from functools import partial
 from typing import Any
 
 from django.db import DatabaseError, connection, models, transaction
-from django_tasks import task
 
 logger = logging.getLogger(__name__)
 
@@ -56,25 +55,17 @@ def bulk_update(model, objects: list, fields: list[str]) -> None:
 ANALYZE_FROM_ROWS = 1000
 
 
-def analyze(*models, vacuum_now: bool = True) -> None:
+def analyze(*models) -> None:
     """Refresh PostgreSQL's statistics of these tables after a bulk load. Without it the
     planner believes a table that just grew from 0 to 50,000 rows still holds a handful, and
     sorts all of them before a LIMIT instead of reading an index (docs/performance.md).
-    Autovacuum would catch up, but only after the first pages had been slow. SQLite: nothing.
-
-    The tables are vacuumed once the load is committed (`_vacuum`), or, without
-    `vacuum_now`, by a worker soon after (`vacuum_later`): a scenario's copy is timed to the
-    end of its commit, and its pages are fast enough before it (13 ms where 3 ms after, to
-    count its people)."""
+    Autovacuum would catch up, but only after the first pages had been slow. SQLite: nothing."""
     if connection.vendor != "postgresql" or not models:
         return
     tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {tables}")
-    if vacuum_now:
-        transaction.on_commit(partial(_vacuum, tables))
-    else:
-        transaction.on_commit(partial(vacuum_later.enqueue, tables))
+    transaction.on_commit(partial(_vacuum, tables))
 
 
 def _vacuum(tables: str) -> None:
@@ -88,12 +79,6 @@ def _vacuum(tables: str) -> None:
             cursor.execute(f"VACUUM {tables}")
     except DatabaseError:
         logger.exception("VACUUM %s after a bulk load failed", tables)
-
-
-@task()
-def vacuum_later(tables: str) -> None:
-    """`_vacuum`, run by a worker."""
-    _vacuum(tables)
 
 
 def _plain(value: Any) -> Any:

@@ -281,31 +281,6 @@ def test_a_committed_bulk_sync_is_vacuumed_so_counting_reads_the_index_alone():
     assert total > 0 and visible == total
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="VACUUM: PostgreSQL")
-@pytest.mark.django_db(transaction=True)
-def test_a_committed_copy_is_analysed_at_once_and_vacuumed_by_a_worker_after():
-    from django_tasks_db.models import DBTaskResult
-
-    from orgdesign.scenarios.services import scenario_create
-    from tests.worker import run_worker
-
-    live = OrganisationFactory()
-    sync_people(organisation=live, records=[person(f"C{n}") for n in range(1500)])
-    run_worker()  # whatever the sync left queued
-    queued = DBTaskResult.objects.count()
-
-    copy = scenario_create(origin=live, name="Copy")
-
-    # The copy's own work ends at its commit: the vacuum waits, queued, for a worker.
-    vacuums = DBTaskResult.objects.filter(task_path="teams.bulk.vacuum_later")
-    assert DBTaskResult.objects.count() == queued + 1
-    assert vacuums.filter(status="READY").count() == 1
-    plan = str(Person.objects.filter(organisation=copy).order_by("name", "id")[:100].explain())
-    assert "Sort" not in plan.split("\n")[0], plan  # analysed: the index gives the order
-    run_worker()
-    assert vacuums.filter(status="SUCCESSFUL").count() == 1
-
-
 # The COPY path (PostgreSQL) -------------------------------------------------------------------
 
 

@@ -404,7 +404,7 @@ def _copy_design_within(source: Organisation, target: Organisation, stamp: dict,
                             maps={"team_id": teams, "pipeline_id": pipelines,
                                   "person_id": people})
     progress(7, COPY_STEPS)
-    analyze(Person, Team, Membership, Pipeline, Engagement, vacuum_now=False)
+    analyze(Person, Team, Membership, Pipeline, Engagement)
     return IdMap(people=people, teams=teams, pipelines=pipelines, positions=positions)
 
 
@@ -494,5 +494,5 @@ def copy_design(
     positions = {row["id"]: pk for row, pk in zip(seats, ids, strict=True)}
     progress(7, COPY_STEPS)
     # A copy is a bulk load whatever its size (and one statement keeps the count fixed).
-    analyze(Person, Team, Membership, Pipeline, Engagement, vacuum_now=False)
+    analyze(Person, Team, Membership, Pipeline, Engagement)
     return IdMap(people=people, teams=teams, pipelines=pipelines, positions=positions)
