@@ -60,6 +60,7 @@ def test_the_benchmark_writes_every_figure(tmp_path):
         assert results["figures"][name]["floor_ms"] > 0, name
     assert results["figures"]["change_list_kept"]["queries"] == 1
     assert results["figures"]["scenario_merge"]["extra"]["changes"] == 100
+    assert results["figures"]["fix_plan"]["queries"] == 0  # the engine asks no query
     for name in ("fix_plan", "try_all_fixes"):
         assert results["figures"][name]["floor_ms"] > 0, name
         assert results["figures"][name]["extra"]["steps"] > 0, name

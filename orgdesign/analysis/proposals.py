@@ -7,7 +7,7 @@ Each finding code's proposer lives with the code, in `orgdesign.analysis.rules`.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -134,15 +134,6 @@ class Remedy:
         if self.effect is not None:
             result.update(self.effect.as_dict())
         return result
-
-
-def effect_of(before: Sequence[Finding], after: Sequence[Finding]) -> Effect:
-    keys_before = {finding.key for finding in before}
-    keys_after = {finding.key for finding in after}
-    return Effect(
-        fixed=tuple(f for f in before if f.key not in keys_after),
-        introduced=tuple(f for f in after if f.key not in keys_before),
-    )
 
 
 def endorsed(index: OrgIndex, remedy: Remedy) -> bool:

@@ -152,10 +152,10 @@ def judged(design: Design, remedy: Remedy) -> Remedy:
 
 
 def effect_between(before: Design, after: Design) -> Effect:
-    """`proposals.effect_of` the two designs' findings, compared rule by rule: a rule not
-    judged again holds the very same list in both, and a finding's key names its rule's
-    code, so only the rules judged again are compared (not a thousand findings sorted and
-    compared per remedy tried). In the engine's order, as `effect_of` gives it."""
+    """The findings of `before` that `after` no longer has (by key) and those it brings, in
+    the engine's order. Compared rule by rule: a rule not judged again holds the very same
+    list in both, and a finding's key names its rule's code, so only the rules judged again
+    are compared (not a thousand findings sorted and compared per remedy tried)."""
     fixed: list[Finding] = []
     introduced: list[Finding] = []
     for name, findings in after.by_rule.items():
