@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from orgdesign.csvio.views import import_page
+from orgdesign.health import views as health_views
 from orgdesign.history import views as history_views
 from orgdesign.jobs import views as jobs_views
 from orgdesign.scenarios import fix_views
@@ -39,6 +40,9 @@ urlpatterns = [
     path("orgs/<slug:slug>/chart/data/", chart_data, name="chart_data"),
     path("orgs/<slug:slug>/chart/move/", chart_move, name="chart_move"),
     path("orgs/<slug:slug>/structure/", structure, name="structure"),
+    path("orgs/<slug:slug>/health/", health_views.health, name="health"),
+    path("orgs/<slug:slug>/health/<slug:chart>.csv", health_views.health_csv,
+         name="health_csv"),
     path("orgs/<slug:slug>/capacity/", capacity_views.capacity, name="capacity"),
     path("orgs/<slug:slug>/positions/", position_views.positions, name="positions"),
     path("orgs/<slug:slug>/positions/<int:pk>/", position_views.position_detail,

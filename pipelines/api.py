@@ -11,11 +11,11 @@ from rest_framework.response import Response
 from rest_framework.viewsets import ViewSetMixin
 
 from orgdesign.analysis.catalogue import CATALOGUE
-from orgdesign.analysis.kept import analysis_of
 from orgdesign.analysis.matrix import MatrixFilters, build_columns, build_rows, filter_pipelines
 from orgdesign.api.auth import refuse
 from orgdesign.api.filters import IdFilter, UpdatedSinceFilterSet
 from orgdesign.api.views import OrganisationScopedView, OrganisationViewSet, PairViewSet
+from orgdesign.health.as_of import api_design_shown
 from pipelines import positions, services
 from pipelines.models import (
     Engagement,
@@ -197,7 +197,7 @@ class FindingViewSet(ViewSetMixin, OrganisationScopedView):
         query.is_valid(raise_exception=True)
         severity = query.validated_data.get("severity")
         code = query.validated_data.get("code")
-        analysis = analysis_of(self.organisation)
+        analysis = api_design_shown(self.organisation, request.query_params).analysis
         # ?plan=1: the design as it will be once its open positions are filled.
         judged = analysis.plan_findings if query.validated_data.get("plan") else analysis.findings
         findings = [
@@ -230,11 +230,11 @@ class MatrixView(OrganisationScopedView):
 
     @extend_schema(parameters=[MatrixQuerySerializer])
     def get(self, request, slug: str) -> Response:
-        analysis = analysis_of(self.organisation)
-        index, findings = analysis.index, analysis.findings
         # Values of the wrong type are refused (the page, whose links never break, ignores
         # them); unknown kinds and tiers select nothing more.
         MatrixQuerySerializer(data=request.query_params).is_valid(raise_exception=True)
+        analysis = api_design_shown(self.organisation, request.query_params).analysis
+        index, findings = analysis.index, analysis.findings
         matrix_filters = MatrixFilters.from_query(request.query_params)
         groups = build_columns(index, findings, kind=matrix_filters.kind)
         page = self.paginate_queryset(filter_pipelines(index, findings, matrix_filters))

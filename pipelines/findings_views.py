@@ -21,8 +21,8 @@ from orgdesign.analysis.catalogue import (
     CatalogueEntry,
 )
 from orgdesign.analysis.findings import Finding, count_by_severity
-from orgdesign.analysis.kept import analysis_of
 from orgdesign.analysis.remedies import PROPOSERS
+from orgdesign.health.as_of import design_shown
 from teams.models import as_row_id
 
 FINDINGS_PAGE_SIZE = 200
@@ -85,7 +85,8 @@ def findings(request, slug):
     # ?plan=1 judges the design as it will be once its open positions are filled. Like the
     # page's other filters, an unknown value is ignored: a link never breaks.
     plan = request.GET.get("plan") in PLAN_ON
-    analysis = analysis_of(organisation)
+    shown_design = design_shown(organisation, request.GET)
+    analysis = shown_design.analysis
     all_findings = analysis.plan_findings if plan else analysis.findings
     severity = request.GET.get("severity", "")
     code = request.GET.get("code", "")
@@ -147,9 +148,10 @@ def findings(request, slug):
             "plan_param": "&plan=1" if plan else "",  # kept by the page's own links
             "open_positions": len(analysis.data.positions),
             "subject_urls": subject_url_prefixes(organisation),
-            "editable": can_edit(organisation),
-            # Fixes are tried on the design as it is, so the plan offers none.
-            "errors_to_fix": not plan and any(
+            "editable": shown_design.editable_now and can_edit(organisation),
+            **shown_design.context(),
+            # Fixes are tried on the design as it is now, so the plan and the past offer none.
+            "errors_to_fix": not plan and shown_design.editable_now and any(
                 f.severity == ERROR and f.code in PROPOSERS for f in all_findings
             ),
         },

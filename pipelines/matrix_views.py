@@ -21,6 +21,7 @@ from orgdesign.analysis.matrix import (
     rows_per_page,
     stage_coverage,
 )
+from orgdesign.health.as_of import design_shown
 from pipelines import services
 from pipelines.models import Lifecycle, Pipeline, Tier
 from teams.actor import browser_actor
@@ -32,7 +33,8 @@ from teams.services import UNSET
 @login_required
 def matrix(request, slug):
     organisation = get_org_for_user(request, slug)
-    analysis = analysis_of(organisation)
+    shown = design_shown(organisation, request.GET)
+    analysis = shown.analysis
     index, findings = analysis.index, analysis.findings
     filters = MatrixFilters.from_query(request.GET)
     groups = build_columns(index, findings, kind=filters.kind, collapse=filters.collapse)
@@ -41,7 +43,8 @@ def matrix(request, slug):
     page = Paginator(pipelines, rows_per_page(column_count)).get_page(request.GET.get("page"))
     context = {
         "organisation": organisation,
-        "editable": can_edit(organisation),
+        "editable": shown.editable_now and can_edit(organisation),
+        **shown.context(),
         "groups": groups,
         "rows": build_rows(index, list(page.object_list), groups, findings),
         "page": page,

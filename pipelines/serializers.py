@@ -17,6 +17,7 @@ from orgdesign.api.strict import (
     StrictIntegerField,
     StrictModelSerializer,
 )
+from orgdesign.health.as_of import AS_OF_HELP, validate_as_of
 from pipelines.models import Engagement, Pipeline, Position, PositionStatus, Stage
 from teams.models import Person, Team
 from teams.serializers import OrganisationRelatedField
@@ -137,6 +138,8 @@ class FindingQuerySerializer(serializers.Serializer):
         "a placeholder member of its team at its FTE (the stage rules only); 0 or false "
         "(the default): the design as it is.",
     )
+    as_of = serializers.CharField(required=False, help_text=AS_OF_HELP,
+                                  validators=[validate_as_of])
 
 
 class CatalogueEntrySerializer(serializers.Serializer):
@@ -225,4 +228,6 @@ class MatrixQuerySerializer(serializers.Serializer):
     lifecycle = serializers.CharField(required=False)
     tier = serializers.CharField(required=False)
     kind = serializers.CharField(required=False, help_text="Only the columns of this kind.")
+    as_of = serializers.CharField(required=False, help_text=AS_OF_HELP,
+                                  validators=[validate_as_of])
     errors = serializers.BooleanField(required=False, help_text="Only rows with errors.")

@@ -6,7 +6,6 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from orgdesign.access.policy import get_org_for_user
-from orgdesign.analysis.kept import analysis_of
 from orgdesign.analysis.structure import (
     CENTRALIZED,
     EMBEDDED,
@@ -19,6 +18,7 @@ from orgdesign.analysis.structure import (
     THRESHOLD,
     UNKNOWN,
 )
+from orgdesign.health.as_of import design_shown
 from pipelines.models import Lifecycle
 from teams.models import SPECIALISED_KINDS
 
@@ -52,12 +52,14 @@ def label_meanings() -> list[tuple[str, str]]:
 @login_required
 def structure(request, slug):
     organisation = get_org_for_user(request, slug)
-    result = analysis_of(organisation).structure
+    shown = design_shown(organisation, request.GET)
+    result = shown.analysis.structure
     return render(
         request,
         "pipelines/structure.html",
         {
             "organisation": organisation,
+            **shown.context(),
             "structure": result,
             "central_percent": result.central_percent,
             "embedded_percent": result.embedded_percent,

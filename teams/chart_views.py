@@ -6,6 +6,8 @@ shows the chart under one person; asked by htmx, it answers only the list of tha
 reports (a chunk of them from `offset`), which a collapsed node loads when it is opened.
 """
 
+from urllib.parse import quote
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -28,8 +30,8 @@ from orgdesign.analysis.chart import (
     set_titles,
     way_down,
 )
-from orgdesign.analysis.kept import analysis_of
 from orgdesign.analysis.matrix import findings_by_subject
+from orgdesign.health.as_of import design_shown
 from teams import services
 from teams.actor import browser_actor
 from teams.models import AccessRole, Organisation, Person, as_row_id
@@ -69,7 +71,8 @@ def org_chart(request, slug):
     organisation = get_org_for_user(request, slug)
     root_id = _number(request.GET.get("root"))
     offset = _number(request.GET.get("offset")) or 0
-    analysis = analysis_of(organisation)
+    shown_design = design_shown(organisation, request.GET)
+    analysis = shown_design.analysis
     index = analysis.index
     if root_id is not None and root_id not in index.people_by_id:
         raise Http404("No such person in this organisation.")
@@ -78,6 +81,7 @@ def org_chart(request, slug):
         "organisation": organisation,
         "chart_url": reverse("chart", args=[slug]),
         "ml_head": index.ml_head,
+        **shown_design.context(),
     }
 
     if root_id is not None and request.htmx:
@@ -96,8 +100,9 @@ def org_chart(request, slug):
         problems.append({"id": person_id, "name": index.people_by_id[person_id].name,
                          "message": messages[0] if messages else ""})
     context["problems"] = problems
-    context["editable"] = can_edit(organisation)
-    context["data_url"] = reverse("chart_data", args=[slug])
+    context["editable"] = shown_design.editable_now and can_edit(organisation)
+    context["data_url"] = reverse("chart_data", args=[slug]) + (
+        f"?as_of={quote(shown_design.context()['as_of_param'])}" if shown_design.as_of else "")
 
     page = None
     other_roots: list[ChartNode] = []
@@ -141,7 +146,7 @@ def chart_data(request, slug):
     tables, the titles and the dotted lines of the people sent.
     """
     organisation = get_org_for_user(request, slug)
-    analysis = analysis_of(organisation)
+    analysis = design_shown(organisation, request.GET).analysis
     index = analysis.index
     chart = OrgChart(index)
     findings = analysis.findings

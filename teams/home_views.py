@@ -1,5 +1,6 @@
 """The organisation list: the landing page after login, with each design's health (its
-errors and warnings, and its structure) so the one needing attention stands out."""
+errors and warnings, its structure, and its errors over the last 90 days) so the one needing
+attention, and the one getting worse, stands out."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -8,6 +9,8 @@ from django.views.decorators.http import require_GET
 from orgdesign.access.policy import visible_to_user, with_user_role
 from orgdesign.analysis.findings import count_by_severity
 from orgdesign.analysis.kept import analyses_of
+from orgdesign.health.charts import sparkline
+from orgdesign.health.services import trends_of
 from teams.models import Organisation
 
 
@@ -25,6 +28,8 @@ def home(request):
     # The kept analyses, the others in one load (six queries, whatever their number or size).
     organisations = list(organisations)
     analyses = analyses_of(organisations)
+    # Each design's errors over the last 90 days, from its daily snapshots: one query.
+    trends = trends_of(organisations)
     rows = []
     for organisation in organisations:
         analysis = analyses[organisation.pk]
@@ -33,5 +38,6 @@ def home(request):
             "counts": count_by_severity(analysis.findings),
             "structure": analysis.structure,
             "people": sum(1 for person in analysis.data.people if person.active),
+            "trend": sparkline(trends[organisation.pk]),
         })
     return render(request, "teams/home.html", {"rows": rows})

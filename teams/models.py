@@ -887,3 +887,40 @@ class ScenarioMerge(models.Model):
     @property
     def who(self) -> str:
         return who_of(self.user, self.token, nobody="the system")
+
+
+class SnapshotKind(models.TextChoices):
+    DAILY = "daily", "Daily"
+    PROMOTION = "promotion", "Promotion"
+    MERGE = "merge", "Merge"
+
+
+class HealthSnapshot(models.Model):
+    """A design's health at a moment (`orgdesign.analysis.health.Health`, as a dict in
+    `figures`): daily at 00:00 UTC, and at every promotion or merge, whose words are in
+    `note`. A daily snapshot read back from history rather than from the design of that
+    moment is `backfilled`. Not part of the design: no history of its own; the health page
+    reads these, never the history."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="health_snapshots"
+    )
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=10, choices=SnapshotKind.choices,
+                            default=SnapshotKind.DAILY)
+    note = models.CharField(max_length=300, blank=True)
+    backfilled = models.BooleanField(default=False)
+    figures = models.JSONField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["organisation", "at"], name="health_org_at")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "at"], condition=Q(kind="daily"),
+                name="health_one_daily_snapshot",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"

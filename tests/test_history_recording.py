@@ -549,12 +549,18 @@ def test_a_promotion_is_recorded_once_on_the_origin_and_nowhere_in_its_design(or
     reason = entry.history_change_reason
     assert reason.startswith("Promoted Flatter (flatter)")
     assert f"{backup.name} ({backup.slug})" in reason
-    # Every row it removed has a deletion entry, so it can be brought back; the rows it
-    # copied in are recorded by the one entry on the organisation.
+    # Every row it removed has a deletion entry, so it can be brought back; every row it
+    # copied in an entry of its addition, so the design reads back from history at any
+    # moment (`?as_of=`). Both with the promotion's words.
+    added = design_ids(org)
     for model, before_ids in removed.items():
         entries = written_since(mark, model, history_org=org.pk)
-        assert {(e.history_type, e.updated_via) for e in entries} <= {("-", Door.PROMOTION)}
-        assert sorted(e.id for e in entries) == before_ids, model.__name__
+        assert {(e.history_type, e.updated_via) for e in entries} <= {
+            ("-", Door.PROMOTION), ("+", Door.PROMOTION)}
+        assert sorted(e.id for e in entries if e.history_type == "-") == before_ids, \
+            model.__name__
+        assert sorted(e.id for e in entries if e.history_type == "+") == added[model], \
+            model.__name__
         assert all(e.history_change_reason == reason for e in entries), model.__name__
 
 
@@ -573,9 +579,9 @@ def test_a_promotion_asked_for_in_the_browser_is_recorded_with_who_asked(org):
     for model in DESIGN:
         entries = written_since(mark, model, history_org=org.pk)
         assert entries, model.__name__
-        for removal in entries:
-            assert removal.history_type == "-"
-            assert author(removal) == author(entry), model.__name__
+        for row in entries:
+            assert row.history_type in ("-", "+")
+            assert author(row) == author(entry), model.__name__
 
 
 # Deletes that cascade ----------------------------------------------------------------------

@@ -251,6 +251,7 @@ def value_for(route: Route, name: str, world: World) -> str:
         "object_id": lambda: world.admin_ids.get(_admin_model(text), 1),
         "id": lambda: world.member,
         "url": lambda: "nothing-here/",
+        "chart": lambda: "findings",
     }
     if name == "pk":
         segment = _segment_before(text, name)

@@ -25,6 +25,7 @@ contract in pyproject.toml).
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -44,7 +45,7 @@ from orgdesign.analysis.findings import (
     findings_by_rule,
     in_order,
 )
-from orgdesign.analysis.loader import load_engagements, load_many, load_org_data
+from orgdesign.analysis.loader import load_as_of, load_engagements, load_many, load_org_data
 from orgdesign.analysis.orgdata import OrgData, OrgIndex, PersonRow
 from orgdesign.analysis.plan import plan_findings
 from orgdesign.analysis.structure import Structure, classify_structure
@@ -150,6 +151,7 @@ def forget_all() -> None:
     """Drop every kept analysis (tests: ids come back after a rolled-back test on SQLite)."""
     with _lock:
         _kept.clear()
+        _past.clear()
 
 
 def analyse_afresh(organisation: Organisation) -> Analysis:
@@ -191,6 +193,35 @@ def analyses_of(organisations: list[Organisation]) -> dict[int, Analysis]:
         found[pk] = _keep(pk, Analysis(data.organisation.design_version, index,
                                        findings_by_rule(index)))
     return found
+
+
+# The designs of the past last read (`analysis_as_of`), by organisation, moment and the
+# design's version: a few, since each is as large as a design of today.
+_past: OrderedDict[tuple, Analysis] = OrderedDict()
+PAST_MAX = 4
+
+
+def analysis_as_of(organisation: Organisation, at: datetime.datetime) -> Analysis | None:
+    """The analysis of the design as its history says it was at `at` (`loader.load_as_of`),
+    or None when the organisation did not exist yet. Kept under the design's version as well
+    as the moment: a moment of today still to come (the end of today) reads the writes made
+    since, which change the version."""
+    key = (organisation.pk, at, organisation.design_version)
+    with _lock:
+        found = _past.get(key)
+        if found is not None:
+            _past.move_to_end(key)
+            return found
+    data = load_as_of(organisation, at)
+    if data is None:
+        return None
+    index = OrgIndex(data)
+    analysis = Analysis(organisation.design_version, index, findings_by_rule(index))
+    with _lock:
+        _past[key] = analysis
+        while len(_past) > PAST_MAX:
+            _past.popitem(last=False)
+    return analysis
 
 
 def after_cell_write(organisation: Organisation, write: Callable[[], object]) -> Analysis:
@@ -259,13 +290,17 @@ def level_costs(organisation: Organisation) -> dict[str, int]:
 
 
 def comparison_of(first: Organisation, second: Organisation, *, plan: bool,
-                  money: bool) -> Comparison:
+                  money: bool, first_as: Analysis | None = None) -> Comparison:
     """`first` compared with `second` (`compare.compare_designs`) from their kept analyses,
     the findings of their plans when `plan`, costs when `money` (their level tables, one
     query each, read every time: money is never kept). Made once per pair of versions, the
-    options and the level tables (`derived`)."""
-    analyses = analyses_of([first, second])
-    one, two = analyses[first.pk], analyses[second.pk]
+    options and the level tables (`derived`). `first_as`, when given, is the first design's
+    analysis to compare instead of today's (`analysis_as_of`: then against now)."""
+    if first_as is not None:
+        one, two = first_as, analysis_of(second)
+    else:
+        analyses = analyses_of([first, second])
+        one, two = analyses[first.pk], analyses[second.pk]
     levels = (level_costs(first), level_costs(second)) if money else None
 
     def make() -> Comparison:

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from orgdesign.health.api import HealthView
 from orgdesign.jobs.api import JobView
 from orgdesign.scenarios.api import (
     CompareView,
@@ -34,6 +35,7 @@ organisation_urls = [
     path("", teams_api.OrganisationView.as_view(), name="api-organisation"),
     path("people/sync/", teams_api.PeopleSyncView.as_view(), name="api-people-sync"),
     path("matrix/", pipelines_api.MatrixView.as_view(), name="api-matrix"),
+    path("health/", HealthView.as_view(), name="api-health"),
     # <str:> so that any value answers a JSON 404, not the HTML page of an unmatched URL.
     path("compare/<str:other>/", CompareView.as_view(), name="api-compare"),
     path("scenarios/<str:scenario>/changes/", ScenarioChangesView.as_view(),

@@ -26,6 +26,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from pipelines import services as pipeline_services
 from pipelines.models import Engagement, Pipeline, Position
@@ -553,3 +555,24 @@ _RESTORERS = {
     "organisation": _restore_organisation,
 }
 
+
+
+def recorded_days(organisation: Organisation, since: datetime.datetime,
+                  until: datetime.datetime) -> set[datetime.date]:
+    """The days (UTC) on which anything of the design was recorded between `since` and
+    `until`: one query, a UNION over the history tables. A back-fill judges the design
+    again only after such a day; the days between repeat the same design."""
+    parts = [
+        model.history.filter(history_org=organisation.pk, history_date__gt=since,
+                             history_date__lte=until)
+        .annotate(day=TruncDate("history_date", tzinfo=datetime.UTC))
+        .values_list("day", flat=True).distinct().order_by()
+        for model in KINDS.values()
+    ]
+    first, *rest = parts
+    return set(first.union(*rest))
+
+
+def recorded_since(organisation: Organisation, moment: datetime.datetime) -> bool:
+    """Whether anything of the design was recorded after `moment`."""
+    return bool(recorded_days(organisation, moment, timezone.now()))

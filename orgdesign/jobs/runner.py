@@ -49,7 +49,7 @@ from django_tasks.base import TaskResultStatus
 from orgdesign.jobs.models import Job, JobKind, JobState
 from orgdesign.scenarios.snapshot import in_snapshot
 from teams.actor import Actor
-from teams.models import ApiToken, Door, Organisation, ScenarioMerge
+from teams.models import ApiToken, Door, Organisation, ScenarioMerge, SnapshotKind
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +163,7 @@ def _promote(job: Job, progress: Callable[[int, int], None]) -> dict:
     backup = scenario_promote(
         scenario=scenario, creator=job.created_by, actor=_actor(job), progress=progress
     )
+    _snapshot(job, SnapshotKind.PROMOTION, f"Promoted {scenario.name}")
     return {"promoted": scenario.slug, "backup": backup.slug}
 
 
@@ -258,13 +259,27 @@ def _merge(job: Job, progress: Callable[[int, int], None]) -> dict:
     if scenario is None:
         raise JobRefused("The scenario is gone.", {})
     try:
-        return scenario_merge(scenario=scenario, keys=job.params.get("changes"),
-                              resolutions=job.params.get("resolutions") or {},
-                              user=job.created_by, actor=_actor(job))
+        result = scenario_merge(scenario=scenario, keys=job.params.get("changes"),
+                                resolutions=job.params.get("resolutions") or {},
+                                user=job.created_by, actor=_actor(job))
     except ValidationError as refusal:
         # A conflict or a missing approval since the request, or a service refusing one
         # of the changes (a loop): nothing was merged.
         raise JobRefused("Nothing was merged: " + " ".join(refusal.messages), {}) from None
+    _snapshot(job, SnapshotKind.MERGE, f"Merged {scenario.name}")
+    return result
+
+
+def _snapshot(job: Job, kind: str, note: str) -> None:
+    """The design's health just after a promotion or merge, marked on the health page's
+    time axis. The design is written by then: a snapshot that fails is logged, not the
+    job's failure."""
+    from orgdesign.health.services import snapshot_event
+
+    try:
+        snapshot_event(Organisation.objects.get(pk=job.organisation_id), kind=kind, note=note)
+    except Exception:
+        logger.exception("The health snapshot after job %s failed", job.uid)
 
 
 RUNNERS: dict[str, Callable[[Job, Callable[[int, int], None]], dict]] = {

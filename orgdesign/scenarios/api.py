@@ -23,6 +23,7 @@ from orgdesign.analysis.kept import comparison_of
 from orgdesign.api.auth import api_actor, caller_role, caller_sees_money, service_call, token_of
 from orgdesign.api.strict import FlagField, StrictCharField, StrictChoiceField, StrictSerializer
 from orgdesign.api.views import OrganisationScopedView
+from orgdesign.health.as_of import AS_OF_HELP, api_design_shown, validate_as_of
 from orgdesign.jobs.models import JobKind
 from orgdesign.jobs.serializers import JobAcceptedSerializer, job_accepted
 from orgdesign.scenarios.base import changes_of, findings_of_changes
@@ -109,6 +110,9 @@ class CompareQuerySerializer(serializers.Serializer):
         "with its open positions filled, as findings/?plan=1); 0 or false (the default): "
         "the designs' own.",
     )
+    as_of = serializers.CharField(required=False, help_text="The first design as of this "
+                                  "moment (then against now). " + AS_OF_HELP,
+                                  validators=[validate_as_of])
 
 
 class CompareView(OrganisationScopedView):
@@ -127,7 +131,9 @@ class CompareView(OrganisationScopedView):
         money = caller_sees_money(request, self.organisation) and caller_sees_money(
             request, other_design
         )
-        comparison = comparison_of(self.organisation, other_design, plan=plan, money=money)
+        past = api_design_shown(self.organisation, request.query_params, now_too=False)
+        comparison = comparison_of(self.organisation, other_design, plan=plan, money=money,
+                                   first_as=past.analysis if past else None)
         return Response(comparison.as_dict())
 
     def other_design(self, request, slug: str) -> Organisation:

@@ -246,6 +246,8 @@ def scenario_promote(
         actor=actor,
         progress=lambda done, total: progress(2 * total + done, 3 * total),
     )
+    _record_design(origin, history.ADDED, actor=actor,
+                   reason=promotion_reason(scenario, backup))
     origin.ml_head_id = ids.people.get(scenario.ml_head_id) if scenario.ml_head_id else None
     origin.span_max, origin.layers_max = scenario.span_max, scenario.layers_max
     origin.currency = scenario.currency
@@ -297,7 +299,7 @@ def _wipe_design(
     cells and memberships before their pipeline and team, which restoring those finds them
     by (`orgdesign.history.services`). Without it (a design deleted with its history) nothing is."""
     if recorded_as is not None:
-        _record_removal(organisation, actor=recorded_as, reason=reason)
+        _record_design(organisation, history.DELETED, actor=recorded_as, reason=reason)
     Organisation.objects.filter(pk=organisation.pk).update(ml_head=None)
     people = Person.objects.filter(organisation=organisation)
     # No manager left to point at: the people then go without updating one another.
@@ -318,9 +320,12 @@ def _wipe_design(
         rows._raw_delete(rows.db)
 
 
-def _record_removal(organisation: Organisation, *, actor: Actor, reason: str) -> None:
-    """A deletion entry for every row of the design, as it is before the wipe (a person's
-    entry with their manager and dotted lines): two statements per table (its ids, then the
+def _record_design(organisation: Organisation, kind: str, *, actor: Actor,
+                   reason: str) -> None:
+    """An entry of `kind` for every row of the design: deleted, as it is before a
+    promotion's wipe (a person's entry with their manager and dotted lines), or added, as the
+    promotion copied it in, so that the design as of any moment reads back from history
+    (`orgdesign.analysis.loader.load_as_of`). Two statements per table (its ids, then the
     entries), whatever its size."""
     for model, rows in (
         (Position, Position.objects.filter(organisation=organisation)),
@@ -332,7 +337,7 @@ def _record_removal(organisation: Organisation, *, actor: Actor, reason: str) ->
         (Person, Person.objects.filter(organisation=organisation)),
     ):
         history.record_ids(
-            model, list(rows.order_by("pk").values_list("pk", flat=True)), history.DELETED,
+            model, list(rows.order_by("pk").values_list("pk", flat=True)), kind,
             organisation_id=organisation.pk, actor=actor, reason=reason,
         )
 

@@ -26,6 +26,7 @@ from orgdesign.analysis.findings import count_by_severity
 from orgdesign.analysis.kept import analyses_of, comparison_of
 from orgdesign.csvio.exports import csv_response
 from orgdesign.csvio.format import decimal_text
+from orgdesign.health.as_of import past_design
 from orgdesign.jobs.models import JobKind
 from orgdesign.jobs.runner import job_start
 from orgdesign.scenarios.base import changes_of, findings_of_changes
@@ -183,7 +184,10 @@ def compare(request, slug, other_slug):
     other = comparable(request, organisation, other_slug)
     plan = request.GET.get("plan") in PLAN_ON
     money = sees_money(organisation.user_role) and sees_money(other.user_role)
-    comparison = comparison_of(organisation, other, plan=plan, money=money)
+    # ?as_of= takes the first design as it was then: "then against now".
+    past = past_design(organisation, request.GET)
+    comparison = comparison_of(organisation, other, plan=plan, money=money,
+                               first_as=past.analysis if past else None)
     if request.GET.get("format") == "csv":
         return csv_response(compare_rows(comparison), organisation=organisation,
                             name=f"compare-{other.slug}", request=request)
@@ -193,6 +197,7 @@ def compare(request, slug, other_slug):
         {
             "organisation": organisation,
             "other": other,
+            **(past.context() if past else {}),
             # A scenario of this design: its own changes load beside the comparison.
             "own_scenario": other.scenario_of_id == organisation.pk,
             "comparison": comparison,

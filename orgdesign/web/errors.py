@@ -1,7 +1,7 @@
 """The error pages, inside the app's layout: what went wrong, and what to do about it. A 403
 says which role is needed and who can grant it (the organisation's admins)."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import IntegrityError
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
@@ -51,6 +51,14 @@ def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+def bad_request_page(request, exception):
+    """A request the page cannot answer (a date that is none, a moment before the design
+    existed), with its words: whatever DEBUG says, since the words are for the user."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(exception)}, status=400)
+    return render(request, "400.html", {"reason": str(exception)}, status=400)
+
+
 def server_error(request):
     # Rendered without the request, so no context processor runs (the login's would read
     # the session and the user from the database, which may be what failed).
@@ -58,7 +66,10 @@ def server_error(request):
 
 
 class RaceMiddleware:
-    """A browser write that raced another one past the services' checks (two editors creating
+    """A request the page cannot answer (`BadRequest`, such as an `?as_of=` that names no
+    date) answers 400 with its words, in the app's layout.
+
+    A browser write that raced another one past the services' checks (two editors creating
     the same team name at the same moment) answers 409 with the constraint's own message, not
     500. The API maps the same error in `orgdesign.api.auth.service_call`, SCIM in
     `teams.scim.errors.service_errors`."""
@@ -70,6 +81,8 @@ class RaceMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if isinstance(exception, BadRequest):
+            return bad_request_page(request, exception)
         if not isinstance(exception, IntegrityError):
             return None
         message = " ".join(race_refusal(exception).messages)

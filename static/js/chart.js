@@ -199,7 +199,9 @@
   }
 
   function fetchJson(query) {
-    return fetch(source + query, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+    // The source may carry ?as_of= already (the chart of a past design): join, not repeat.
+    const url = source.includes("?") && query.startsWith("?") ? source + "&" + query.slice(1) : source + query;
+    return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) throw new Error(response.status + " " + response.statusText);
         return response.json();

@@ -4,8 +4,10 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from orgdesign.health.services import designs_due, snapshot_daily
 from teams.directory.connectors import due_connectors
 from teams.directory.pull import pull_connector
+from teams.management.commands.snapshot_health import describe
 from teams.models import RunState
 
 logger = logging.getLogger(__name__)
@@ -14,9 +16,10 @@ logger = logging.getLogger(__name__)
 class Command(BaseCommand):
     help = (
         "Run what is due, in a loop: each directory connector whose schedule (hourly, daily) "
-        "has come round is pulled. The job queue has no scheduler of its own, so `make run` "
-        "and docker-compose start this beside the worker; cron may run `pull_directory` "
-        "(without a slug) instead."
+        "has come round is pulled, and each live design's daily health snapshot (00:00 UTC) "
+        "is recorded once. The job queue has no scheduler of its own, so `make run` and "
+        "docker-compose start this beside the worker; cron may run `pull_directory` and "
+        "`snapshot_health` (without a slug) instead."
     )
 
     def add_arguments(self, parser):
@@ -34,6 +37,20 @@ class Command(BaseCommand):
             time.sleep(interval)
 
     def tick(self) -> None:
+        self.pull_directories()
+        self.snapshot_health()
+
+    def snapshot_health(self) -> None:
+        for organisation in designs_due():
+            try:
+                taken = snapshot_daily(organisation)
+            except Exception:
+                logger.exception("The health snapshot of %s failed", organisation.slug)
+                continue
+            if taken.created or taken.backfilled:
+                self.stdout.write(describe(organisation, taken))
+
+    def pull_directories(self) -> None:
         for connector in due_connectors():
             try:
                 run = pull_connector(connector=connector, trigger="schedule")
