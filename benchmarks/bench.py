@@ -42,6 +42,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from benchmarks import roster_files  # noqa: E402
 from benchmarks.directory_pull import pull_figures  # noqa: E402
+from benchmarks.health_figures import health_figures  # noqa: E402
 from benchmarks.reorg_figures import reorg_figures  # noqa: E402
 from benchmarks.sync_people import batch  # noqa: E402
 from benchmarks.throughput import measure  # noqa: E402
@@ -391,6 +392,11 @@ def main(size: str) -> None:
         figures[name] = figure([elapsed], len(queries), None, created=result.created)
         print(name, figures[name], flush=True)
         design_delete(target)
+
+    # Health over time: the first snapshot's back-fill, a daily snapshot, the health page
+    # and the matrix as of 60 days ago (benchmarks/health_figures.py).
+    figures.update(health_figures(organisation, viewer, figure, timed, timed_after,
+                                  captured_floor, get, floor))
 
     throughput = None
     seconds = int(THROUGHPUT_SECONDS or (0 if size == "T" else 30))

@@ -21,6 +21,7 @@ FIGURES = {
     "directory_pull_entra", "directory_pull_okta", "directory_pull_delta",
     "change_list_cold", "change_list_kept", "changes_page", "compare_page",
     "scenario_rebase", "scenario_merge", "fix_plan", "try_all_fixes",
+    "health_backfill", "health_snapshot", "health_page", "as_of_matrix",
 }
 KEYS = {"median_ms", "min_ms", "max_ms", "floor_ms", "ratio", "queries", "extra"}
 
@@ -64,6 +65,12 @@ def test_the_benchmark_writes_every_figure(tmp_path):
     for name in ("fix_plan", "try_all_fixes"):
         assert results["figures"][name]["floor_ms"] > 0, name
         assert results["figures"][name]["extra"]["steps"] > 0, name
+    # Health over time (benchmarks/health_figures.py): the 90 days back-filled, then the
+    # page with them, each beside a floor.
+    assert results["figures"]["health_backfill"]["extra"]["backfilled"] == 90
+    assert results["figures"]["health_page"]["extra"]["snapshots"] == 91
+    for name in ("health_snapshot", "health_page", "as_of_matrix"):
+        assert results["figures"][name]["floor_ms"] > 0, name
     for name in ("roster_preview_csv", "roster_preview_xlsx", "roster_apply_csv",
                  "roster_apply_xlsx"):
         assert results["figures"][name]["extra"]["created"] == 400, name

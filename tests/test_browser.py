@@ -3,13 +3,16 @@
 Skipped, with the reason, on a machine without /usr/bin/chromium (`.ci/run` installs it).
 """
 
+import datetime
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 
 from pipelines import services as pipeline_services
 from pipelines.models import Engagement, Pipeline, Position
@@ -362,14 +365,19 @@ def demo_ids(demo) -> dict:
         "search": Pipeline.objects.get(organisation=demo, name="Search relevance").pk,
         "dana": Person.objects.get(organisation=demo, name="Dana Kim").pk,
         "platform": Team.objects.get(organisation=demo, name="ML Platform").pk,
+        # A day of the demo's past (orgdesign.samples.demo.PAST), for ?as_of=.
+        "past": (timezone.now() - datetime.timedelta(days=60)).date().isoformat(),
     }
+
+
 DEMO_PAGES = ["/orgs/demo/", "/orgs/demo/findings/", "/orgs/demo/people/", "/orgs/demo/teams/",
               "/orgs/demo/chart/", "/orgs/demo/structure/", "/orgs/demo/pipelines/",
               "/orgs/demo/scenarios/", "/orgs/demo/history/", "/orgs/demo/import/",
               "/orgs/demo/settings/", "/orgs/demo/overview/", "/orgs/demo/pipelines/{search}/",
               "/orgs/demo/members/", "/orgs/demo/nowhere/", "/orgs/demo/people/{dana}/",
               "/orgs/demo/teams/{platform}/", "/orgs/demo/findings/0/remedies/",
-              "/orgs/demo/findings/fix-all/", "/"]
+              "/orgs/demo/findings/fix-all/", "/", "/orgs/demo/health/",
+              "/orgs/demo/?as_of={past}", "/orgs/demo/chart/?as_of={past}"]
 
 
 def test_the_unowned_stage_is_marked_visibly_inside_its_row(page, demo):
@@ -886,3 +894,34 @@ def test_a_reorg_is_proposed_commented_approved_and_merged_with_a_conflict_resol
     sync_api.expect(admin.locator("body")).to_contain_text(
         "Dana Kim: manager Amara Okafor → Priya Shah")
     context.close()
+
+
+def test_the_health_page_draws_the_demos_quarter_and_opens_its_past(page, demo):
+    """The demo's twelve weeks (orgdesign.samples.demo.PAST): errors falling as its problems
+    were fixed, each chart with its numbers, then the matrix as it was."""
+    page.goto("/orgs/demo/health/")
+    errors = page.locator('[data-chart="findings"] svg polyline').first
+    sync_api.expect(errors).to_be_visible()
+    assert serious_violations(page) == []
+    table = page.locator('[data-chart-table="findings"]')
+    sync_api.expect(table).to_be_hidden()
+    page.locator('[data-chart="findings"] summary').click()
+    sync_api.expect(table).to_be_visible()
+    first = int(table.locator("tbody tr").first.locator("td").first.inner_text())
+    last = int(table.locator("tbody tr").last.locator("td").first.inner_text())
+    assert first > last  # the demo got better
+    # Findings of one code on demand.
+    page.get_by_label("Findings of one code").select_option("pipeline.no_pm")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**/health/?code=pipeline.no_pm")
+    sync_api.expect(page.locator('[data-chart="code"]')).to_be_visible()
+    # The design as it was on the first snapshot's day: read only, with its banner.
+    page.get_by_role("link", name=re.compile("the matrix on")).click()
+    page.wait_for_url("**/orgs/demo/?as_of=*")
+    sync_api.expect(page.locator("[data-as-of]")).to_contain_text("read only")
+    assert page.locator("td button").count() == 0  # no cell to change
+    assert serious_violations(page) == []
+    # At a phone's width the charts fit.
+    page.set_viewport_size(NARROW)
+    page.goto("/orgs/demo/health/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]

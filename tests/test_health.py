@@ -546,3 +546,11 @@ def test_the_home_page_shows_each_designs_errors_over_90_days(lived):
     content = client_for(fresh_org).get("/").content.decode()
     row = re.search(r'<tr data-organisation="fresh">(.*?)</tr>', content, re.S).group(1)
     assert "from tomorrow" in row and "data-trend" not in row
+
+
+def test_a_scenarios_health_page_says_why_it_has_no_trend(lived):
+    scenario = scenario_create(origin=lived.org, name="Draft")
+    content = page(client_for(lived.org), scenario)
+    assert "A scenario has no snapshots" in content
+    # Today's spans and layers are its own.
+    assert 'data-chart-table="spans-today"' in content

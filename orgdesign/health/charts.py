@@ -46,6 +46,9 @@ class Chart:
     marks: list[Mark] = field(default_factory=list)
     # Bars past the limit (a wide span, a layer too deep), by index: drawn apart.
     over: set[int] = field(default_factory=set)
+    # The x axis's words, when shorter than the first column's ("Sep 16" for a date): a
+    # phone's width leaves room for six of them, not for six full dates.
+    axis_labels: list[str] | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -84,7 +87,8 @@ class Chart:
 
         ticks = [{"y": y(top * i / 4), "label": _number(top * i / 4)} for i in range(5)]
         shown = _label_indexes(count, 6 if self.kind == "line" else 16)
-        x_labels = [{"x": x(i), "label": self.categories[i]} for i in shown]
+        words = self.axis_labels or self.categories
+        x_labels = [{"x": x(i), "label": words[i]} for i in shown]
         lines, bars = [], []
         styles = [("bar-fill" if self.kind == "bar" else STYLES[n % len(STYLES)])
                   for n in range(len(self.series))]
@@ -157,8 +161,11 @@ def trend_charts(snapshots: list[HealthSnapshot], *, code: str = "") -> list[Cha
     marks = [Mark(i, f"{snapshot.get_kind_display()}: {snapshot.note}")
              for i, snapshot in enumerate(snapshots) if snapshot.kind != SnapshotKind.DAILY]
 
+    short = [f"{snapshot.at:%b} {snapshot.at.day}" for snapshot in snapshots]
+
     def chart(slug, title, summary, series, **options) -> Chart:
-        return Chart(slug, title, summary, "Date", days, series, marks=marks, **options)
+        return Chart(slug, title, summary, "Date", days, series, marks=marks,
+                     axis_labels=short, **options)
 
     charts = [
         chart("findings", "Errors and warnings",

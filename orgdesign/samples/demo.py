@@ -23,17 +23,23 @@
   plan (`?plan=1`) no longer flag it as understaffed.
 
 Everything is written through the services, like any other door into the design.
+
+The demo also has a past (`give_a_past`), so the health page has a quarter to draw and
+`?as_of=` something to show: built twelve weeks ago with more problems than today, which
+were fixed one after another (`PAST`), each on its day in the history.
 """
 
 import datetime
 
 from django.db import transaction
+from django.db.models import F, Max
 
+from orgdesign.history.services import KINDS
 from pipelines import positions as position_services
 from pipelines import services as pipeline_services
 from teams import levels as level_services
 from teams import services
-from teams.models import Organisation
+from teams.models import Organisation, Team
 
 # key, name, title, role, manager key
 PEOPLE = [
@@ -247,3 +253,67 @@ def build_demo(*, slug: str = DEMO_SLUG, name: str = DEMO_NAME) -> Organisation:
             pipeline=pipelines[pipeline_name] if pipeline_name else None,
         )
     return organisation
+
+
+# The demo's past: how many days ago it was built, and the problems it had then that were
+# fixed since, each (days ago, what was wrong then): a change made at build time, undone on
+# that day.
+BUILT_DAYS_AGO = 84
+PAST = [
+    (63, "Model Deployment did not own the deployment of Ad click prediction yet"),
+    (49, "Content moderation had no PM until Jonas Weber took it"),
+    (35, "Applied Research owned the modeling of Home feed ranking beside Ranking Models"),
+    (21, "ML Tooling was measured on tickets closed"),
+]
+
+
+def _marks() -> dict:
+    return {model: model.history.aggregate(last=Max("history_id"))["last"] or 0
+            for model in KINDS.values()}
+
+
+def _date_since(organisation: Organisation, marks: dict, days_ago: int) -> None:
+    """Move what was recorded of the design since `marks` back by `days_ago` days."""
+    for model, last in marks.items():
+        model.history.filter(history_org=organisation.pk, history_id__gt=last).update(
+            history_date=F("history_date") - datetime.timedelta(days=days_ago))
+
+
+def give_a_past(organisation: Organisation) -> None:
+    """Make the demo twelve weeks old: its build, and the problems of `PAST`, dated
+    BUILT_DAYS_AGO days back, then each problem fixed on its day. Today's design is the one
+    `build_demo` made; only the history says how it got there."""
+    org = organisation.pk
+    team = {team.name: team for team in Team.objects.filter(organisation=organisation)}
+    pipeline = {p.name: p for p in organisation.pipelines.all()}
+    pm_1 = pipeline["Home feed ranking"].pm_owner
+
+    def cell(pipeline_name, team_name, role, effort=None):
+        pipeline_services.engagement_set(pipeline=pipeline[pipeline_name],
+                                         team=team[team_name], role=role, effort=effort)
+
+    def kpi(name, text, kind):
+        services.team_update(team=Team.objects.get(pk=team[name].pk), kpi=text, kpi_type=kind)
+
+    def pm(pipeline_name, person):
+        pipeline_services.pipeline_update(pipeline=pipeline[pipeline_name], pm_owner=person)
+
+    problems = [
+        (lambda: cell("Ad click prediction", "Model Deployment", None),
+         lambda: cell("Ad click prediction", "Model Deployment", "owner")),
+        (lambda: pm("Content moderation", None), lambda: pm("Content moderation", pm_1)),
+        (lambda: cell("Home feed ranking", "Applied Research", "owner"),
+         lambda: cell("Home feed ranking", "Applied Research", None)),
+        (lambda: kpi("ML Tooling", "Tickets closed", "output_volume"),
+         lambda: kpi("ML Tooling", "", "")),
+    ]
+    for make, _ in problems:
+        make()
+    _date_since(organisation, dict.fromkeys(KINDS.values(), 0), BUILT_DAYS_AGO)
+    Organisation.objects.filter(pk=org).update(
+        created_at=F("created_at") - datetime.timedelta(days=BUILT_DAYS_AGO))
+    for (days_ago, _), (_, fix) in zip(PAST, problems, strict=True):
+        marks = _marks()
+        fix()
+        _date_since(organisation, marks, days_ago)
+    organisation.refresh_from_db()

@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from orgdesign.samples.demo import DEMO_SLUG, build_demo
+from orgdesign.health.services import snapshot_daily
+from orgdesign.samples.demo import DEMO_SLUG, build_demo, give_a_past
 from orgdesign.scenarios.services import design_delete
 from teams import services
 from teams.models import AccessRole, Organisation
@@ -36,6 +37,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo organisation '{DEMO_SLUG}' already exists; left as it is.")
         else:
             organisation = build_demo()
+            # Twelve weeks of history, and the health snapshots they give.
+            give_a_past(organisation)
+            snapshot_daily(organisation)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Created the demo organisation '{DEMO_SLUG}' "
