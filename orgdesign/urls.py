@@ -8,7 +8,7 @@ from orgdesign.jobs import views as jobs_views
 from orgdesign.scenarios import fix_views
 from orgdesign.scenarios import views as scenario_views
 from orgdesign.web.views import favicon, healthz
-from pipelines import capacity_views, position_views
+from pipelines import capacity_views, catalog_views, position_views
 from pipelines.structure_views import structure
 from teams import level_views, org_views
 from teams.chart_views import chart_data, chart_move, org_chart
@@ -41,6 +41,15 @@ urlpatterns = [
     path("orgs/<slug:slug>/chart/move/", chart_move, name="chart_move"),
     path("orgs/<slug:slug>/structure/", structure, name="structure"),
     path("orgs/<slug:slug>/health/", health_views.health, name="health"),
+    path("orgs/<slug:slug>/catalog/", catalog_views.catalog, name="catalog"),
+    path("orgs/<slug:slug>/catalog/preview/", catalog_views.catalog_preview,
+         name="catalog_preview"),
+    path("orgs/<slug:slug>/catalog/import/", catalog_views.catalog_import,
+         name="catalog_import"),
+    path("orgs/<slug:slug>/catalog/forget/", catalog_views.catalog_forget,
+         name="catalog_forget"),
+    path("orgs/<slug:slug>/catalog/<int:pk>/match/", catalog_views.catalog_match_view,
+         name="catalog_match"),
     path("orgs/<slug:slug>/health/<slug:chart>.csv", health_views.health_csv,
          name="health_csv"),
     path("orgs/<slug:slug>/capacity/", capacity_views.capacity, name="capacity"),

@@ -7,16 +7,19 @@ the same version).
 
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.viewsets import ViewSetMixin
 
 from orgdesign.analysis.catalogue import CATALOGUE
 from orgdesign.analysis.matrix import MatrixFilters, build_columns, build_rows, filter_pipelines
-from orgdesign.api.auth import refuse
+from orgdesign.api.auth import refuse, service_call
 from orgdesign.api.filters import IdFilter, UpdatedSinceFilterSet
+from orgdesign.api.strict import FlagField
 from orgdesign.api.views import OrganisationScopedView, OrganisationViewSet, PairViewSet
 from orgdesign.health.as_of import api_design_shown
 from pipelines import positions, services
+from pipelines.catalog import catalog_apply, read_pushed
 from pipelines.models import (
     Engagement,
     EngagementRole,
@@ -247,3 +250,45 @@ class MatrixView(OrganisationScopedView):
             "results": build_rows(index, page, groups, findings),
         }
         return Response(self.get_serializer(matrix).data)
+
+
+class CatalogPushQuerySerializer(serializers.Serializer):
+    source = serializers.CharField(
+        required=False, max_length=200,
+        help_text="The name of what is pushed (default `api`): pushing the same source again "
+        "replaces what it brought before.")
+    dry_run = FlagField(required=False, help_text="1 or true: say what the push would do, "
+                        "and write nothing.")
+
+
+class CatalogPushSerializer(serializers.Serializer):
+    sources = serializers.DictField(help_text="By source: `brought`, `removed`.")
+    kinds = serializers.DictField(child=serializers.IntegerField())
+    problems = serializers.ListField(child=serializers.CharField())
+    notes = serializers.ListField(child=serializers.CharField())
+    applied = serializers.BooleanField()
+
+
+class CatalogView(OrganisationScopedView):
+    """Push a software catalog: the entities as the Backstage catalog API serves them (a JSON
+    list of entities, or `{"items": [...]}`), Component, Resource, API, System and Group read,
+    others left out with a note. All or nothing: a problem answers 400 with every problem and
+    writes nothing."""
+
+    serializer_class = CatalogPushSerializer
+    filter_backends: list = []
+
+    @extend_schema(parameters=[CatalogPushQuerySerializer], request=dict,
+                   responses={200: CatalogPushSerializer, 400: CatalogPushSerializer})
+    def post(self, request, slug: str) -> Response:
+        query = CatalogPushQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        plan = read_pushed(self.organisation, query.validated_data.get("source", "api"),
+                           request.data)
+        applied = False
+        if not plan.problems and not query.validated_data.get("dry_run"):
+            with service_call():
+                catalog_apply(self.organisation, plan)
+            applied = True
+        return Response({**plan.as_dict(), "applied": applied},
+                        status=400 if plan.problems else 200)

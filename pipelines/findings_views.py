@@ -167,4 +167,6 @@ def subject_url_prefixes(organisation) -> dict[str, str]:
         "team": reverse("team_detail", args=[slug, 0]).removesuffix("0/"),
         "person": reverse("person_detail", args=[slug, 0]).removesuffix("0/"),
         "organisation": reverse("org_settings", args=[slug]),
+        # A component of the software catalog: its row on the catalog page.
+        "component": reverse("catalog", args=[slug]) + "#entity-",
     }

@@ -25,6 +25,7 @@ from django.db import transaction
 
 from pipelines.models import (
     STAGE_KIND,
+    CatalogEntity,
     Engagement,
     EngagementRole,
     Lifecycle,
@@ -409,9 +410,72 @@ def _store(organisation: Organisation, plan: OrgPlan) -> None:
         ],
         batch_size=BATCH_SIZE,
     )
+    catalog = plan_catalog(plan)
+    CatalogEntity.objects.bulk_create(
+        [CatalogEntity(organisation_id=organisation.id, **row) for row in catalog],
+        batch_size=BATCH_SIZE)
+    Organisation.objects.filter(pk=organisation.pk).update(catalog_size=len(catalog))
+    organisation.catalog_size = len(catalog)
     organisation_update(
         organisation=organisation, ml_head=Person.objects.get(pk=person_ids[plan.ml_head])
     )
+
+
+# How many pipelines the generated software catalog covers: enough for every catalog
+# finding, few enough that the catalog stays a small part of a large design (the benchmarks
+# import one of 20,000 components of their own).
+CATALOG_PIPELINES = 8
+
+
+def _slug(name: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in name.casefold()).split())
+
+
+def plan_catalog(plan: OrgPlan) -> list[dict]:
+    """A software catalog for the first pipelines: a component for each required stage,
+    owned (by name) by the stage's owner team, and the planted disagreements: a component
+    owned by another team than its stage's, one without an owner, one owned by a company
+    Infrastructure team (outside the ML org), and a stage with no component."""
+    rows: list[dict] = []
+
+    def add(name: str, pipeline: PlannedPipeline, stage: str, owner: str) -> None:
+        rows.append({
+            "source": "generated", "kind": "component", "ref": f"component:default/{name}",
+            "name": name, "owner": f"group:default/{owner}" if owner else "", "system": "",
+            "team_hint": "", "pipeline_hint": pipeline.name, "stage_hint": stage, "path": "",
+            "position": len(rows),
+        })
+
+    outside = next((team for team in plan.teams if team.name in COMPANY_INFRASTRUCTURE_TEAMS),
+                   None)
+
+    def owners_of(pipeline: PlannedPipeline) -> dict[str, PlannedTeam]:
+        owners = {}
+        for team, role in pipeline.engagements.items():
+            for stage, kind in STAGE_KIND.items():
+                if role == EngagementRole.OWNER and plan.teams[team].kind == kind:
+                    owners.setdefault(str(stage), plan.teams[team])
+        return owners
+
+    # The pipelines with owner teams for two stages or more: each plant has room there.
+    covered = [(pipeline, owners) for pipeline in plan.pipelines
+               if len(owners := owners_of(pipeline)) >= 2]
+    for number, (pipeline, owners) in enumerate(covered[:CATALOG_PIPELINES]):
+        base = _slug(pipeline.name)
+        for stage in pipeline.required_stages:
+            if stage not in owners or (number == 2 and stage == max(owners)):
+                continue  # planted: a stage owned on paper with nothing behind it
+            owner = owners[stage]
+            if number == 0 and stage == min(owners):
+                # planted: a component owned by another stage's team
+                owner = next(team for key, team in owners.items() if key != stage)
+            add(f"{base}-{stage}", pipeline, stage, _slug(owner.name))
+        if number == 1:
+            add(f"{base}-orphan", pipeline, "", "")
+        if number == 3 and outside is not None:
+            add(f"{base}-platform", pipeline, "", _slug(outside.name))
+    return rows
+
 
 
 def _level_of(index: int, depth: int) -> str:

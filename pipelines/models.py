@@ -201,3 +201,72 @@ class Position(Attributed):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.status})"
+
+
+class CatalogKind(models.TextChoices):
+    """The kinds of a software catalog's entities that are read (Backstage's, and the rules of
+    a CODEOWNERS file); any other kind is left out with a note."""
+
+    GROUP = "group", "Group"
+    SYSTEM = "system", "System"
+    COMPONENT = "component", "Component"
+    RESOURCE = "resource", "Resource"
+    API = "api", "API"
+    CODEOWNERS = "codeowners", "CODEOWNERS rule"
+
+
+# The kinds a pipeline runs on: what the catalog findings judge.
+RUNNABLE_KINDS = (CatalogKind.COMPONENT, CatalogKind.RESOURCE, CatalogKind.API)
+
+
+class CatalogEntity(models.Model):
+    """One entity of the organisation's software catalog (Backstage's `catalog-info.yaml`
+    entities, or one rule of a CODEOWNERS file), as the import read it
+    (`pipelines.catalog`): what matches it to the design is kept as read (`owner`, `system`,
+    the `orgdesign.io/*` annotations, the source location), and what a person set by hand
+    (`team`, `pipeline`, `stage`) beside it. The engine decides the match
+    (`orgdesign.analysis.catalog`). Re-importing a source replaces what it brought, hand
+    matches of the entities it brings again kept."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="catalog_entities"
+    )
+    # Which import brought it: a file's name, or the name an API push gives.
+    source = models.CharField(max_length=200)
+    kind = models.CharField(max_length=12, choices=CatalogKind.choices)
+    # Backstage's entity reference, lower case: "component:default/feature-store"; a
+    # CODEOWNERS rule's is "codeowners:<source>#<line>".
+    ref = models.CharField(max_length=300)
+    name = models.CharField(max_length=200)
+    # The owner's reference ("group:default/ml-platform", "user:default/dana"), empty when
+    # none is given; a CODEOWNERS rule's first owner, as written ("@acme/ml-platform").
+    owner = models.CharField(max_length=300, blank=True)
+    system = models.CharField(max_length=300, blank=True)  # "system:default/home-feed"
+    # The annotations orgdesign.io/team (a group), orgdesign.io/pipeline and
+    # orgdesign.io/stage (a component or system), as written.
+    team_hint = models.CharField(max_length=200, blank=True)
+    pipeline_hint = models.CharField(max_length=200, blank=True)
+    stage_hint = models.CharField(max_length=40, blank=True)
+    # A component's directory in its repository (from backstage.io/source-location), or a
+    # CODEOWNERS rule's pattern.
+    path = models.CharField(max_length=500, blank=True)
+    # The order of a CODEOWNERS rule in its file (the last match wins).
+    position = models.PositiveIntegerField(default=0)
+    # Matched by hand on the catalog page (they win over names and annotations).
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    pipeline = models.ForeignKey(Pipeline, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    stage = models.CharField(max_length=40, blank=True)
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "ref"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "source", "ref"],
+                                    name="catalog_entity_once_per_source"),
+        ]
+        indexes = [models.Index(fields=["organisation", "kind"], name="catalog_org_kind")]
+
+    def __str__(self) -> str:
+        return self.ref

@@ -128,11 +128,16 @@ def pipeline_detail(request, slug, pk):
 
 def _detail_response(request, organisation, pipeline, form, *, conflict="", saved=False,
                      status=200, teams: dict | None = None):
+    analysis = analysis_of(organisation)
     findings = [
         finding
-        for finding in analysis_of(organisation).findings
+        for finding in analysis.findings
         if finding.subject.type == "pipeline" and finding.subject.id == pipeline.pk
     ]
+    # The components of the software catalog it runs on, by stage (none without a catalog).
+    components = sorted(analysis.index.catalog.by_pipeline.get(pipeline.pk, ()),
+                        key=lambda placed: (placed.stage, placed.row.name.casefold())) \
+        if analysis.data.catalog else []
     return render(
         request,
         "pipelines/pipeline_detail.html",
@@ -145,6 +150,7 @@ def _detail_response(request, organisation, pipeline, form, *, conflict="", save
             "conflict": conflict,
             "saved": saved,
             "findings": findings,
+            "components": components,
             **(teams or _teams_context(pipeline)),
             **recent_context(request, organisation, pipeline=pipeline.pk),
         },

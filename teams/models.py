@@ -262,7 +262,10 @@ class Organisation(Attributed):
     # Changed by every write of the design (teams.design_version), never by a save of the
     # organisation's own fields: a save would put back the value it read.
     design_version = models.BigIntegerField(default=new_version, editable=False)
-    history = history(excluded_fields=["design_version"])
+    # How many entities its software catalog holds (pipelines.CatalogEntity), kept by the
+    # catalog import: a design without a catalog is loaded without asking for one.
+    catalog_size = models.PositiveIntegerField(default=0, editable=False)
+    history = history(excluded_fields=["design_version", "catalog_size"])
 
     class Meta:
         ordering = ["name"]
@@ -286,7 +289,7 @@ class Organisation(Attributed):
         if not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
                 field.name for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "design_version"
+                if not field.primary_key and field.name not in ("design_version", "catalog_size")
             ]
         super().save(*args, **kwargs)
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from orgdesign.access.policy import can_edit, get_org_for_user
-from orgdesign.analysis.kept import ml_org_of_teams
+from orgdesign.analysis.kept import analysis_of, ml_org_of_teams
 from teams import services
 from teams.actor import browser_actor
 from teams.forms import MemberForm, TeamEditForm, TeamForm
@@ -108,6 +108,12 @@ def _members_context(organisation: Organisation, team: Team, form=None) -> dict:
         # Its open seats (positions are the pipelines app's: shown here, never written).
         "open_positions": seats,
         "open_fte": sum(seat.fte for seat in seats) / 100,
+        # The components of the software catalog it owns, when the design has a catalog
+        # (then from the kept analysis, which matched them).
+        "components": sorted(
+            analysis_of(organisation).index.catalog.by_team.get(team.id, ()),
+            key=lambda placed: placed.row.name.casefold(),
+        ) if organisation.catalog_size else [],
     }
 
 

@@ -39,6 +39,10 @@ CONTRACT_SEVERITIES = {
     "reporting.too_deep": "warning",
     "scientist.no_science_manager": "warning",
     "scientist.isolated": "info",
+    "catalog.stage_owned_elsewhere": "warning",
+    "catalog.owner_outside_ml_org": "warning",
+    "catalog.component_unowned": "warning",
+    "catalog.stage_without_components": "info",
 }
 
 SPECIALISED = [

@@ -221,3 +221,14 @@ def squad_in_a_wide_span() -> tuple[OrgBuilder, dict[str, Person], Team]:
         org.member(people[name], squad)
     people["Tia"] = org.person("Tia", role=Role.TECH_LEAD, manager=head)
     return org, people, squad
+
+
+def top_clears(case: Case) -> Remedy:
+    """The top remedy, once checked that applying it really clears the finding."""
+    assert case.advice.remedies, "no remedy proposed"
+    top = case.advice.remedies[0]
+    finding = case.finding
+    wanted = identity(finding.code, finding.subject.id, finding.stage)
+    assert wanted in identities(case.findings)
+    assert wanted not in identities(case.after(top))
+    return top

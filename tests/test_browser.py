@@ -377,7 +377,8 @@ DEMO_PAGES = ["/orgs/demo/", "/orgs/demo/findings/", "/orgs/demo/people/", "/org
               "/orgs/demo/members/", "/orgs/demo/nowhere/", "/orgs/demo/people/{dana}/",
               "/orgs/demo/teams/{platform}/", "/orgs/demo/findings/0/remedies/",
               "/orgs/demo/findings/fix-all/", "/", "/orgs/demo/health/",
-              "/orgs/demo/?as_of={past}", "/orgs/demo/chart/?as_of={past}"]
+              "/orgs/demo/?as_of={past}", "/orgs/demo/chart/?as_of={past}",
+              "/orgs/demo/catalog/"]
 
 
 def test_the_unowned_stage_is_marked_visibly_inside_its_row(page, demo):

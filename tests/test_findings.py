@@ -5,8 +5,11 @@ check the one flag that follows; each code also has a close case that must stay 
 """
 
 
+from dataclasses import replace
+
 import pytest
 
+from orgdesign.analysis.catalog import CatalogRow
 from orgdesign.analysis.catalogue import CATALOGUE
 from orgdesign.analysis.findings import Finding, Ref, compute_findings
 from orgdesign.analysis.orgdata import OrgIndex
@@ -174,7 +177,20 @@ def test_findings_and_structure_are_computed_without_the_database():
     for number in range(10):
         org.person(f"Report {number}", manager=head)
 
-    data = org.data()
+    # The software catalog of the pipeline: a data component owned by Modeling
+    # (catalog.stage_owned_elsewhere), one owned by Company Infra (catalog.owner_outside_ml_org),
+    # one owned by nobody (catalog.component_unowned), and nothing behind its other stages
+    # (catalog.stage_without_components).
+    catalog = [
+        CatalogRow(900 + number, "component", f"component:default/{name}", name, owner=owner,
+                   pipeline_hint=design.pipeline.name, stage_hint=stage)
+        for number, (name, owner, stage) in enumerate((
+            ("labels", "group:default/modeling", "data"),
+            ("gpu-pool", "group:default/company-infra", ""),
+            ("orphan", "", ""),
+        ))
+    ]
+    data = replace(org.data(), catalog=catalog)
     codes = {finding.code for finding in compute_findings(data)}
     structure = classify_structure(data)
 

@@ -1010,7 +1010,7 @@ def test_findings_are_ordered_by_their_effective_severity():
 def test_the_catalogue_states_the_severity_rules_of_the_codes_they_move():
     for code, severity in CONTRACT_SEVERITIES.items():
         rules = " ".join(CATALOGUE[code].severity_rules)
-        about_pipelines = code.startswith(("pipeline.", "dependency.", "team.")) and (
+        about_pipelines = code.startswith(("pipeline.", "dependency.", "team.", "catalog.")) and (
             code != "team.idle")
         if about_pipelines and severity == "warning":
             assert "critical" in rules, code

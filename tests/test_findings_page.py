@@ -65,7 +65,10 @@ def test_a_large_group_shows_its_first_few_and_links_to_all(viewer, demo):
 def test_filters_by_team_and_by_pipeline(viewer, demo):
     platform = Team.objects.get(organisation=demo, name="ML Platform")
     content = viewer.get(f"/orgs/demo/findings/?team={platform.pk}").content.decode()
-    assert set(groups(content)) == {"dependency.outside_ml_org"}
+    # Its dependency, and what the catalog says of it: it owns the feature store the home
+    # feed runs on, and the infrastructure it owns for ad click prediction has nothing behind.
+    assert set(groups(content)) == {"dependency.outside_ml_org", "catalog.owner_outside_ml_org",
+                                    "catalog.stage_without_components"}
     search = Pipeline.objects.get(organisation=demo, name="Search relevance")
     content = viewer.get(f"/orgs/demo/findings/?pipeline={search.pk}").content.decode()
     # Its own findings, and the dependencies it is named in.

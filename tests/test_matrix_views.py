@@ -60,10 +60,12 @@ def test_the_matrix_shows_pipelines_teams_and_roles(viewer, demo):
     ).get()
     cell = re.search(
         rf'<td data-pipeline="{engagement.pipeline_id}" data-team="{engagement.team_id}"'
-        r'[^>]*>([^<]*)</td>',
+        r'[^>]*>([^<]*)(?:<small class="components".*?</small>)?</td>',
         content,
     )
-    assert cell and cell.group(1) == "owner"
+    # The role, then the components of the catalog behind the cell (search-judgements).
+    assert cell and cell.group(1).strip() == "owner"
+    assert 'data-components="1"' in content
     assert "Jonas Weber" in content  # the PM of the row
 
 
@@ -161,8 +163,9 @@ def test_page_queries_do_not_grow_with_the_organisation(django_assert_num_querie
         client.force_login(user)
         # session, user, organisation with the user's role; the first read of the design's
         # version reads the organisation again (its settings and version together), then one
-        # query per table: people, teams, memberships, pipelines, engagements.
-        with django_assert_num_queries(10):
+        # query per table: people, teams, memberships, pipelines, engagements, positions, and
+        # the software catalog the generator plants.
+        with django_assert_num_queries(11):
             response = client.get(url.format(slug=organisation.slug))
         assert response.status_code == 200
         # Then the analysis is kept (orgdesign.analysis.kept): session, user, organisation.

@@ -31,7 +31,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from orgdesign.jobs.models import Job, JobKind
-from pipelines.models import Engagement, Pipeline, Position
+from pipelines.models import CatalogEntity, Engagement, Pipeline, Position
 from teams.models import (
     ApiToken,
     Level,
@@ -184,6 +184,7 @@ class World:
     job: object
     token: int
     merge: int  # a scenario merged into the organisation
+    entity: int  # an entity of its software catalog
     member: int  # a login with a role in the organisation
     history: int  # a history entry of `person`
     compare_with: str  # a design to compare with
@@ -208,6 +209,7 @@ PK_OBJECTS = {
     "jobs": "job",
     "tokens": "token",
     "merges": "merge",
+    "catalog": "entity",
 }
 
 
@@ -522,6 +524,9 @@ def _world(organisation: Organisation, *, member: int, reset_user: int, compare_
                                          before={}, after={})
     history = Person.history.filter(id=person.pk).order_by("-history_id").first()
     assert history is not None, "the person has no history to restore"
+    entity = CatalogEntity.objects.filter(organisation=organisation).order_by("pk").first() or \
+        CatalogEntity.objects.create(organisation=organisation, source="tests", kind="group",
+                                     ref="group:default/tests", name="tests")
     admin_ids = {}
     for model in admin.site._registry:
         first = model._default_manager.order_by("pk").values_list("pk", flat=True).first()
@@ -539,6 +544,7 @@ def _world(organisation: Organisation, *, member: int, reset_user: int, compare_
         job=job.uid,
         token=token.pk,
         merge=merge.pk,
+        entity=entity.pk,
         member=member,
         history=history.history_id,
         compare_with=compare_with,

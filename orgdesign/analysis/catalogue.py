@@ -21,6 +21,7 @@ from orgdesign.analysis.declare import (
 )
 from orgdesign.analysis.proposals import Proposer
 from orgdesign.analysis.rules import (
+    catalog,
     dependencies,
     no_manager,
     org,
@@ -44,7 +45,7 @@ __all__ = [
 # the catalogue's order).
 RULE_MODULES = (
     org, pipeline_owner, pipeline_metric, pipeline_stages, teams, team_staffing,
-    team_commitment, dependencies, people, no_manager, scientists,
+    team_commitment, dependencies, people, no_manager, scientists, catalog,
 )
 RULES: tuple[Rule, ...] = tuple(module.RULE for module in RULE_MODULES)
 

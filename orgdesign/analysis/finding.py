@@ -153,7 +153,8 @@ def concerned_pipelines(finding: Finding, index: OrgIndex) -> list[Pipeline]:
 
 
 def with_effective_severity(finding: Finding, index: OrgIndex) -> Finding:
-    if finding.subject.type not in ("pipeline", "team"):
+    # A component's finding (catalog.*) concerns the pipelines it names, like a team's.
+    if finding.subject.type not in ("pipeline", "team", "component"):
         return finding
     severity = effective_severity(finding.severity, concerned_pipelines(finding, index))
     return finding if severity == finding.severity else replace(finding, severity=severity)

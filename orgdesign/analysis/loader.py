@@ -10,6 +10,7 @@ import copy
 
 from django.db.models import Max, Min, Q
 
+from orgdesign.analysis.catalog import CATALOG_COLUMNS, CatalogRow
 from orgdesign.analysis.orgdata import (
     EngagementRow,
     MembershipRow,
@@ -17,7 +18,7 @@ from orgdesign.analysis.orgdata import (
     PersonRow,
     PositionRow,
 )
-from pipelines.models import Engagement, Pipeline, Position, PositionStatus
+from pipelines.models import CatalogEntity, Engagement, Pipeline, Position, PositionStatus
 from teams.models import Membership, Organisation, Person, Team
 
 PERSON_COLUMNS = ("id", "name", "role", "manager_id", "active", "external_id", "worker_type",
@@ -44,7 +45,16 @@ def load_org_data(organisation: Organisation) -> OrgData:
                 organisation=organisation, status=PositionStatus.OPEN
             ).values_list(*POSITION_COLUMNS)
         ],
+        catalog=load_catalog(organisation),
     )
+
+
+def load_catalog(organisation: Organisation) -> list[CatalogRow]:
+    """The software catalog, in one query; none (and no query) for a design without one."""
+    if not organisation.catalog_size:
+        return []
+    return [CatalogRow(*row) for row in CatalogEntity.objects.filter(
+        organisation=organisation).values_list(*CATALOG_COLUMNS)]
 
 
 def load_engagements(organisation: Organisation) -> list[EngagementRow]:
@@ -87,6 +97,16 @@ def load_many(organisations: list[Organisation]) -> dict[int, OrgData]:
         organisation__in=ids, status=PositionStatus.OPEN
     ).values_list("organisation_id", *POSITION_COLUMNS):
         data[org_id].positions.append(PositionRow(*row))
+    cataloged = [organisation.pk for organisation in organisations
+                 if organisation.catalog_size]
+    if cataloged:
+        catalogs = {pk: [] for pk in cataloged}
+        for org_id, *row in CatalogEntity.objects.filter(
+            organisation__in=cataloged
+        ).values_list("organisation_id", *CATALOG_COLUMNS):
+            catalogs[org_id].append(CatalogRow(*row))
+        for pk, rows in catalogs.items():
+            data[pk].catalog = rows
     return data
 
 
@@ -162,6 +182,8 @@ def load_as_of(organisation: Organisation, at) -> OrgData | None:
                      if row[1] in pipeline_ids and row[2] in team_ids],
         positions=[PositionRow(*row[:-1]) for row in sorted(positions)
                    if row[-1] == PositionStatus.OPEN and row[1] in team_ids],
+        # The catalog keeps no history: a design of the past is judged against today's.
+        catalog=load_catalog(organisation),
     )
 
 

@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from orgdesign.analysis.finding import Finding
 from orgdesign.analysis.orgdata import OrgIndex
+from orgdesign.analysis.rules.catalog import STAGE_OWNED_ELSEWHERE
 from orgdesign.analysis.rules.dependencies import OUTSIDE_ML_ORG
 from orgdesign.analysis.rules.pipeline_stages import (
     SINGLE_PERSON_STAGE,
@@ -126,6 +127,9 @@ class Cell:
     finding: Finding | None = None
     # The percent of the team's capacity the pipeline takes, when set (owner or contributor).
     effort: int | None = None
+    # How many components of the software catalog back the cell: the pipeline's, owned by
+    # the team (orgdesign.analysis.catalog).
+    components: int = 0
 
 
 # A stage of a pipeline, as its strip in the matrix shows it.
@@ -208,11 +212,12 @@ def _cell_html(pid: int, cell: Cell | SummaryCell, editable: bool) -> str:
         return SUMMARY_CELL.format(int(pid), _e(cell.kind), _e(cell.main_role or "empty"),
                                    _cell_flag(cell), _e(cell.text or "·"))
     role = _e(cell.role)
+    backed = _components(cell)
     if not editable:
         shown = role if cell.effort is None or cell.role not in EFFORT_ROLES else \
             f'{role} <small class="effort">{int(cell.effort)}%</small>'
         return READ_CELL.format(int(pid), int(cell.team_id), role or "empty", _cell_flag(cell),
-                                shown)
+                                shown + backed)
     effort = ""
     if cell.role in EFFORT_ROLES:
         effort = EFFORT_INPUT.format(
@@ -222,8 +227,19 @@ def _cell_html(pid: int, cell: Cell | SummaryCell, editable: bool) -> str:
     return EDIT_CELL.format(
         int(pid), int(cell.team_id), role or "empty", _cell_flag(cell), int(pid),
         int(cell.team_id), _e(next_role(cell.role)), role,
-        ' aria-label="none"' if not cell.role else "", role or "·", effort,
+        ' aria-label="none"' if not cell.role else "", role or "·", effort + backed,
     )
+
+
+def _components(cell: Cell) -> str:
+    """The badge of the components of the catalog behind a cell, if any."""
+    if not cell.components:
+        return ""
+    count = int(cell.components)
+    words = f"{count} component{'s' if count != 1 else ''} of the catalog"
+    return (f' <small class="components" data-components="{count}" title="{words}">'
+            f'<span aria-hidden="true">⧉</span>{count}'
+            f'<span class="visually-hidden"> {words}</span></small>')
 
 
 def _e(text: str) -> str:
@@ -300,6 +316,8 @@ def build_rows(
 ) -> list[Row]:
     by_subject = findings_by_subject(findings)
     marked = cell_findings(findings)
+    backed = {cell: len(placed) for cell, placed in index.catalog.by_cell.items()} \
+        if index.data.catalog else {}
     rows = []
     for pipeline in pipelines:
         engaged = {e.team_id: e for e in index.engagements_by_pipeline.get(pipeline.id, ())}
@@ -309,9 +327,11 @@ def build_rows(
         for group in groups:
             # One lookup a cell: 400 columns of a page of rows are tens of thousands.
             group_cells = [
-                Cell(team_id, engagement.role, marked.get((pid, team_id)), engagement.effort)
+                Cell(team_id, engagement.role, marked.get((pid, team_id)), engagement.effort,
+                     backed.get((pid, team_id), 0))
                 if (engagement := engaged.get(team_id)) is not None
-                else Cell(team_id, "", marked.get((pid, team_id)))
+                else Cell(team_id, "", marked.get((pid, team_id)), None,
+                          backed.get((pid, team_id), 0))
                 for team_id in (column.team.id for column in group.columns)
             ]
             if group.collapsed:
@@ -353,6 +373,12 @@ def cell_findings(findings: list[Finding]) -> dict[tuple[int, int], Finding]:
         if finding.code == OUTSIDE_ML_ORG.code:
             for pipeline in finding.related:
                 marked[(pipeline.id, finding.subject.id)] = finding
+    # A component of the catalog owned by another team than its stage's: marked on the cell
+    # of the team that owns it, where the design and the code disagree.
+    for finding in findings:
+        if finding.code == STAGE_OWNED_ELSEWHERE.code:
+            pipeline, owner = finding.related[0], finding.related[1]
+            marked.setdefault((pipeline.id, owner.id), finding)
     return marked
 
 

@@ -75,6 +75,8 @@ class OrgData:
     engagements: Sequence[Engagement | EngagementRow]
     # The open positions (`PositionRow`, or unsaved open `Position`s in tests).
     positions: Sequence = ()
+    # The software catalog's entities (`catalog.CatalogRow`), when it has one.
+    catalog: Sequence = ()
 
 
 def main_team_of(allocations: Iterable[tuple[int, Team]]) -> Team | None:
@@ -121,6 +123,8 @@ FACT_TABLES = {
     "engagement_positions": {"engagements"},
     "engagements_by_pipeline": {"engagements"},
     "engagements_by_team": {"engagements"},
+    # The catalog's rows never change in memory; what they match (teams, pipelines) may.
+    "catalog": {"teams", "pipelines"},
 }
 
 
@@ -245,6 +249,13 @@ class OrgIndex:
         return self.changed(replace(self.data, engagements=engagements), {"engagements"})
 
     # People and reporting lines ------------------------------------------------------------
+
+    @cached_property
+    def catalog(self):
+        """The software catalog matched to the design (`catalog.CatalogIndex`)."""
+        from orgdesign.analysis.catalog import CatalogIndex
+
+        return CatalogIndex(self)
 
     @cached_property
     def people_by_id(self) -> dict[int, Person]:

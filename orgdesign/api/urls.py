@@ -36,6 +36,7 @@ organisation_urls = [
     path("people/sync/", teams_api.PeopleSyncView.as_view(), name="api-people-sync"),
     path("matrix/", pipelines_api.MatrixView.as_view(), name="api-matrix"),
     path("health/", HealthView.as_view(), name="api-health"),
+    path("catalog/", pipelines_api.CatalogView.as_view(), name="api-catalog"),
     # <str:> so that any value answers a JSON 404, not the HTML page of an unmatched URL.
     path("compare/<str:other>/", CompareView.as_view(), name="api-compare"),
     path("scenarios/<str:scenario>/changes/", ScenarioChangesView.as_view(),

@@ -17,6 +17,9 @@
 - scientists are embedded in product squads, one of them managed by the squad lead and alone
   in the squad (seed 000: "Squad-lead does not manage scientists", "not all squads are ML
   savvy");
+- a software catalog (`catalog/`): the feature store the home feed runs on is owned by ML
+  Platform, outside the ML org, and the query ranker of search relevance by Ranking Models,
+  while the matrix has Applied Research own that stage (Conway's check);
 - a hiring plan: a level table in USD (the vendor's labelers have no level, so they cost
   nothing here), and three open positions, one of which (a half-time ML engineer for the
   Checkout Squad) gives fraud scoring its full FTE once filled: the findings judged with the
@@ -30,6 +33,7 @@ were fixed one after another (`PAST`), each on its day in the history.
 """
 
 import datetime
+from pathlib import Path
 
 from django.db import transaction
 from django.db.models import F, Max
@@ -37,6 +41,7 @@ from django.db.models import F, Max
 from orgdesign.history.services import KINDS
 from pipelines import positions as position_services
 from pipelines import services as pipeline_services
+from pipelines.catalog import catalog_apply, read_files
 from teams import levels as level_services
 from teams import services
 from teams.models import Organisation, Team
@@ -252,8 +257,15 @@ def build_demo(*, slug: str = DEMO_SLUG, name: str = DEMO_NAME) -> Organisation:
             level=level, fte=fte, target_date=target,
             pipeline=pipelines[pipeline_name] if pipeline_name else None,
         )
+    # Its software catalog (orgdesign/samples/catalog/), as `import_catalog` would read it.
+    catalog_apply(organisation, read_files(organisation, [
+        (f"catalog/{path.name}", path.read_bytes()) for path in sorted(CATALOG.iterdir())]))
+    organisation.refresh_from_db()
     return organisation
 
+
+# The demo's software catalog: Backstage entities and a CODEOWNERS file.
+CATALOG = Path(__file__).resolve().parent / "catalog"
 
 # The demo's past: how many days ago it was built, and the problems it had then that were
 # fixed since, each (days ago, what was wrong then): a change made at build time, undone on

@@ -28,7 +28,8 @@ from orgdesign.scenarios.base import base_take
 from orgdesign.scenarios.fixes import IdMap, apply_changes, record_copied
 from orgdesign.scenarios.snapshot import snapshotted
 from orgdesign.web.inputs import text_problem
-from pipelines.models import Engagement, Pipeline, Position
+from pipelines.catalog import catalog_copy
+from pipelines.models import CatalogEntity, Engagement, Pipeline, Position
 from teams import history
 from teams.actor import SYSTEM, Actor
 from teams.bulk import analyze, bulk_update, copy_within
@@ -300,7 +301,11 @@ def _wipe_design(
     by (`orgdesign.history.services`). Without it (a design deleted with its history) nothing is."""
     if recorded_as is not None:
         _record_design(organisation, history.DELETED, actor=recorded_as, reason=reason)
-    Organisation.objects.filter(pk=organisation.pk).update(ml_head=None)
+    # The catalog first: its matches by hand point at the teams and pipelines going. A
+    # promotion copies the scenario's in.
+    Organisation.objects.filter(pk=organisation.pk).update(ml_head=None, catalog_size=0)
+    catalog = CatalogEntity.objects.filter(organisation=organisation)
+    catalog._raw_delete(catalog.db)
     people = Person.objects.filter(organisation=organisation)
     # No manager left to point at: the people then go without updating one another.
     people.update(manager=None)
@@ -435,7 +440,19 @@ def copy_design(
     would show it a membership of a person it had not read."""
     stamp = actor.fields()
     if connection.vendor == "postgresql":
-        return _copy_design_within(source, target, stamp, progress)
+        ids = _copy_design_within(source, target, stamp, progress)
+    else:
+        ids = _copy_design_here(source, target, stamp, progress)
+    # The software catalog goes with the design, its matches by hand put through the maps,
+    # so a scenario is judged against the same catalog (none is read where there is none).
+    if source.catalog_size:
+        catalog_copy(source=source, target=target, teams=ids.teams, pipelines=ids.pipelines)
+    return ids
+
+
+def _copy_design_here(source: Organisation, target: Organisation, stamp: dict,
+                      progress: Progress) -> IdMap:
+    """`copy_design` elsewhere than PostgreSQL: each table read, then written in bulk."""
     rows = list(
         Person.objects.filter(organisation=source)
         .order_by("id")
