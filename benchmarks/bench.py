@@ -41,6 +41,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from benchmarks import roster_files  # noqa: E402
+from benchmarks.catalog_figures import catalog_figures  # noqa: E402
 from benchmarks.directory_pull import pull_figures  # noqa: E402
 from benchmarks.health_figures import health_figures  # noqa: E402
 from benchmarks.reorg_figures import reorg_figures  # noqa: E402
@@ -397,6 +398,10 @@ def main(size: str) -> None:
     # and the matrix as of 60 days ago (benchmarks/health_figures.py).
     figures.update(health_figures(organisation, viewer, figure, timed, timed_after,
                                   captured_floor, get, floor))
+    # A software catalog of twenty components a pipeline (20,000 at L), imported, then the
+    # matrix and findings with it (benchmarks/catalog_figures.py).
+    figures.update(catalog_figures(organisation, viewer, figure, timed, timed_after,
+                                   captured_floor, get, cold_page))
 
     throughput = None
     seconds = int(THROUGHPUT_SECONDS or (0 if size == "T" else 30))

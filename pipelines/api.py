@@ -6,6 +6,7 @@ the same version).
 """
 
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -278,8 +279,10 @@ class CatalogView(OrganisationScopedView):
     serializer_class = CatalogPushSerializer
     filter_backends: list = []
 
+    # A refused push answers 400 in the shape of a push (its problems), a refused query (a
+    # bad `source` or `dry_run`) in DRF's, by field: the schema says an object either way.
     @extend_schema(parameters=[CatalogPushQuerySerializer], request=dict,
-                   responses={200: CatalogPushSerializer, 400: CatalogPushSerializer})
+                   responses={200: CatalogPushSerializer, 400: OpenApiTypes.OBJECT})
     def post(self, request, slug: str) -> Response:
         query = CatalogPushQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

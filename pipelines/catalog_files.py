@@ -39,6 +39,7 @@ SOURCE_LOCATION = "backstage.io/source-location"
 MOST = 100_000
 NAME_MAX, REF_MAX, PATH_MAX, SOURCE_MAX = 200, 300, 500, 200
 STAGES = {str(stage) for stage in Stage}
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -62,7 +63,8 @@ def parse_file(filename: str, data: bytes) -> Parsed:
     if is_codeowners(filename):
         return parse_codeowners(filename, text)
     try:
-        documents = list(yaml.safe_load_all(text))
+        # libyaml's loader when PyYAML has it (its wheels do): ten times the pure one.
+        documents = list(yaml.load_all(text, Loader=SAFE_LOADER))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

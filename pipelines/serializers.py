@@ -99,7 +99,8 @@ class PositionSerializer(StrictModelSerializer):
 
 
 class RefSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["organisation", "pipeline", "team", "person"])
+    type = serializers.ChoiceField(
+        choices=["organisation", "pipeline", "team", "person", "component"])
     id = serializers.IntegerField()
     name = serializers.CharField()
 

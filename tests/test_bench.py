@@ -22,6 +22,7 @@ FIGURES = {
     "change_list_cold", "change_list_kept", "changes_page", "compare_page",
     "scenario_rebase", "scenario_merge", "fix_plan", "try_all_fixes",
     "health_backfill", "health_snapshot", "health_page", "as_of_matrix",
+    "catalog_import", "matrix_page_catalog", "findings_catalog", "matrix_page_catalog_cold",
 }
 KEYS = {"median_ms", "min_ms", "max_ms", "floor_ms", "ratio", "queries", "extra"}
 
@@ -71,6 +72,11 @@ def test_the_benchmark_writes_every_figure(tmp_path):
     assert results["figures"]["health_page"]["extra"]["snapshots"] == 91
     for name in ("health_snapshot", "health_page", "as_of_matrix"):
         assert results["figures"][name]["floor_ms"] > 0, name
+    # The software catalog (benchmarks/catalog_figures.py): twenty components a pipeline with
+    # owners, imported, then judged on the matrix.
+    catalog = results["figures"]["catalog_import"]["extra"]["components"]
+    assert 0 < catalog <= 20 * 20
+    assert results["figures"]["matrix_page_catalog"]["extra"]["catalog_findings"] > 0
     for name in ("roster_preview_csv", "roster_preview_xlsx", "roster_apply_csv",
                  "roster_apply_xlsx"):
         assert results["figures"][name]["extra"]["created"] == 400, name

@@ -555,3 +555,49 @@ def test_a_component_owned_outside_the_ml_org_is_fixed_by_bringing_its_team_in()
     assert steps(top) == [(SET_MANAGER, infra.lead_id, design.head.id, "")]
     # The team's own dependency goes with it.
     assert "dependency.outside_ml_org" in {f.code for f in top.effect.fixed}
+
+
+@pytest.mark.django_db
+def test_a_scenario_copies_the_catalog_and_compare_shows_its_findings_fixed():
+    from orgdesign.scenarios.services import scenario_create, scenario_promote
+    from pipelines.catalog import catalog_apply, catalog_match, read_files
+    from pipelines.models import CatalogEntity, Pipeline
+    from teams import services
+    from teams.models import Organisation, Person, Team
+    from tests.api_helpers import token_client
+
+    org = design_with_teams()
+    catalog_apply(org, read_files(org, [("a.yaml", every_stage_backed() + component(
+        "stray", owner="modeling", system="elsewhere"))]))
+    stray = CatalogEntity.objects.get(organisation=org, ref="component:default/stray")
+    catalog_match(entity=stray, pipeline=Pipeline.objects.get(organisation=org),
+                  stage="modeling")
+    # The infrastructure team's lead moves out of the ML org: its component is then owned
+    # outside it.
+    infra = Team.objects.get(organisation=org, name="ML Infra")
+    ceo = services.person_create(organisation=org, name="Cleo")
+    services.person_update(person=Person.objects.get(organisation=org, name="Hana"),
+                           manager=ceo)
+    outsider = services.person_create(organisation=org, name="Vic", manager=ceo)
+    services.person_update(person=infra.lead, manager=outsider)
+    assert ("catalog.owner_outside_ml_org", "infrastructure-component") in catalog_codes(org)
+
+    scenario = scenario_create(origin=org, name="Infra in")
+    assert scenario.catalog_size == CatalogEntity.objects.filter(organisation=org).count()
+    copied = CatalogEntity.objects.get(organisation=scenario, ref="component:default/stray")
+    assert copied.pipeline == Pipeline.objects.get(organisation=scenario)  # mapped to the copy
+    assert catalog_codes(scenario) == catalog_codes(org)
+    services.person_update(
+        person=Person.objects.get(organisation=scenario, pk__in=Team.objects.filter(
+            organisation=scenario, name="ML Infra").values("lead")),
+        manager=Person.objects.get(organisation=scenario, name="Hana"))
+    body = token_client(org, "read").get(
+        f"/api/v1/orgs/{org.slug}/compare/{scenario.slug}/").json()
+    assert "catalog.owner_outside_ml_org" in {f["code"] for f in body["findings"]["fixed"]}
+
+    # Promoted, the origin takes the scenario's catalog in place of its own.
+    scenario_promote(scenario=Organisation.objects.get(pk=scenario.pk))
+    org.refresh_from_db()
+    assert org.catalog_size == CatalogEntity.objects.filter(organisation=org).count() > 0
+    assert ("catalog.owner_outside_ml_org", "infrastructure-component") not in \
+        catalog_codes(org)

@@ -238,8 +238,7 @@ def _components(cell: Cell) -> str:
     count = int(cell.components)
     words = f"{count} component{'s' if count != 1 else ''} of the catalog"
     return (f' <small class="components" data-components="{count}" title="{words}">'
-            f'<span aria-hidden="true">⧉</span>{count}'
-            f'<span class="visually-hidden"> {words}</span></small>')
+            f'{count} comp.<span class="visually-hidden"> ({words})</span></small>')
 
 
 def _e(text: str) -> str:

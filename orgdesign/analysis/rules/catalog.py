@@ -27,6 +27,7 @@ def catalog_rules(index: OrgIndex) -> Iterator[Finding]:
     catalog = index.catalog
     if not catalog.present:
         return
+    in_ml_org = index.teams_in_ml_org
     for pipeline_id, components in sorted(catalog.by_pipeline.items()):
         pipeline = index.pipelines_by_id[pipeline_id]
         owners = owner_teams_by_stage(index, pipeline)
@@ -46,7 +47,7 @@ def catalog_rules(index: OrgIndex) -> Iterator[Finding]:
                     (pipeline_ref(pipeline),), stage=placed.stage or None,
                 )
                 continue
-            if index.team_in_ml_org(team) is False:
+            if in_ml_org.get(team.id) is False:
                 yield Finding(
                     "catalog.owner_outside_ml_org", subject,
                     f"{pipeline.name} runs on {placed.row.name}, owned by {team.name}, a team "
