@@ -276,6 +276,12 @@ class CatalogIndex:
                 found[(placed.pipeline.id, placed.team.id)].append(placed)
         return found
 
+    @cached_property
+    def cell_counts(self) -> dict[tuple[int, int], int]:
+        """How many components back each (pipeline, team): the matrix's counts, made once
+        per design rather than once per page."""
+        return {cell: len(placed) for cell, placed in self.by_cell.items()}
+
     @property
     def unmatched_groups(self) -> list[CatalogRow]:
         return [group for group in self.groups if self.group_teams[group.ref][0] is None]

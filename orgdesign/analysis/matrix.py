@@ -315,8 +315,7 @@ def build_rows(
 ) -> list[Row]:
     by_subject = findings_by_subject(findings)
     marked = cell_findings(findings)
-    backed = {cell: len(placed) for cell, placed in index.catalog.by_cell.items()} \
-        if index.data.catalog else {}
+    backed = index.catalog.cell_counts if index.data.catalog else {}
     rows = []
     for pipeline in pipelines:
         engaged = {e.team_id: e for e in index.engagements_by_pipeline.get(pipeline.id, ())}
