@@ -397,7 +397,7 @@ def main(size: str) -> None:
     # Health over time: the first snapshot's back-fill, a daily snapshot, the health page
     # and the matrix as of 60 days ago (benchmarks/health_figures.py).
     figures.update(health_figures(organisation, viewer, figure, timed, timed_after,
-                                  captured_floor, get, floor))
+                                  captured_floor, get, design_floor(organisation)))
     # A software catalog of twenty components a pipeline (20,000 at L), imported, then the
     # matrix and findings with it (benchmarks/catalog_figures.py).
     figures.update(catalog_figures(organisation, viewer, figure, timed, timed_after,
