@@ -65,7 +65,6 @@ def catalog_plan(organisation: Organisation, parsed: list[Parsed]) -> CatalogPla
                              f"{MOST:,}.")
     brought = Counter(row["source"] for row in plan.rows)
     sources = {source for one in parsed for source in {row["source"] for row in one.rows}}
-    sources |= {one.rows[0]["source"] for one in parsed if one.rows}
     held = Counter(CatalogEntity.objects.filter(
         organisation=organisation, source__in=sources).values_list("source", flat=True))
     for source in sorted(sources):

@@ -140,7 +140,7 @@ def _as_of_rows(model, live, organisation: Organisation, at, columns: tuple[str,
 
 def load_as_of(organisation: Organisation, at) -> OrgData | None:
     """The design of `organisation` as its history says it was at `at` (an aware datetime),
-    or None when the organisation did not exist yet. Fourteen queries whatever its size:
+    or None when the organisation did not exist yet. Thirteen queries whatever its size:
     the organisation's settings, and two per table (the entries, the rows without any)."""
     if at < organisation.created_at:
         return None
